@@ -1,0 +1,143 @@
+/*
+ * goprof.so: the GCC plugin. plugin_init checks the GCC version, parses the
+ * -fplugin-arg-goprof-* options strictly and registers the instrumentation pass right after
+ * "optimized" (instrument.cc), plus the LTO guard that makes an LTO link without the plugin
+ * fail by name.
+ */
+#include "plugin.h"
+#include "plugin-version.h"
+#include "../rt/gp-abi.h"
+
+int plugin_is_GPL_compatible;
+
+struct gp_options gp_opts;
+
+static const char help_text[] =
+	"goprof: shadow-stack instrumentation for Go-style profiles (link with -lgoprof)\n"
+	"  -fplugin-arg-goprof-exclude=NAME[,NAME...]       never instrument these functions\n"
+	"  -fplugin-arg-goprof-exclude-file=SUBSTR[,...]    never instrument functions whose\n"
+	"                                                   source path contains SUBSTR\n"
+	"  -fplugin-arg-goprof-skip-leaf                    leave functions that make no\n"
+	"                                                   non-tail call uninstrumented\n"
+	"  -fplugin-arg-goprof-verbose                      note every function skipped\n"
+	"  -fplugin-arg-goprof-help                         print this text\n";
+
+static struct plugin_info gp_plugin_info = { "0.1.0", help_text };
+
+/* Splits a comma-separated value into list; false if an element is empty. */
+static bool split_list(const char *value, vec<const char *> *list)
+{
+	char *copy = xstrdup(value);
+	bool ok = true;
+
+	for (char *s = copy, *comma; s; s = comma) {
+		comma = strchr(s, ',');
+		if (comma)
+			*comma++ = '\0';
+		if (!*s)
+			ok = false;
+		else
+			list->safe_push(xstrdup(s));
+	}
+	free(copy);
+	return ok;
+}
+
+static bool parse_args(const char *plugin_name, int argc, struct plugin_argument *argv)
+{
+	bool ok = true;
+
+	for (int i = 0; i < argc; i++) {
+		const char *key = argv[i].key, *value = argv[i].value;
+		bool is_list = !strcmp(key, "exclude") || !strcmp(key, "exclude-file");
+		bool is_switch = !strcmp(key, "skip-leaf") || !strcmp(key, "verbose") ||
+				 !strcmp(key, "help");
+
+		if (!is_list && !is_switch) {
+			error("unknown option %<-fplugin-arg-%s-%s%> (see %<-fplugin-arg-%s-help%>)",
+			      plugin_name, key, plugin_name);
+			ok = false;
+		} else if (is_switch && value) {
+			error("option %<-fplugin-arg-%s-%s%> takes no value, got %qs", plugin_name,
+			      key, value);
+			ok = false;
+		} else if (is_list && (!value || !*value)) {
+			error("option %<-fplugin-arg-%s-%s%> needs a value: %<%s=A,B,...%>",
+			      plugin_name, key, key);
+			ok = false;
+		} else if (!strcmp(key, "exclude") || !strcmp(key, "exclude-file")) {
+			vec<const char *> *list = !strcmp(key, "exclude") ? &gp_opts.exclude
+									 : &gp_opts.exclude_file;
+			if (!split_list(value, list)) {
+				error("option %<-fplugin-arg-%s-%s%> has an empty element in %qs",
+				      plugin_name, key, value);
+				ok = false;
+			}
+		} else if (!strcmp(key, "skip-leaf")) {
+			gp_opts.skip_leaf = true;
+		} else if (!strcmp(key, "verbose")) {
+			gp_opts.verbose = true;
+		} else {
+			fputs(help_text, stderr);
+		}
+	}
+	return ok;
+}
+
+/*
+ * When cc1 writes slim LTO objects, the pass will only run in lto1 at link time. Each such
+ * object gets a used, hidden reference to the guard symbol, which only a link-time run of
+ * the plugin defines: `gcc -flto` linking without -fplugin=goprof then fails with
+ * "undefined reference to __goprof_lto_link_needs_fplugin_goprof".
+ */
+static void add_lto_guard_reference(void *, void *)
+{
+	static bool done;
+	if (done || in_lto_p || !flag_generate_lto || flag_fat_lto_objects)
+		return;
+	done = true;
+
+	tree target = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(GP_LTO_GUARD_SYMBOL),
+				 char_type_node);
+	TREE_PUBLIC(target) = 1;
+	DECL_EXTERNAL(target) = 1;
+	DECL_ARTIFICIAL(target) = 1;
+
+	tree ref = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier("__goprof_lto_guard_ref"),
+			      ptr_type_node);
+	TREE_STATIC(ref) = 1;
+	TREE_USED(ref) = 1;
+	DECL_ARTIFICIAL(ref) = 1;
+	DECL_PRESERVE_P(ref) = 1;
+	TREE_READONLY(ref) = 1;
+	DECL_INITIAL(ref) = build_fold_addr_expr_with_type(target, ptr_type_node);
+	varpool_node::finalize_decl(ref);
+	varpool_node::get(ref)->force_output = 1;
+}
+
+int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)
+{
+	if (!plugin_default_version_check(version, &gcc_version)) {
+		error("goprof: plugin built for GCC %s cannot run in GCC %s; rebuild goprof with "
+		      "this compiler",
+		      gcc_version.basever, version->basever);
+		return 1;
+	}
+	if (!parse_args(info->base_name, info->argc, info->argv))
+		return 1;
+
+	register_callback(info->base_name, PLUGIN_INFO, NULL, &gp_plugin_info);
+	register_callback(info->base_name, PLUGIN_REGISTER_GGC_ROOTS, NULL,
+			  (void *)gp_instrument_roots);
+	register_callback(info->base_name, PLUGIN_ALL_IPA_PASSES_START, add_lto_guard_reference,
+			  NULL);
+
+	struct register_pass_info pass = {
+		gp_make_instrument_pass(g),
+		"optimized",
+		1,
+		PASS_POS_INSERT_AFTER,
+	};
+	register_callback(info->base_name, PLUGIN_PASS_MANAGER_SETUP, NULL, &pass);
+	return 0;
+}

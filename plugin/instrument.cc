@@ -1,0 +1,307 @@
+/*
+ * The late GIMPLE pass that keeps the shadow stack: an inline push where a function starts
+ * and a restore-pop wherever it leaves, no calls (rt/gp-abi.h has the contract).
+ *
+ * It runs right after "optimized", just before expansion: inlining is done, so inlined
+ * callees cost nothing (their code is the caller's), and tail calls are already marked.
+ *
+ *	int f(int x)			int f(int x)
+ *	{				{
+ *					  p = __goprof_sp;	(volatile)
+ *					  *p = &record_f;	(volatile)
+ *					  __goprof_sp = p + 1;	(volatile)
+ *	  if (x < 0)			  if (x < 0) {
+ *	    return -1;			    __goprof_sp = p; return -1; }
+ *	  if (setjmp(jb))		  r = setjmp(jb); __goprof_sp = p + 1;
+ *	    ...				  if (r) ...
+ *	  g(x);				  g(x);
+ *	  return h(x);	(tail call)	  __goprof_sp = p; return h(x);
+ *	}				}
+ *
+ * and `__goprof_sp = p + 1` at the top of every EH landing pad. Every access is volatile:
+ * in a leaf, GCC would otherwise see two stores to the same word with no read between and
+ * drop the first; the slot store must also stay ahead of the pointer bump, so that a signal
+ * handler reading the stack never sees a slot that is not written yet. A statement placed
+ * after a call marked tail is dropped at expansion, hence the pop before tail calls; and the
+ * pop restores rather than decrements, so a missed pop (longjmp, exception) heals itself.
+ */
+#include "plugin.h"
+#include "../rt/gp-abi.h"
+
+/* The thread-local stack pointer, one decl per translation unit (a GC root). */
+static tree sp_decl;
+/* The weak definition of the LTO guard, once per lto1 run. */
+static tree lto_guard_def;
+
+const struct ggc_root_tab gp_instrument_roots[] = {
+	{ &sp_decl, 1, sizeof(sp_decl), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+	{ &lto_guard_def, 1, sizeof(lto_guard_def), &gt_ggc_mx_tree_node, &gt_pch_nx_tree_node },
+	LAST_GGC_ROOT_TAB
+};
+
+static tree slot_ptr_type(void)
+{
+	return build_pointer_type(ptr_type_node);
+}
+
+static tree get_sp_decl(void)
+{
+	if (sp_decl)
+		return sp_decl;
+	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(GP_SP_SYMBOL),
+			       slot_ptr_type());
+	TREE_PUBLIC(decl) = 1;
+	DECL_EXTERNAL(decl) = 1;
+	DECL_ARTIFICIAL(decl) = 1;
+	TREE_THIS_VOLATILE(decl) = 1;
+	TREE_SIDE_EFFECTS(decl) = 1;
+	set_decl_tls_model(decl, TLS_MODEL_INITIAL_EXEC);
+	sp_decl = decl;
+	return decl;
+}
+
+static void put_le32(char *p, unsigned v)
+{
+	p[0] = v & 0xff;
+	p[1] = (v >> 8) & 0xff;
+	p[2] = (v >> 16) & 0xff;
+	p[3] = (v >> 24) & 0xff;
+}
+
+/* The source file as an absolute path, like DW_AT_comp_dir joined with DW_AT_name. */
+static char *absolute_file(const char *file)
+{
+	if (!file || !*file)
+		return xstrdup("");
+	if (IS_ABSOLUTE_PATH(file))
+		return xstrdup(file);
+	return concat(get_src_pwd(), "/", file, NULL);
+}
+
+/* One read-only record in GP_FUNC_SECTION: header, name, file, padding. */
+static tree build_record(tree fndecl, unsigned flags)
+{
+	static unsigned counter;
+	const char *name = gp_function_name(fndecl);
+	char *file = absolute_file(DECL_SOURCE_FILE(fndecl));
+	size_t name_len = strlen(name) + 1, file_len = strlen(file) + 1;
+	size_t size = (GP_FUNC_HEADER_SIZE + name_len + file_len + GP_FUNC_ALIGN - 1) &
+		      ~(size_t)(GP_FUNC_ALIGN - 1);
+	char *buf = XCNEWVEC(char, size);
+
+	put_le32(buf, GP_FUNC_MAGIC);
+	put_le32(buf + 4, size);
+	put_le32(buf + 8, DECL_SOURCE_LINE(fndecl));
+	put_le32(buf + 12, flags);
+	memcpy(buf + GP_FUNC_HEADER_SIZE, name, name_len);
+	memcpy(buf + GP_FUNC_HEADER_SIZE + name_len, file, file_len);
+
+	tree type = build_array_type_nelts(char_type_node, size);
+	tree init = build_string(size, buf);
+	TREE_TYPE(init) = type;
+	TREE_CONSTANT(init) = 1;
+	TREE_STATIC(init) = 1;
+	free(buf);
+	free(file);
+
+	char label[64];
+	snprintf(label, sizeof(label), "__goprof_func.%u", counter++);
+	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(label), type);
+	TREE_STATIC(decl) = 1;
+	TREE_READONLY(decl) = 1;
+	TREE_USED(decl) = 1;
+	TREE_ADDRESSABLE(decl) = 1;
+	DECL_ARTIFICIAL(decl) = 1;
+	DECL_IGNORED_P(decl) = 1;
+	DECL_PRESERVE_P(decl) = 1;
+	DECL_INITIAL(decl) = init;
+	SET_DECL_ALIGN(decl, GP_FUNC_ALIGN * BITS_PER_UNIT);
+	DECL_USER_ALIGN(decl) = 1;
+	set_decl_section_name(decl, GP_FUNC_SECTION);
+	varpool_node::add(decl);
+	return decl;
+}
+
+/*
+ * Under LTO this pass runs only in lto1; objects compiled with -flto reference the guard
+ * symbol (see goprof-plugin.cc), which exists only when lto1 ran with the plugin.
+ */
+static void define_lto_guard(void)
+{
+	if (!in_lto_p || lto_guard_def)
+		return;
+	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(GP_LTO_GUARD_SYMBOL),
+			       char_type_node);
+	TREE_PUBLIC(decl) = 1;
+	TREE_STATIC(decl) = 1;
+	DECL_WEAK(decl) = 1;
+	DECL_ARTIFICIAL(decl) = 1;
+	DECL_PRESERVE_P(decl) = 1;
+	DECL_INITIAL(decl) = build_zero_cst(char_type_node);
+	varpool_node::add(decl);
+	lto_guard_def = decl;
+}
+
+/* A call that leaves this frame on the stack while the callee runs. */
+static bool is_real_call(gimple *stmt)
+{
+	if (gimple_call_internal_p(stmt))
+		return false;
+	tree fndecl = gimple_call_fndecl(stmt);
+	if (fndecl && fndecl_built_in_p(fndecl) && is_inexpensive_builtin(fndecl))
+		return false;
+	return true;
+}
+
+struct call_census {
+	unsigned real;		/* non-tail calls */
+	unsigned tail;		/* calls marked tail */
+};
+
+static call_census count_calls(function *fun)
+{
+	call_census c = { 0, 0 };
+	basic_block bb;
+
+	FOR_EACH_BB_FN(bb, fun) {
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
+			gimple *stmt = gsi_stmt(gsi);
+			if (!is_gimple_call(stmt) || !is_real_call(stmt))
+				continue;
+			if (gimple_call_tail_p(as_a<gcall *>(stmt)))
+				c.tail++;
+			else
+				c.real++;
+		}
+	}
+	return c;
+}
+
+static gassign *set_sp(tree value)
+{
+	return gimple_build_assign(get_sp_decl(), value);
+}
+
+/* After a statement that may end its block, on the edge taken when it returns normally. */
+static void insert_after_call(gimple_stmt_iterator *gsi, gimple *g)
+{
+	gimple *stmt = gsi_stmt(*gsi);
+	if (!stmt_ends_bb_p(stmt)) {
+		gsi_insert_after(gsi, g, GSI_SAME_STMT);
+		return;
+	}
+	edge e;
+	edge_iterator ei;
+	FOR_EACH_EDGE(e, ei, gimple_bb(stmt)->succs) {
+		if (!(e->flags & (EDGE_ABNORMAL | EDGE_EH))) {
+			gsi_insert_on_edge(e, g);
+			return;
+		}
+	}
+}
+
+/* Push at entry; returns the stack pointer before (p) and after (np) the push. */
+static void emit_push(function *fun, tree record, tree *p, tree *np)
+{
+	basic_block bb = split_edge(single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fun)));
+	gimple_stmt_iterator gsi = gsi_start_bb(bb);
+	tree type = slot_ptr_type();
+
+	*p = make_ssa_name(type);
+	*np = make_ssa_name(type);
+	tree slot = build2(MEM_REF, ptr_type_node, *p, build_int_cst(type, 0));
+	TREE_THIS_VOLATILE(slot) = 1;
+	TREE_SIDE_EFFECTS(slot) = 1;
+
+	gimple *seq[] = {
+		gimple_build_assign(*p, get_sp_decl()),
+		gimple_build_assign(slot, build_fold_addr_expr_with_type(record, ptr_type_node)),
+		gimple_build_assign(*np, POINTER_PLUS_EXPR, *p,
+				    size_int(tree_to_uhwi(TYPE_SIZE_UNIT(ptr_type_node)))),
+		set_sp(*np),
+	};
+	for (gimple *g : seq)
+		gsi_insert_after(&gsi, g, GSI_NEW_STMT);
+}
+
+/* Restore-pops before returns and tail calls, re-syncs after setjmp and at landing pads. */
+static void emit_pops(function *fun, tree p, tree np)
+{
+	basic_block bb;
+
+	FOR_EACH_BB_FN(bb, fun) {
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, bb->preds) {
+			if (e->flags & EDGE_EH) {
+				gimple_stmt_iterator gsi = gsi_after_labels(bb);
+				gsi_insert_before(&gsi, set_sp(np), GSI_SAME_STMT);
+				break;
+			}
+		}
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
+			gimple *stmt = gsi_stmt(gsi);
+			if (gimple_code(stmt) == GIMPLE_RETURN) {
+				gsi_insert_before(&gsi, set_sp(p), GSI_SAME_STMT);
+			} else if (is_gimple_call(stmt)) {
+				if (gimple_call_tail_p(as_a<gcall *>(stmt)))
+					gsi_insert_before(&gsi, set_sp(p), GSI_SAME_STMT);
+				else if (gimple_call_flags(stmt) & ECF_RETURNS_TWICE)
+					insert_after_call(&gsi, set_sp(np));
+			}
+		}
+	}
+	gsi_commit_edge_inserts();
+}
+
+namespace {
+
+const pass_data instrument_pass_data = {
+	GIMPLE_PASS,
+	"goprof",
+	OPTGROUP_NONE,
+	TV_NONE,
+	PROP_ssa | PROP_cfg,
+	0,
+	0,
+	0,
+	0,
+};
+
+class instrument_pass : public gimple_opt_pass {
+public:
+	instrument_pass(gcc::context *ctxt) : gimple_opt_pass(instrument_pass_data, ctxt)
+	{
+	}
+
+	unsigned int execute(function *fun) final override
+	{
+		define_lto_guard();
+
+		const char *why = gp_filter_reason(fun->decl);
+		call_census calls = count_calls(fun);
+		bool leaf = calls.real == 0;
+		if (!why && leaf && gp_opts.skip_leaf)
+			why = calls.tail ? "calls only in tail position (skip-leaf)" : "leaf (skip-leaf)";
+		if (why) {
+			if (gp_opts.verbose)
+				inform(DECL_SOURCE_LOCATION(fun->decl), "goprof: not instrumenting %qs: %s",
+				       gp_function_name(fun->decl), why);
+			return 0;
+		}
+
+		tree record = build_record(fun->decl, leaf ? GP_FUNC_LEAF : 0);
+		tree p, np;
+		emit_push(fun, record, &p, &np);
+		emit_pops(fun, p, np);
+		mark_virtual_operands_for_renaming(fun);
+		return TODO_update_ssa_only_virtuals;
+	}
+};
+
+} /* namespace */
+
+gimple_opt_pass *gp_make_instrument_pass(gcc::context *ctxt)
+{
+	return new instrument_pass(ctxt);
+}

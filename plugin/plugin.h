@@ -1,0 +1,31 @@
+/*
+ * Declarations shared by the plugin's files: the parsed options and the pass factory.
+ */
+#ifndef GOPROF_PLUGIN_PLUGIN_H
+#define GOPROF_PLUGIN_PLUGIN_H
+
+#include "gcc-compat.h"
+
+/* -fplugin-arg-goprof-* settings, fixed once plugin_init returns. */
+struct gp_options {
+	bool skip_leaf;			/* leave leaf and tail-call-only functions alone */
+	bool verbose;			/* a note for each function skipped, and why */
+	vec<const char *> exclude;	/* function names never instrumented */
+	vec<const char *> exclude_file;	/* source-path substrings never instrumented */
+};
+
+extern struct gp_options gp_opts;
+
+/* Why a function is not instrumented, or NULL when it is (filter.cc). */
+const char *gp_filter_reason(tree fndecl);
+
+/* The name a record carries: the source-level name, clone suffixes removed (filter.cc). */
+const char *gp_function_name(tree fndecl);
+
+/* The late instrumentation pass (instrument.cc). */
+gimple_opt_pass *gp_make_instrument_pass(gcc::context *ctxt);
+
+/* GC roots for the trees instrument.cc keeps across functions. */
+extern const struct ggc_root_tab gp_instrument_roots[];
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * The contract between the plugin (which emits code against it) and the runtime (which
+ * implements it). Included by plugin/ (C++) and rt/ (C); never installed.
+ *
+ * Instrumented code touches exactly one thread-local word, GP_SP_SYMBOL: a pointer one past
+ * the innermost slot of the calling thread's shadow stack. Each slot holds the address of
+ * the function record of the frame it stands for. The push and pop the plugin inlines are
+ *
+ *	entry:			p = sp; *p = &record; sp = p + 1;
+ *	each return / tail call: sp = p;		(restore, never decrement)
+ *	after setjmp-like calls
+ *	and EH landing pads:	sp = p + 1;		(re-sync after longjmp / exceptions)
+ *
+ * all three accesses volatile, so that no store is dropped or reordered. The runtime points
+ * a new thread's sp at a private array sized so that it cannot overflow before the thread's
+ * machine stack does; until then sp points into a shared scratch array.
+ */
+#ifndef GOPROF_RT_GP_ABI_H
+#define GOPROF_RT_GP_ABI_H
+
+/* The thread-local shadow stack pointer (type: const void **, TLS model initial-exec). */
+#define GP_SP_SYMBOL "__goprof_sp"
+
+/*
+ * Defined only by the plugin when it runs at link time under LTO; referenced by every object
+ * compiled with the plugin and -flto, so that an LTO link without the plugin fails by name
+ * instead of giving a silently uninstrumented program.
+ */
+#define GP_LTO_GUARD_SYMBOL "__goprof_lto_link_needs_fplugin_goprof"
+
+/* The ELF section that holds the function records, readable by name, kept by strip. */
+#define GP_FUNC_SECTION "goprof_funcs"
+
+/*
+ * A function record: a 16-byte header followed by the NUL-terminated name and the
+ * NUL-terminated source file, padded with NULs to a multiple of 4 bytes. All fields are
+ * little-endian uint32 and the record holds no address, so it needs no relocation.
+ */
+#define GP_FUNC_MAGIC 0x31465047u	/* "GPF1" */
+#define GP_FUNC_HEADER_SIZE 16
+#define GP_FUNC_ALIGN 4
+
+/* Bits of the record's flags word. */
+#define GP_FUNC_LEAF 0x1u		/* the function makes no non-tail call */
+
+#endif

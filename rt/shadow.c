@@ -1,0 +1,180 @@
+/*
+ * Shadow stacks: the thread-local pointer instrumented code pushes through, each thread's
+ * slot array, and reading a stack back (goprof_callers).
+ *
+ * DESIGN. A thread starts with __goprof_sp pointing into one scratch array shared by every
+ * thread not yet set up, so that the inlined push needs no branch and no per-thread
+ * initialisation; scratch slots are garbage shared among such threads, but each keeps its
+ * own depth. gp_stack_attach() (the thread itself, cold path) maps a private array and moves
+ * the frames over. Its size follows from the machine stack: on x86-64 every frame below the
+ * innermost takes at least 16 bytes of machine stack (return address plus alignment), so an
+ * array of stack_bytes / 16 slots, plus slack for signal handlers on an alternate stack,
+ * overflows only after the machine stack has. A guard page behind it turns anything
+ * stranger into a clean fault rather than silent corruption. The mapping is MAP_NORESERVE:
+ * only the pages a stack actually reaches are ever touched.
+ *
+ * Only the owning thread writes its slots and pointer; a signal handler on that thread
+ * pushes and pops above the interrupted frame and restores the pointer before it returns.
+ * Other threads may read a stack without stopping its thread and then get a best-effort
+ * copy.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "gp-internal.h"
+
+#define SLACK_SLOTS 8192u
+#define MIN_STACK_BYTES (1u << 20)
+#define MAX_STACK_BYTES (1ul << 32)
+
+#define scratch gp_scratch
+#define SCRATCH_SLOTS GP_SCRATCH_SLOTS
+
+static __thread struct gp_stack own __attribute__((tls_model("initial-exec")));
+
+/* The size of the calling thread's machine stack, as far as it can be known. */
+static size_t current_stack_bytes(void)
+{
+	size_t bytes = 0;
+	struct rlimit rl;
+
+	if (getpid() != gettid()) {
+		pthread_attr_t attr;
+		if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+			pthread_attr_getstacksize(&attr, &bytes);
+			pthread_attr_destroy(&attr);
+		}
+	} else if (getrlimit(RLIMIT_STACK, &rl) == 0) {
+		bytes = rl.rlim_cur == RLIM_INFINITY ? MAX_STACK_BYTES : rl.rlim_cur;
+	}
+	if (bytes < MIN_STACK_BYTES)
+		bytes = MIN_STACK_BYTES;
+	return bytes > MAX_STACK_BYTES ? MAX_STACK_BYTES : bytes;
+}
+
+int gp_stack_attach(size_t stack_bytes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	if (own.base)
+		return 0;
+	if (!stack_bytes)
+		stack_bytes = current_stack_bytes();
+	size_t cap = stack_bytes / 16 + SLACK_SLOTS;
+	size_t bytes = (cap * sizeof(void *) + page - 1) & ~(page - 1);
+	cap = bytes / sizeof(void *);
+
+	char *map = mmap(NULL, bytes + page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	if (mprotect(map + bytes, page, PROT_NONE) != 0) {
+		int err = errno;
+		munmap(map, bytes + page);
+		return -err;
+	}
+
+	const void **base = (const void **)map;
+	const void **sp = __goprof_sp;
+	size_t depth = 0;
+	if (sp >= scratch && sp <= scratch + SCRATCH_SLOTS) {
+		depth = (size_t)(sp - scratch);
+		if (depth > cap)
+			depth = cap;
+		memcpy(base, scratch, depth * sizeof(void *));
+	}
+	own.base = base;
+	own.cap = cap;
+	own.map_bytes = bytes + page;
+	__goprof_sp = base + depth;
+	return 0;
+}
+
+void gp_stack_detach(void)
+{
+	struct gp_stack old = own;
+
+	if (!old.base)
+		return;
+	__goprof_sp = scratch;
+	memset(&own, 0, sizeof(own));
+	munmap(old.base, old.map_bytes);
+}
+
+void gp_stack_bounds(const void ***base, const void ***top)
+{
+	const void **b = own.base ? own.base : scratch;
+	size_t cap = own.base ? own.cap : SCRATCH_SLOTS;
+	const void **t = __goprof_sp;
+
+	if (t < b || t > b + cap)
+		t = b;
+	*base = b;
+	*top = t;
+}
+
+int gp_func_decode(const void *p, struct gp_func *out)
+{
+	const unsigned char *r = p;
+	uint32_t hdr[4];
+
+	if (!r || ((uintptr_t)r & (GP_FUNC_ALIGN - 1)))
+		return -1;
+	memcpy(hdr, r, sizeof(hdr));
+	if (hdr[0] != GP_FUNC_MAGIC || hdr[1] < GP_FUNC_HEADER_SIZE + 2)
+		return -1;
+	out->name = (const char *)r + GP_FUNC_HEADER_SIZE;
+	out->file = out->name + strlen(out->name) + 1;
+	out->line = hdr[2];
+	out->flags = hdr[3];
+	return 0;
+}
+
+static void fill_frame(struct goprof_frame *f, const void *record)
+{
+	struct gp_func fn;
+
+	if (gp_func_decode(record, &fn) == 0) {
+		f->function = fn.name;
+		f->file = fn.file;
+		f->line = (int)fn.line;
+	} else {
+		f->function = "[unknown]";
+		f->file = "";
+		f->line = 0;
+	}
+}
+
+int goprof_callers(struct goprof_frame *frames, int max)
+{
+	const void **base, **top;
+	int n = 0;
+
+	if (max <= 0)
+		return 0;
+	gp_stack_bounds(&base, &top);
+	for (const void **slot = top; slot > base && n < max; n++) {
+		if (n == max - 1 && slot - 1 > base) {
+			frames[n].function = "[truncated]";
+			frames[n].file = "";
+			frames[n].line = 0;
+			return n + 1;
+		}
+		fill_frame(&frames[n], *--slot);
+	}
+	return n;
+}
+
+int goprof_depth(void)
+{
+	const void **base, **top;
+
+	gp_stack_bounds(&base, &top);
+	return (int)(top - base);
+}

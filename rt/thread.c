@@ -1,0 +1,122 @@
+/*
+ * Threads: pthread_create (and C11 thrd_create, which glibc does not route through the
+ * interposable pthread_create) are interposed so that every new thread, whoever creates it,
+ * gets its own shadow stack before its start routine runs, and gives it back when it ends.
+ *
+ * DESIGN. The wrapper allocates a small start record (cold path, may fail: then the thread
+ * simply starts on the scratch stack). The trampoline runs on the new thread, attaches its
+ * shadow stack and marks a pthread key whose destructor detaches it at thread exit, however
+ * the thread ends (return or pthread_exit); code that still runs after that, such as other
+ * keys' destructors, pushes onto the scratch stack again.
+ */
+#include "config.h"
+
+#define _GNU_SOURCE 1
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <threads.h>
+
+#include "gp-internal.h"
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+				 void *);
+
+static pthread_create_fn real_pthread_create;
+static pthread_key_t exit_key;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+struct start {
+	void *(*fn)(void *);
+	void *arg;
+	size_t stack_bytes;	/* the new thread's machine stack */
+};
+
+static void on_thread_exit(void *unused)
+{
+	(void)unused;
+	gp_stack_detach();
+}
+
+static void resolve(void)
+{
+	real_pthread_create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+	pthread_key_create(&exit_key, on_thread_exit);
+}
+
+void gp_thread_init(void)
+{
+	pthread_once(&once, resolve);
+}
+
+static void *trampoline(void *p)
+{
+	struct start s = *(struct start *)p;
+
+	free(p);
+	if (gp_stack_attach(s.stack_bytes) == 0)
+		pthread_setspecific(exit_key, (void *)1);
+	return s.fn(s.arg);
+}
+
+static size_t stack_bytes_of(const pthread_attr_t *attr)
+{
+	pthread_attr_t def;
+	size_t bytes = 0;
+
+	if (attr)
+		pthread_attr_getstacksize(attr, &bytes);
+	else if (pthread_getattr_default_np(&def) == 0) {
+		pthread_attr_getstacksize(&def, &bytes);
+		pthread_attr_destroy(&def);
+	}
+	return bytes;
+}
+
+GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+			      void *(*fn)(void *), void *arg)
+{
+	gp_thread_init();
+	if (!real_pthread_create)
+		return EAGAIN;
+
+	struct start *s = malloc(sizeof(*s));
+	if (!s)
+		return real_pthread_create(thread, attr, fn, arg);
+	s->fn = fn;
+	s->arg = arg;
+	s->stack_bytes = stack_bytes_of(attr);
+	int rc = real_pthread_create(thread, attr, trampoline, s);
+	if (rc != 0)
+		free(s);
+	return rc;
+}
+
+struct thrd_start {
+	thrd_start_t fn;
+	void *arg;
+};
+
+static void *thrd_trampoline(void *p)
+{
+	struct thrd_start s = *(struct thrd_start *)p;
+
+	free(p);
+	return (void *)(intptr_t)s.fn(s.arg);
+}
+
+GOPROF_API int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
+{
+	struct thrd_start *s = malloc(sizeof(*s));
+
+	if (!s)
+		return thrd_nomem;
+	s->fn = fn;
+	s->arg = arg;
+	int rc = pthread_create((pthread_t *)thr, NULL, thrd_trampoline, s);
+	if (rc == 0)
+		return thrd_success;
+	free(s);
+	return rc == ENOMEM ? thrd_nomem : thrd_error;
+}

@@ -61,4 +61,83 @@ GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
 /* Installs the pthread_create interposition (thread.c); called once from the constructor. */
 GP_HIDDEN void gp_thread_init(void);
 
+/* ---- configuration (init.c): GOPROF_* read once at start ------------------------------ */
+
+struct gp_config {
+	const char *db_pattern;		/* GOPROF_DB, NULL = no database */
+	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
+	unsigned stack_depth;		/* GOPROF_STACK_DEPTH: frames kept per sample */
+};
+
+extern GP_HIDDEN struct gp_config gp_config;
+
+/* ---- CPU samples (sampler.c): signal handler -> per-thread ring -> collector ------------- */
+
+/* One sample as gp_cpu_drain() hands it over; valid only during the callback. */
+struct gp_sample {
+	uint64_t time_ns;		/* CLOCK_REALTIME when taken */
+	uint64_t count;			/* samples it stands for: 1, or the number lost */
+	uintptr_t pc;			/* interrupted PC; 0 for a lost-samples record */
+	uint32_t tid;			/* kernel thread id of the sampled thread */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end (deep stacks) */
+	int lost;			/* 1: count samples were dropped (ring full) */
+	const void *const *frames;	/* function records (gp_func_decode) */
+};
+
+typedef void (*gp_sample_fn)(const struct gp_sample *s, void *ctx);
+
+/*
+ * Hands every sample waiting in every thread's ring to fn, oldest first per thread, and
+ * reports each thread's drops as one lost record. Returns the number of records handed
+ * over. Called by the collector thread only (one reader).
+ */
+GP_HIDDEN size_t gp_cpu_drain(gp_sample_fn fn, void *ctx);
+
+/* ---- symbols (symbolize.c): what lies at a PC, from the ELF symbol tables --------------- */
+
+struct gp_pc_info {
+	const char *function;		/* symbol name, clone suffix removed; NULL if unknown */
+	const char *object;		/* path of the object file holding pc */
+	const char *build_id;		/* lowercase hex GNU build ID, "" if none */
+	uintptr_t map_start, map_end;	/* the object's executable mapping */
+	uint64_t map_offset;		/* file offset of map_start */
+};
+
+/*
+ * Looks pc up in the objects loaded now. Strings stay valid until gp_symbols_reset().
+ * Returns 0, or -1 when pc lies in no known object. Collector thread (not signal-safe).
+ */
+GP_HIDDEN int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out);
+
+/* ---- threads (thread.c): the registry of live and ended threads ------------------------- */
+
+struct gp_thread_info {
+	uint32_t tid;
+	char name[16];			/* pthread_getname_np at the time of the call */
+	uint64_t start_ns;		/* CLOCK_REALTIME when it started */
+	uint64_t end_ns;		/* 0 while it runs */
+};
+
+/* Calls fn for every thread known now; collector thread. */
+GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx),
+				  void *ctx);
+
+/* ---- database writer (writer.c, collector.c) ---------------------------------------------- */
+
+/* Starts the collector/writer thread when gp_config.db_pattern is set. Returns 0 or -errno. */
+GP_HIDDEN int gp_writer_start(void);
+
+/* Drains everything and commits; at exit (destructor) and before exec. Cold path. */
+GP_HIDDEN void gp_writer_stop(void);
+
+/*
+ * From a fatal-signal handler: asks the writer thread to commit what it has and waits at
+ * most timeout_ms for it. Async-signal-safe.
+ */
+GP_HIDDEN void gp_writer_crash_flush(unsigned timeout_ms);
+
+/* In the child after fork(): a fresh database (the pattern's %p is the new pid). */
+GP_HIDDEN void gp_writer_atfork_child(void);
+
 #endif

@@ -14,7 +14,8 @@ src=$1
 case $src in /*) ;; *) src=$PWD/$src ;; esac
 gp_begin "$src"
 
-directive() { sed -n "s/^.*goprof-$1: *//p" "$src" | tr '\n' ' '; }
+# A directive may end a one-line comment: a trailing "*/" is not part of it.
+directive() { sed -n "s/^.*goprof-$1: *//p" "$src" | sed 's|[[:space:]]*\*/.*$||' | tr '\n' ' '; }
 opts=$(directive opts)
 [ -n "$opts" ] || opts="-O0 -O2"
 cflags=$(directive cflags)

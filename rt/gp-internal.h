@@ -5,6 +5,7 @@
 #define GOPROF_RT_GP_INTERNAL_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "goprof.h"
@@ -63,6 +64,8 @@ GP_HIDDEN void gp_thread_init(void);
 
 /* ---- configuration (init.c): GOPROF_* read once at start ------------------------------ */
 
+#define GP_MAX_STACK_DEPTH 4096		/* the most frames a sample may keep */
+
 struct gp_config {
 	const char *db_pattern;		/* GOPROF_DB, NULL = no database */
 	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
@@ -70,6 +73,17 @@ struct gp_config {
 };
 
 extern GP_HIDDEN struct gp_config gp_config;
+
+/* One line "goprof: ..." on stderr, written at once. Not signal-safe (vsnprintf). */
+GP_HIDDEN void gp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* gp_warn, but only the first time this call site is reached. */
+#define gp_warn_once(...)                                                                  \
+	do {                                                                               \
+		static _Atomic int gp_warned_;                                             \
+		if (!__atomic_exchange_n(&gp_warned_, 1, __ATOMIC_RELAXED))                \
+			gp_warn(__VA_ARGS__);                                              \
+	} while (0)
 
 /* ---- CPU samples (sampler.c): signal handler -> per-thread ring -> collector ------------- */
 
@@ -84,6 +98,28 @@ struct gp_sample {
 	int lost;			/* 1: count samples were dropped (ring full) */
 	const void *const *frames;	/* function records (gp_func_decode) */
 };
+
+/*
+ * Turns CPU sampling on when it is configured (a database, a non-zero rate): takes SIGPROF.
+ * Called once by the constructor before any thread registers. Returns 0 or -1.
+ */
+GP_HIDDEN int gp_sampler_init(void);
+
+/* SIGPROF handler body: returns 1 when the signal was a goprof tick (and was sampled). */
+GP_HIDDEN int gp_sampler_handle(int sig, siginfo_t *si, void *uctx);
+
+/* fork() handlers: the registry lock across fork, timers and rings fixed in the child. */
+GP_HIDDEN void gp_sampler_atfork_prepare(void);
+GP_HIDDEN void gp_sampler_atfork_parent(void);
+GP_HIDDEN void gp_sampler_atfork_child(void);
+
+/* ---- signals (signals.c) ---------------------------------------------------------------- */
+
+/* Installs goprof's SIGPROF handler, keeping what was there for forwarding. 0 or -1. */
+GP_HIDDEN int gp_signals_take_sigprof(void);
+
+/* Installs the flush-then-die handler for fatal signals left at their default. */
+GP_HIDDEN void gp_signals_take_fatal(void);
 
 typedef void (*gp_sample_fn)(const struct gp_sample *s, void *ctx);
 
@@ -105,7 +141,7 @@ struct gp_pc_info {
 };
 
 /*
- * Looks pc up in the objects loaded now. Strings stay valid until gp_symbols_reset().
+ * Looks pc up in the objects loaded now. Strings stay valid for the life of the process.
  * Returns 0, or -1 when pc lies in no known object. Collector thread (not signal-safe).
  */
 GP_HIDDEN int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out);
@@ -118,6 +154,13 @@ struct gp_thread_info {
 	uint64_t start_ns;		/* CLOCK_REALTIME when it started */
 	uint64_t end_ns;		/* 0 while it runs */
 };
+
+/*
+ * Registers the calling thread (its CPU timer, sample ring, name) once its shadow stack is
+ * set up; gp_thread_ended() marks it ended at thread exit. Cold path, the thread itself.
+ */
+GP_HIDDEN void gp_thread_started(void);
+GP_HIDDEN void gp_thread_ended(void);
 
 /* Calls fn for every thread known now; collector thread. */
 GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx),

@@ -1,11 +1,21 @@
 /*
  * Start-up: the definition of the thread-local word every instrumented function touches,
- * and the constructor that sets libgoprof up before the program's own constructors run
- * (priority 101; libgoprof.so is initialised before the objects that depend on it). Both
- * live in this file so that linking the static library pulls the constructor in with the
- * first reference to __goprof_sp.
+ * the GOPROF_* environment, and the constructor that sets libgoprof up before the
+ * program's own constructors run (priority 101; libgoprof.so is initialised before the
+ * objects that depend on it). The TLS word and the constructor live in this file so that
+ * linking the static library pulls the constructor in with the first reference to
+ * __goprof_sp.
  */
 #include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "gp-internal.h"
 
@@ -14,8 +24,83 @@ const void *gp_scratch[GP_SCRATCH_SLOTS];
 GOPROF_API __thread const void **__goprof_sp __attribute__((tls_model("initial-exec"))) =
 	gp_scratch;
 
+struct gp_config gp_config = {
+	.cpu_hz = 100,
+	.stack_depth = 256,
+};
+
+void gp_warn(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	memcpy(buf, "goprof: ", 8);
+	va_start(ap, fmt);
+	n = vsnprintf(buf + 8, sizeof(buf) - 9, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	n += 8;
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* One write, so that lines from several threads do not interleave. */
+	ssize_t unused = write(STDERR_FILENO, buf, (size_t)n);
+	(void)unused;
+}
+
+/*
+ * An unsigned integer variable in [lo, hi]; anything else keeps the default and says so
+ * once. Returns the value to use.
+ */
+static unsigned env_uint(const char *name, unsigned def, unsigned lo, unsigned hi)
+{
+	const char *s = getenv(name);
+	char *end;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || s[0] == '-' || v < lo || v > hi) {
+		gp_warn("%s=%s is not a whole number from %u to %u; using %u", name, s, lo, hi,
+			def);
+		return def;
+	}
+	return (unsigned)v;
+}
+
+static void read_config(void)
+{
+	const char *db = getenv("GOPROF_DB");
+
+	gp_config.db_pattern = db && *db ? db : NULL;
+	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
+	gp_config.stack_depth = env_uint("GOPROF_STACK_DEPTH", 256, 1, GP_MAX_STACK_DEPTH);
+}
+
+static void atfork_child(void)
+{
+	gp_sampler_atfork_child();
+	if (gp_config.db_pattern)
+		gp_writer_atfork_child();
+}
+
 __attribute__((constructor(101))) static void gp_init(void)
 {
 	gp_thread_init();
 	gp_stack_attach(0);
+	read_config();
+	gp_sampler_init();
+	gp_thread_started();
+	pthread_atfork(gp_sampler_atfork_prepare, gp_sampler_atfork_parent, atfork_child);
+	if (gp_config.db_pattern && gp_writer_start() == 0)
+		gp_signals_take_fatal();
+}
+
+__attribute__((destructor(101))) static void gp_fini(void)
+{
+	if (gp_config.db_pattern)
+		gp_writer_stop();
 }

@@ -36,6 +36,7 @@ struct start {
 static void on_thread_exit(void *unused)
 {
 	(void)unused;
+	gp_thread_ended();
 	gp_stack_detach();
 }
 
@@ -55,8 +56,9 @@ static void *trampoline(void *p)
 	struct start s = *(struct start *)p;
 
 	free(p);
-	if (gp_stack_attach(s.stack_bytes) == 0)
-		pthread_setspecific(exit_key, (void *)1);
+	gp_stack_attach(s.stack_bytes);
+	gp_thread_started();
+	pthread_setspecific(exit_key, (void *)1);
 	return s.fn(s.arg);
 }
 

@@ -1,0 +1,281 @@
+/*
+ * CPU sampling and the thread registry.
+ *
+ * DESIGN. Every thread, however it was created (thread.c), registers here once its shadow
+ * stack is set up. While CPU sampling is on, each thread gets its own POSIX timer on its
+ * own CPU-time clock (CLOCK_THREAD_CPUTIME_ID), delivered to that very thread
+ * (SIGEV_THREAD_ID) as SIGPROF: one process-wide setitimer() under-counts busy
+ * multi-threaded programs, which is why Go 1.18 moved to the same scheme. The SIGPROF
+ * handler (signal context) copies the interrupted PC and the top of the shadow stack into
+ * the thread's own ring (ring.h): no lock, no allocation, errno preserved. The collector
+ * thread (writer.c) drains the rings with gp_cpu_drain().
+ *
+ * Locks: reg_lock guards the list and each entry's lifetime; it is taken on thread start
+ * and end, by gp_cpu_drain() and gp_threads_foreach(), never in signal context. An ended
+ * thread's entry stays (the threadcreate profile counts every thread ever made); its ring
+ * is freed once drained.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "gp-internal.h"
+#include "ring.h"
+
+#define RING_ORDER 15			/* 32768 words = 256 KiB per sampled thread */
+#define HEADER_WORDS 3			/* time, pc, nframes | truncated << 32 */
+
+struct gp_thread {
+	struct gp_thread *next;		/* reg_lock */
+	struct gp_thread_info info;	/* reg_lock; tid fixed at start */
+	struct gp_ring *ring;		/* NULL when not sampled; freed by the collector */
+	timer_t timer;			/* owning thread */
+	int has_timer;			/* owning thread */
+	int ended;			/* reg_lock */
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gp_thread *threads;
+static int sampling;			/* set once at init, before any timer exists */
+static uint64_t period_ns;
+
+static __thread struct gp_thread *self __attribute__((tls_model("initial-exec")));
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Signal context: one record of the interrupted PC and the innermost frames. */
+static void take_sample(struct gp_thread *t, uintptr_t pc)
+{
+	const void **base, **top;
+
+	gp_stack_bounds(&base, &top);
+	uint64_t depth = (uint64_t)(top - base);
+	uint64_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
+	uint64_t at = gp_ring_reserve(t->ring, HEADER_WORDS + keep);
+	if (at == UINT64_MAX)
+		return;
+	gp_ring_put(t->ring, at, 0, now_ns());
+	gp_ring_put(t->ring, at, 1, pc);
+	gp_ring_put(t->ring, at, 2, keep | (depth - keep) << 32);
+	for (uint64_t i = 0; i < keep; i++)
+		gp_ring_put(t->ring, at, HEADER_WORDS + i, (uintptr_t)top[-1 - (int64_t)i]);
+	gp_ring_commit(t->ring, at, HEADER_WORDS + keep);
+}
+
+int gp_sampler_handle(int sig, siginfo_t *si, void *uctx)
+{
+	struct gp_thread *t = self;
+	(void)sig;
+
+	if (si->si_code != SI_TIMER || !t || si->si_value.sival_ptr != t || !t->ring)
+		return 0;
+	int saved = errno;
+	ucontext_t *uc = uctx;
+	take_sample(t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
+	errno = saved;
+	return 1;
+}
+
+/* Arms the calling thread's CPU timer; cold path, the thread itself. */
+static void arm_timer(struct gp_thread *t)
+{
+	struct sigevent sev;
+	struct itimerspec its;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGPROF;
+	sev.sigev_value.sival_ptr = t;
+	sev._sigev_un._tid = (pid_t)t->info.tid;
+	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t->timer) != 0) {
+		gp_warn_once("cannot create a CPU timer for thread %u: %s", t->info.tid,
+			     strerror(errno));
+		return;
+	}
+	t->has_timer = 1;
+	its.it_interval.tv_sec = (time_t)(period_ns / 1000000000u);
+	its.it_interval.tv_nsec = (long)(period_ns % 1000000000u);
+	its.it_value = its.it_interval;
+	timer_settime(t->timer, 0, &its, NULL);
+}
+
+int gp_sampler_init(void)
+{
+	if (!gp_config.cpu_hz || !gp_config.db_pattern)
+		return 0;
+	period_ns = 1000000000u / gp_config.cpu_hz;
+	if (gp_signals_take_sigprof() != 0)
+		return -1;
+	sampling = 1;
+	return 0;
+}
+
+void gp_thread_started(void)
+{
+	struct gp_thread *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return;
+	t->info.tid = (uint32_t)gettid();
+	t->info.start_ns = now_ns();
+	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
+	if (sampling)
+		t->ring = gp_ring_new(RING_ORDER);
+
+	pthread_mutex_lock(&reg_lock);
+	t->next = threads;
+	threads = t;
+	pthread_mutex_unlock(&reg_lock);
+
+	self = t;
+	if (t->ring)
+		arm_timer(t);
+}
+
+void gp_thread_ended(void)
+{
+	struct gp_thread *t = self;
+
+	if (!t)
+		return;
+	if (t->has_timer) {
+		timer_delete(t->timer);
+		t->has_timer = 0;
+	}
+	self = NULL;
+	pthread_mutex_lock(&reg_lock);
+	t->ended = 1;
+	t->info.end_ns = now_ns();
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* Reads a live thread's current name (threads often name themselves after they start). */
+static void refresh_name(struct gp_thread *t)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%u/comm", t->info.tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(t->info.name, sizeof(t->info.name), f))
+		t->info.name[strcspn(t->info.name, "\n")] = '\0';
+	fclose(f);
+}
+
+void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&reg_lock);
+	for (struct gp_thread *t = threads; t; t = t->next) {
+		if (!t->ended)
+			refresh_name(t);
+		fn(&t->info, ctx);
+	}
+	pthread_mutex_unlock(&reg_lock);
+}
+
+static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
+{
+	uint64_t buf[HEADER_WORDS + GP_MAX_STACK_DEPTH];
+	uint64_t n;
+	size_t records = 0;
+	struct gp_sample s;
+
+	while ((n = gp_ring_read(t->ring, buf, HEADER_WORDS + GP_MAX_STACK_DEPTH)) != 0) {
+		if (n < HEADER_WORDS)
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.time_ns = buf[0];
+		s.pc = (uintptr_t)buf[1];
+		s.count = 1;
+		s.tid = t->info.tid;
+		s.nframes = (uint32_t)(buf[2] & 0xffffffffu);
+		if (s.nframes > n - HEADER_WORDS)
+			s.nframes = (uint32_t)(n - HEADER_WORDS);
+		s.truncated = (uint32_t)(buf[2] >> 32);
+		s.frames = (const void *const *)(buf + HEADER_WORDS);
+		fn(&s, ctx);
+		records++;
+	}
+	uint64_t drops = atomic_load_explicit(&t->ring->drops, memory_order_relaxed);
+	if (drops != t->ring->drops_read) {
+		memset(&s, 0, sizeof(s));
+		s.time_ns = now_ns();
+		s.count = drops - t->ring->drops_read;
+		s.tid = t->info.tid;
+		s.lost = 1;
+		t->ring->drops_read = drops;
+		fn(&s, ctx);
+		records++;
+	}
+	return records;
+}
+
+size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
+{
+	size_t records = 0;
+
+	pthread_mutex_lock(&reg_lock);
+	for (struct gp_thread *t = threads; t; t = t->next) {
+		if (!t->ring)
+			continue;
+		records += drain_ring(t, fn, ctx);
+		if (t->ended) {
+			gp_ring_free(t->ring);
+			t->ring = NULL;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	return records;
+}
+
+void gp_sampler_atfork_prepare(void)
+{
+	pthread_mutex_lock(&reg_lock);
+}
+
+void gp_sampler_atfork_parent(void)
+{
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/*
+ * In the child only the forking thread exists: every other entry has ended, their rings
+ * hold the parent's samples (dropped, the parent reports them), and the timer, which
+ * fork() does not inherit, is armed again.
+ */
+void gp_sampler_atfork_child(void)
+{
+	uint64_t now = now_ns();
+
+	for (struct gp_thread *t = threads; t; t = t->next) {
+		if (t->ring) {
+			atomic_store(&t->ring->head, atomic_load(&t->ring->tail));
+			t->ring->drops_read = atomic_load(&t->ring->drops);
+		}
+		if (t != self && !t->ended) {
+			t->ended = 1;
+			t->info.end_ns = now;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	if (self) {
+		self->info.tid = (uint32_t)gettid();
+		self->has_timer = 0;
+		if (self->ring)
+			arm_timer(self);
+	}
+}

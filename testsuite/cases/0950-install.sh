@@ -1,0 +1,66 @@
+#!/bin/sh
+# `make install` puts the plugin, both runtime libraries, the header, goprof.pc and the man
+# page where they belong; a program compiled with the pkg-config flags, against the shared
+# and against the static runtime, gets exact stacks; libgoprof exports only its own names
+# and the calls it interposes.
+set -u
+. "$GP_SRCDIR/testsuite/lib.sh"
+gp_begin "$0"
+
+stage=$GP_WORK/stage
+make -s -C "$GP_BUILDDIR" install prefix="$stage/usr" GCC_PLUGIN_DIR="$stage/plugin" \
+	>install.log 2>&1 || { cat install.log >&2; gp_fail "make install failed"; }
+for f in plugin/goprof.so usr/lib/libgoprof.so usr/lib/libgoprof.a usr/include/goprof.h \
+	usr/lib/pkgconfig/goprof.pc usr/share/man/man7/goprof.7; do
+	[ -e "$stage/$f" ] || gp_fail "not installed: $f"
+done
+[ ! -e "$stage/plugin/goprof.la" ] || gp_fail "goprof.la left in the plugin directory"
+
+export PKG_CONFIG_PATH=$stage/usr/lib/pkgconfig
+cflags=$(pkg-config --cflags goprof) || gp_fail "pkg-config --cflags goprof failed"
+libs=$(pkg-config --libs goprof) || gp_fail "pkg-config --libs goprof failed"
+case $cflags in
+*"-fplugin=$stage/plugin/goprof.so"*) ;;
+*) gp_fail "pkg-config --cflags lacks the plugin: $cflags" ;;
+esac
+
+cat >prog.c <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <goprof.h>
+__attribute__((noinline)) static int inner(void)
+{
+	struct goprof_frame f[8];
+	int n = goprof_callers(f, 8);
+	for (int i = 0; i < n; i++)
+		printf("%s%s", i ? "<" : "", f[i].function);
+	printf("\n");
+	return n;
+}
+__attribute__((noinline)) static int outer(void)
+{
+	return inner() + 1;
+}
+int main(void)
+{
+	return outer() == 4 ? 0 : 1;
+}
+C
+# shellcheck disable=SC2086
+$GP_CC -O2 $cflags -o shared prog.c $libs || gp_fail "build against the shared runtime failed"
+# shellcheck disable=SC2086
+$GP_CC -O2 $cflags -o static prog.c "$stage/usr/lib/libgoprof.a" \
+	$(pkg-config --libs-only-l --static goprof | sed 's/-lgoprof//') ||
+	gp_fail "build against the static runtime failed"
+for p in shared static; do
+	gp_run $p ./$p
+	[ "$GP_RC" = 0 ] || gp_fail "$p exited with $GP_RC"
+	[ "$(cat $p.out)" = "inner<outer<main" ] || gp_fail "$p printed: $(cat $p.out)"
+done
+ldd ./shared | grep -q "$stage/usr/lib/libgoprof.so" || gp_fail "shared build does not use the installed libgoprof"
+! ldd ./static | grep -q libgoprof || gp_fail "static build still needs libgoprof.so"
+
+extra=$(nm -D --defined-only "$stage/usr/lib/libgoprof.so" | awk '{print $3}' |
+	grep -vE '^(goprof_|__goprof_|pthread_create$|thrd_create$|sigaction$|signal$)')
+[ -z "$extra" ] || gp_fail "libgoprof exports more than it should: $extra"
+exit 0

@@ -16,10 +16,15 @@
 #define GP_NOINLINE __attribute__((noinline, noclone))
 
 #ifdef GP_INSTRUMENTED
-#include <stdatomic.h>
 #include <goprof.h>
 
-static atomic_int gp_failures;
+/* Failed checks, from any thread; GCC's builtins rather than <stdatomic.h> serve C++ too. */
+static int gp_failures;
+
+GP_NOINST static inline void gp_count_failure(void)
+{
+	__atomic_fetch_add(&gp_failures, 1, __ATOMIC_RELAXED);
+}
 
 /* The calling function's stack, root first, into buf (skip = innermost frames left out). */
 GP_NOINST static inline const char *gp_stack_string(char *buf, size_t size, int skip)
@@ -54,7 +59,7 @@ GP_NOINST static inline void gp_check(int ok, const char *file, int line, const 
 {
 	if (!ok) {
 		fprintf(stderr, "%s:%d: check failed: %s\n", file, line, what);
-		atomic_fetch_add(&gp_failures, 1);
+		gp_count_failure();
 	}
 }
 
@@ -66,7 +71,7 @@ GP_NOINST static inline void gp_check(int ok, const char *file, int line, const 
 		if (!gp_matches(gp_buf_, expected)) {                                      \
 			fprintf(stderr, "%s:%d: stack is\n  %s\nexpected\n  %s\n", __FILE__, \
 				__LINE__, gp_buf_, expected);                              \
-			atomic_fetch_add(&gp_failures, 1);                                 \
+			gp_count_failure();                                                \
 		}                                                                          \
 	} while (0)
 
@@ -75,7 +80,7 @@ GP_NOINST static inline void gp_check(int ok, const char *file, int line, const 
 GP_NOINST static inline int gp_status(void)
 {
 	fflush(stdout);
-	return atomic_load(&gp_failures) ? 1 : 0;
+	return __atomic_load_n(&gp_failures, __ATOMIC_RELAXED) ? 1 : 0;
 }
 
 #else

@@ -30,7 +30,7 @@
 #include "gp-internal.h"
 #include "ring.h"
 
-#define RING_ORDER 15			/* 32768 words = 256 KiB per sampled thread */
+#define MIN_RING_ORDER 13		/* 8192 words = 64 KiB per sampled thread */
 #define HEADER_WORDS 3			/* time, pc, nframes | truncated << 32 */
 
 struct gp_thread {
@@ -46,6 +46,7 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gp_thread *threads;
 static int sampling;			/* set once at init, before any timer exists */
 static uint64_t period_ns;
+static unsigned ring_order;		/* room for 8 samples of the deepest kind */
 
 static __thread struct gp_thread *self __attribute__((tls_model("initial-exec")));
 
@@ -118,6 +119,10 @@ int gp_sampler_init(void)
 	if (!gp_config.cpu_hz || !gp_config.db_pattern)
 		return 0;
 	period_ns = 1000000000u / gp_config.cpu_hz;
+	for (ring_order = MIN_RING_ORDER;
+	     ((uint64_t)1 << ring_order) < 8 * (HEADER_WORDS + 1 + (uint64_t)gp_config.stack_depth);
+	     ring_order++)
+		;
 	if (gp_signals_take_sigprof() != 0)
 		return -1;
 	sampling = 1;
@@ -134,7 +139,7 @@ void gp_thread_started(void)
 	t->info.start_ns = now_ns();
 	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
 	if (sampling)
-		t->ring = gp_ring_new(RING_ORDER);
+		t->ring = gp_ring_new(ring_order);
 
 	pthread_mutex_lock(&reg_lock);
 	t->next = threads;

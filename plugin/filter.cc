@@ -26,7 +26,6 @@ const char *gp_filter_reason(tree fndecl)
 {
 	const char *asm_name = IDENTIFIER_POINTER(DECL_ASSEMBLER_NAME(fndecl));
 	const char *file = DECL_SOURCE_FILE(fndecl);
-	cgraph_node *node = cgraph_node::get(fndecl);
 
 	if (lookup_attribute("no_instrument_function", DECL_ATTRIBUTES(fndecl)))
 		return "no_instrument_function";
@@ -34,13 +33,6 @@ const char *gp_filter_reason(tree fndecl)
 		return "naked";
 	if (is_runtime_name(asm_name))
 		return "goprof runtime";
-	/*
-	 * A part split off by ipa-split is called only from the function it came from, which is
-	 * instrumented: its callees then show under that function, and a sampled PC inside the
-	 * part is named after it too. Instrumenting both would show f > f.
-	 */
-	if (node && node->split_part)
-		return "split part";
 	if (cfun->has_nonlocal_label)
 		return "has a nonlocal label";
 	if (in_list(gp_opts.exclude, gp_function_name(fndecl), false) ||

@@ -153,9 +153,24 @@ static bool is_real_call(gimple *stmt)
 	return true;
 }
 
+/*
+ * A part that ipa-split cut off this function (f.part.0 of f). The part is instrumented
+ * and named f, because its header is often inlined into f's callers, which then call the
+ * part directly: without its own frame its callees would show under f's caller. When f
+ * itself calls the part, f steps aside for the call (a pop before, a re-push after: the
+ * part is the cold path), so that the stack reads caller > f, never caller > f > f.
+ */
+static bool is_own_split_part(tree fndecl, tree callee)
+{
+	cgraph_node *node = callee ? cgraph_node::get(callee) : NULL;
+	if (!node || !node->split_part)
+		return false;
+	return strcmp(gp_function_name(callee), gp_function_name(fndecl)) == 0;
+}
+
 struct call_census {
-	unsigned real;		/* non-tail calls */
-	unsigned tail;		/* calls marked tail */
+	unsigned real;		/* calls that keep this frame on the stack */
+	unsigned tail;		/* tail calls and calls of the function's own split part */
 };
 
 static call_census count_calls(function *fun)
@@ -168,7 +183,9 @@ static call_census count_calls(function *fun)
 			gimple *stmt = gsi_stmt(gsi);
 			if (!is_gimple_call(stmt) || !is_real_call(stmt))
 				continue;
-			if (gimple_call_tail_p(as_a<gcall *>(stmt)))
+			/* f steps aside while its own split part runs, as for a tail call. */
+			if (gimple_call_tail_p(as_a<gcall *>(stmt)) ||
+			    is_own_split_part(fun->decl, gimple_call_fndecl(stmt)))
 				c.tail++;
 			else
 				c.real++;
@@ -244,10 +261,14 @@ static void emit_pops(function *fun, tree p, tree np)
 			if (gimple_code(stmt) == GIMPLE_RETURN) {
 				gsi_insert_before(&gsi, set_sp(p), GSI_SAME_STMT);
 			} else if (is_gimple_call(stmt)) {
-				if (gimple_call_tail_p(as_a<gcall *>(stmt)))
+				if (gimple_call_tail_p(as_a<gcall *>(stmt))) {
 					gsi_insert_before(&gsi, set_sp(p), GSI_SAME_STMT);
-				else if (gimple_call_flags(stmt) & ECF_RETURNS_TWICE)
+				} else if (gimple_call_flags(stmt) & ECF_RETURNS_TWICE) {
 					insert_after_call(&gsi, set_sp(np));
+				} else if (is_own_split_part(fun->decl, gimple_call_fndecl(stmt))) {
+					gsi_insert_before(&gsi, set_sp(p), GSI_SAME_STMT);
+					insert_after_call(&gsi, set_sp(np));
+				}
 			}
 		}
 	}

@@ -1,28 +1,1015 @@
 /*
- * The database writer. Placeholder until the SQLite writer lands: GOPROF_DB is reported as
- * unsupported and profiling carries on without a database.
+ * The collector and database writer: one background thread that drains the CPU sample
+ * rings, interns functions and stacks, aggregates samples per time bucket and commits them
+ * to the process's SQLite database (schema: gp-schema.h) in one transaction at least
+ * every second.
+ *
+ * DESIGN. Threads and contexts:
+ *  - the writer thread (created with the real pthread_create, so it is neither registered
+ *    nor sampled; every signal blocked) owns everything below: the sqlite handle, the
+ *    prepared statements, the intern tables and the pending rows. It wakes every 100 ms
+ *    (or when posted), calls gp_cpu_drain() and, when a second has passed or a flush was
+ *    asked for, writes everything pending in one transaction;
+ *  - gp_writer_start() (constructor) opens the database and writes the schema before the
+ *    thread exists; gp_writer_stop() (destructor, before exec) asks the thread to finish
+ *    and joins it, so the last drain, commit and close happen on the thread;
+ *  - gp_writer_crash_flush() runs in a fatal-signal handler: it only posts the semaphore
+ *    (async-signal-safe) and polls flush_done with nanosleep;
+ *  - gp_writer_atfork_child() runs in a forked child, where the thread does not exist: it
+ *    forgets the parent's state without touching its sqlite handle and starts over. A
+ *    child opens its database lazily, on its first sample, so that fork+exec children
+ *    leave no empty database behind.
+ * Any SQLite error stops the database for good (one line on stderr); the program goes on.
+ *
+ * Interning: a function is keyed by its record's address (or, for symbols found at a PC
+ * and made-up frames, by name and mapping); a stack row by (caller row, function). Rows
+ * get their ids here, so a sample never waits for a database round trip.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "gp-internal.h"
+#include "gp-schema.h"
+
+#define POLL_NS 100000000ull		/* drain every 100 ms */
+#define COMMIT_NS 500000000ull		/* commit twice a second: a crash loses < 1 s */
+
+/* ---- small hash map: non-zero uint64 key -> uint32 value ---------------------------------- */
+
+struct u64map {
+	uint64_t *keys;		/* 0 = empty slot */
+	uint32_t *vals;
+	size_t cap;		/* power of two */
+	size_t n;
+};
+
+static uint64_t mix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	k *= 0xc4ceb9fe1a85ec53ull;
+	return k ^ (k >> 33);
+}
+
+/* Returns the value for key, 0 if absent. */
+static uint32_t map_get(const struct u64map *m, uint64_t key)
+{
+	if (!m->cap)
+		return 0;
+	for (size_t i = mix64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->keys[i] == key)
+			return m->vals[i];
+		if (!m->keys[i])
+			return 0;
+	}
+}
+
+static int map_put(struct u64map *m, uint64_t key, uint32_t val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		uint64_t *keys = calloc(cap, sizeof(*keys));
+		uint32_t *vals = calloc(cap, sizeof(*vals));
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return -ENOMEM;
+		}
+		for (size_t j = 0; j < m->cap; j++) {
+			if (!m->keys[j])
+				continue;
+			size_t i = mix64(m->keys[j]) & (cap - 1);
+			while (keys[i])
+				i = (i + 1) & (cap - 1);
+			keys[i] = m->keys[j];
+			vals[i] = m->vals[j];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = keys;
+		m->vals = vals;
+		m->cap = cap;
+	}
+	size_t i = mix64(key) & (m->cap - 1);
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i])
+		m->n++;
+	m->keys[i] = key;
+	m->vals[i] = val;
+	return 0;
+}
+
+static void map_free(struct u64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- writer state -------------------------------------------------------------------------- */
+
+struct func_row {
+	const char *name;	/* record or symbol-table string, or owned (synthetic) */
+	const char *file;
+	uint32_t line;
+	int kind;		/* GP_FUNC_KIND_* */
+	uint32_t mapping;	/* 0 = none */
+	int owned;		/* name is ours to free */
+};
+
+struct map_row {
+	char *path;		/* owned */
+	char *build_id;		/* owned */
+	uintptr_t start, limit;
+	uint64_t offset;
+};
+
+struct pc_sym {
+	const char *name;	/* gp_pc_lookup's string (lives as long as the process) */
+	uint32_t mapping;
+	uint32_t func;		/* its function row, made when first used; 0 = none yet */
+};
+
+struct node_row {
+	uint32_t id, parent, func;
+};
+
+struct agg {
+	uint32_t bucket, stack, tid;
+	uint8_t profile;
+	uint64_t count, value;
+};
+
+struct thread_row {
+	uint32_t tid;
+	uint64_t start_ns, end_ns;
+	char name[16];
+};
+
+struct writer {
+	sqlite3 *db;			/* writer thread (start/stop: before/after it) */
+	char path[PATH_MAX];
+	int lazy_open;			/* open at the first sample (fork children) */
+	int broken;			/* a database error: stop writing */
+	uint64_t start_ns;		/* origin of the buckets */
+	uint64_t period_ns;		/* CPU sampling period */
+	uint64_t last_commit_ns;
+
+	sqlite3_stmt *ins_map, *ins_func, *ins_stack, *up_sample, *up_thread, *up_end;
+
+	struct func_row *funcs;		/* [id - 1] */
+	size_t nfuncs, capfuncs, funcs_written;
+	struct map_row *maps;		/* [id - 1] */
+	size_t nmaps, capmaps, maps_written;
+	struct node_row *new_nodes;	/* stack rows not yet written */
+	size_t nnew_nodes, capnew_nodes;
+	uint32_t next_node;		/* last stack id handed out */
+
+	struct u64map func_by_record;	/* record address -> function id */
+	struct u64map func_by_name;	/* hash(name, mapping) -> function id */
+	struct u64map node_by_key;	/* parent << 32 | function -> stack id */
+	struct u64map sym_by_pc;	/* pc -> index in syms + 1 (1: no symbol) */
+	struct pc_sym *syms;		/* symbols found at sampled PCs */
+	size_t nsyms, capsyms;
+
+	struct agg *aggs;		/* pending sample rows */
+	size_t naggs, capaggs;
+	uint32_t *agg_slots;		/* hash slots: agg index + 1 */
+	size_t nagg_slots;
+
+	struct thread_row *threads;	/* as last written */
+	size_t nthreads, capthreads;
+	int err;			/* first error of this batch (-errno or -EIO) */
+};
+
+static struct writer w;
+static pthread_t thread;
+static int running;			/* the thread exists (owner: start/stop/atfork) */
+static sem_t wake;
+static volatile sig_atomic_t stop_req;
+static unsigned flush_req;		/* atomics: crash flush handshake */
+static unsigned flush_done;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Grows *arr so that it holds n + 1 elements of size sz. */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return 0;
+	size_t ncap = *cap ? *cap * 2 : 64;
+	void *p = realloc(*arr, ncap * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* ---- interning ----------------------------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s, uint64_t seed)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ mix64(seed + 1);
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h | 1;
+}
+
+static uint32_t add_mapping(const char *path, const char *build_id, uintptr_t start,
+			    uintptr_t limit, uint64_t offset)
+{
+	for (size_t i = 0; i < w.nmaps; i++)
+		if (w.maps[i].start == start && strcmp(w.maps[i].path, path) == 0)
+			return (uint32_t)i + 1;
+	if (grow((void **)&w.maps, &w.capmaps, w.nmaps, sizeof(*w.maps)) != 0)
+		return 0;
+	struct map_row *m = &w.maps[w.nmaps];
+	m->path = strdup(path ? path : "");
+	m->build_id = strdup(build_id ? build_id : "");
+	if (!m->path || !m->build_id) {
+		free(m->path);
+		free(m->build_id);
+		return 0;
+	}
+	m->start = start;
+	m->limit = limit;
+	m->offset = offset;
+	return (uint32_t)++w.nmaps;
+}
+
+/* The mapping of the object whose PC range holds pc (gp_pc_lookup), 0 if none. */
+static uint32_t mapping_of_pc(uintptr_t pc)
+{
+	struct gp_pc_info info;
+
+	if (gp_pc_lookup(pc, &info) != 0)
+		return 0;
+	return add_mapping(info.object, info.build_id, info.map_start, info.map_end,
+			   info.map_offset);
+}
+
+struct find_exec {
+	uintptr_t addr;		/* in: any address of the object; 0 = the main program */
+	uintptr_t exec;		/* out: start of its executable segment */
+};
+
+static int find_exec_cb(struct dl_phdr_info *info, size_t size, void *p)
+{
+	struct find_exec *f = p;
+	uintptr_t exec = 0;
+	int hit = f->addr == 0;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (f->addr >= lo && f->addr < lo + ph->p_memsz)
+			hit = 1;
+		if ((ph->p_flags & PF_X) && !exec)
+			exec = lo;
+	}
+	if (hit)
+		f->exec = exec;
+	return hit;
+}
+
+/*
+ * The mapping of the object that holds addr (a function record lives in a data segment of
+ * the object whose code it describes); addr 0: the main program.
+ */
+static uint32_t mapping_of_object(uintptr_t addr)
+{
+	struct find_exec f = { .addr = addr };
+
+	dl_iterate_phdr(find_exec_cb, &f);
+	return f.exec ? mapping_of_pc(f.exec) : 0;
+}
+
+static uint32_t add_func(const char *name, const char *file, uint32_t line, int kind,
+			 uint32_t mapping, int owned)
+{
+	if (grow((void **)&w.funcs, &w.capfuncs, w.nfuncs, sizeof(*w.funcs)) != 0)
+		return 0;
+	struct func_row *f = &w.funcs[w.nfuncs];
+	f->name = name;
+	f->file = file ? file : "";
+	f->line = line;
+	f->kind = kind;
+	f->mapping = mapping;
+	f->owned = owned;
+	return (uint32_t)++w.nfuncs;
+}
+
+/* A function found by name: an ELF symbol (kind symbol) or a made-up frame (synthetic). */
+static uint32_t func_by_name(const char *name, uint32_t mapping, int kind)
+{
+	uint64_t key = hash_str(name, (uint64_t)mapping << 2 | (uint64_t)kind);
+	uint32_t id = map_get(&w.func_by_name, key);
+
+	if (id)
+		return id;
+	char *copy = strdup(name);
+	if (!copy)
+		return 0;
+	id = add_func(copy, "", 0, kind, mapping, 1);
+	if (!id || map_put(&w.func_by_name, key, id) != 0) {
+		if (id)
+			w.nfuncs--;
+		free(copy);
+		return 0;
+	}
+	return id;
+}
+
+static uint32_t func_of_record(const void *rec)
+{
+	uint32_t id = map_get(&w.func_by_record, (uintptr_t)rec);
+	struct gp_func fn;
+
+	if (id)
+		return id;
+	if (gp_func_decode(rec, &fn) != 0)
+		return func_by_name("[unknown]", 0, GP_FUNC_KIND_SYNTHETIC);
+	id = add_func(fn.name, fn.file, fn.line, GP_FUNC_KIND_RECORD,
+		      mapping_of_object((uintptr_t)rec), 0);
+	if (id && map_put(&w.func_by_record, (uintptr_t)rec, id) != 0)
+		return 0;
+	return id;
+}
+
+/* The symbol at pc, NULL when unknown; cached per PC. */
+static struct pc_sym *sym_of_pc(uintptr_t pc)
+{
+	uint32_t v = map_get(&w.sym_by_pc, pc);
+	struct gp_pc_info info;
+
+	if (v)
+		return v > 1 ? &w.syms[v - 2] : NULL;
+	v = 1;
+	if (gp_pc_lookup(pc, &info) == 0 && info.function &&
+	    grow((void **)&w.syms, &w.capsyms, w.nsyms, sizeof(*w.syms)) == 0) {
+		w.syms[w.nsyms].name = info.function;
+		w.syms[w.nsyms].mapping = add_mapping(info.object, info.build_id, info.map_start,
+						      info.map_end, info.map_offset);
+		w.syms[w.nsyms].func = 0;
+		v = (uint32_t)++w.nsyms + 1;
+	}
+	map_put(&w.sym_by_pc, pc, v);
+	return v > 1 ? &w.syms[v - 2] : NULL;
+}
+
+static uint32_t node(uint32_t parent, uint32_t func)
+{
+	uint64_t key = (uint64_t)parent << 32 | func;
+	uint32_t id = map_get(&w.node_by_key, key);
+
+	if (id || !func)
+		return id;
+	if (grow((void **)&w.new_nodes, &w.capnew_nodes, w.nnew_nodes, sizeof(*w.new_nodes)))
+		return 0;
+	id = w.next_node + 1;
+	if (map_put(&w.node_by_key, key, id) != 0)
+		return 0;
+	w.next_node = id;
+	w.new_nodes[w.nnew_nodes++] = (struct node_row){ id, parent, func };
+	return id;
+}
+
+static uint64_t agg_hash(uint32_t bucket, uint32_t stack, uint32_t tid, int profile)
+{
+	return mix64(((uint64_t)bucket << 40) ^ ((uint64_t)stack << 8) ^
+		     ((uint64_t)tid << 20) ^ (uint64_t)profile);
+}
+
+static int agg_add(int profile, uint64_t time_ns, uint32_t stack, uint32_t tid,
+		   uint64_t count, uint64_t value)
+{
+	uint64_t rel = time_ns > w.start_ns ? time_ns - w.start_ns : 0;
+	uint32_t bucket = (uint32_t)(rel / GP_BUCKET_NS);
+
+	if ((w.naggs + 1) * 2 > w.nagg_slots) {
+		size_t n = w.nagg_slots ? w.nagg_slots * 2 : 4096;
+		uint32_t *slots = calloc(n, sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		for (size_t i = 0; i < w.naggs; i++) {
+			const struct agg *a = &w.aggs[i];
+			size_t j = agg_hash(a->bucket, a->stack, a->tid, a->profile) & (n - 1);
+			while (slots[j])
+				j = (j + 1) & (n - 1);
+			slots[j] = (uint32_t)i + 1;
+		}
+		free(w.agg_slots);
+		w.agg_slots = slots;
+		w.nagg_slots = n;
+	}
+	size_t j = agg_hash(bucket, stack, tid, profile) & (w.nagg_slots - 1);
+	for (; w.agg_slots[j]; j = (j + 1) & (w.nagg_slots - 1)) {
+		struct agg *a = &w.aggs[w.agg_slots[j] - 1];
+		if (a->bucket == bucket && a->stack == stack && a->tid == tid &&
+		    a->profile == profile) {
+			a->count += count;
+			a->value += value;
+			return 0;
+		}
+	}
+	if (grow((void **)&w.aggs, &w.capaggs, w.naggs, sizeof(*w.aggs)) != 0)
+		return -ENOMEM;
+	w.aggs[w.naggs] = (struct agg){ bucket, stack, tid, (uint8_t)profile, count, value };
+	w.agg_slots[j] = (uint32_t)++w.naggs;
+	return 0;
+}
+
+/* gp_cpu_drain callback (writer thread): one sample into the pending aggregates. */
+static void on_sample(const struct gp_sample *s, void *ctx)
+{
+	uint32_t leaf = 0, innermost = 0;
+	(void)ctx;
+
+	if (s->lost) {
+		leaf = node(0, func_by_name(GP_LOST_FUNCTION, 0, GP_FUNC_KIND_SYNTHETIC));
+	} else {
+		if (s->truncated) {
+			char name[48];
+			snprintf(name, sizeof(name), GP_TRUNCATED_FUNCTION " %u]", s->truncated);
+			leaf = node(0, func_by_name(name, 0, GP_FUNC_KIND_SYNTHETIC));
+		}
+		for (uint32_t i = s->nframes; i-- > 0;) {
+			innermost = func_of_record(s->frames[i]);
+			leaf = node(leaf, innermost);
+		}
+		/* the PC outside the innermost instrumented function: its symbol is the leaf */
+		struct pc_sym *sym = s->pc ? sym_of_pc(s->pc) : NULL;
+		if (sym && (!innermost || strcmp(sym->name, w.funcs[innermost - 1].name) != 0)) {
+			if (!sym->func)
+				sym->func = func_by_name(sym->name, sym->mapping,
+							 GP_FUNC_KIND_SYMBOL);
+			leaf = node(leaf, sym->func);
+		}
+		if (!leaf)
+			leaf = node(0, func_by_name("[unknown]", 0, GP_FUNC_KIND_SYNTHETIC));
+	}
+	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
+			     s->count * w.period_ns) != 0)
+		w.err = -ENOMEM;
+}
+
+/* ---- database ----------------------------------------------------------------------------- */
+
+static int sql_fail(const char *what)
+{
+	gp_warn("GOPROF_DB %s: %s: %s; profile data is no longer written", w.path, what,
+		w.db ? sqlite3_errmsg(w.db) : "out of memory");
+	w.broken = 1;
+	return -EIO;
+}
+
+static int exec_sql(const char *sql)
+{
+	return sqlite3_exec(w.db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+struct thread_batch {
+	int err;
+};
+
+static void on_thread(const struct gp_thread_info *t, void *ctx)
+{
+	struct thread_batch *b = ctx;
+	struct thread_row *r = NULL;
+
+	for (size_t i = 0; i < w.nthreads; i++)
+		if (w.threads[i].tid == t->tid && w.threads[i].start_ns == t->start_ns) {
+			r = &w.threads[i];
+			break;
+		}
+	if (r && r->end_ns == t->end_ns && strncmp(r->name, t->name, sizeof(r->name)) == 0)
+		return;
+	if (!r) {
+		if (grow((void **)&w.threads, &w.capthreads, w.nthreads, sizeof(*w.threads))) {
+			b->err = -ENOMEM;
+			return;
+		}
+		r = &w.threads[w.nthreads++];
+		r->tid = t->tid;
+		r->start_ns = t->start_ns;
+	}
+	r->end_ns = t->end_ns;
+	memcpy(r->name, t->name, sizeof(r->name));
+	r->name[sizeof(r->name) - 1] = '\0';
+
+	sqlite3_stmt *st = w.up_thread;
+	sqlite3_bind_int64(st, 1, r->tid);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->start_ns);
+	if (r->end_ns)
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)r->end_ns);
+	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_TRANSIENT);
+	if (step_reset(st) != 0)
+		b->err = -EIO;
+}
+
+/* Writes everything pending in one transaction. Writer thread (or start, before it). */
+static int commit(void)
+{
+	sqlite3_stmt *st;
+
+	if (w.broken || !w.db)
+		return -EIO;
+	if (w.err)
+		return sql_fail("collecting samples failed");
+	if (exec_sql("BEGIN") != 0)
+		return sql_fail("BEGIN failed");
+
+	for (; w.maps_written < w.nmaps; w.maps_written++) {
+		const struct map_row *m = &w.maps[w.maps_written];
+		st = w.ins_map;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)w.maps_written + 1);
+		sqlite3_bind_text(st, 2, m->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m->build_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)m->start);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)m->limit);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)m->offset);
+		if (step_reset(st) != 0)
+			goto out_rollback;
+	}
+	for (; w.funcs_written < w.nfuncs; w.funcs_written++) {
+		const struct func_row *f = &w.funcs[w.funcs_written];
+		st = w.ins_func;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)w.funcs_written + 1);
+		sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, f->file, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, f->line);
+		sqlite3_bind_int(st, 5, f->kind);
+		if (f->mapping)
+			sqlite3_bind_int64(st, 6, f->mapping);
+		if (step_reset(st) != 0)
+			goto out_rollback;
+	}
+	for (size_t i = 0; i < w.nnew_nodes; i++) {
+		st = w.ins_stack;
+		sqlite3_bind_int64(st, 1, w.new_nodes[i].id);
+		sqlite3_bind_int64(st, 2, w.new_nodes[i].parent);
+		sqlite3_bind_int64(st, 3, w.new_nodes[i].func);
+		if (step_reset(st) != 0)
+			goto out_rollback;
+	}
+	w.nnew_nodes = 0;
+	for (size_t i = 0; i < w.naggs; i++) {
+		const struct agg *a = &w.aggs[i];
+		st = w.up_sample;
+		sqlite3_bind_int(st, 1, a->profile);
+		sqlite3_bind_int64(st, 2, a->bucket);
+		sqlite3_bind_int64(st, 3, a->stack);
+		sqlite3_bind_int64(st, 4, a->tid);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)a->count);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)a->value);
+		if (step_reset(st) != 0)
+			goto out_rollback;
+	}
+	w.naggs = 0;
+	if (w.agg_slots)
+		memset(w.agg_slots, 0, w.nagg_slots * sizeof(*w.agg_slots));
+
+	struct thread_batch tb = { 0 };
+	gp_threads_foreach(on_thread, &tb);
+	if (tb.err)
+		goto out_rollback;
+
+	w.last_commit_ns = now_ns();
+	sqlite3_bind_int64(w.up_end, 1, (sqlite3_int64)w.last_commit_ns);
+	if (step_reset(w.up_end) != 0)
+		goto out_rollback;
+	if (exec_sql("COMMIT") != 0)
+		goto out_rollback;
+	return 0;
+
+out_rollback:
+	sql_fail("writing samples failed");
+	sqlite3_exec(w.db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
+/* The pattern with %p = pid, %h = host name, %% = %; -ENAMETOOLONG if it does not fit. */
+static int expand_pattern(const char *pat, char *out, size_t len)
+{
+	char host[256];
+	size_t n = 0;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	for (const char *p = pat; *p; p++) {
+		char num[24];
+		const char *add = num;
+		if (p[0] == '%' && p[1] == 'p') {
+			snprintf(num, sizeof(num), "%d", (int)getpid());
+			p++;
+		} else if (p[0] == '%' && p[1] == 'h') {
+			add = host;
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			add = "%";
+			p++;
+		} else {
+			num[0] = *p;
+			num[1] = '\0';
+		}
+		size_t l = strlen(add);
+		if (n + l >= len)
+			return -ENAMETOOLONG;
+		memcpy(out + n, add, l);
+		n += l;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Is path a goprof database (SQLite header, our application id)? */
+static int is_goprof_db(const char *path)
+{
+	unsigned char hdr[72];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, hdr, sizeof(hdr));
+	close(fd);
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr, "SQLite format 3", 16) != 0)
+		return 0;
+	uint32_t app = (uint32_t)hdr[68] << 24 | (uint32_t)hdr[69] << 16 |
+		       (uint32_t)hdr[70] << 8 | hdr[71];
+	return app == GP_SCHEMA_APPLICATION_ID;
+}
+
+/*
+ * Creates the file mode 0600 before SQLite sees it (its -wal and -shm files copy that
+ * mode). An old goprof database in the way is replaced; any other file is left alone.
+ */
+static int create_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0 && errno == EEXIST) {
+		if (!is_goprof_db(path)) {
+			gp_warn("GOPROF_DB %s: the file exists and is not a goprof database; "
+				"not overwriting it", path);
+			return -EEXIST;
+		}
+		char side[PATH_MAX + 8];
+		snprintf(side, sizeof(side), "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		unlink(side);
+		unlink(path);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
+	if (fd < 0) {
+		int err = errno;
+		gp_warn("GOPROF_DB %s: %s", path, strerror(err));
+		return -err;
+	}
+	close(fd);
+	return 0;
+}
+
+/* /proc/self/cmdline into a malloc'd buffer; *len its size. */
+static char *read_cmdline(size_t *len)
+{
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+
+	*len = 0;
+	if (fd < 0 || !buf) {
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		if (n == cap) {
+			char *p = cap < (1u << 20) ? realloc(buf, cap * 2) : NULL;
+			if (!p)
+				break;
+			buf = p;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+static int write_header(void)
+{
+	char sql[256], host[256], exe[PATH_MAX];
+	sqlite3_stmt *st;
+	size_t cmdlen;
+	int rc = -EIO;
+
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %d",
+		 GP_SCHEMA_APPLICATION_ID, GP_SCHEMA_VERSION);
+	if (exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") != 0 ||
+	    exec_sql("BEGIN") != 0 || exec_sql(sql) != 0 || exec_sql(GP_SCHEMA_SQL) != 0)
+		return sql_fail("creating the schema failed");
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	uint32_t main_map = mapping_of_object(0);
+	char *cmdline = read_cmdline(&cmdlen);
+
+	if (sqlite3_prepare_v2(w.db, "INSERT INTO process VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, "
+			       "?7, NULL, ?8, ?9)", -1, &st, NULL) != SQLITE_OK)
+		goto out_free;
+	sqlite3_bind_int64(st, 1, getpid());
+	sqlite3_bind_int64(st, 2, getppid());
+	sqlite3_bind_text(st, 3, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, exe, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, main_map ? w.maps[main_map - 1].build_id : "", -1,
+			  SQLITE_STATIC);
+	if (cmdline)
+		sqlite3_bind_blob(st, 6, cmdline, (int)cmdlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)w.start_ns);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)GP_BUCKET_NS);
+	sqlite3_bind_text(st, 9, PACKAGE_VERSION, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	if (rc == 0 && gp_config.cpu_hz) {
+		snprintf(sql, sizeof(sql), "INSERT INTO profiles VALUES (%d, 'cpu', %u, %llu, "
+			 "%llu)", GP_PROFILE_CPU, gp_config.cpu_hz,
+			 (unsigned long long)w.period_ns, (unsigned long long)w.start_ns);
+		rc = exec_sql(sql);
+	}
+	if (rc == 0)
+		rc = exec_sql("COMMIT");
+
+out_free:
+	free(cmdline);
+	return rc == 0 ? 0 : sql_fail("writing the process row failed");
+}
+
+static int prepare(sqlite3_stmt **st, const char *sql)
+{
+	return sqlite3_prepare_v3(w.db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) ==
+		SQLITE_OK ? 0 : -EIO;
+}
+
+/* Creates and fills the database header, prepares the statements. */
+static int open_db(void)
+{
+	if (create_file(w.path) != 0)
+		return -EIO;
+	if (sqlite3_open_v2(w.path, &w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK)
+		return sql_fail("cannot open");
+	if (write_header() != 0)
+		return -EIO;
+	if (prepare(&w.ins_map, "INSERT INTO mappings VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
+	    prepare(&w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
+	    prepare(&w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3)") ||
+	    prepare(&w.up_sample, "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+		    "ON CONFLICT (profile, bucket, stack_id, tid) DO UPDATE SET "
+		    "count = count + excluded.count, value = value + excluded.value") ||
+	    prepare(&w.up_thread, "INSERT INTO threads VALUES (?1, ?2, ?3, ?4) "
+		    "ON CONFLICT (tid, start_ns) DO UPDATE SET end_ns = excluded.end_ns, "
+		    "name = excluded.name") ||
+	    prepare(&w.up_end, "UPDATE process SET end_ns = ?1 WHERE id = 1"))
+		return sql_fail("preparing statements failed");
+	return 0;
+}
+
+static void close_db(void)
+{
+	sqlite3_stmt *sts[] = { w.ins_map, w.ins_func, w.ins_stack, w.up_sample, w.up_thread,
+				w.up_end };
+
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		sqlite3_finalize(sts[i]);
+	if (w.db && sqlite3_close(w.db) != SQLITE_OK)
+		gp_warn("GOPROF_DB %s: closing failed: %s", w.path, sqlite3_errmsg(w.db));
+	w.db = NULL;
+	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
+}
+
+/* Drains the rings; opens a lazily opened database once there is something to write. */
+static void collect(void)
+{
+	size_t n = gp_cpu_drain(on_sample, NULL);
+
+	if (n && w.lazy_open && !w.broken) {
+		w.lazy_open = 0;
+		if (open_db() != 0)
+			w.broken = 1;
+	}
+}
+
+static void *writer_main(void *unused)
+{
+	(void)unused;
+	for (;;) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += (long)POLL_NS;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		sem_timedwait(&wake, &ts);
+
+		int stopping = stop_req;
+		unsigned want = __atomic_load_n(&flush_req, __ATOMIC_ACQUIRE);
+		collect();
+		if (!w.broken && !w.lazy_open &&
+		    (stopping || want != flush_done || now_ns() - w.last_commit_ns >= COMMIT_NS))
+			commit();
+		__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
+		if (stopping)
+			break;
+	}
+	if (w.db)
+		close_db();
+	return NULL;
+}
+
+typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
+				 void *);
+
+/* The writer thread, with every signal blocked and kept out of the thread registry. */
+static int start_thread(void)
+{
+	pthread_create_fn create = (pthread_create_fn)dlsym(RTLD_NEXT, "pthread_create");
+	sigset_t all, old;
+
+	if (!create)
+		create = pthread_create;
+	if (sem_init(&wake, 0, 0) != 0)
+		return -errno;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = create(&thread, NULL, writer_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		sem_destroy(&wake);
+		return -rc;
+	}
+	running = 1;
+	return 0;
+}
+
+/* Forgets all state; owned strings are freed, the sqlite handle is not touched. */
+static void reset_state(void)
+{
+	for (size_t i = 0; i < w.nfuncs; i++)
+		if (w.funcs[i].owned)
+			free((char *)w.funcs[i].name);
+	for (size_t i = 0; i < w.nmaps; i++) {
+		free(w.maps[i].path);
+		free(w.maps[i].build_id);
+	}
+	free(w.funcs);
+	free(w.maps);
+	free(w.new_nodes);
+	free(w.aggs);
+	free(w.agg_slots);
+	free(w.threads);
+	free(w.syms);
+	map_free(&w.func_by_record);
+	map_free(&w.func_by_name);
+	map_free(&w.node_by_key);
+	map_free(&w.sym_by_pc);
+	memset(&w, 0, sizeof(w));
+}
+
+/*
+ * Sets up a fresh state and the thread; lazy: open the database at the first sample.
+ * avoid: a path that must not be used (the parent's database, in a fork child).
+ */
+static int start(int lazy, const char *avoid)
+{
+	int rc;
+
+	reset_state();
+	stop_req = 0;
+	w.start_ns = now_ns();
+	w.last_commit_ns = w.start_ns;
+	w.period_ns = gp_config.cpu_hz ? 1000000000u / gp_config.cpu_hz : 0;
+	rc = expand_pattern(gp_config.db_pattern, w.path, sizeof(w.path));
+	if (rc != 0) {
+		gp_warn("GOPROF_DB %s: the path is too long", gp_config.db_pattern);
+		return rc;
+	}
+	/* a pattern without %p names the parent's file: never write into that one */
+	if (avoid && strcmp(w.path, avoid) == 0) {
+		size_t l = strlen(w.path);
+		if (snprintf(w.path + l, sizeof(w.path) - l, ".%d", (int)getpid()) >=
+		    (int)(sizeof(w.path) - l))
+			return -ENAMETOOLONG;
+	}
+	w.lazy_open = lazy;
+	if (!lazy && open_db() != 0) {
+		close_db();
+		return -EIO;
+	}
+	rc = start_thread();
+	if (rc != 0) {
+		gp_warn("GOPROF_DB %s: cannot start the writer thread: %s", w.path,
+			strerror(-rc));
+		close_db();
+	}
+	return rc;
+}
 
 int gp_writer_start(void)
 {
-	gp_warn("GOPROF_DB: this build has no database writer yet");
-	return -ENOSYS;
+	if (running || !gp_config.db_pattern)
+		return 0;
+	/* sqlite's memory statistics take a global mutex on every allocation; fork safety */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	return start(0, NULL);
 }
 
 void gp_writer_stop(void)
 {
+	if (!running)
+		return;
+	running = 0;
+	stop_req = 1;
+	sem_post(&wake);
+	pthread_join(thread, NULL);
+	sem_destroy(&wake);
 }
 
 void gp_writer_crash_flush(unsigned timeout_ms)
 {
-	(void)timeout_ms;
+	if (!running || w.broken || pthread_equal(pthread_self(), thread))
+		return;
+	unsigned want = __atomic_add_fetch(&flush_req, 1, __ATOMIC_ACQ_REL);
+	sem_post(&wake);
+	for (unsigned waited = 0; waited < timeout_ms; waited++) {
+		if ((int)(__atomic_load_n(&flush_done, __ATOMIC_ACQUIRE) - want) >= 0)
+			return;
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 void gp_writer_atfork_child(void)
 {
+	char parent_path[PATH_MAX];
+
+	if (!running)
+		return;
+	running = 0;
+	memcpy(parent_path, w.path, sizeof(parent_path));
+	w.db = NULL;	/* the parent's handle: not ours to close */
+	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
+	flush_req = flush_done = 0;
+	start(1, parent_path);
 }

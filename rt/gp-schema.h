@@ -1,0 +1,143 @@
+/*
+ * The goprof database: the SQLite schema the runtime writes (rt/writer.c) and the tools read
+ * (tools/db.c). This file is the one description of it; a change to a table is a new
+ * GP_SCHEMA_VERSION, and readers refuse a database newer than the version they know.
+ *
+ * One database per process, written only by libgoprof's writer thread in batched
+ * transactions (WAL mode), so a reader may open it while the program runs.
+ *
+ * A database is recognised by PRAGMA application_id = GP_SCHEMA_APPLICATION_ID and carries
+ * its version in PRAGMA user_version (both are in the file header: readable without any
+ * table, and settable with the sqlite3 shell).
+ *
+ * Shape of the data:
+ *
+ *	functions	every function that appears in a stack, once
+ *	stacks		a call tree: each row is one frame, with its caller's row as parent;
+ *			a stack is named by the row of its innermost frame
+ *	samples		counts per (profile, time bucket, stack, thread), aggregated in memory
+ *			by the writer and added up in place when a bucket spans two commits
+ *
+ * Size: a samples row costs about 20 bytes (a WITHOUT ROWID table, small integers, no
+ * extra index); a 4-thread program sampled at 100 Hz writes at most 400 rows a second,
+ * usually far fewer because one bucket aggregates all ticks of one stack on one thread.
+ */
+#ifndef GOPROF_RT_GP_SCHEMA_H
+#define GOPROF_RT_GP_SCHEMA_H
+
+/* PRAGMA user_version of the databases this goprof writes, and the newest it can read. */
+#define GP_SCHEMA_VERSION 1
+
+/* PRAGMA application_id of every goprof database: "GPRF". */
+#define GP_SCHEMA_APPLICATION_ID 0x47505246
+
+/* Default width of a sample bucket (process.bucket_ns). */
+#define GP_BUCKET_NS 1000000000ull
+
+/* samples.profile and profiles.id: which profile a sample belongs to. */
+enum gp_profile_id {
+	GP_PROFILE_CPU = 1,		/* count = SIGPROF ticks, value = CPU ns */
+	GP_PROFILE_ALLOCS = 2,		/* count = sampled allocations, value = bytes (heap, allocs) */
+	GP_PROFILE_FREES = 3,		/* count, bytes of sampled blocks freed (in use = 2 - 3) */
+	GP_PROFILE_BLOCK = 4,		/* count = contentions, value = delay ns */
+	GP_PROFILE_MUTEX = 5,		/* count = contentions, value = delay ns */
+	GP_PROFILE_THREADCREATE = 6,	/* count = threads created, value = 0 */
+	GP_PROFILE_GOROUTINE = 7,	/* count = threads on the stack at a snapshot, value = 0 */
+};
+
+/* functions.kind: where a function's name came from. */
+enum gp_func_kind {
+	GP_FUNC_KIND_RECORD = 0,	/* a function record emitted by the plugin */
+	GP_FUNC_KIND_SYMBOL = 1,	/* an ELF symbol found at a sampled PC (uninstrumented leaf) */
+	GP_FUNC_KIND_SYNTHETIC = 2,	/* made up by goprof: lost samples, truncated stacks */
+};
+
+/* Name of the one frame of the stack that stands for samples dropped by a full ring. */
+#define GP_LOST_FUNCTION "lost_profile_event"
+
+/*
+ * Prefix of the synthetic outermost frame of a stack whose root end was cut off; the full
+ * name is "[truncated N]", N = the number of frames left out.
+ */
+#define GP_TRUNCATED_FUNCTION "[truncated"
+
+/*
+ * The schema, as one script of statements (sqlite3_exec). Every table and column is
+ * described in the comments inside; times are nanoseconds since the Unix epoch
+ * (CLOCK_REALTIME) unless a comment says otherwise.
+ */
+#define GP_SCHEMA_SQL \
+"-- One row: the process this database belongs to.\n" \
+"CREATE TABLE process (\n" \
+"  id INTEGER PRIMARY KEY CHECK (id = 1),\n" \
+"  pid INTEGER NOT NULL,          -- getpid()\n" \
+"  ppid INTEGER,                  -- getppid() at start (the parent, after a fork)\n" \
+"  hostname TEXT,                 -- gethostname()\n" \
+"  exe TEXT,                      -- /proc/self/exe\n" \
+"  build_id TEXT,                 -- GNU build ID of exe, lowercase hex, '' if none\n" \
+"  cmdline BLOB,                  -- argv, each argument ended by a NUL (/proc/self/cmdline)\n" \
+"  start_ns INTEGER NOT NULL,     -- when profiling started: origin of samples.bucket\n" \
+"  end_ns INTEGER,                -- time of the last commit (the end of the data so far)\n" \
+"  bucket_ns INTEGER NOT NULL,    -- width of one samples.bucket\n" \
+"  goprof_version TEXT            -- version of the libgoprof that wrote this database\n" \
+");\n" \
+"-- The profiles recorded in this database, one row each (see enum gp_profile_id).\n" \
+"CREATE TABLE profiles (\n" \
+"  id INTEGER PRIMARY KEY,        -- GP_PROFILE_*\n" \
+"  name TEXT NOT NULL UNIQUE,     -- 'cpu', 'allocs', 'frees', 'block', 'mutex', ...\n" \
+"  rate INTEGER NOT NULL,         -- the setting: cpu Hz, bytes per heap sample, block ns,\n" \
+"                                 -- mutex fraction\n" \
+"  period INTEGER NOT NULL,       -- pprof's period: cpu 1e9/rate ns, heap the rate, else 1\n" \
+"  start_ns INTEGER NOT NULL      -- when this profile started\n" \
+");\n" \
+"-- Executable mappings of loaded objects that functions point to.\n" \
+"CREATE TABLE mappings (\n" \
+"  id INTEGER PRIMARY KEY,\n" \
+"  path TEXT NOT NULL,            -- object file ('' if unknown)\n" \
+"  build_id TEXT NOT NULL,        -- GNU build ID, lowercase hex, '' if none\n" \
+"  mem_start INTEGER NOT NULL,    -- first address of the executable segment\n" \
+"  mem_limit INTEGER NOT NULL,    -- one past its last address\n" \
+"  file_offset INTEGER NOT NULL   -- file offset of mem_start\n" \
+");\n" \
+"-- Every function that occurs in a stack.\n" \
+"CREATE TABLE functions (\n" \
+"  id INTEGER PRIMARY KEY,\n" \
+"  name TEXT NOT NULL,            -- source-level name (clone suffixes removed)\n" \
+"  file TEXT NOT NULL,            -- source file as the compiler saw it, '' if unknown\n" \
+"  start_line INTEGER NOT NULL,   -- line of the definition, 0 if unknown\n" \
+"  kind INTEGER NOT NULL,         -- GP_FUNC_KIND_*: record, symbol or synthetic\n" \
+"  mapping_id INTEGER             -- mappings.id of the object holding it, NULL if unknown\n" \
+");\n" \
+"-- Interned stacks as a call tree. A row is one frame: function_id called from the frame\n" \
+"-- parent (0: an outermost frame). The stack with id S is the path from row S up to the\n" \
+"-- root: S is its innermost (leaf) frame, parent < id always holds, and equal stacks share\n" \
+"-- rows. When a sample's PC lies outside the innermost instrumented function, the leaf\n" \
+"-- row is the symbol found at that PC (kind symbol) below that function's row.\n" \
+"CREATE TABLE stacks (\n" \
+"  id INTEGER PRIMARY KEY,\n" \
+"  parent INTEGER NOT NULL,       -- stacks.id of the caller's frame, 0 at the root\n" \
+"  function_id INTEGER NOT NULL   -- functions.id\n" \
+");\n" \
+"-- Threads seen, live or ended. A sample belongs to the row with its tid whose lifetime\n" \
+"-- covers the sample (tids are reused only after a thread ended).\n" \
+"CREATE TABLE threads (\n" \
+"  tid INTEGER NOT NULL,          -- kernel thread id\n" \
+"  start_ns INTEGER NOT NULL,     -- when it started, 0 if unknown\n" \
+"  end_ns INTEGER,                -- when it ended, NULL while it runs\n" \
+"  name TEXT,                     -- pthread name, last seen\n" \
+"  PRIMARY KEY (tid, start_ns)\n" \
+") WITHOUT ROWID;\n" \
+"-- Samples aggregated per time bucket: all samples of one profile with the same stack on\n" \
+"-- the same thread whose time t satisfies process.start_ns + bucket * process.bucket_ns\n" \
+"-- <= t < that + bucket_ns add up in one row.\n" \
+"CREATE TABLE samples (\n" \
+"  profile INTEGER NOT NULL,      -- profiles.id\n" \
+"  bucket INTEGER NOT NULL,       -- bucket number, counted from process.start_ns\n" \
+"  stack_id INTEGER NOT NULL,     -- stacks.id of the innermost frame\n" \
+"  tid INTEGER NOT NULL,          -- threads.tid (0: not known)\n" \
+"  count INTEGER NOT NULL,        -- events: samples, allocations, contentions, ...\n" \
+"  value INTEGER NOT NULL,        -- their weight: CPU ns, bytes, delay ns (see profiles)\n" \
+"  PRIMARY KEY (profile, bucket, stack_id, tid)\n" \
+") WITHOUT ROWID;\n"
+
+#endif

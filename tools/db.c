@@ -1,0 +1,274 @@
+/*
+ * Reading a goprof database (see db.h and rt/gp-schema.h).
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "gp-schema.h"
+
+static void die_sql(struct gp_db *db, const char *what)
+{
+	errx(1, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
+}
+
+static sqlite3_stmt *prepare(struct gp_db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		die_sql(db, "reading the database failed");
+	return st;
+}
+
+static int64_t pragma_int(struct gp_db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = 0;
+
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		if (sqlite3_errcode(db->db) == SQLITE_NOTADB)
+			errx(1, "%s: not a goprof database", db->path);
+		die_sql(db, "cannot read the database");
+	}
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE) {
+		if (sqlite3_errcode(db->db) == SQLITE_NOTADB)
+			errx(1, "%s: not a goprof database", db->path);
+		die_sql(db, "cannot read the database");
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A column as an interned string ("" for NULL). */
+static const char *col_str(struct gp_db *db, sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	int64_t i = gp_strtab_add_len(&db->strs, s ? (const char *)s : "",
+				      s ? (size_t)sqlite3_column_bytes(st, col) : 0);
+
+	if (i < 0)
+		errx(1, "out of memory");
+	return db->strs.strs[i];
+}
+
+static void load_process(struct gp_db *db)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT pid, exe, build_id, hostname, start_ns, end_ns, "
+				   "bucket_ns FROM process WHERE id = 1");
+
+	if (sqlite3_step(st) != SQLITE_ROW)
+		errx(1, "%s: not a goprof database (no process row)", db->path);
+	db->pid = sqlite3_column_int64(st, 0);
+	db->exe = col_str(db, st, 1);
+	db->build_id = col_str(db, st, 2);
+	db->hostname = col_str(db, st, 3);
+	db->start_ns = sqlite3_column_int64(st, 4);
+	db->end_ns = sqlite3_column_int64(st, 5);
+	db->bucket_ns = sqlite3_column_int64(st, 6);
+	if (db->bucket_ns <= 0)
+		errx(1, "%s: corrupt goprof database (bucket width %lld)", db->path,
+		     (long long)db->bucket_ns);
+	sqlite3_finalize(st);
+}
+
+void gp_db_open(struct gp_db *db, const char *path)
+{
+	struct stat sb;
+
+	memset(db, 0, sizeof(*db));
+	db->path = path;
+	if (stat(path, &sb) != 0)
+		err(1, "%s", path);
+	if (!S_ISREG(sb.st_mode))
+		errx(1, "%s: not a goprof database (not a regular file)", path);
+	if (gp_strtab_init(&db->strs) != 0)
+		errx(1, "out of memory");
+	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		die_sql(db, "cannot open");
+
+	int64_t app = pragma_int(db, "PRAGMA application_id");
+	db->version = (int)pragma_int(db, "PRAGMA user_version");
+	if (app != GP_SCHEMA_APPLICATION_ID)
+		errx(1, "%s: not a goprof database", path);
+	if (db->version > GP_SCHEMA_VERSION)
+		errx(1, "%s: written by a newer goprof (schema %d, this reads up to %d)", path,
+		     db->version, GP_SCHEMA_VERSION);
+	if (db->version < 1)
+		errx(1, "%s: corrupt goprof database (schema version %d)", path, db->version);
+	load_process(db);
+}
+
+int gp_db_profile(struct gp_db *db, const char *name, struct gp_db_profile *out)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT id, rate, period, start_ns FROM profiles "
+				   "WHERE name = ?1");
+	int rc = -1;
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->id = sqlite3_column_int(st, 0);
+		out->rate = sqlite3_column_int64(st, 1);
+		out->period = sqlite3_column_int64(st, 2);
+		out->start_ns = sqlite3_column_int64(st, 3);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *last)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT min(bucket), max(bucket) FROM samples "
+				   "WHERE profile = ?1");
+	int rc = -1;
+
+	sqlite3_bind_int(st, 1, profile);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*first = sqlite3_column_int64(st, 0);
+		*last = sqlite3_column_int64(st, 1);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* highest id in a table + 1, as an array size */
+static size_t id_span(struct gp_db *db, const char *sql)
+{
+	int64_t max = pragma_int(db, sql);
+
+	if (max < 0 || max > (int64_t)UINT32_MAX - 1)
+		errx(1, "%s: corrupt goprof database (id %lld)", db->path, (long long)max);
+	return (size_t)max + 1;
+}
+
+static void *xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz);
+
+	if (!p)
+		errx(1, "out of memory");
+	return p;
+}
+
+void gp_db_load(struct gp_db *db)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	db->nmaps = id_span(db, "SELECT coalesce(max(id), 0) FROM mappings");
+	db->maps = xcalloc(db->nmaps, sizeof(*db->maps));
+	st = prepare(db, "SELECT id, path, build_id, mem_start, mem_limit, file_offset "
+		     "FROM mappings");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id <= 0)
+			continue;
+		struct gp_db_mapping *m = &db->maps[id];
+		m->path = col_str(db, st, 1);
+		m->build_id = col_str(db, st, 2);
+		m->start = (uint64_t)sqlite3_column_int64(st, 3);
+		m->limit = (uint64_t)sqlite3_column_int64(st, 4);
+		m->offset = (uint64_t)sqlite3_column_int64(st, 5);
+		m->present = 1;
+	}
+	if (rc != SQLITE_DONE)
+		die_sql(db, "reading mappings failed");
+	sqlite3_finalize(st);
+
+	db->nfuncs = id_span(db, "SELECT coalesce(max(id), 0) FROM functions");
+	db->funcs = xcalloc(db->nfuncs, sizeof(*db->funcs));
+	st = prepare(db, "SELECT id, name, file, start_line, kind, mapping_id FROM functions");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id <= 0)
+			continue;
+		struct gp_db_func *f = &db->funcs[id];
+		f->name = col_str(db, st, 1);
+		f->name_idx = (uint32_t)gp_strtab_add(&db->strs, f->name);
+		f->file = col_str(db, st, 2);
+		f->start_line = sqlite3_column_int64(st, 3);
+		f->kind = sqlite3_column_int(st, 4);
+		int64_t m = sqlite3_column_int64(st, 5);
+		f->mapping_id = m > 0 && (size_t)m < db->nmaps && db->maps[m].present ?
+			(uint32_t)m : 0;
+		f->present = 1;
+	}
+	if (rc != SQLITE_DONE)
+		die_sql(db, "reading functions failed");
+	sqlite3_finalize(st);
+
+	db->nstacks = id_span(db, "SELECT coalesce(max(id), 0) FROM stacks");
+	db->stack_parent = xcalloc(db->nstacks, sizeof(*db->stack_parent));
+	db->stack_func = xcalloc(db->nstacks, sizeof(*db->stack_func));
+	st = prepare(db, "SELECT id, parent, function_id FROM stacks");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		int64_t parent = sqlite3_column_int64(st, 1);
+		int64_t fn = sqlite3_column_int64(st, 2);
+		/* parent < id keeps every walk to the root finite */
+		if (id <= 0 || parent < 0 || parent >= id || fn <= 0 ||
+		    (size_t)fn >= db->nfuncs || !db->funcs[fn].present)
+			errx(1, "%s: corrupt goprof database (stack row %lld)", db->path,
+			     (long long)id);
+		db->stack_parent[id] = (uint32_t)parent;
+		db->stack_func[id] = (uint32_t)fn;
+	}
+	if (rc != SQLITE_DONE)
+		die_sql(db, "reading stacks failed");
+	sqlite3_finalize(st);
+}
+
+size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t last,
+			 struct gp_db_sum *sums)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT stack_id, count, value FROM samples "
+				   "WHERE profile = ?1 AND bucket BETWEEN ?2 AND ?3");
+	size_t rows = 0;
+	int rc;
+
+	sqlite3_bind_int(st, 1, profile);
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_int64(st, 3, last);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		/* count and value side by side: one cache miss per row in a big table */
+		if (id <= 0 || (size_t)id >= db->nstacks)
+			errx(1, "%s: corrupt goprof database (sample of unknown stack %lld)",
+			     db->path, (long long)id);
+		sums[id].count += sqlite3_column_int64(st, 1);
+		sums[id].value += sqlite3_column_int64(st, 2);
+		rows++;
+	}
+	/* a sample of a stack id with no row (checked here, not per row: cache misses) */
+	for (size_t id = 1; id < db->nstacks; id++)
+		if ((sums[id].count || sums[id].value) && !db->stack_func[id])
+			errx(1, "%s: corrupt goprof database (sample of unknown stack %zu)",
+			     db->path, id);
+	if (rc != SQLITE_DONE)
+		die_sql(db, "reading samples failed");
+	sqlite3_finalize(st);
+	return rows;
+}
+
+void gp_db_close(struct gp_db *db)
+{
+	sqlite3_close(db->db);
+	gp_strtab_destroy(&db->strs);
+	free(db->maps);
+	free(db->funcs);
+	free(db->stack_parent);
+	free(db->stack_func);
+	memset(db, 0, sizeof(*db));
+}

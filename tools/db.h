@@ -1,0 +1,90 @@
+/*
+ * Reading a goprof database (schema: rt/gp-schema.h). The tools open it read-only, check
+ * that it is one and that its schema is not newer than this reader, and load the interned
+ * tables (functions, stacks, mappings) into arrays indexed by their ids. Every failure ends
+ * the program with a one-line message (tools may die, STYLE §4).
+ */
+#ifndef GOPROF_TOOLS_DB_H
+#define GOPROF_TOOLS_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "strtab.h"
+
+struct sqlite3;
+
+struct gp_db_func {
+	const char *name;	/* never NULL; owned by gp_db.strs */
+	const char *file;	/* "" if unknown */
+	int64_t start_line;
+	int kind;		/* GP_FUNC_KIND_* */
+	uint32_t mapping_id;	/* gp_db.maps index, 0 = none */
+	uint32_t name_idx;	/* index of name in gp_db.strs: equal names, equal index */
+	int present;		/* the row exists */
+};
+
+struct gp_db_mapping {
+	const char *path;
+	const char *build_id;
+	uint64_t start, limit, offset;
+	int present;
+};
+
+struct gp_db_profile {
+	int id;			/* GP_PROFILE_* */
+	int64_t rate;
+	int64_t period;
+	int64_t start_ns;
+};
+
+/* What the samples of one stack add up to. */
+struct gp_db_sum {
+	int64_t count;
+	int64_t value;
+};
+
+struct gp_db {
+	struct sqlite3 *db;
+	const char *path;
+	int version;		/* PRAGMA user_version */
+
+	/* the process row */
+	int64_t pid;
+	const char *exe, *build_id, *hostname;
+	int64_t start_ns, end_ns, bucket_ns;
+
+	struct gp_strtab strs;		/* every string loaded */
+	struct gp_db_func *funcs;	/* [id], [0] unused */
+	size_t nfuncs;			/* highest id + 1 */
+	struct gp_db_mapping *maps;	/* [id], [0] unused */
+	size_t nmaps;
+	uint32_t *stack_parent;		/* [id]: caller's row, 0 at the root */
+	uint32_t *stack_func;		/* [id]: functions id */
+	size_t nstacks;			/* highest id + 1 */
+};
+
+/* Opens path read-only and checks it; dies with one line on any problem. */
+void gp_db_open(struct gp_db *db, const char *path);
+
+/* Looks up a profile by name ("cpu"); returns 0, or -1 if the database has none. */
+int gp_db_profile(struct gp_db *db, const char *name, struct gp_db_profile *out);
+
+/* The first and last bucket holding samples of a profile; returns -1 if there is none. */
+int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *last);
+
+/* Loads functions, mappings and stacks. */
+void gp_db_load(struct gp_db *db);
+
+/*
+ * Adds up the samples of a profile in buckets first..last (inclusive) per stack into
+ * sums[stack_id], an array of db->nstacks zeroed entries. Returns the number of sample
+ * rows read.
+ */
+size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t last,
+			 struct gp_db_sum *sums);
+
+/* Closes the database and frees what gp_db_open and gp_db_load allocated. */
+void gp_db_close(struct gp_db *db);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * What every output format of goprof-export gets: one profile type over one time range,
+ * already summed per stack, and the ops table each format implements.
+ */
+#ifndef GOPROF_TOOLS_EXPORT_H
+#define GOPROF_TOOLS_EXPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+
+struct gp_export {
+	struct gp_db *db;
+	const char *type;		/* profile name, "cpu" */
+	struct gp_db_profile prof;
+	int64_t from_ns, to_ns;		/* selected range, ns since the epoch */
+	struct gp_db_sum *sums;		/* per stack id (db->nstacks entries) */
+	int fd;				/* output file descriptor */
+	FILE *out;			/* the same, as a stream (text formats) */
+	uint32_t *frames;		/* scratch for gp_export_frames */
+	size_t frames_cap;
+};
+
+struct gp_exporter {
+	const char *name;		/* -f value */
+	int binary;			/* refuses a terminal as output */
+	void (*write)(struct gp_export *x);	/* dies on error */
+};
+
+extern const struct gp_exporter gp_exporter_pprof;
+extern const struct gp_exporter gp_exporter_text;
+extern const struct gp_exporter gp_exporter_folded;
+
+/*
+ * The function ids of stack, innermost first, in x->frames (valid until the next call).
+ * Returns how many.
+ */
+size_t gp_export_frames(struct gp_export *x, uint32_t stack);
+
+#endif

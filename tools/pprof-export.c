@@ -1,0 +1,103 @@
+/*
+ * goprof-export -f pprof: the selected samples as a gzip-compressed pprof profile, with
+ * Go's CPU profile conventions (spec §6.1): sample types samples/count and cpu/nanoseconds,
+ * period_type cpu/nanoseconds, period 1e9/hz, time_nanos and duration_nanos of the range.
+ *
+ * Every function becomes one Function and one Location (the shadow stack knows functions,
+ * not call sites: Line.line is the function's start line). All mappings are marked as
+ * fully symbolised so that pprof shows the names the database holds and never looks for
+ * the binary.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "gp-schema.h"
+#include "pprof.h"
+
+#define ALL_SYMBOLS (GP_PPROF_HAS_FUNCTIONS | GP_PPROF_HAS_FILENAMES | GP_PPROF_HAS_LINE_NUMBERS)
+
+static void oom(uint64_t id)
+{
+	if (!id)
+		errx(1, "out of memory");
+}
+
+static void write_pprof(struct gp_export *x)
+{
+	struct gp_db *db = x->db;
+	struct gp_pprof *b = gp_pprof_new();
+	uint64_t *loc_of = calloc(db->nfuncs, sizeof(*loc_of));	/* function id -> location */
+	uint64_t *map_of = calloc(db->nmaps ? db->nmaps : 1, sizeof(*map_of));
+	uint64_t *locs = NULL;
+	size_t locs_cap = 0;
+
+	if (!b || !loc_of || !map_of)
+		errx(1, "out of memory");
+	if (x->prof.id != GP_PROFILE_CPU)
+		errx(1, "%s: exporting %s profiles is not supported yet", db->path, x->type);
+
+	gp_pprof_time(b, x->from_ns, x->to_ns - x->from_ns);
+	if (gp_pprof_sample_type(b, "samples", "count") ||
+	    gp_pprof_sample_type(b, "cpu", "nanoseconds") ||
+	    gp_pprof_period(b, "cpu", "nanoseconds", x->prof.period))
+		errx(1, "out of memory");
+
+	/* Mapping 1 must be the main executable: pprof names the profile after it. */
+	for (size_t i = 1; i < db->nmaps; i++) {
+		const struct gp_db_mapping *m = &db->maps[i];
+		if (m->present)
+			oom(map_of[i] = gp_pprof_mapping(b, m->start, m->limit, m->offset, m->path,
+							 m->build_id, ALL_SYMBOLS));
+	}
+	if (db->nmaps <= 1)
+		oom(gp_pprof_mapping(b, 0, 0, 0, db->exe, db->build_id, ALL_SYMBOLS));
+
+	for (uint32_t s = 1; s < db->nstacks; s++) {
+		if (!x->sums[s].count && !x->sums[s].value)
+			continue;
+		size_t n = gp_export_frames(x, s);
+		if (n > locs_cap) {
+			locs_cap = n * 2;
+			free(locs);
+			locs = malloc(locs_cap * sizeof(*locs));
+			if (!locs)
+				errx(1, "out of memory");
+		}
+		for (size_t i = 0; i < n; i++) {
+			uint32_t id = x->frames[i];
+			if (!loc_of[id]) {
+				const struct gp_db_func *f = &db->funcs[id];
+				uint64_t fn = gp_pprof_function(b, f->name, f->name, f->file,
+								f->start_line);
+				oom(fn);
+				oom(loc_of[id] = gp_pprof_location(b, map_of[f->mapping_id], 0, fn,
+								   f->start_line));
+			}
+			locs[i] = loc_of[id];
+		}
+		int64_t values[2] = { x->sums[s].count, x->sums[s].value };
+		if (gp_pprof_sample(b, locs, n, values) != 0)
+			errx(1, "out of memory");
+	}
+
+	int rc = gp_pprof_write(b, x->fd);
+	if (rc < 0) {
+		errno = -rc;
+		err(1, "writing the profile");
+	}
+	free(locs);
+	free(map_of);
+	free(loc_of);
+	gp_pprof_free(b);
+}
+
+const struct gp_exporter gp_exporter_pprof = {
+	.name = "pprof",
+	.binary = 1,
+	.write = write_pprof,
+};

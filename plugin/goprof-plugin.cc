@@ -112,7 +112,16 @@ static void add_lto_guard_reference(void *, void *)
 	TREE_READONLY(ref) = 1;
 	DECL_INITIAL(ref) = build_fold_addr_expr_with_type(target, ptr_type_node);
 	varpool_node::finalize_decl(ref);
-	varpool_node::get(ref)->force_output = 1;
+	varpool_node *node = varpool_node::get(ref);
+	node->force_output = 1;
+	/*
+	 * finalize_decl analyzes a variable only from state IPA_SSA on; this callback runs
+	 * earlier, and without analysis the initializer's reference to the guard is never
+	 * recorded, so the guard stays out of the object's LTO symbol table and the linker
+	 * never asks for it.
+	 */
+	if (!node->analyzed)
+		node->analyze();
 }
 
 int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)

@@ -126,10 +126,16 @@ static void add_lto_guard_reference(void *, void *)
 
 int plugin_init(struct plugin_name_args *info, struct plugin_gcc_version *version)
 {
-	if (!plugin_default_version_check(version, &gcc_version)) {
+	struct plugin_gcc_version built_for = gcc_version;
+
+#ifdef GP_TEST_FAKE_BASEVER
+	/* Test builds only (testsuite/cases/0020-version-mismatch.sh): claim another GCC. */
+	built_for.basever = GP_TEST_FAKE_BASEVER;
+#endif
+	if (!plugin_default_version_check(version, &built_for)) {
 		error("goprof: plugin built for GCC %s cannot run in GCC %s; rebuild goprof with "
 		      "this compiler",
-		      gcc_version.basever, version->basever);
+		      built_for.basever, version->basever);
 		return 1;
 	}
 	if (!parse_args(info->base_name, info->argc, info->argv))

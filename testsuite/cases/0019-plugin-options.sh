@@ -1,0 +1,51 @@
+#!/bin/sh
+# The plugin's options are parsed strictly: an unknown option and malformed ones (a list
+# option without a value or with an empty element, a switch with a value) are compile
+# errors naming the option; -fplugin-arg-goprof-help prints the help and compiles, and
+# -fplugin-arg-goprof-verbose notes each function it leaves alone, and why.
+. "$GP_SRCDIR/testsuite/lib.sh"
+gp_begin "$0"
+LC_ALL=C
+export LC_ALL
+
+cat >t.c <<'EOT'
+__attribute__((no_instrument_function)) int quiet(int x) { return x + 1; }
+int loud(int x) { return quiet(x) * 2; }
+EOT
+
+# must_fail OPTION TEXT: compiling with OPTION fails and the error names TEXT.
+must_fail() {
+	# shellcheck disable=SC2086
+	if $GP_CC $GP_FLAGS "$1" -c t.c -o t.o 2>err; then
+		gp_fail "$1 was accepted"
+	fi
+	grep "error:" err | grep -q -e "$2" || { cat err >&2; gp_fail "the error for $1 does not name $2"; }
+	echo "ok: $1 refused"
+}
+
+must_fail -fplugin-arg-goprof-bogus "-fplugin-arg-goprof-bogus"
+must_fail -fplugin-arg-goprof-exclude "-fplugin-arg-goprof-exclude"
+must_fail -fplugin-arg-goprof-exclude= "-fplugin-arg-goprof-exclude"
+must_fail -fplugin-arg-goprof-exclude-file "-fplugin-arg-goprof-exclude-file"
+must_fail -fplugin-arg-goprof-exclude=a,,b "-fplugin-arg-goprof-exclude.*a,,b"
+must_fail -fplugin-arg-goprof-skip-leaf=3 "-fplugin-arg-goprof-skip-leaf.*3"
+must_fail -fplugin-arg-goprof-verbose=yes "-fplugin-arg-goprof-verbose"
+
+# shellcheck disable=SC2086
+$GP_CC $GP_FLAGS -fplugin-arg-goprof-help -c t.c -o t.o 2>help ||
+	{ cat help >&2; gp_fail "-fplugin-arg-goprof-help stopped the compilation"; }
+for opt in exclude= exclude-file= skip-leaf verbose help; do
+	grep -q -e "-fplugin-arg-goprof-$opt" help || gp_fail "the help does not mention $opt"
+done
+echo "ok: help"
+
+# shellcheck disable=SC2086
+$GP_CC $GP_FLAGS -fplugin-arg-goprof-verbose -c t.c -o t.o 2>verbose ||
+	{ cat verbose >&2; gp_fail "-fplugin-arg-goprof-verbose stopped the compilation"; }
+grep "note:" verbose | grep "quiet" | grep -q "no_instrument_function" ||
+	{ cat verbose >&2; gp_fail "no note for the no_instrument_function function"; }
+if grep -q "loud" verbose; then
+	gp_fail "a note for a function that is instrumented"
+fi
+echo "ok: verbose"
+exit 0

@@ -90,7 +90,7 @@ GP_HIDDEN void gp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* One sample as gp_cpu_drain() hands it over; valid only during the callback. */
 struct gp_sample {
 	uint64_t time_ns;		/* CLOCK_REALTIME when taken */
-	uint64_t count;			/* samples it stands for: 1, or the number lost */
+	uint64_t count;			/* periods it stands for (1 + timer overruns), or lost */
 	uintptr_t pc;			/* interrupted PC; 0 for a lost-samples record */
 	uint32_t tid;			/* kernel thread id of the sampled thread */
 	uint32_t nframes;		/* frames[] entries, innermost first */

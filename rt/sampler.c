@@ -31,7 +31,7 @@
 #include "ring.h"
 
 #define MIN_RING_ORDER 13		/* 8192 words = 64 KiB per sampled thread */
-#define HEADER_WORDS 3			/* time, pc, nframes | truncated << 32 */
+#define HEADER_WORDS 4			/* time, pc, nframes | truncated << 32, ticks */
 
 struct gp_thread {
 	struct gp_thread *next;		/* reg_lock */
@@ -59,7 +59,7 @@ static uint64_t now_ns(void)
 }
 
 /* Signal context: one record of the interrupted PC and the innermost frames. */
-static void take_sample(struct gp_thread *t, uintptr_t pc)
+static void take_sample(struct gp_thread *t, uintptr_t pc, uint64_t ticks)
 {
 	const void **base, **top;
 
@@ -72,6 +72,7 @@ static void take_sample(struct gp_thread *t, uintptr_t pc)
 	gp_ring_put(t->ring, at, 0, now_ns());
 	gp_ring_put(t->ring, at, 1, pc);
 	gp_ring_put(t->ring, at, 2, keep | (depth - keep) << 32);
+	gp_ring_put(t->ring, at, 3, ticks);
 	for (uint64_t i = 0; i < keep; i++)
 		gp_ring_put(t->ring, at, HEADER_WORDS + i, (uintptr_t)top[-1 - (int64_t)i]);
 	gp_ring_commit(t->ring, at, HEADER_WORDS + keep);
@@ -86,7 +87,13 @@ int gp_sampler_handle(int sig, siginfo_t *si, void *uctx)
 		return 0;
 	int saved = errno;
 	ucontext_t *uc = uctx;
-	take_sample(t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP]);
+	/*
+	 * A timer that expired again before its signal was delivered counts the extra
+	 * expiries as overruns instead of queueing more signals: each one is a period of CPU
+	 * time this sample stands for too.
+	 */
+	take_sample(t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
+		    1 + (uint64_t)(si->si_overrun > 0 ? si->si_overrun : 0));
 	errno = saved;
 	return 1;
 }
@@ -205,7 +212,7 @@ static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
 		memset(&s, 0, sizeof(s));
 		s.time_ns = buf[0];
 		s.pc = (uintptr_t)buf[1];
-		s.count = 1;
+		s.count = buf[3];
 		s.tid = t->info.tid;
 		s.nframes = (uint32_t)(buf[2] & 0xffffffffu);
 		if (s.nframes > n - HEADER_WORDS)

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Every sampled stack of a call-dense, recursive program is a path of its known call graph
+# (progs/cpu-callpaths.c): no stale or torn frames, whatever instant the signal hit.
+set -u
+. "$GP_SRCDIR/testsuite/lib.sh"
+. "$GP_SRCDIR/testsuite/profile-lib.sh"
+gp_begin "$0"
+gp_need_go
+
+for opt in -O0 -O2; do
+	gp_build_prog prog$opt cpu-callpaths "$opt"
+	rm -f prof.db
+	GOPROF_DB=$GP_WORK/prof.db GOPROF_CPU_HZ=500 gp_run run$opt ./prog$opt
+	[ "$GP_RC" = 0 ] || gp_fail "program at $opt exited with $GP_RC"
+	gp_export prof.db cpu$opt.pb.gz -t cpu
+	gp_traces cpu$opt.pb.gz >traces$opt.txt
+	n=$(wc -l <traces$opt.txt)
+	[ "$n" -ge 5 ] || gp_fail "only $n distinct stacks at $opt"
+	# Allowed caller>callee edges; the leaf may also be anything outside the program.
+	awk '
+	BEGIN {
+		split("main>run run>walk run>mix walk>walk walk>leafy mix>leafy mix>twice twice>leafy", e, " ")
+		for (i in e) ok[e[i]] = 1
+		prog["main"] = prog["run"] = prog["walk"] = prog["mix"] = prog["twice"] = prog["leafy"] = 1
+	}
+	{
+		k = split($2, f, ";")
+		bad = f[1] != "main"
+		for (i = 1; i < k; i++) {
+			if (i == k - 1 && !(f[k] in prog))
+				break
+			if (!((f[i] ">" f[i + 1]) in ok))
+				bad = 1
+		}
+		if (bad) { print "impossible stack: " $2; fails++ }
+	}
+	END { exit fails > 0 }' traces$opt.txt >&2 || gp_fail "impossible stacks at $opt"
+done
+exit 0

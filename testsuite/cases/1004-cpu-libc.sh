@@ -1,0 +1,19 @@
+#!/bin/sh
+# A sample whose PC is inside libc (memcpy) shows that libc function as the leaf, under
+# the instrumented caller: most samples read main;copier;<memcpy's implementation>.
+set -u
+. "$GP_SRCDIR/testsuite/lib.sh"
+. "$GP_SRCDIR/testsuite/profile-lib.sh"
+gp_begin "$0"
+gp_need_go
+
+gp_build_prog prog cpu-libc
+GOPROF_DB=$GP_WORK/prof.db gp_run run ./prog
+[ "$GP_RC" = 0 ] || gp_fail "program exited with $GP_RC"
+gp_export prof.db cpu.pb.gz -t cpu
+gp_traces cpu.pb.gz >traces.txt
+cat traces.txt >&2
+awk '{ t += $1 } $2 ~ /^main;copier;[_a-z]*mem(cpy|move)[_a-z0-9]*$/ { m += $1 }
+     END { exit !(t > 0 && m >= 0.8 * t) }' traces.txt ||
+	gp_fail "fewer than 80 % of the samples are main;copier;memcpy"
+exit 0

@@ -1,0 +1,71 @@
+# Shell helpers for the profile cases: build a program with the plugin, run it with a
+# database, export, and read the result through the real consumer (go tool pprof).
+# Sourced after lib.sh.
+
+GP_EXPORT=$GP_BUILDDIR/tools/goprof-export
+
+# gp_need_go: the real pprof is required; on CI (CI set) its absence is a failure.
+gp_need_go() {
+	command -v go >/dev/null 2>&1 && return 0
+	[ -n "${CI:-}" ] && gp_fail "go (golang-go) is not installed"
+	gp_skip "go tool pprof is not installed"
+}
+
+# gp_build_prog OUT PROG [FLAGS...]: testsuite/progs/PROG.c with the plugin at -O2.
+gp_build_prog() {
+	local out=$1 prog=$2
+	shift 2
+	# shellcheck disable=SC2086
+	$GP_CC -O2 -g "$@" $GP_FLAGS $GP_INC -I"$GP_SRCDIR/testsuite/progs" -o "$out" \
+		"$GP_SRCDIR/testsuite/progs/$prog.c" $GP_LIBS >"$out.cc-err" 2>&1 ||
+		{ cat "$out.cc-err" >&2; gp_fail "building $prog failed"; }
+}
+
+# gp_export DB OUT [ARGS...]: goprof-export ARGS -o OUT DB, failing the case on error.
+gp_export() {
+	local db=$1 out=$2
+	shift 2
+	"$GP_EXPORT" "$@" -o "$out" "$db" 2>export.err ||
+		{ cat export.err >&2; gp_fail "goprof-export $* $db failed"; }
+}
+
+# gp_pprof ARGS...: go tool pprof with a private HOME (it keeps state there).
+gp_pprof() {
+	HOME=$GP_WORK go tool pprof "$@"
+}
+
+# gp_top FILE: "flat_ms cum_ms name" per function, from go tool pprof -top.
+gp_top() {
+	gp_pprof -top -unit=ms -nodecount=100000 -nodefraction=0 -edgefraction=0 "$1" 2>pprof.err |
+		awk 'seen { f = $1; c = $4; sub(/ms$/, "", f); sub(/ms$/, "", c);
+			    name = $6; for (i = 7; i <= NF; i++) name = name " " $i;
+			    print f, c, name }
+		     /^ *flat +flat%/ { seen = 1 }'
+}
+
+# gp_traces FILE: one line per sample stack, "ms root;...;leaf", from go tool pprof -traces.
+gp_traces() {
+	gp_pprof -traces -unit=ms "$1" 2>pprof.err |
+		awk 'function flush() { if (n) { s = st[n]; for (i = n - 1; i >= 1; i--) s = s ";" st[i];
+					       print v, s } n = 0 }
+		     /^-+\+/ { flush(); next }
+		     /^ +[0-9.]+ms +/ { flush(); v = $1; sub(/ms$/, "", v); n = 1; st[1] = $2;
+					for (i = 3; i <= NF; i++) st[1] = st[1] " " $i; next }
+		     n && /^ +[^ ]/ && !/: / { n++; st[n] = $1; for (i = 2; i <= NF; i++) st[n] = st[n] " " $i }
+		     END { flush() }'
+}
+
+# gp_flat_ms TOPFILE NAME: the flat milliseconds of NAME in a gp_top listing (0 if absent).
+gp_flat_ms() {
+	awk -v n="$2" '$3 == n { print $1; found = 1 } END { if (!found) print 0 }' "$1"
+}
+
+# gp_cum_ms TOPFILE NAME: the cumulative milliseconds of NAME (0 if absent).
+gp_cum_ms() {
+	awk -v n="$2" '$3 == n { print $2; found = 1 } END { if (!found) print 0 }' "$1"
+}
+
+# gp_within VALUE TRUTH PERCENT: |VALUE - TRUTH| <= PERCENT % of TRUTH.
+gp_within() {
+	awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(d <= t * p / 100) }'
+}

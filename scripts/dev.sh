@@ -43,10 +43,15 @@ build() {
 
 demo() {
 	cd "$build"
-	ex=$top/examples/hello.c
-	gcc -O2 -fplugin="$build/plugin/.libs/goprof.so" -I"$top/rt" -o hello "$ex" \
+	rm -f demo.db demo.db-wal demo.db-shm
+	gcc -O2 -g -fplugin="$build/plugin/.libs/goprof.so" -I"$top/rt" -o primes \
+		"$top/examples/primes.c" \
 		-L"$build/rt/.libs" -Wl,-rpath,"$build/rt/.libs" -lgoprof -lpthread
-	./hello
+	GOPROF_DB=$build/demo.db ./primes
+	./tools/goprof-export -t cpu -f text demo.db
+	./tools/goprof-export -t cpu -o cpu.pb.gz demo.db
+	echo
+	echo "CPU profile written to $build/cpu.pb.gz; look at it with: go tool pprof -top $build/cpu.pb.gz"
 }
 
 check() {

@@ -85,15 +85,19 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 }
 
 /*
- * When cc1 writes slim LTO objects, the pass will only run in lto1 at link time. Each such
- * object gets a used, hidden reference to the guard symbol, which only a link-time run of
- * the plugin defines: `gcc -flto` linking without -fplugin=goprof then fails with
- * "undefined reference to __goprof_lto_link_needs_fplugin_goprof".
+ * When cc1 writes LTO objects, the pass runs again in lto1 at link time, and GCC's linker
+ * plugin does that link-time optimisation whenever an object holds LTO code, with or
+ * without -flto on the link line. Each such object gets a used, hidden reference to the
+ * guard symbol, which only a run of the plugin defines after the LTO code is written (in
+ * lto1, or for the machine code of -ffat-lto-objects in cc1): linking without
+ * -fplugin=goprof then fails with "undefined reference to
+ * __goprof_lto_link_needs_fplugin_goprof", while a fat object linked with -fno-lto
+ * brings its own definition.
  */
 static void add_lto_guard_reference(void *, void *)
 {
 	static bool done;
-	if (done || in_lto_p || !flag_generate_lto || flag_fat_lto_objects)
+	if (done || in_lto_p || !flag_generate_lto)
 		return;
 	done = true;
 

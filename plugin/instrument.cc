@@ -123,12 +123,13 @@ static tree build_record(tree fndecl, unsigned flags)
 }
 
 /*
- * Under LTO this pass runs only in lto1; objects compiled with -flto reference the guard
- * symbol (see goprof-plugin.cc), which exists only when lto1 ran with the plugin.
+ * Objects compiled with -flto reference the guard symbol (see goprof-plugin.cc), which
+ * exists only where this pass ran after the LTO code was written: in lto1, and in cc1 for
+ * the machine code of a fat LTO object (a definition added now is no part of its LTO code).
  */
 static void define_lto_guard(void)
 {
-	if (!in_lto_p || lto_guard_def)
+	if (!(in_lto_p || (flag_generate_lto && flag_fat_lto_objects)) || lto_guard_def)
 		return;
 	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(GP_LTO_GUARD_SYMBOL),
 			       char_type_node);

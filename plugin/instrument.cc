@@ -218,11 +218,79 @@ static void insert_after_call(gimple_stmt_iterator *gsi, gimple *g)
 	}
 }
 
-/* Push at entry; returns the stack pointer before (p) and after (np) the push. */
-static void emit_push(function *fun, tree record, tree *p, tree *np)
+/*
+ * Where the push goes. At function entry is always right; but a function whose calls all
+ * sit on a slow path (an error branch, a cache miss) would pay the push on its fast path,
+ * and lose shrink-wrapping there too. So the push goes to the block that dominates every
+ * call that keeps this frame on the stack, and the pops to every way out of the region that
+ * block dominates. Entry stays the place when that block is the first one, when it is in a
+ * loop (it would push again each time round), when the region is left along an EH or
+ * abnormal edge (no statement can go there), or when the function calls itself (a sample
+ * taken before the push in the callee would then look like the caller). Outside the region
+ * the function is not on the shadow stack; a CPU sample there still names it from its PC.
+ */
+static basic_block push_block(function *fun)
 {
-	basic_block bb = split_edge(single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fun)));
-	gimple_stmt_iterator gsi = gsi_start_bb(bb);
+	basic_block first = single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
+	auto_bitmap with_calls;
+	basic_block bb;
+
+	FOR_EACH_BB_FN(bb, fun) {
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
+			gimple *stmt = gsi_stmt(gsi);
+			if (!is_gimple_call(stmt) || !is_real_call(stmt) ||
+			    gimple_call_tail_p(as_a<gcall *>(stmt)))
+				continue;
+			if (gimple_call_fndecl(stmt) == fun->decl)
+				return first;
+			bitmap_set_bit(with_calls, bb->index);
+		}
+	}
+	if (bitmap_empty_p(with_calls))
+		return first;
+	basic_block d = nearest_common_dominator_for_set(CDI_DOMINATORS, with_calls);
+	if (!d || d == first || bb_has_abnormal_pred(d) || bb_has_eh_pred(d))
+		return first;
+
+	/* In a loop: d can be reached again from one of its successors. */
+	auto_bitmap seen;
+	auto_vec<basic_block> work;
+	work.safe_push(d);
+	while (!work.is_empty()) {
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, work.pop()->succs) {
+			if (e->dest == d)
+				return first;
+			if (bitmap_set_bit(seen, e->dest->index))
+				work.safe_push(e->dest);
+		}
+	}
+
+	FOR_EACH_BB_FN(bb, fun) {
+		if (!dominated_by_p(CDI_DOMINATORS, bb, d))
+			continue;
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, bb->succs) {
+			if ((e->flags & (EDGE_EH | EDGE_ABNORMAL)) &&
+			    !dominated_by_p(CDI_DOMINATORS, e->dest, d))
+				return first;
+		}
+	}
+	return d;
+}
+
+/*
+ * The push, at the top of block at (after its labels and PHIs), or on a block of its own
+ * right after entry when at is the first block (which a loop may come back to). Returns the
+ * stack pointer before (p) and after (np) the push.
+ */
+static void emit_push(function *fun, basic_block at, tree record, tree *p, tree *np)
+{
+	if (at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun)))
+		at = split_edge(single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fun)));
+	gimple_stmt_iterator gsi = gsi_after_labels(at);
 	tree type = slot_ptr_type();
 
 	*p = make_ssa_name(type);
@@ -239,23 +307,36 @@ static void emit_push(function *fun, tree record, tree *p, tree *np)
 		set_sp(*np),
 	};
 	for (gimple *g : seq)
-		gsi_insert_after(&gsi, g, GSI_NEW_STMT);
+		gsi_insert_before(&gsi, g, GSI_SAME_STMT);
 }
 
-/* Restore-pops before returns and tail calls, re-syncs after setjmp and at landing pads. */
-static void emit_pops(function *fun, tree p, tree np)
+/*
+ * Inside the region the push block dominates (the whole function when region is NULL):
+ * restore-pops before returns and tail calls
+ * and on every edge that leaves the region, re-syncs after setjmp and at landing pads.
+ */
+static void emit_pops(function *fun, basic_block region, tree p, tree np)
 {
+	auto_bitmap inside;
 	basic_block bb;
 
 	FOR_EACH_BB_FN(bb, fun) {
+		if (!region || dominated_by_p(CDI_DOMINATORS, bb, region))
+			bitmap_set_bit(inside, bb->index);
+	}
+	FOR_EACH_BB_FN(bb, fun) {
+		if (!bitmap_bit_p(inside, bb->index))
+			continue;
 		edge e;
 		edge_iterator ei;
-		FOR_EACH_EDGE(e, ei, bb->preds) {
-			if (e->flags & EDGE_EH) {
-				gimple_stmt_iterator gsi = gsi_after_labels(bb);
-				gsi_insert_before(&gsi, set_sp(np), GSI_SAME_STMT);
-				break;
-			}
+		FOR_EACH_EDGE(e, ei, bb->succs) {
+			if (e->dest != EXIT_BLOCK_PTR_FOR_FN(fun) &&
+			    !bitmap_bit_p(inside, e->dest->index))
+				gsi_insert_on_edge(e, set_sp(p));
+		}
+		if (bb_has_eh_pred(bb)) {
+			gimple_stmt_iterator gsi = gsi_after_labels(bb);
+			gsi_insert_before(&gsi, set_sp(np), GSI_SAME_STMT);
 		}
 		for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
 			gimple *stmt = gsi_stmt(gsi);
@@ -314,8 +395,12 @@ public:
 
 		tree record = build_record(fun->decl, leaf ? GP_FUNC_LEAF : 0);
 		tree p, np;
-		emit_push(fun, record, &p, &np);
-		emit_pops(fun, p, np);
+		calculate_dominance_info(CDI_DOMINATORS);
+		basic_block at = push_block(fun);
+		bool whole = at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
+		emit_push(fun, at, record, &p, &np);
+		emit_pops(fun, whole ? NULL : at, p, np);
+		free_dominance_info(CDI_DOMINATORS);
 		mark_virtual_operands_for_renaming(fun);
 		return TODO_update_ssa_only_virtuals;
 	}

@@ -25,6 +25,7 @@
 #include "langhooks.h"
 #include "diagnostic-core.h"
 #include "builtins.h"
+#include "calls.h"
 #include "ggc.h"
 #include "toplev.h"
 #include "output.h"

@@ -151,6 +151,13 @@ static bool is_real_call(gimple *stmt)
 	tree fndecl = gimple_call_fndecl(stmt);
 	if (fndecl && fndecl_built_in_p(fndecl) && is_inexpensive_builtin(fndecl))
 		return false;
+	/*
+	 * A const function cannot allocate, lock or call back: its frame is only ever the
+	 * innermost, where a sample names it from its PC. (isalpha() and errno are calls to
+	 * the const __ctype_b_loc() and __errno_location() in glibc.)
+	 */
+	if (fndecl && (flags_from_decl_or_type(fndecl) & ECF_CONST))
+		return false;
 	return true;
 }
 

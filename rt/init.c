@@ -93,14 +93,17 @@ __attribute__((constructor(101))) static void gp_init(void)
 	gp_stack_attach(0);
 	read_config();
 	gp_sampler_init();
-	gp_thread_started();
-	pthread_atfork(gp_sampler_atfork_prepare, gp_sampler_atfork_parent, atfork_child);
+	/* Before the main thread's timer runs: goprof's own set-up is not the program's. */
 	if (gp_config.db_pattern && gp_writer_start() == 0)
 		gp_signals_take_fatal();
+	gp_thread_started();
+	pthread_atfork(gp_sampler_atfork_prepare, gp_sampler_atfork_parent, atfork_child);
 }
 
 __attribute__((destructor(101))) static void gp_fini(void)
 {
+	/* The main thread's part ends here; the final flush is not the program's time. */
+	gp_thread_ended();
 	if (gp_config.db_pattern)
 		gp_writer_stop();
 }

@@ -19,6 +19,13 @@
 
 flv_die() { echo "${0##*/}: $*" >&2; exit 1; }
 
+# Install Debian packages; refresh the package lists once if that fails.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "$@" >/dev/null && return 0
+  apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null
+}
+
 # Sets GOPROF_CFLAGS and GOPROF_LIBS; returns 1 when no goprof is found.
 goprof_detect() {
   local build=${GOPROF_BUILD:-$FLAVOURS_TOP}

@@ -15,6 +15,7 @@
 set -eu
 
 PACKAGES="lua5.4 sqlite3"
+APT_ETC=/etc/apt
 
 die() { echo "get-sources.sh: $*" >&2; exit 1; }
 
@@ -37,16 +38,17 @@ codename() {
 }
 
 # Print deb-src entries (one-line format) for every enabled "deb" entry of
-# the system whose suite is the release's codename or one of its
-# -updates/-security suites.  Reads both the one-line and deb822 formats.
+# the system whose suite is the release's codename or its -updates or
+# -security suite (not backports: the release's own versions are wanted).
+# Reads both the one-line and the deb822 formats.
 system_deb_src() {
   local code; code=$(codename)
   {
-    [ -r /etc/apt/sources.list ] && cat /etc/apt/sources.list
-    for f in /etc/apt/sources.list.d/*.list; do [ -r "$f" ] && cat "$f"; done
+    [ -r "$APT_ETC/sources.list" ] && cat "$APT_ETC/sources.list"
+    for f in "$APT_ETC"/sources.list.d/*.list; do [ -r "$f" ] && cat "$f"; done
     true
   } | awk -v code="$code" '
-    function want(s) { return code == "" || s == code || index(s, code "-") == 1 }
+    function want(s) { return code == "" || s == code || s == code "-updates" || s == code "-security" }
     /^[ \t]*deb[ \t]/ {
       sub(/^[ \t]*deb[ \t]+/, "")
       opts = ""
@@ -57,10 +59,10 @@ system_deb_src() {
       for (i = 3 + k; i <= n; i++) comps = comps " " w[i]
       if (want(suite)) print "deb-src " (opts == "" ? "" : opts " ") uri " " suite comps
     }'
-  for f in /etc/apt/sources.list.d/*.sources; do
+  for f in "$APT_ETC"/sources.list.d/*.sources; do
     [ -r "$f" ] || continue
     awk -v code="$code" '
-      function want(s) { return code == "" || s == code || index(s, code "-") == 1 }
+      function want(s) { return code == "" || s == code || s == code "-updates" || s == code "-security" }
       function flush(   i, n, u, s, opts) {
         if (types ~ /(^| )deb( |$)/ && tolower(enabled) != "no") {
           opts = (signed == "") ? "" : "[signed-by=" signed "] "
@@ -86,6 +88,13 @@ system_deb_src() {
   done
 }
 
+# Install with the system's apt; refresh its lists once if that fails.
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q "$@" >/dev/null && return 0
+  apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null
+}
+
 apt_opts() {
   echo "-o Dir::Etc::SourceList=$aptdir/sources.list" \
        "-o Dir::Etc::SourceParts=$aptdir/sources.list.d" \
@@ -99,12 +108,12 @@ setup_apt() {
   mkdir -p "$aptdir/sources.list.d" "$aptdir/lists/partial" \
            "$aptdir/cache/archives/partial"
   local list; list=$(system_deb_src | sort -u)
-  [ -n "$list" ] || die "found no Debian deb entries in /etc/apt to mirror as deb-src"
+  [ -n "$list" ] || die "found no Debian deb entries in $APT_ETC to mirror as deb-src"
   if [ ! -f "$aptdir/sources.list" ] || [ "$(cat "$aptdir/sources.list")" != "$list" ]; then
     echo "$list" > "$aptdir/sources.list"
     rm -f "$aptdir/lists/"*Sources* "$aptdir/lists/"*Release*
   fi
-  if ! ls "$aptdir/lists/" | grep -q '_Sources'; then
+  if ! compgen -G "$aptdir/lists/*_Sources*" >/dev/null; then
     echo "get-sources.sh: apt-get update (private config in $aptdir)"
     # shellcheck disable=SC2046
     apt-get $(apt_opts) -q update >"$aptdir/update.log" 2>&1 ||
@@ -115,8 +124,7 @@ setup_apt() {
 need_dpkg_dev() {
   command -v dpkg-source >/dev/null 2>&1 && return 0
   echo "get-sources.sh: installing dpkg-dev"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q dpkg-dev >/dev/null ||
-    die "cannot install dpkg-dev (needed to unpack source packages)"
+  apt_install dpkg-dev || die "cannot install dpkg-dev (needed to unpack source packages)"
 }
 
 fetch_one() {

@@ -9,7 +9,10 @@
 #            (default $BUILDDIR/real-src; fetched there when missing)
 #   OUTDIR   builds and scratch files (default $BUILDDIR/real-build)
 #   ROUNDS   timed rounds, at least 5 (default $BENCH_N or 5)
-#   FLAVOURS default: plain, goprof, GOPROF_EXTRA_FLAVOURS names, cyg.
+#   FLAVOURS default: plain, goprof, goprof+cpu, GOPROF_EXTRA_FLAVOURS names, cyg.
+#            F+cpu runs flavour F's programs with CPU profiling into a database
+#            (GOPROF_DB, 100 Hz): the wall rows then also give F+cpu / F, what
+#            sampling costs on top of the instrumentation.
 #            goprof is found as described in testsuite/real/flavours.sh,
 #            e.g. GOPROF_EXTRA_FLAVOURS="skipleaf:-fplugin-arg-goprof-skip-leaf"
 # Knobs (environment): FIB_N (42), LUA_SCALE (25), SPEEDTEST_ARGS
@@ -49,9 +52,9 @@ CG_SPEEDTEST_ARGS=${CG_SPEEDTEST_ARGS:---size 5 --memdb}
 build_all() {
   [ -f "$SRC/lua5.4/src/lua.c" ] && [ -f "$SRC/sqlite3/test/speedtest1.c" ] ||
     "$REAL/get-sources.sh" "$SRC" >&2
-  "$REAL/build-and-compare.sh" -s "$SRC" -o "$OUT" build $FLAVOURS >&2
+  "$REAL/build-and-compare.sh" -s "$SRC" -o "$OUT" build $BUILT >&2
   local f
-  for f in $FLAVOURS; do build_micro "$f"; done
+  for f in $BUILT; do build_micro "$f"; done
 }
 
 # fib and calls for flavour $1, in OUT/F/bench.
@@ -85,6 +88,13 @@ wall_ns() {
 # shellcheck disable=SC2086  # SPEEDTEST_ARGS is a list of words
 run_bench() {
   local f=$1 what=$2
+  case $f in
+    *+cpu)
+      f=${f%+cpu}
+      rm -f "$OUT"/bench-cpu.db*
+      export GOPROF_DB=$OUT/bench-cpu.db GOPROF_CPU_HZ=100 ;;
+    *) unset GOPROF_DB ;;
+  esac
   case $what in
     fib) "$OUT/$f/bench/fib" "$FIB_N" ;;
     lua) "$OUT/$f/lua" "$HERE/cpu.lua" "$LUA_SCALE" ;;
@@ -144,7 +154,7 @@ fib_calls() { awk -v n="$1" 'BEGIN {a = 0; b = 1; for (i = 0; i <= n; i++) {t = 
 callgrind_runs() {
   local dir=$OUT/bench-ir f n1=$CG_FIB_N n2=$((CG_FIB_N + 2)) c1=$CG_CALLS_N c2=$((CG_CALLS_N * 2))
   rm -rf "$dir" && mkdir -p "$dir"
-  for f in $FLAVOURS; do
+  for f in $BUILT; do
     note "callgrind: $f"
     ir "$OUT/$f/bench/fib" "$n1" >"$dir/fib1.$f"
     ir "$OUT/$f/bench/fib" "$n2" >"$dir/fib2.$f"
@@ -190,8 +200,25 @@ ir_ratio_cell() {
 row() {
   local label=$1 fn=$2 k=$3 f line
   line="| $label |"
-  for f in $FLAVOURS; do line="$line $($fn "$k" "$f") |"; done
+  for f in $FLAVOURS; do
+    case $fn.$f in
+      ratio_cell.*|*[!+]) line="$line $($fn "$k" "$f") |" ;;
+      *) line="$line — |" ;;
+    esac
+  done
   echo "$line"
+}
+
+# Median over rounds of F+cpu / F for benchmark $1: the cost of sampling alone.
+sampling_rows() {
+  local f what dir=$OUT/bench-times
+  for f in $FLAVOURS; do
+    case $f in *+cpu) ;; *) continue ;; esac
+    for what in fib lua speedtest1; do
+      paste "$dir/$what.$f" "$dir/$what.${f%+cpu}" | awk '{print $1 / $2}' | median |
+        awk -v f="$f" -v b="${f%+cpu}" -v w="$what" '{printf "| %s / %s, %s wall | %.3f× |\n", f, b, w, $1}'
+    done
+  done
 }
 
 report() {
@@ -211,6 +238,12 @@ report() {
   row "calls.c: extra Ir per non-leaf call" extra_cell nonleaf
   row "lua cpu.lua $CG_LUA_SCALE, Ir" ir_ratio_cell lua
   row "speedtest1 $CG_SPEEDTEST_ARGS, Ir" ir_ratio_cell speedtest1
+  if [ -n "$(sampling_rows)" ]; then
+    echo
+    echo "| CPU sampling at 100 Hz into a database, against instrumentation alone | ratio |"
+    echo "|---|---|"
+    sampling_rows
+  fi
   echo
   echo "Flavours: plain = gcc -O2; cyg = gcc -O2 -finstrument-functions with empty hooks$(flavour_notes)."
 }
@@ -220,6 +253,7 @@ flavour_notes() {
   for f in $FLAVOURS; do
     case $f in
       plain|cyg) ;;
+      *+cpu) printf '; %s = %s run with GOPROF_DB set (CPU sampling at 100 Hz)' "$f" "${f%+cpu}" ;;
       goprof) printf '; goprof = gcc -O2 -fplugin=goprof.so, -lgoprof' ;;
       *) printf '; %s = goprof with %s' "$f" "$(extra_flavour_flags "$f")" ;;
     esac
@@ -250,8 +284,9 @@ main() {
   if [ $# -gt 0 ]; then FLAVOURS="$*"; else FLAVOURS=$(default_flavours); fi
   # plain first: every figure is relative to it
   FLAVOURS="plain $(printf '%s\n' $FLAVOURS | awk 'NF && $0 != "plain" && !seen[$0]++' | tr '\n' ' ')"
+  BUILT=$(printf '%s\n' $FLAVOURS | sed 's/+cpu$//' | awk '!seen[$0]++' | tr '\n' ' ')
   # shellcheck disable=SC2086
-  check_flavour_names $FLAVOURS
+  check_flavour_names $BUILT
   need_valgrind
   build_all
   timed_rounds

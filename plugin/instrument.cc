@@ -392,7 +392,7 @@ public:
 		call_census calls = count_calls(fun);
 		bool leaf = calls.real == 0;
 		if (!why && leaf && gp_opts.skip_leaf)
-			why = calls.tail ? "calls only in tail position (skip-leaf)" : "leaf (skip-leaf)";
+			why = calls.tail ? "calls only in tail position" : "leaf";
 		if (why) {
 			if (gp_opts.verbose)
 				inform(DECL_SOURCE_LOCATION(fun->decl), "goprof: not instrumenting %qs: %s",

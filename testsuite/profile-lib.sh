@@ -16,7 +16,7 @@ gp_build_prog() {
 	local out=$1 prog=$2
 	shift 2
 	# shellcheck disable=SC2086
-	$GP_CC -O2 -g "$@" $GP_FLAGS $GP_INC -I"$GP_SRCDIR/testsuite/progs" -o "$out" \
+	$GP_CC -O2 -g $GP_FLAGS "$@" $GP_INC -I"$GP_SRCDIR/testsuite/progs" -o "$out" \
 		"$GP_SRCDIR/testsuite/progs/$prog.c" $GP_LIBS >"$out.cc-err" 2>&1 ||
 		{ cat "$out.cc-err" >&2; gp_fail "building $prog failed"; }
 }

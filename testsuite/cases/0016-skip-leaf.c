@@ -1,5 +1,5 @@
 /*
- * With -fplugin-arg-goprof-skip-leaf a function that makes no call (or calls only cheap
+ * By default (and with -fplugin-arg-goprof-skip-leaf) a function that makes no call (or calls only cheap
  * builtins) is not on the stack even while it runs, and its caller is; functions that make
  * a real call are still instrumented. A trap instruction inside the leaf lets a signal
  * handler look at the stack without the leaf making a call.

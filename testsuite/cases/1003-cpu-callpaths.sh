@@ -7,15 +7,20 @@ set -u
 gp_begin "$0"
 gp_need_go
 
-for opt in -O0 -O2; do
-	gp_build_prog prog$opt cpu-callpaths "$opt"
+n=0
+for flags in "-O0" "-O2" "-O2 -fplugin-arg-goprof-leaves"; do
+	n=$((n + 1))
+	opt=$n
+	# shellcheck disable=SC2086
+	gp_build_prog prog$opt cpu-callpaths $flags
 	rm -f prof.db
 	GOPROF_DB=$GP_WORK/prof.db GOPROF_CPU_HZ=500 gp_run run$opt ./prog$opt
-	[ "$GP_RC" = 0 ] || gp_fail "program at $opt exited with $GP_RC"
+	[ "$GP_RC" = 0 ] || gp_fail "program ($flags) exited with $GP_RC"
 	gp_export prof.db cpu$opt.pb.gz -t cpu
 	gp_traces cpu$opt.pb.gz >traces$opt.txt
-	n=$(wc -l <traces$opt.txt)
-	[ "$n" -ge 5 ] || gp_fail "only $n distinct stacks at $opt"
+	k=$(wc -l <traces$opt.txt)
+	# At -O2 GCC turns walk's recursion into a loop: fewer distinct stacks.
+	[ "$k" -ge 4 ] || gp_fail "only $k distinct stacks ($flags)"
 	# Allowed caller>callee edges; the leaf may also be anything outside the program.
 	awk '
 	BEGIN {
@@ -34,6 +39,6 @@ for opt in -O0 -O2; do
 		}
 		if (bad) { print "impossible stack: " $2; fails++ }
 	}
-	END { exit fails > 0 }' traces$opt.txt >&2 || gp_fail "impossible stacks at $opt"
+	END { exit fails > 0 }' traces$opt.txt >&2 || gp_fail "impossible stacks ($flags)"
 done
 exit 0

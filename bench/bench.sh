@@ -202,8 +202,9 @@ row() {
   line="| $label |"
   for f in $FLAVOURS; do
     case $fn.$f in
-      ratio_cell.*|*[!+]) line="$line $($fn "$k" "$f") |" ;;
-      *) line="$line — |" ;;
+      ratio_cell.*) line="$line $($fn "$k" "$f") |" ;;
+      *+cpu) line="$line — |" ;;
+      *) line="$line $($fn "$k" "$f") |" ;;
     esac
   done
   echo "$line"

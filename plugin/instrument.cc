@@ -152,11 +152,14 @@ static bool is_real_call(gimple *stmt)
 	if (fndecl && fndecl_built_in_p(fndecl) && is_inexpensive_builtin(fndecl))
 		return false;
 	/*
-	 * A const function cannot allocate, lock or call back: its frame is only ever the
-	 * innermost, where a sample names it from its PC. (isalpha() and errno are calls to
-	 * the const __ctype_b_loc() and __errno_location() in glibc.)
+	 * A const function of a system library cannot allocate, lock or call back into the
+	 * program: its frame is only ever the innermost, where a sample names it from its PC.
+	 * (isalpha() and errno are calls to glibc's const __ctype_b_loc() and
+	 * __errno_location().) Not the program's own const functions: they may call others,
+	 * and GCC also finds functions const by itself (a recursive fib is one).
 	 */
-	if (fndecl && (flags_from_decl_or_type(fndecl) & ECF_CONST))
+	if (fndecl && DECL_EXTERNAL(fndecl) && DECL_IN_SYSTEM_HEADER(fndecl) &&
+	    (flags_from_decl_or_type(fndecl) & ECF_CONST))
 		return false;
 	return true;
 }

@@ -24,9 +24,9 @@ for flags in "-O0" "-O2" "-O2 -fplugin-arg-goprof-leaves"; do
 	# Allowed caller>callee edges; the leaf may also be anything outside the program.
 	awk '
 	BEGIN {
-		split("main>run run>walk run>mix walk>walk walk>leafy mix>leafy mix>twice twice>leafy", e, " ")
+		split("main>run run>walk run>mix run>pure walk>walk walk>leafy mix>leafy mix>twice twice>leafy pure>pure", e, " ")
 		for (i in e) ok[e[i]] = 1
-		prog["main"] = prog["run"] = prog["walk"] = prog["mix"] = prog["twice"] = prog["leafy"] = 1
+		prog["main"] = prog["run"] = prog["walk"] = prog["mix"] = prog["twice"] = prog["leafy"] = prog["pure"] = 1
 	}
 	{
 		k = split($2, f, ";")
@@ -40,5 +40,6 @@ for flags in "-O0" "-O2" "-O2 -fplugin-arg-goprof-leaves"; do
 		if (bad) { print "impossible stack: " $2; fails++ }
 	}
 	END { exit fails > 0 }' traces$opt.txt >&2 || gp_fail "impossible stacks ($flags)"
+	grep -q ";pure;pure;pure" traces$opt.txt || gp_fail "the recursion of pure is not on the stacks ($flags)"
 done
 exit 0

@@ -1,8 +1,9 @@
 /*
- * By default (and with -fplugin-arg-goprof-skip-leaf) a function that makes no call (or calls only cheap
- * builtins) is not on the stack even while it runs, and its caller is; functions that make
- * a real call are still instrumented. A trap instruction inside the leaf lets a signal
- * handler look at the stack without the leaf making a call.
+ * By default (and with -fplugin-arg-goprof-skip-leaf) a function that makes no call (or
+ * calls only cheap builtins) is not on the stack even while it runs, and its caller is;
+ * functions that make a real call are still instrumented. A trap instruction inside the
+ * leaf lets a signal handler look at the stack without the leaf making a call. 0023 builds
+ * this file with -fplugin-arg-goprof-leaves and GP_LEAVES, and then the leaves are there.
  *
  * goprof-opts: -O0 -O2
  * goprof-plugin-args: skip-leaf
@@ -13,13 +14,13 @@
 #include "gp-test.h"
 
 static volatile int sink;
-static const char *volatile expect_in_trap;
+static const char *volatile expect_in_trap[2];
 static volatile int traps;
 
 GP_NOINLINE static void on_trap(int sig)
 {
 	(void)sig;
-	GP_EXPECT_STACK(expect_in_trap);
+	GP_EXPECT_STACK(expect_in_trap[traps & 1]);
 	traps++;
 }
 
@@ -41,7 +42,12 @@ GP_NOINLINE static unsigned builtin_only(unsigned x)
 GP_NOINLINE static int caller(int x)
 {
 	GP_EXPECT_STACK("main>caller");
-	expect_in_trap = "main>caller>on_trap";
+#ifdef GP_LEAVES
+	expect_in_trap[0] = "main>caller>leaf>on_trap";
+	expect_in_trap[1] = "main>caller>builtin_only>on_trap";
+#else
+	expect_in_trap[0] = expect_in_trap[1] = "main>caller>on_trap";
+#endif
 	int r = leaf(x);
 	r += (int)builtin_only((unsigned)x);
 	GP_EXPECT_STACK("main>caller");

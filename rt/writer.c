@@ -202,6 +202,7 @@ struct writer {
 static struct writer w;
 static pthread_t thread;
 static int running;			/* the thread exists (owner: start/stop/atfork) */
+static pid_t running_pid;		/* the process the thread belongs to */
 static sem_t wake;
 static volatile sig_atomic_t stop_req;
 static unsigned flush_req;		/* atomics: crash flush handshake */
@@ -679,15 +680,57 @@ static int is_goprof_db(const char *path)
 	return app == GP_SCHEMA_APPLICATION_ID;
 }
 
+/* The pid in the process row of the goprof database at path; -1 if unreadable. */
+static long db_pid(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long pid = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT pid FROM process WHERE id = 1", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		pid = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return pid;
+}
+
+/*
+ * A database this very process wrote before it called exec() is kept: the new program
+ * image writes to the first free "PATH.N" instead. Returns 0, or -1 when there is none.
+ */
+static int after_exec_path(char *path, size_t size)
+{
+	size_t len = strlen(path);
+
+	for (int n = 1; n < 1000; n++) {
+		if (snprintf(path + len, size - len, ".%d", n) >= (int)(size - len))
+			break;
+		if (access(path, F_OK) != 0)
+			return 0;
+	}
+	path[len] = '\0';
+	return -1;
+}
+
 /*
  * Creates the file mode 0600 before SQLite sees it (its -wal and -shm files copy that
- * mode). An old goprof database in the way is replaced; any other file is left alone.
+ * mode). An old goprof database in the way is replaced, unless this process wrote it
+ * before an exec(); any other file is left alone. path may be changed (PATH_MAX bytes).
  */
-static int create_file(const char *path)
+static int create_file(char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int exists = fd < 0 && errno == EEXIST;
 
-	if (fd < 0 && errno == EEXIST) {
+	if (exists && is_goprof_db(path) && db_pid(path) == (long)getpid() &&
+	    after_exec_path(path, PATH_MAX) == 0) {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		exists = fd < 0 && errno == EEXIST;
+	}
+	if (exists) {
 		if (!is_goprof_db(path)) {
 			gp_warn("GOPROF_DB %s: the file exists and is not a goprof database; "
 				"not overwriting it", path);
@@ -900,6 +943,7 @@ static int start_thread(void)
 		return -rc;
 	}
 	running = 1;
+	running_pid = getpid();
 	return 0;
 }
 
@@ -977,7 +1021,8 @@ int gp_writer_start(void)
 
 void gp_writer_stop(void)
 {
-	if (!running)
+	/* After vfork() the child shares the parent's memory but not its threads. */
+	if (!running || running_pid != getpid())
 		return;
 	running = 0;
 	stop_req = 1;

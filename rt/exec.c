@@ -24,30 +24,31 @@ extern char **environ;
 
 typedef int (*execve_fn)(const char *, char *const[], char *const[]);
 
+/* libc's own execve or execvpe (both take a name, argv and envp), looked up once. */
+static int call_next(execve_fn *cache, const char *symbol, const char *name,
+		     char *const argv[], char *const envp[])
+{
+	if (!*cache)
+		*cache = (execve_fn)dlsym(RTLD_NEXT, symbol);
+	if (!*cache) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return (*cache)(name, argv, envp);
+}
+
 static int real_execve(const char *path, char *const argv[], char *const envp[])
 {
 	static execve_fn real;
 
-	if (!real)
-		real = (execve_fn)dlsym(RTLD_NEXT, "execve");
-	if (!real) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return real(path, argv, envp);
+	return call_next(&real, "execve", path, argv, envp);
 }
 
 static int real_execvpe(const char *file, char *const argv[], char *const envp[])
 {
 	static execve_fn real;
 
-	if (!real)
-		real = (execve_fn)dlsym(RTLD_NEXT, "execvpe");
-	if (!real) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return real(file, argv, envp);
+	return call_next(&real, "execvpe", file, argv, envp);
 }
 
 /* Commits before the image goes; after a failed exec, a fresh writer. Keeps errno. */

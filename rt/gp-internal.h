@@ -100,12 +100,13 @@ struct gp_sample {
 };
 
 /*
- * Turns CPU sampling on when it is configured (a database, a non-zero rate): takes SIGPROF.
+ * Turns CPU sampling on when it is configured (a database, a non-zero rate): takes the
+ * sampling signal (gp_prof_signal).
  * Called once by the constructor before any thread registers. Returns 0 or -1.
  */
 GP_HIDDEN int gp_sampler_init(void);
 
-/* SIGPROF handler body: returns 1 when the signal was a goprof tick (and was sampled). */
+/* Sampling-signal handler body: 1 when the signal was a goprof tick (and was sampled). */
 GP_HIDDEN int gp_sampler_handle(int sig, siginfo_t *si, void *uctx);
 
 /* fork() handlers: the registry lock across fork, timers and rings fixed in the child. */
@@ -115,7 +116,10 @@ GP_HIDDEN void gp_sampler_atfork_child(void);
 
 /* ---- signals (signals.c) ---------------------------------------------------------------- */
 
-/* Installs goprof's SIGPROF handler, keeping what was there for forwarding. 0 or -1. */
+/* The CPU timers' signal (SIGRTMAX - 2), valid once gp_signals_take_sigprof() ran. */
+extern GP_HIDDEN int gp_prof_signal;
+
+/* Installs goprof's sampling-signal handler, keeping what was there for forwarding. 0/-1. */
 GP_HIDDEN int gp_signals_take_sigprof(void);
 
 /* Installs the flush-then-die handler for fatal signals left at their default. */

@@ -4,9 +4,9 @@
  * DESIGN. Every thread, however it was created (thread.c), registers here once its shadow
  * stack is set up. While CPU sampling is on, each thread gets its own POSIX timer on its
  * own CPU-time clock (CLOCK_THREAD_CPUTIME_ID), delivered to that very thread
- * (SIGEV_THREAD_ID) as SIGPROF: one process-wide setitimer() under-counts busy
- * multi-threaded programs, which is why Go 1.18 moved to the same scheme. The SIGPROF
- * handler (signal context) copies the interrupted PC and the top of the shadow stack into
+ * (SIGEV_THREAD_ID) as a real-time signal (signals.c says why not SIGPROF): one
+ * process-wide setitimer() under-counts busy multi-threaded programs, which is why Go 1.18
+ * moved to the same scheme. The signal handler (signal context) copies the interrupted PC and the top of the shadow stack into
  * the thread's own ring (ring.h): no lock, no allocation, errno preserved. The collector
  * thread (writer.c) drains the rings with gp_cpu_drain().
  *
@@ -106,7 +106,7 @@ static void arm_timer(struct gp_thread *t)
 
 	memset(&sev, 0, sizeof(sev));
 	sev.sigev_notify = SIGEV_THREAD_ID;
-	sev.sigev_signo = SIGPROF;
+	sev.sigev_signo = gp_prof_signal;
 	sev.sigev_value.sival_ptr = t;
 	sev._sigev_un._tid = (pid_t)t->info.tid;
 	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t->timer) != 0) {

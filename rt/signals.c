@@ -1,12 +1,15 @@
 /*
- * Signals goprof takes part in: SIGPROF for CPU sampling, and the fatal signals after which
+ * Signals goprof takes part in: the CPU-sampling signal, and the fatal signals after which
  * the database should still get the last samples.
  *
- * DESIGN. While CPU sampling is on, goprof owns the SIGPROF disposition. sigaction() and
- * signal() are interposed for SIGPROF only: a handler the program installs is remembered,
- * reported to the program as installed, and called for every SIGPROF that is not one of
- * goprof's own timer ticks (e.g. from the program's own setitimer), so the program keeps
- * working; the conflict is reported once on stderr. For SIGSEGV, SIGBUS, SIGABRT and SIGFPE
+ * DESIGN. The CPU timers signal a real-time signal, SIGRTMAX - 2, not SIGPROF as Go does: a
+ * standard signal does not queue, so while one of goprof's ticks was pending the kernel
+ * dropped the program's own ITIMER_PROF SIGPROF (a program profiling itself lost most of its
+ * ticks in one run out of three); real-time signals queue, and SIGPROF stays the program's.
+ * While sampling is on, goprof owns that one signal's disposition. sigaction() and signal()
+ * are interposed for it only: a handler the program installs is remembered, reported to the
+ * program as installed, and called for every such signal that is not one of goprof's own
+ * ticks, so the program keeps working; the conflict is reported once on stderr. For SIGSEGV, SIGBUS, SIGABRT and SIGFPE
  * goprof installs a handler only where the disposition is the default one: it asks the
  * writer thread to commit (bounded wait), restores the default action and lets the signal
  * do what it would have done. A program that installs its own handler for one of those
@@ -24,6 +27,7 @@
 typedef int (*sigaction_fn)(int, const struct sigaction *, struct sigaction *);
 
 static sigaction_fn real_sigaction;
+int gp_prof_signal;			/* the CPU-sampling signal, set once at init */
 static int own_sigprof;			/* goprof's handler is installed */
 static struct sigaction prog_sigprof;	/* what the program believes is installed */
 
@@ -41,7 +45,7 @@ static int call_real_sigaction(int sig, const struct sigaction *act, struct siga
 	return real_sigaction(sig, act, old);
 }
 
-/* Forwards a SIGPROF that is not goprof's to the program's own handler, if it has one. */
+/* Forwards a signal that is not goprof's tick to the program's own handler, if any. */
 static void forward_sigprof(int sig, siginfo_t *si, void *uc)
 {
 	struct sigaction p = prog_sigprof;
@@ -68,9 +72,10 @@ int gp_signals_take_sigprof(void)
 	sa.sa_sigaction = on_sigprof;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	if (call_real_sigaction(SIGPROF, &sa, &prog_sigprof) != 0) {
-		gp_warn("cannot install the SIGPROF handler: %s; CPU profiling is off",
-			strerror(errno));
+	gp_prof_signal = SIGRTMAX - 2;
+	if (call_real_sigaction(gp_prof_signal, &sa, &prog_sigprof) != 0) {
+		gp_warn("cannot install the handler of signal %d: %s; CPU profiling is off",
+			gp_prof_signal, strerror(errno));
 		return -1;
 	}
 	own_sigprof = 1;
@@ -108,7 +113,7 @@ void gp_signals_take_fatal(void)
 
 GOPROF_API int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (sig != SIGPROF || !own_sigprof)
+	if (!own_sigprof || sig != gp_prof_signal)
 		return call_real_sigaction(sig, act, old);
 	if (old)
 		*old = prog_sigprof;
@@ -116,9 +121,9 @@ GOPROF_API int sigaction(int sig, const struct sigaction *act, struct sigaction 
 		int handler = (act->sa_flags & SA_SIGINFO) ||
 			      (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN);
 		if (handler)
-			gp_warn_once("the program installs its own SIGPROF handler; goprof keeps "
-				     "SIGPROF for CPU profiling and passes it the signals that are "
-				     "not goprof's");
+			gp_warn_once("the program installs its own handler for signal %d (SIGRTMAX-2); "
+				     "goprof keeps it for CPU profiling and passes the program the "
+				     "signals that are not goprof's", sig);
 		prog_sigprof = *act;
 	}
 	return 0;
@@ -128,6 +133,14 @@ GOPROF_API sighandler_t signal(int sig, sighandler_t handler)
 {
 	struct sigaction sa, old;
 
+	/* Everything goprof does not own keeps glibc's exact semantics (siginterrupt...). */
+	if (!own_sigprof || sig != gp_prof_signal) {
+		static sighandler_t (*real_signal)(int, sighandler_t);
+		if (!real_signal)
+			real_signal = (sighandler_t(*)(int, sighandler_t))dlsym(RTLD_NEXT, "signal");
+		if (real_signal)
+			return real_signal(sig, handler);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = handler;
 	sa.sa_flags = SA_RESTART;

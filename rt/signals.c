@@ -111,16 +111,31 @@ void gp_signals_take_fatal(void)
 	}
 }
 
+/* A handler (not SIG_DFL or SIG_IGN) in act. */
+static int is_handler(const struct sigaction *act)
+{
+	return act && ((act->sa_flags & SA_SIGINFO) ||
+		       (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN));
+}
+
+/* SIGPROF is the program's, but a reader of its profile may expect goprof there: say once. */
+static void note_sigprof(int sig, const struct sigaction *act)
+{
+	if (own_sigprof && sig == SIGPROF && is_handler(act))
+		gp_warn_once("the program installs its own SIGPROF handler; goprof samples with "
+			     "signal %d (SIGRTMAX-2) instead, and both keep working",
+			     gp_prof_signal);
+}
+
 GOPROF_API int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
+	note_sigprof(sig, act);
 	if (!own_sigprof || sig != gp_prof_signal)
 		return call_real_sigaction(sig, act, old);
 	if (old)
 		*old = prog_sigprof;
 	if (act) {
-		int handler = (act->sa_flags & SA_SIGINFO) ||
-			      (act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN);
-		if (handler)
+		if (is_handler(act))
 			gp_warn_once("the program installs its own handler for signal %d (SIGRTMAX-2); "
 				     "goprof keeps it for CPU profiling and passes the program the "
 				     "signals that are not goprof's", sig);
@@ -135,6 +150,9 @@ GOPROF_API sighandler_t signal(int sig, sighandler_t handler)
 
 	/* Everything goprof does not own keeps glibc's exact semantics (siginterrupt...). */
 	if (!own_sigprof || sig != gp_prof_signal) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = handler;
+		note_sigprof(sig, &sa);
 		static sighandler_t (*real_signal)(int, sighandler_t);
 		if (!real_signal)
 			real_signal = (sighandler_t(*)(int, sighandler_t))dlsym(RTLD_NEXT, "signal");

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Heap-profiling benchmark (issue 4): bench/heap-micro.c, N small malloc/free pairs from an
+# instrumented function, run with libgoprof in several configurations; prints ns per pair
+# (best of RUNS) and the ratio against the same build without GOPROF_DB as a Markdown table.
+#
+#	bench/heap-bench.sh [BUILDDIR]		(default: the current directory)
+#	N=... RUNS=... bench/heap-bench.sh BUILDDIR
+set -eu
+build=${1:-.}
+src=$(cd "$(dirname "$0")" && pwd)
+n=${N:-100000000}
+runs=${RUNS:-3}
+plugin=$build/plugin/.libs/goprof.so
+rt=$build/rt/.libs
+[ -f "$plugin" ] && [ -d "$rt" ] || { echo "heap-bench: build first ($plugin)" >&2; exit 1; }
+cc=${CC:-gcc}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+rt=$(cd "$rt" && pwd)
+$cc -O2 -fplugin="$plugin" -o "$work/micro" "$src/heap-micro.c" -L"$rt" -Wl,-rpath,"$rt" \
+	-lgoprof -lpthread
+
+best() { # ENV... : best ns per pair of RUNS runs
+	b=
+	i=0
+	while [ $i -lt "$runs" ]; do
+		rm -f "$work"/db*
+		t=$(env "$@" "$work/micro" "$n")
+		if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }'; then
+			b=$t
+		fi
+		i=$((i + 1))
+	done
+	echo "$b"
+}
+
+base=$(best GOPROF_CPU_HZ=0)
+echo "$n malloc/free pairs of 16..271 bytes, best of $runs runs"
+echo
+echo "| configuration | ns per pair | ratio |"
+echo "|---|---|---|"
+row() { # LABEL ENV...
+	label=$1
+	shift
+	t=$(best "$@")
+	echo "| $label | $t | $(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.3f", a / b }')x |"
+}
+echo "| no GOPROF_DB (interposer off) | $base | 1.000x |"
+row "GOPROF_DB, heap off (GOPROF_MEMPROFILE_RATE=0), no CPU" GOPROF_DB="$work/db" GOPROF_MEMPROFILE_RATE=0 GOPROF_CPU_HZ=0
+row "GOPROF_DB, heap at 524288 (default), no CPU" GOPROF_DB="$work/db" GOPROF_CPU_HZ=0
+row "GOPROF_DB, heap at 524288 and CPU at 100 Hz" GOPROF_DB="$work/db"
+row "GOPROF_DB, heap at 4096, no CPU" GOPROF_DB="$work/db" GOPROF_MEMPROFILE_RATE=4096 GOPROF_CPU_HZ=0

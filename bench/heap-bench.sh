@@ -2,6 +2,9 @@
 # Heap-profiling benchmark (issue 4): bench/heap-micro.c, N small malloc/free pairs from an
 # instrumented function, run with libgoprof in several configurations; prints ns per pair
 # (best of RUNS) and the ratio against the same build without GOPROF_DB as a Markdown table.
+# GOPROF_DB starts goprof's writer thread, and glibc's malloc is slower in any process that
+# ever had a second thread: the "one idle thread" row is that baseline, and the last column
+# compares against it, i.e. the cost of the interposer and the sampling alone.
 #
 #	bench/heap-bench.sh [BUILDDIR]		(default: the current directory)
 #	N=... RUNS=... bench/heap-bench.sh BUILDDIR
@@ -26,7 +29,7 @@ best() { # ENV... : best ns per pair of RUNS runs
 	i=0
 	while [ $i -lt "$runs" ]; do
 		rm -f "$work"/db*
-		t=$(env "$@" "$work/micro" "$n")
+		t=$(env "$@" "$work/micro" "$n" $extra)
 		if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }'; then
 			b=$t
 		fi
@@ -35,18 +38,26 @@ best() { # ENV... : best ns per pair of RUNS runs
 	echo "$b"
 }
 
+extra=
 base=$(best GOPROF_CPU_HZ=0)
+extra=thread
+base2=$(best GOPROF_CPU_HZ=0)
+extra=
 echo "$n malloc/free pairs of 16..271 bytes, best of $runs runs"
 echo
-echo "| configuration | ns per pair | ratio |"
-echo "|---|---|---|"
+echo "| configuration | ns per pair | vs no GOPROF_DB | vs one idle thread |"
+echo "|---|---|---|---|"
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'
+}
 row() { # LABEL ENV...
 	label=$1
 	shift
 	t=$(best "$@")
-	echo "| $label | $t | $(awk -v a="$t" -v b="$base" 'BEGIN { printf "%.3f", a / b }')x |"
+	echo "| $label | $t | $(ratio "$t" "$base")x | $(ratio "$t" "$base2")x |"
 }
-echo "| no GOPROF_DB (interposer off) | $base | 1.000x |"
+echo "| no GOPROF_DB (interposer off) | $base | 1.000x | $(ratio "$base" "$base2")x |"
+echo "| no GOPROF_DB, one idle thread | $base2 | $(ratio "$base2" "$base")x | 1.000x |"
 row "GOPROF_DB, heap off (GOPROF_MEMPROFILE_RATE=0), no CPU" GOPROF_DB="$work/db" GOPROF_MEMPROFILE_RATE=0 GOPROF_CPU_HZ=0
 row "GOPROF_DB, heap at 524288 (default), no CPU" GOPROF_DB="$work/db" GOPROF_CPU_HZ=0
 row "GOPROF_DB, heap at 524288 and CPU at 100 Hz" GOPROF_DB="$work/db"

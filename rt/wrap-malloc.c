@@ -337,13 +337,12 @@ GOPROF_API void *realloc(void *old, size_t n)
 	 * already belong to another thread's new block. A failed realloc keeps the old block
 	 * but loses its record: in use is under-counted by one sample, never wrong otherwise.
 	 */
-	if (old && n)
+	if (old)
 		before_free(old);
 	void *p = __libc_realloc(old, n);
+	/* realloc(p, 0) frees p and returns NULL (glibc): no new block */
 	if (!old || n)
 		after_alloc(p, n);
-	else
-		before_free(old);	/* realloc(p, 0) frees p; glibc then returns NULL */
 	return p;
 }
 

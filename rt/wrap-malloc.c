@@ -84,12 +84,10 @@ static inline uint64_t mix(uint64_t k)
 	return k;
 }
 
-/* Blocks are 16-byte aligned; folding in higher bits spreads big mmap'd blocks too. */
+/* Blocks are 16-byte aligned: the next 16 address bits. */
 static inline uint32_t filter_of(const void *p)
 {
-	uintptr_t a = (uintptr_t)p;
-
-	return (uint32_t)(((a >> 4) ^ (a >> 20)) & (FILTER_WORDS - 1));
+	return (uint32_t)(((uintptr_t)p >> 4) & (FILTER_WORDS - 1));
 }
 
 /*
@@ -259,6 +257,8 @@ static void record_alloc(void *p, uint64_t size)
 
 static __attribute__((noinline)) void record_free(void *p)
 {
+	if (!p || tls.guard)
+		return;
 	tls.guard++;
 	pthread_mutex_lock(&heap_lock);
 	struct block *blk = table_find((uintptr_t)p);
@@ -298,18 +298,31 @@ static inline void after_alloc(void *p, size_t n)
 
 static inline void before_free(void *p)
 {
-	if (GP_UNLIKELY(__atomic_load_n(&filter[filter_of(p)], __ATOMIC_RELAXED) != 0) &&
-	    p && !tls.guard)
+	if (GP_UNLIKELY(__atomic_load_n(&filter[filter_of(p)], __ATOMIC_RELAXED) != 0))
 		record_free(p);
+}
+
+static __attribute__((noinline)) void *malloc_slow(size_t n)
+{
+	void *p = __libc_malloc(n);
+
+	sample_slow(p, n);
+	return p;
 }
 
 GOPROF_API void *malloc(size_t n)
 {
-	void *p = __libc_malloc(n);
-
-	if (GP_UNLIKELY(heap_on))
-		after_alloc(p, n);
-	return p;
+	/*
+	 * The countdown goes first, so that the common case ends in a tail call of glibc's
+	 * malloc: no frame, nothing kept across the call (about 8 instructions).
+	 */
+	if (GP_UNLIKELY(heap_on)) {
+		int64_t left = tls.countdown - (int64_t)n;
+		if (GP_UNLIKELY(left <= 0))
+			return malloc_slow(n);
+		tls.countdown = left;
+	}
+	return __libc_malloc(n);
 }
 
 GOPROF_API void free(void *p)

@@ -62,3 +62,30 @@ row "GOPROF_DB, heap off (GOPROF_MEMPROFILE_RATE=0), no CPU" GOPROF_DB="$work/db
 row "GOPROF_DB, heap at 524288 (default), no CPU" GOPROF_DB="$work/db" GOPROF_CPU_HZ=0
 row "GOPROF_DB, heap at 524288 and CPU at 100 Hz" GOPROF_DB="$work/db"
 row "GOPROF_DB, heap at 4096, no CPU" GOPROF_DB="$work/db" GOPROF_MEMPROFILE_RATE=4096 GOPROF_CPU_HZ=0
+
+# Wall times on a shared virtual machine scatter by more than the effect: instructions
+# counted by callgrind (all threads, the writer's included) are exact and repeatable.
+command -v valgrind >/dev/null 2>&1 || exit 0
+cn=${CALLGRIND_N:-1000000}
+count() { # ENV...: instructions per pair
+	rm -f "$work"/db*
+	env "$@" valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+		"$work/micro" "$cn" 2>&1 >/dev/null |
+		awk -v n="$cn" '/Collected :/ { printf "%.1f", $NF / n }'
+}
+c0=$(count GOPROF_CPU_HZ=0)
+echo
+echo "callgrind, $cn pairs: instructions per pair (whole process)"
+echo
+echo "| configuration | instructions per pair | ratio |"
+echo "|---|---|---|"
+echo "| no GOPROF_DB | $c0 | 1.000x |"
+crow() { # LABEL ENV...
+	label=$1
+	shift
+	c=$(count "$@")
+	echo "| $label | $c | $(ratio "$c" "$c0")x |"
+}
+crow "GOPROF_DB, heap off" GOPROF_DB="$work/db" GOPROF_MEMPROFILE_RATE=0 GOPROF_CPU_HZ=0
+crow "GOPROF_DB, heap at 524288 (default)" GOPROF_DB="$work/db" GOPROF_CPU_HZ=0
+crow "GOPROF_DB, heap at 4096" GOPROF_DB="$work/db" GOPROF_MEMPROFILE_RATE=4096 GOPROF_CPU_HZ=0

@@ -40,4 +40,10 @@ extern const struct gp_exporter gp_exporter_folded;
  */
 size_t gp_export_frames(struct gp_export *x, uint32_t stack);
 
+/*
+ * Go's heap unsampling (spec 6.2): count sampled objects of bytes in all, sampled at rate
+ * bytes, as out[0] objects and out[1] bytes.
+ */
+void gp_export_unsample(int64_t count, int64_t bytes, int64_t rate, int64_t *out);
+
 #endif

@@ -343,11 +343,19 @@ int main(int argc, char **argv)
 			x.inuse[s].value -= freed[s].value;
 		}
 		free(freed);
-		/* the one-value formats show what pprof would show first */
-		if (!ex->binary && strcmp(type, "heap") == 0) {
-			struct gp_db_sum *t = x.sums;
-			x.sums = x.inuse;
-			x.inuse = t;
+		/* the one-value formats show what pprof would show first, unsampled */
+		if (!ex->binary) {
+			if (strcmp(type, "heap") == 0) {
+				struct gp_db_sum *t = x.sums;
+				x.sums = x.inuse;
+				x.inuse = t;
+			}
+			for (size_t s = 0; s < db.nstacks; s++) {
+				int64_t v[2];
+				gp_export_unsample(x.sums[s].count, x.sums[s].value, x.prof.rate, v);
+				x.sums[s].count = v[0];
+				x.sums[s].value = v[1];
+			}
 		}
 	}
 	if (rows == 0 && (from_arg || to_arg))

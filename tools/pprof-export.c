@@ -33,7 +33,7 @@ static void oom(uint64_t id)
  * probability 1 - exp(-avg / rate), so each sampled one stands for 1 / that many. Applied
  * to the alloc pair and the in-use pair separately, truncating as Go does.
  */
-static void unsample(int64_t count, int64_t bytes, int64_t rate, int64_t *out)
+void gp_export_unsample(int64_t count, int64_t bytes, int64_t rate, int64_t *out)
 {
 	if (count <= 0 || bytes <= 0) {
 		out[0] = out[1] = 0;
@@ -119,8 +119,10 @@ static void write_pprof(struct gp_export *x)
 		}
 		int64_t values[4] = { x->sums[s].count, x->sums[s].value };
 		if (heap) {
-			unsample(x->sums[s].count, x->sums[s].value, x->prof.rate, values);
-			unsample(x->inuse[s].count, x->inuse[s].value, x->prof.rate, values + 2);
+			gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate,
+					   values);
+			gp_export_unsample(x->inuse[s].count, x->inuse[s].value, x->prof.rate,
+					   values + 2);
 		}
 		if (gp_pprof_sample(b, locs, n, values) != 0)
 			errx(1, "out of memory");

@@ -175,7 +175,7 @@ GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, voi
  * never change once the bucket is on the list.
  */
 struct gp_heap_bucket {
-	struct gp_heap_bucket *next;	/* the list gp_heap_buckets() returns; fixed once pushed */
+	struct gp_heap_bucket *next;	/* gp_heap_buckets()' list; fixed once pushed */
 	struct gp_heap_bucket *chain;	/* hash chain; heap lock */
 	uint64_t hash;
 	uint64_t alloc_objects, alloc_bytes;	/* sampled allocations, ever */

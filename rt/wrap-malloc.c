@@ -4,22 +4,25 @@
  * (per allocation stack: sampled objects and bytes allocated, and freed).
  *
  * DESIGN. Contexts: every wrapper runs on the program's threads (hot path); the writer
- * thread reads the records (gp_heap_drain).
+ * thread reads the records (gp_heap_buckets(), writer.c collect_heap()).
  *  - Off (no database, rate 0, or before the constructor ran): each wrapper is one test of
- *    heap_on and a call to glibc's __libc_* function. glibc's own early allocations, dlsym's
- *    calloc and anything before gp_heap_init() take that path.
+ *    heap_on and a tail call of glibc's __libc_* function. glibc's own early allocations,
+ *    dlsym's calloc and anything before gp_heap_init() take that path.
  *  - Fast path: the thread's countdown (TLS, initial-exec) minus the size; while it stays
  *    positive nothing else happens: no lock, no stack, no allocation. free() of a block
- *    looks at one word of a fixed filter (hash of the address -> number of sampled blocks
- *    there) and returns when it is zero, which it nearly always is.
+ *    looks at one word of a fixed filter (address bits -> number of sampled blocks live
+ *    there) and goes on when it is zero, which it nearly always is. A relaxed load is
+ *    enough: a block's free happens after its malloc, in the same thread or through the
+ *    synchronisation the program needed to hand the pointer over.
  *  - Slow path (a sampled allocation, or a free whose filter word is non-zero): under
  *    heap_lock, the innermost shadow-stack frames find or make their bucket (stacks are
  *    interned: a bucket is never freed and its frames never change) and the block goes into
  *    the side table keyed by address; a free finds its block there and charges the free to
  *    the block's bucket. The side table and buckets get their memory from __libc_malloc.
- *  - A per-thread guard (TLS) makes every wrapper forward directly while set: inside the
- *    slow path, on the writer thread (sqlite), and in goprof's own set-up code, so goprof
- *    never samples itself and never re-enters the lock.
+ *  - A per-thread guard (TLS) marks goprof's own work: inside the slow path, on the writer
+ *    thread (sqlite), in goprof's thread set-up. A guarded thread's allocations are never
+ *    sampled and its frees never looked up, so goprof never profiles itself and never
+ *    re-enters heap_lock.
  *  - The writer walks the bucket list (new buckets are pushed at its head with a release
  *    store) without the lock and reads the cumulative counters atomically; what it last
  *    wrote is writer-owned state inside each bucket.
@@ -135,25 +138,34 @@ static int64_t next_countdown(void)
 	return d > 4e18 ? INT64_MAX : (int64_t)d + 1;
 }
 
-static struct gp_heap_bucket *bucket_of(const void *const *frames, uint32_t n,
-					uint32_t truncated)
+/*
+ * heap_lock held: the bucket of the n innermost frames below top (the thread's shadow
+ * stack, read in place: it does not change while this thread is in here).
+ */
+static struct gp_heap_bucket *bucket_of(const void **top, uint32_t n, uint32_t truncated)
 {
 	uint64_t h = mix(n ^ (uint64_t)truncated << 32);
 
 	for (uint32_t i = 0; i < n; i++)
-		h = mix(h ^ (uintptr_t)frames[i]);
+		h = mix(h ^ (uintptr_t)top[-1 - (int64_t)i]);
 	struct gp_heap_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
-	for (struct gp_heap_bucket *b = *slot; b; b = b->chain)
-		if (b->hash == h && b->nframes == n && b->truncated == truncated &&
-		    memcmp(b->frames, frames, n * sizeof(*frames)) == 0)
+	for (struct gp_heap_bucket *b = *slot; b; b = b->chain) {
+		if (b->hash != h || b->nframes != n || b->truncated != truncated)
+			continue;
+		uint32_t i = 0;
+		while (i < n && b->frames[i] == top[-1 - (int64_t)i])
+			i++;
+		if (i == n)
 			return b;
-	struct gp_heap_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(*frames));
+	}
+	struct gp_heap_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
 	if (!b)
 		return NULL;
 	b->hash = h;
 	b->nframes = n;
 	b->truncated = truncated;
-	memcpy(b->frames, frames, n * sizeof(*frames));
+	for (uint32_t i = 0; i < n; i++)
+		b->frames[i] = top[-1 - (int64_t)i];
 	b->chain = *slot;
 	*slot = b;
 	b->next = bucket_list;
@@ -241,13 +253,10 @@ static void record_alloc(void *p, uint64_t size)
 	gp_stack_bounds(&base, &top);
 	uint64_t depth = (uint64_t)(top - base);
 	uint64_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
-	const void *frames[GP_MAX_STACK_DEPTH];
 
-	for (uint64_t i = 0; i < keep; i++)
-		frames[i] = top[-1 - (int64_t)i];
 	tls.guard++;
 	pthread_mutex_lock(&heap_lock);
-	struct gp_heap_bucket *b = bucket_of(frames, (uint32_t)keep, (uint32_t)(depth - keep));
+	struct gp_heap_bucket *b = bucket_of(top, (uint32_t)keep, (uint32_t)(depth - keep));
 	if (b)
 		remember_block(p, size, b);
 	pthread_mutex_unlock(&heap_lock);

@@ -15,8 +15,8 @@ struct gp_export {
 	const char *type;		/* profile name, "cpu" */
 	struct gp_db_profile prof;
 	int64_t from_ns, to_ns;		/* selected range, ns since the epoch */
-	struct gp_db_sum *sums;		/* per stack id (db->nstacks entries); heap: allocated
-					   within the range */
+	struct gp_db_sum *sums;		/* per stack id (db->nstacks entries); heap:
+					   allocated within the range */
 	struct gp_db_sum *inuse;	/* heap and allocs only: in use at the range's end */
 	int fd;				/* output file descriptor */
 	FILE *out;			/* the same, as a stream (text formats) */

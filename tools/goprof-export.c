@@ -352,7 +352,8 @@ int main(int argc, char **argv)
 			}
 			for (size_t s = 0; s < db.nstacks; s++) {
 				int64_t v[2];
-				gp_export_unsample(x.sums[s].count, x.sums[s].value, x.prof.rate, v);
+				gp_export_unsample(x.sums[s].count, x.sums[s].value,
+						   x.prof.rate, v);
 				x.sums[s].count = v[0];
 				x.sums[s].value = v[1];
 			}

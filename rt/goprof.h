@@ -9,6 +9,8 @@
 #ifndef GOPROF_H
 #define GOPROF_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -44,6 +46,25 @@ GOPROF_API int goprof_callers(struct goprof_frame *frames, int max);
  * Async-signal-safe.
  */
 GOPROF_API int goprof_depth(void);
+
+/*
+ * goprof_alloc_record - reports a block handed out by the program's own allocator (a pool,
+ * an arena) so that it appears in the heap and allocs profiles like a malloc'd one.
+ * @ptr: the block's address (NULL: ignored)
+ * @size: its size in bytes
+ *
+ * The block is sampled like a malloc'd block (GOPROF_MEMPROFILE_RATE) and charged to the
+ * caller's stack. Do not report blocks that come from malloc: those are seen already.
+ * Thread-safe; not async-signal-safe. Does nothing while heap profiling is off.
+ */
+GOPROF_API void goprof_alloc_record(const void *ptr, size_t size);
+
+/*
+ * goprof_free_record - reports that a block given to goprof_alloc_record() was released,
+ * so that it leaves the in-use figures. A pointer never reported is ignored.
+ * Thread-safe; not async-signal-safe.
+ */
+GOPROF_API void goprof_free_record(const void *ptr);
 
 #ifdef __cplusplus
 }

@@ -70,6 +70,7 @@ struct gp_config {
 	const char *db_pattern;		/* GOPROF_DB, NULL = no database */
 	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
 	unsigned stack_depth;		/* GOPROF_STACK_DEPTH: frames kept per sample */
+	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
 };
 
 extern GP_HIDDEN struct gp_config gp_config;
@@ -169,6 +170,47 @@ GP_HIDDEN void gp_thread_ended(void);
 /* Calls fn for every thread known now; collector thread. */
 GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx),
 				  void *ctx);
+
+/* ---- heap profile (wrap-malloc.c): the interposed malloc family --------------------------- */
+
+/*
+ * One allocation stack (Go's memory-profile bucket): cumulative sampled counts, updated
+ * atomically under the heap lock and read atomically by the writer. Never freed; frames
+ * never change once the bucket is on the list.
+ */
+struct gp_heap_bucket {
+	struct gp_heap_bucket *next;	/* gp_heap_buckets()' list; fixed once pushed */
+	struct gp_heap_bucket *chain;	/* hash chain; heap lock */
+	uint64_t hash;
+	uint64_t alloc_objects, alloc_bytes;	/* sampled allocations, ever */
+	uint64_t free_objects, free_bytes;	/* sampled blocks freed, ever */
+	struct {
+		uint64_t alloc_objects, alloc_bytes, free_objects, free_bytes;
+		uint32_t stack;		/* stacks.id, 0 = not interned yet */
+	} written;			/* writer thread only: what is in the database */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end */
+	const void *frames[];		/* function records (gp_func_decode) */
+};
+
+/* Turns heap sampling on when configured (a database, a non-zero rate). Constructor. */
+GP_HIDDEN int gp_heap_init(void);
+
+/* The sampling rate in bytes when heap profiling is on, else 0. */
+GP_HIDDEN uint64_t gp_heap_rate(void);
+
+/* The newest bucket; follow ->next for the others. Any thread, lock-free. */
+GP_HIDDEN struct gp_heap_bucket *gp_heap_buckets(void);
+
+/*
+ * on = 1: the calling thread's allocations are goprof's own from now on (never sampled,
+ * never looked up); on = 0 undoes one such call. Nests.
+ */
+GP_HIDDEN void gp_heap_guard(int on);
+
+GP_HIDDEN void gp_heap_atfork_prepare(void);
+GP_HIDDEN void gp_heap_atfork_parent(void);
+GP_HIDDEN void gp_heap_atfork_child(void);
 
 /* ---- database writer (writer.c, collector.c) ---------------------------------------------- */
 

@@ -37,8 +37,14 @@
 /* samples.profile and profiles.id: which profile a sample belongs to. */
 enum gp_profile_id {
 	GP_PROFILE_CPU = 1,		/* count = SIGPROF ticks, value = CPU ns */
-	GP_PROFILE_ALLOCS = 2,		/* count = sampled allocations, value = bytes (heap, allocs) */
-	GP_PROFILE_FREES = 3,		/* count, bytes of sampled blocks freed (in use = 2 - 3) */
+	/*
+	 * Heap: count = sampled allocations, value = their bytes, in the bucket of the flush
+	 * that first saw them; tid 0. FREES rows carry the stack that allocated the block and
+	 * the bucket of the flush that saw it freed, so the heap in use at the end of bucket B
+	 * = ALLOCS - FREES over buckets 0..B. Both are raw samples: the exporter unsamples.
+	 */
+	GP_PROFILE_ALLOCS = 2,
+	GP_PROFILE_FREES = 3,
 	GP_PROFILE_BLOCK = 4,		/* count = contentions, value = delay ns */
 	GP_PROFILE_MUTEX = 5,		/* count = contentions, value = delay ns */
 	GP_PROFILE_THREADCREATE = 6,	/* count = threads created, value = 0 */

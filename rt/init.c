@@ -27,6 +27,7 @@ GOPROF_API __thread const void **__goprof_sp __attribute__((tls_model("initial-e
 struct gp_config gp_config = {
 	.cpu_hz = 100,
 	.stack_depth = 256,
+	.mem_rate = 524288,
 };
 
 void gp_warn(const char *fmt, ...)
@@ -78,13 +79,30 @@ static void read_config(void)
 	gp_config.db_pattern = db && *db ? db : NULL;
 	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
 	gp_config.stack_depth = env_uint("GOPROF_STACK_DEPTH", 256, 1, GP_MAX_STACK_DEPTH);
+	gp_config.mem_rate = env_uint("GOPROF_MEMPROFILE_RATE", 524288, 0, 1u << 30);
+}
+
+static void atfork_prepare(void)
+{
+	gp_sampler_atfork_prepare();
+	gp_heap_atfork_prepare();
+}
+
+static void atfork_parent(void)
+{
+	gp_heap_atfork_parent();
+	gp_sampler_atfork_parent();
 }
 
 static void atfork_child(void)
 {
+	gp_heap_atfork_child();
 	gp_sampler_atfork_child();
+	/* the new writer thread and its state are goprof's, not the program's allocations */
+	gp_heap_guard(1);
 	if (gp_config.db_pattern)
 		gp_writer_atfork_child();
+	gp_heap_guard(0);
 }
 
 __attribute__((constructor(101))) static void gp_init(void)
@@ -96,8 +114,12 @@ __attribute__((constructor(101))) static void gp_init(void)
 	/* Before the main thread's timer runs: goprof's own set-up is not the program's. */
 	if (gp_config.db_pattern && gp_writer_start() == 0)
 		gp_signals_take_fatal();
+	/* sampled from here on: the database is open, the writer thread runs */
+	gp_heap_init();
+	gp_heap_guard(1);
 	gp_thread_started();
-	pthread_atfork(gp_sampler_atfork_prepare, gp_sampler_atfork_parent, atfork_child);
+	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+	gp_heap_guard(0);
 }
 
 __attribute__((destructor(101))) static void gp_fini(void)

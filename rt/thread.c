@@ -55,10 +55,12 @@ static void *trampoline(void *p)
 {
 	struct start s = *(struct start *)p;
 
+	gp_heap_guard(1);
 	free(p);
 	gp_stack_attach(s.stack_bytes);
 	gp_thread_started();
 	pthread_setspecific(exit_key, (void *)1);
+	gp_heap_guard(0);
 	return s.fn(s.arg);
 }
 
@@ -83,15 +85,21 @@ GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	if (!real_pthread_create)
 		return EAGAIN;
 
+	/* goprof's own block, freed by the new thread: never sampled */
+	gp_heap_guard(1);
 	struct start *s = malloc(sizeof(*s));
+	gp_heap_guard(0);
 	if (!s)
 		return real_pthread_create(thread, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
 	s->stack_bytes = stack_bytes_of(attr);
 	int rc = real_pthread_create(thread, attr, trampoline, s);
-	if (rc != 0)
+	if (rc != 0) {
+		gp_heap_guard(1);
 		free(s);
+		gp_heap_guard(0);
+	}
 	return rc;
 }
 

@@ -450,6 +450,28 @@ static int agg_add(int profile, uint64_t time_ns, uint32_t stack, uint32_t tid,
 	return 0;
 }
 
+/*
+ * The stack row of frames (innermost first; truncated: frames left out at the root end),
+ * 0 when out of memory. *innermost: the function row of frames[0], 0 if none.
+ */
+static uint32_t intern_stack(const void *const *frames, uint32_t nframes, uint32_t truncated,
+			     uint32_t *innermost)
+{
+	uint32_t leaf = 0;
+
+	*innermost = 0;
+	if (truncated) {
+		char name[48];
+		snprintf(name, sizeof(name), GP_TRUNCATED_FUNCTION " %u]", truncated);
+		leaf = node(0, func_by_name(name, 0, GP_FUNC_KIND_SYNTHETIC));
+	}
+	for (uint32_t i = nframes; i-- > 0;) {
+		*innermost = func_of_record(frames[i]);
+		leaf = node(leaf, *innermost);
+	}
+	return leaf;
+}
+
 /* gp_cpu_drain callback (writer thread): one sample into the pending aggregates. */
 static void on_sample(const struct gp_sample *s, void *ctx)
 {
@@ -459,15 +481,7 @@ static void on_sample(const struct gp_sample *s, void *ctx)
 	if (s->lost) {
 		leaf = node(0, func_by_name(GP_LOST_FUNCTION, 0, GP_FUNC_KIND_SYNTHETIC));
 	} else {
-		if (s->truncated) {
-			char name[48];
-			snprintf(name, sizeof(name), GP_TRUNCATED_FUNCTION " %u]", s->truncated);
-			leaf = node(0, func_by_name(name, 0, GP_FUNC_KIND_SYNTHETIC));
-		}
-		for (uint32_t i = s->nframes; i-- > 0;) {
-			innermost = func_of_record(s->frames[i]);
-			leaf = node(leaf, innermost);
-		}
+		leaf = intern_stack(s->frames, s->nframes, s->truncated, &innermost);
 		/* the PC outside the innermost instrumented function: its symbol is the leaf */
 		struct pc_sym *sym = s->pc ? sym_of_pc(s->pc) : NULL;
 		if (sym && (!innermost || strcmp(sym->name, w.funcs[innermost - 1].name) != 0)) {
@@ -482,6 +496,54 @@ static void on_sample(const struct gp_sample *s, void *ctx)
 	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
 			     s->count * w.period_ns) != 0)
 		w.err = -ENOMEM;
+}
+
+/*
+ * The heap buckets' growth since the last call, as allocs and frees rows of the current
+ * time bucket (thread 0: a block may be freed by another thread than its allocator).
+ * Returns the number of buckets that changed. Writer thread.
+ */
+static size_t collect_heap(void)
+{
+	uint64_t now = now_ns();
+	size_t changed = 0;
+	uint32_t innermost;
+
+	for (struct gp_heap_bucket *b = gp_heap_buckets(); b; b = b->next) {
+		uint64_t ao = __atomic_load_n(&b->alloc_objects, __ATOMIC_RELAXED);
+		uint64_t ab = __atomic_load_n(&b->alloc_bytes, __ATOMIC_RELAXED);
+		uint64_t fo = __atomic_load_n(&b->free_objects, __ATOMIC_RELAXED);
+		uint64_t fb = __atomic_load_n(&b->free_bytes, __ATOMIC_RELAXED);
+
+		if (ao == b->written.alloc_objects && ab == b->written.alloc_bytes &&
+		    fo == b->written.free_objects && fb == b->written.free_bytes)
+			continue;
+		if (!b->written.stack) {
+			b->written.stack = intern_stack(b->frames, b->nframes, b->truncated,
+							&innermost);
+			if (!b->written.stack)
+				b->written.stack = node(0, func_by_name("[unknown]", 0,
+								GP_FUNC_KIND_SYNTHETIC));
+			if (!b->written.stack) {
+				w.err = -ENOMEM;
+				return changed;
+			}
+		}
+		if ((ao != b->written.alloc_objects || ab != b->written.alloc_bytes) &&
+		    agg_add(GP_PROFILE_ALLOCS, now, b->written.stack, 0,
+			    ao - b->written.alloc_objects, ab - b->written.alloc_bytes) != 0)
+			w.err = -ENOMEM;
+		if ((fo != b->written.free_objects || fb != b->written.free_bytes) &&
+		    agg_add(GP_PROFILE_FREES, now, b->written.stack, 0,
+			    fo - b->written.free_objects, fb - b->written.free_bytes) != 0)
+			w.err = -ENOMEM;
+		b->written.alloc_objects = ao;
+		b->written.alloc_bytes = ab;
+		b->written.free_objects = fo;
+		b->written.free_bytes = fb;
+		changed++;
+	}
+	return changed;
 }
 
 /* ---- database ----------------------------------------------------------------------------- */
@@ -830,6 +892,15 @@ static int write_header(void)
 			 (unsigned long long)w.period_ns, (unsigned long long)w.start_ns);
 		rc = exec_sql(sql);
 	}
+	if (rc == 0 && gp_config.mem_rate) {
+		/* heap sampling starts right after this (gp_heap_init), with this rate */
+		snprintf(sql, sizeof(sql), "INSERT INTO profiles VALUES (%d, 'allocs', %u, %u, "
+			 "%llu), (%d, 'frees', %u, %u, %llu)", GP_PROFILE_ALLOCS,
+			 gp_config.mem_rate, gp_config.mem_rate, (unsigned long long)w.start_ns,
+			 GP_PROFILE_FREES, gp_config.mem_rate, gp_config.mem_rate,
+			 (unsigned long long)w.start_ns);
+		rc = exec_sql(sql);
+	}
 	if (rc == 0)
 		rc = exec_sql("COMMIT");
 
@@ -886,6 +957,8 @@ static void collect(void)
 {
 	size_t n = gp_cpu_drain(on_sample, NULL);
 
+	n += collect_heap();
+
 	if (n && w.lazy_open && !w.broken) {
 		w.lazy_open = 0;
 		if (open_db() != 0)
@@ -896,6 +969,8 @@ static void collect(void)
 static void *writer_main(void *unused)
 {
 	(void)unused;
+	/* sqlite's allocations on this thread are goprof's own: never sampled */
+	gp_heap_guard(1);
 	for (;;) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

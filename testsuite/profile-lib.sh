@@ -69,3 +69,18 @@ gp_cum_ms() {
 gp_within() {
 	awk -v v="$1" -v t="$2" -v p="$3" 'BEGIN { d = v - t; if (d < 0) d = -d; exit !(d <= t * p / 100) }'
 }
+
+# gp_heap_top FILE INDEX: "flat name" per function for one heap sample type, from go tool
+# pprof -top (bytes in B, counts plain).
+gp_heap_top() {
+	gp_pprof -top -sample_index="$2" -unit=B -nodecount=100000 -nodefraction=0 \
+		-edgefraction=0 "$1" 2>pprof.err |
+		awk 'seen { f = $1; sub(/B$/, "", f); name = $6;
+			    for (i = 7; i <= NF; i++) name = name " " $i; print f, name }
+		     /^ *flat +flat%/ { seen = 1 }'
+}
+
+# gp_flat TOPFILE NAME: the flat value of NAME in a gp_heap_top listing (0 if absent).
+gp_flat() {
+	awk -v n="$2" '$2 == n { print $1; found = 1 } END { if (!found) print 0 }' "$1"
+}

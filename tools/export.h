@@ -15,7 +15,9 @@ struct gp_export {
 	const char *type;		/* profile name, "cpu" */
 	struct gp_db_profile prof;
 	int64_t from_ns, to_ns;		/* selected range, ns since the epoch */
-	struct gp_db_sum *sums;		/* per stack id (db->nstacks entries) */
+	struct gp_db_sum *sums;		/* per stack id (db->nstacks entries); heap:
+					   allocated within the range */
+	struct gp_db_sum *inuse;	/* heap and allocs only: in use at the range's end */
 	int fd;				/* output file descriptor */
 	FILE *out;			/* the same, as a stream (text formats) */
 	uint32_t *frames;		/* scratch for gp_export_frames */
@@ -37,5 +39,11 @@ extern const struct gp_exporter gp_exporter_folded;
  * Returns how many.
  */
 size_t gp_export_frames(struct gp_export *x, uint32_t stack);
+
+/*
+ * Go's heap unsampling (spec 6.2): count sampled objects of bytes in all, sampled at rate
+ * bytes, as out[0] objects and out[1] bytes.
+ */
+void gp_export_unsample(int64_t count, int64_t bytes, int64_t rate, int64_t *out);
 
 #endif

@@ -36,7 +36,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: goprof-export [-t TYPE] [-f FORMAT] [-o FILE] [--from T] [--to T] DB\n"
-		"  -t, --type TYPE      profile type: cpu (default)\n"
+		"  -t, --type TYPE      profile type: cpu (default), heap, allocs\n"
 		"  -f, --format FORMAT  pprof (default, gzip protobuf), text (like go tool pprof"
 		" -top),\n"
 		"                       folded (flamegraph.pl input)\n"
@@ -291,7 +291,9 @@ int main(int argc, char **argv)
 	struct gp_export x = { .db = &db, .type = type };
 	gp_db_open(&db, argv[optind]);
 
-	if (gp_db_profile(&db, type, &x.prof) != 0)
+	/* heap and allocs are two views of one record: the allocs and frees profiles */
+	int heap = strcmp(type, "heap") == 0 || strcmp(type, "allocs") == 0;
+	if (gp_db_profile(&db, heap ? "allocs" : type, &x.prof) != 0)
 		errx(1, "%s: profile type '%s' not in this database", db.path, type);
 
 	int64_t first, last;
@@ -326,6 +328,37 @@ int main(int argc, char **argv)
 	if (!x.sums)
 		errx(1, "out of memory");
 	size_t rows = have && hi >= lo ? gp_db_sum_samples(&db, x.prof.id, lo, hi, x.sums) : 0;
+	if (heap) {
+		/* in use at the end of the range: everything allocated minus freed up to then */
+		struct gp_db_sum *freed = calloc(db.nstacks, sizeof(*freed));
+		x.inuse = calloc(db.nstacks, sizeof(*x.inuse));
+		if (!freed || !x.inuse)
+			errx(1, "out of memory");
+		if (have && hi >= 0) {
+			rows += gp_db_sum_samples(&db, x.prof.id, 0, hi, x.inuse);
+			gp_db_sum_samples(&db, GP_PROFILE_FREES, 0, hi, freed);
+		}
+		for (size_t s = 0; s < db.nstacks; s++) {
+			x.inuse[s].count -= freed[s].count;
+			x.inuse[s].value -= freed[s].value;
+		}
+		free(freed);
+		/* the one-value formats show what pprof would show first, unsampled */
+		if (!ex->binary) {
+			if (strcmp(type, "heap") == 0) {
+				struct gp_db_sum *t = x.sums;
+				x.sums = x.inuse;
+				x.inuse = t;
+			}
+			for (size_t s = 0; s < db.nstacks; s++) {
+				int64_t v[2];
+				gp_export_unsample(x.sums[s].count, x.sums[s].value,
+						   x.prof.rate, v);
+				x.sums[s].count = v[0];
+				x.sums[s].value = v[1];
+			}
+		}
+	}
 	if (rows == 0 && (from_arg || to_arg))
 		errx(1, "%s: no %s samples between %s and %s", db.path, type,
 		     fmt_time(x.from_ns, b1, sizeof(b1)), fmt_time(x.to_ns, b2, sizeof(b2)));
@@ -353,6 +386,7 @@ int main(int argc, char **argv)
 		err(1, "%s", output);
 	free(x.frames);
 	free(x.sums);
+	free(x.inuse);
 	gp_db_close(&db);
 	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,28 @@ static void oom(uint64_t id)
 		errx(1, "out of memory");
 }
 
+/*
+ * Go's unsampling (runtime/pprof scaleHeapSample): a block of avg bytes was sampled with
+ * probability 1 - exp(-avg / rate), so each sampled one stands for 1 / that many. Applied
+ * to the alloc pair and the in-use pair separately, truncating as Go does.
+ */
+void gp_export_unsample(int64_t count, int64_t bytes, int64_t rate, int64_t *out)
+{
+	if (count <= 0 || bytes <= 0) {
+		out[0] = out[1] = 0;
+		return;
+	}
+	if (rate <= 1) {
+		out[0] = count;
+		out[1] = bytes;
+		return;
+	}
+	double avg = (double)bytes / (double)count;
+	double scale = 1 / (1 - exp(-avg / (double)rate));
+	out[0] = (int64_t)((double)count * scale);
+	out[1] = (int64_t)((double)bytes * scale);
+}
+
 static void write_pprof(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
@@ -38,14 +61,27 @@ static void write_pprof(struct gp_export *x)
 
 	if (!b || !loc_of || !map_of)
 		errx(1, "out of memory");
-	if (x->prof.id != GP_PROFILE_CPU)
+	int heap = x->prof.id == GP_PROFILE_ALLOCS;
+	if (x->prof.id != GP_PROFILE_CPU && !heap)
 		errx(1, "%s: exporting %s profiles is not supported yet", db->path, x->type);
 
-	gp_pprof_time(b, x->from_ns, x->to_ns - x->from_ns);
-	if (gp_pprof_sample_type(b, "samples", "count") ||
-	    gp_pprof_sample_type(b, "cpu", "nanoseconds") ||
-	    gp_pprof_period(b, "cpu", "nanoseconds", x->prof.period))
-		errx(1, "out of memory");
+	if (heap) {
+		/* spec §6.2-6.3: a snapshot at the range's end, no duration */
+		gp_pprof_time(b, x->to_ns, 0);
+		if (gp_pprof_period(b, "space", "bytes", x->prof.period) ||
+		    gp_pprof_sample_type(b, "alloc_objects", "count") ||
+		    gp_pprof_sample_type(b, "alloc_space", "bytes") ||
+		    gp_pprof_sample_type(b, "inuse_objects", "count") ||
+		    gp_pprof_sample_type(b, "inuse_space", "bytes") ||
+		    (strcmp(x->type, "allocs") == 0 && gp_pprof_default_type(b, "alloc_space")))
+			errx(1, "out of memory");
+	} else {
+		gp_pprof_time(b, x->from_ns, x->to_ns - x->from_ns);
+		if (gp_pprof_sample_type(b, "samples", "count") ||
+		    gp_pprof_sample_type(b, "cpu", "nanoseconds") ||
+		    gp_pprof_period(b, "cpu", "nanoseconds", x->prof.period))
+			errx(1, "out of memory");
+	}
 
 	/* Mapping 1 must be the main executable: pprof names the profile after it. */
 	for (size_t i = 1; i < db->nmaps; i++) {
@@ -58,7 +94,8 @@ static void write_pprof(struct gp_export *x)
 		oom(gp_pprof_mapping(b, 0, 0, 0, db->exe, db->build_id, ALL_SYMBOLS));
 
 	for (uint32_t s = 1; s < db->nstacks; s++) {
-		if (!x->sums[s].count && !x->sums[s].value)
+		if (!x->sums[s].count && !x->sums[s].value &&
+		    (!heap || (!x->inuse[s].count && !x->inuse[s].value)))
 			continue;
 		size_t n = gp_export_frames(x, s);
 		if (n > locs_cap) {
@@ -80,8 +117,18 @@ static void write_pprof(struct gp_export *x)
 			}
 			locs[i] = loc_of[id];
 		}
-		int64_t values[2] = { x->sums[s].count, x->sums[s].value };
+		int64_t values[4] = { x->sums[s].count, x->sums[s].value };
+		if (heap) {
+			gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate,
+					   values);
+			gp_export_unsample(x->inuse[s].count, x->inuse[s].value, x->prof.rate,
+					   values + 2);
+		}
 		if (gp_pprof_sample(b, locs, n, values) != 0)
+			errx(1, "out of memory");
+		/* Go's label: the record's average object size, raw */
+		if (heap && x->sums[s].count > 0 &&
+		    gp_pprof_sample_label_num(b, "bytes", x->sums[s].value / x->sums[s].count))
 			errx(1, "out of memory");
 	}
 

@@ -20,6 +20,8 @@
 struct sample_rec {
 	size_t loc_off;		/* first location id in loc_pool */
 	size_t nloc;
+	int64_t label_key;	/* string index of its numeric label's key, 0 = none */
+	int64_t label_num;
 };
 
 struct gp_pprof {
@@ -118,6 +120,23 @@ int gp_pprof_period(struct gp_pprof *b, const char *type, const char *unit, int6
 	return set_value_type(b, &b->period_type, type, unit);
 }
 
+int gp_pprof_default_type(struct gp_pprof *b, const char *type)
+{
+	b->msg.default_sample_type = gp_strtab_add(&b->strtab, type);
+	return b->msg.default_sample_type < 0 ? -ENOMEM : 0;
+}
+
+int gp_pprof_sample_label_num(struct gp_pprof *b, const char *key, int64_t num)
+{
+	int64_t k = gp_strtab_add(&b->strtab, key);
+
+	if (k < 0)
+		return -ENOMEM;
+	b->samples[b->nsamples - 1].label_key = k;
+	b->samples[b->nsamples - 1].label_num = num;
+	return 0;
+}
+
 void gp_pprof_time(struct gp_pprof *b, int64_t time_ns, int64_t duration_ns)
 {
 	b->msg.time_nanos = time_ns;
@@ -203,6 +222,8 @@ int gp_pprof_sample(struct gp_pprof *b, const uint64_t *loc_ids, size_t nloc,
 	struct sample_rec *s = &b->samples[b->nsamples];
 	s->loc_off = b->nloc_pool;
 	s->nloc = nloc;
+	s->label_key = 0;
+	s->label_num = 0;
 	memcpy(b->loc_pool + b->nloc_pool, loc_ids, nloc * sizeof(*loc_ids));
 	b->nloc_pool += nloc;
 	memcpy(b->val_pool + b->nsamples * b->ntypes, values, b->ntypes * sizeof(*values));
@@ -288,10 +309,13 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 	Perftools__Profiles__Function **pfuncs = malloc((b->nfuncs + 1) * sizeof(*pfuncs));
 	Perftools__Profiles__Location **plocs = malloc((b->nlocs + 1) * sizeof(*plocs));
 	Perftools__Profiles__Line **plines = malloc((b->nlocs + 1) * sizeof(*plines));
+	Perftools__Profiles__Label *labels = malloc((b->nsamples + 1) * sizeof(*labels));
+	Perftools__Profiles__Label **plabels = malloc((b->nsamples + 1) * sizeof(*plabels));
 	struct gz_sink *s = calloc(1, sizeof(*s));
 	int rc = -ENOMEM;
 
-	if (!types || !samples || !psamples || !pmaps || !pfuncs || !plocs || !plines || !s)
+	if (!types || !samples || !psamples || !pmaps || !pfuncs || !plocs || !plines || !s ||
+	    !labels || !plabels)
 		goto out_free;
 
 	for (size_t i = 0; i < b->ntypes; i++)
@@ -302,6 +326,14 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 		samples[i].location_id = b->loc_pool + b->samples[i].loc_off;
 		samples[i].n_value = b->ntypes;
 		samples[i].value = b->val_pool + i * b->ntypes;
+		if (b->samples[i].label_key) {
+			perftools__profiles__label__init(&labels[i]);
+			labels[i].key = b->samples[i].label_key;
+			labels[i].num = b->samples[i].label_num;
+			plabels[i] = &labels[i];
+			samples[i].n_label = 1;
+			samples[i].label = &plabels[i];
+		}
 		psamples[i] = &samples[i];
 	}
 	for (size_t i = 0; i < b->nmaps; i++)
@@ -317,6 +349,7 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 	m->time_nanos = b->msg.time_nanos;
 	m->duration_nanos = b->msg.duration_nanos;
 	m->period = b->msg.period;
+	m->default_sample_type = b->msg.default_sample_type;
 	m->n_sample_type = b->ntypes;
 	m->sample_type = types;
 	m->n_sample = b->nsamples;
@@ -343,6 +376,8 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 
 out_free:
 	free(s);
+	free(plabels);
+	free(labels);
 	free(plines);
 	free(plocs);
 	free(pfuncs);

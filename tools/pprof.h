@@ -36,6 +36,15 @@ int gp_pprof_sample_type(struct gp_pprof *b, const char *type, const char *unit)
 /* Sets period_type and period. Returns 0 or -ENOMEM. */
 int gp_pprof_period(struct gp_pprof *b, const char *type, const char *unit, int64_t period);
 
+/* Sets default_sample_type: the sample type pprof shows first. Returns 0 or -ENOMEM. */
+int gp_pprof_default_type(struct gp_pprof *b, const char *type);
+
+/*
+ * Gives the sample added last one numeric label {key, num} (Go's heap profile: "bytes").
+ * Returns 0 or -ENOMEM.
+ */
+int gp_pprof_sample_label_num(struct gp_pprof *b, const char *key, int64_t num);
+
 /* Sets time_nanos (start, ns since the epoch) and duration_nanos (0: not set). */
 void gp_pprof_time(struct gp_pprof *b, int64_t time_ns, int64_t duration_ns);
 

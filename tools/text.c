@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "export.h"
+#include "gp-schema.h"
 
 #define NODE_FRACTION 0.005
 
@@ -23,30 +24,41 @@ struct node {
 	int64_t flat, cum;
 };
 
-/* pprof's time units (internal/measurement): canonical name and size in ns. */
-static const struct {
+struct unit {
 	const char *name;
-	double ns;
-} units[] = {
-	{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "hrs", 3600e9 },
+	double size;		/* in the base unit: ns, or bytes */
 };
 
-/* measurement.Scale(v, "nanoseconds", "minimum"): the largest unit v is at least 1 of. */
+/* pprof's units (internal/measurement): time in ns, memory in bytes (1024 apart). */
+static const struct unit time_units[] = {
+	{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "hrs", 3600e9 }, { NULL, 0 },
+};
+static const struct unit byte_units[] = {
+	{ "B", 1 }, { "kB", 1024.0 }, { "MB", 1048576.0 }, { "GB", 1073741824.0 },
+	{ "TB", 1099511627776.0 }, { NULL, 0 },
+};
+
+/* The table the values of this export are in (time_units or byte_units). */
+static const struct unit *units = time_units;
+
+/* measurement.Scale(v, base, "minimum"): the largest unit v is at least 1 of. */
 static int auto_unit(int64_t v)
 {
 	double a = fabs((double)v);
 	int u = -1;
 
-	for (int i = 0; i < (int)(sizeof(units) / sizeof(units[0])); i++)
-		if (a / units[i].ns >= 1.0)
+	for (int i = 0; units[i].name; i++)
+		if (a / units[i].size >= 1.0)
 			u = i;
-	return u < 0 ? 3 : u;	/* pprof's default time unit is s */
+	if (u >= 0)
+		return u;
+	return units == time_units ? 3 : 0;	/* pprof's default units: s, B */
 }
 
 /* measurement.ScaledLabel: "%.2f" in the unit, ".00" dropped, zero as "0". */
 static void fmt_value(char *buf, size_t len, int64_t v, int unit)
 {
-	snprintf(buf, len, "%.2f", (double)v / units[unit].ns);
+	snprintf(buf, len, "%.2f", (double)v / units[unit].size);
 	size_t n = strlen(buf);
 	if (n > 3 && strcmp(buf + n - 3, ".00") == 0)
 		buf[n - 3] = '\0';
@@ -97,6 +109,8 @@ static void write_text(struct gp_export *x)
 	int64_t *cum = calloc(nnames, sizeof(*cum));
 	uint32_t *stamp = calloc(nnames, sizeof(*stamp));
 	int64_t total = 0;
+
+	units = x->prof.id == GP_PROFILE_ALLOCS ? byte_units : time_units;
 
 	if (!flat || !cum || !stamp)
 		errx(1, "out of memory");
@@ -162,9 +176,15 @@ static void write_text(struct gp_export *x)
 		fprintf(out, "File: %s\n", base_name(file));
 	if (build_id && *build_id)
 		fprintf(out, "Build ID: %s\n", build_id);
-	fprintf(out, "Type: %s\n", x->type);
+	/* heap and allocs: what pprof opens them on, a snapshot at the range's end */
+	int heap = x->prof.id == GP_PROFILE_ALLOCS;
+	if (heap)
+		fprintf(out, "Type: %s\n", strcmp(x->type, "heap") == 0 ? "inuse_space" :
+			"alloc_space");
+	else
+		fprintf(out, "Type: %s\n", x->type);
 
-	time_t t = (time_t)(x->from_ns / 1000000000);
+	time_t t = (time_t)((heap ? x->to_ns : x->from_ns) / 1000000000);
 	struct tm tm;
 	char tbuf[64];
 	if (x->from_ns && localtime_r(&t, &tm)) {
@@ -180,7 +200,7 @@ static void write_text(struct gp_export *x)
 			tm.tm_hour < 12 ? "am" : "pm", zone);
 	}
 	int64_t duration = x->to_ns - x->from_ns;
-	if (duration) {
+	if (duration && !heap) {
 		fmt_value(v1, sizeof(v1), duration, auto_unit(duration));
 		fmt_value(v2, sizeof(v2), total, unit);
 		fmt_pct(p1, sizeof(p1), total, duration);

@@ -20,7 +20,7 @@ static void on_signal(int sig, siginfo_t *si, void *uc)
 
 __attribute__((noinline)) void work(void)
 {
-	spin_ms(300);
+	spin_ms(1000);
 }
 
 int main(void)

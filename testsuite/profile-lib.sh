@@ -29,6 +29,17 @@ gp_export() {
 		{ cat export.err >&2; gp_fail "goprof-export $* $db failed"; }
 }
 
+# gp_cpu_profile NAME PROGRAM [ARGS...]: runs PROGRAM with GOPROF_DB=NAME.db (output in
+# NAME.out and NAME.err), fails the case if it does not exit 0, and exports its CPU profile
+# to NAME.pb.gz.
+gp_cpu_profile() {
+	local name=$1
+	shift
+	GOPROF_DB=$GP_WORK/$name.db gp_run "$name" "$@"
+	[ "$GP_RC" = 0 ] || gp_fail "$* exited with $GP_RC"
+	gp_export "$name.db" "$name.pb.gz" -t cpu
+}
+
 # gp_pprof ARGS...: go tool pprof with a private HOME (it keeps state there).
 gp_pprof() {
 	HOME=$GP_WORK go tool pprof "$@"

@@ -8,9 +8,7 @@ gp_begin "$0"
 gp_need_go
 
 gp_build_prog prog cpu-split
-GOPROF_DB=$GP_WORK/prof.db gp_run run ./prog
-[ "$GP_RC" = 0 ] || gp_fail "program exited with $GP_RC"
-gp_export prof.db cpu.pb.gz -t cpu
+gp_cpu_profile cpu ./prog
 gp_top cpu.pb.gz >top.txt
 cat top.txt >&2
 heavy=$(gp_cum_ms top.txt heavy)

@@ -8,9 +8,7 @@ gp_begin "$0"
 gp_need_go
 
 gp_build_prog prog cpu-libc
-GOPROF_DB=$GP_WORK/prof.db gp_run run ./prog
-[ "$GP_RC" = 0 ] || gp_fail "program exited with $GP_RC"
-gp_export prof.db cpu.pb.gz -t cpu
+gp_cpu_profile cpu ./prog
 gp_traces cpu.pb.gz >traces.txt
 cat traces.txt >&2
 awk '{ t += $1 } $2 ~ /^main;copier;[_a-z]*mem(cpy|move)[_a-z0-9]*$/ { m += $1 }

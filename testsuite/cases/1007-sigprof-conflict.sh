@@ -11,22 +11,18 @@ gp_begin "$0"
 gp_need_go
 
 gp_build_prog prof sigprof-own
-GOPROF_DB=$GP_WORK/prof.db gp_run prof ./prof
-[ "$GP_RC" = 0 ] || gp_fail "sigprof-own exited with $GP_RC"
+gp_cpu_profile prof ./prof
 [ "$(cat prof.out)" = "raised 200" ] || gp_fail "the program lost its own SIGPROFs: $(cat prof.out)"
 n=$(grep -c "own SIGPROF handler; goprof samples with signal" prof.err)
 [ "$n" = 1 ] || gp_fail "the SIGPROF handler was noted $n times: $(cat prof.err)"
-gp_export prof.db prof.pb.gz -t cpu
 gp_top prof.pb.gz >prof.top
 [ "$(gp_cum_ms prof.top work)" -ge 300 ] || gp_fail "goprof's own samples are missing"
 
 gp_build_prog rt sigrt-own
-GOPROF_DB=$GP_WORK/rt.db gp_run rt ./rt
-[ "$GP_RC" = 0 ] || gp_fail "sigrt-own exited with $GP_RC"
+gp_cpu_profile rt ./rt
 [ "$(cat rt.out)" = "own signals 5" ] || gp_fail "the program lost its own signals: $(cat rt.out)"
 n=$(grep -c "its own handler for signal" rt.err)
 [ "$n" = 1 ] || gp_fail "the conflict was reported $n times: $(cat rt.err)"
-gp_export rt.db rt.pb.gz -t cpu
 gp_top rt.pb.gz >rt.top
 [ "$(gp_cum_ms rt.top work)" -ge 300 ] || gp_fail "goprof's samples are missing next to the program's signal"
 exit 0

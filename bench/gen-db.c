@@ -112,7 +112,7 @@ static void gen_small(void)
 		sample(bucket, mc, 101, 5);
 		sample(bucket, lost, 101, 1);
 	}
-	exec("INSERT INTO threads VALUES (101, 1700000000000000000, NULL, 'small')");
+	exec("INSERT INTO threads (tid, start_ns, end_ns, name) VALUES (101, 1700000000000000000, NULL, 'small')");
 }
 
 static void gen_bench(long rows, long nstacks, long nfuncs, long depth, long buckets,
@@ -150,8 +150,8 @@ static void gen_bench(long rows, long nstacks, long nfuncs, long depth, long buc
 	}
 	for (long t = 0; t < threads; t++) {
 		snprintf(name, sizeof(name),
-			 "INSERT INTO threads VALUES (%ld, %lld, NULL, 'worker-%ld')", 1000 + t,
-			 START_NS, t);
+			 "INSERT INTO threads (tid, start_ns, end_ns, name) "
+			 "VALUES (%ld, %lld, NULL, 'worker-%ld')", 1000 + t, START_NS, t);
 		exec(name);
 	}
 	free(leaves);

@@ -26,7 +26,7 @@
 #define GOPROF_RT_GP_SCHEMA_H
 
 /* PRAGMA user_version of the databases this goprof writes, and the newest it can read. */
-#define GP_SCHEMA_VERSION 1
+#define GP_SCHEMA_VERSION 2
 
 /* PRAGMA application_id of every goprof database: "GPRF". */
 #define GP_SCHEMA_APPLICATION_ID 0x47505246
@@ -45,10 +45,39 @@ enum gp_profile_id {
 	 */
 	GP_PROFILE_ALLOCS = 2,
 	GP_PROFILE_FREES = 3,
-	GP_PROFILE_BLOCK = 4,		/* count = contentions, value = delay ns */
-	GP_PROFILE_MUTEX = 5,		/* count = contentions, value = delay ns */
-	GP_PROFILE_THREADCREATE = 6,	/* count = threads created, value = 0 */
-	GP_PROFILE_GOROUTINE = 7,	/* count = threads on the stack at a snapshot, value = 0 */
+	/*
+	 * Block: the waiter's stack, tid of the waiter; count = contentions, value = delay ns,
+	 * both with Go's bias removal for waits shorter than the rate already applied (the
+	 * runtime keeps the fractional count and writes the rounded running total).
+	 */
+	GP_PROFILE_BLOCK = 4,
+	/*
+	 * Mutex: the stack of the thread that unlocked, its tid; count = sampled contention
+	 * events, value = the delay the waiters suffered, ns; raw, NOT multiplied by the
+	 * fraction (profiles.rate): the exporter scales, as Go does when it writes.
+	 */
+	GP_PROFILE_MUTEX = 5,
+	/* No samples rows: threadcreate comes from threads.create_stack. */
+	GP_PROFILE_THREADCREATE = 6,
+	/* No samples rows: goroutine comes from the snapshots tables. */
+	GP_PROFILE_GOROUTINE = 7,
+};
+
+/*
+ * snapshot_threads.state: what a thread was doing when the snapshot was taken. RUNNING
+ * covers everything goprof does not interpose (a busy loop, a syscall it does not wrap).
+ * Since schema 2.
+ */
+enum gp_thread_state {
+	GP_STATE_RUNNING = 0,
+	GP_STATE_MUTEX = 1,		/* pthread_mutex_lock, mtx_lock and their timed forms */
+	GP_STATE_RWLOCK = 2,		/* pthread_rwlock_rdlock/wrlock and timed forms */
+	GP_STATE_COND = 3,		/* pthread_cond_wait/timedwait, cnd_wait/timedwait */
+	GP_STATE_SEM = 4,		/* sem_wait, sem_timedwait */
+	GP_STATE_BARRIER = 5,		/* pthread_barrier_wait */
+	GP_STATE_JOIN = 6,		/* pthread_join, thrd_join */
+	GP_STATE_SLEEP = 7,		/* nanosleep, clock_nanosleep, sleep, usleep */
+	GP_STATE_IO = 8,		/* a blocking read/write/poll... (when interposed) */
 };
 
 /* functions.kind: where a function's name came from. */
@@ -131,6 +160,9 @@ enum gp_func_kind {
 "  start_ns INTEGER NOT NULL,     -- when it started, 0 if unknown\n" \
 "  end_ns INTEGER,                -- when it ended, NULL while it runs\n" \
 "  name TEXT,                     -- pthread name, last seen\n" \
+"  creator_tid INTEGER,           -- tid of the thread that created it, NULL if none (main)\n" \
+"  create_stack INTEGER NOT NULL DEFAULT 0, -- stacks.id of the creator at pthread_create\n" \
+"                                 -- (the threadcreate profile), 0 = no stack (main)\n" \
 "  PRIMARY KEY (tid, start_ns)\n" \
 ") WITHOUT ROWID;\n" \
 "-- Samples aggregated per time bucket: all samples of one profile with the same stack on\n" \
@@ -144,6 +176,36 @@ enum gp_func_kind {
 "  count INTEGER NOT NULL,        -- events: samples, allocations, contentions, ...\n" \
 "  value INTEGER NOT NULL,        -- their weight: CPU ns, bytes, delay ns (see profiles)\n" \
 "  PRIMARY KEY (profile, bucket, stack_id, tid)\n" \
-") WITHOUT ROWID;\n"
+") WITHOUT ROWID;\n" \
+"-- The goroutine profile: what every live thread was doing, at every commit and at exit.\n" \
+"CREATE TABLE snapshots (\n" \
+"  id INTEGER PRIMARY KEY,        -- increasing with time\n" \
+"  time_ns INTEGER NOT NULL       -- when it was taken\n" \
+");\n" \
+"-- One row per thread alive at a snapshot.\n" \
+"CREATE TABLE snapshot_threads (\n" \
+"  snapshot INTEGER NOT NULL,     -- snapshots.id\n" \
+"  tid INTEGER NOT NULL,          -- threads.tid\n" \
+"  thread_start_ns INTEGER NOT NULL, -- threads.start_ns: which thread of that tid\n" \
+"  state INTEGER NOT NULL,        -- enum gp_thread_state\n" \
+"  wait_object INTEGER,           -- address of the mutex, condvar... waited on; NULL if none\n" \
+"  wait_since_ns INTEGER,         -- when the current wait began; NULL while running\n" \
+"  stack_id INTEGER NOT NULL,     -- stacks.id of its shadow stack then, 0 = empty\n" \
+"  PRIMARY KEY (snapshot, tid)\n" \
+") WITHOUT ROWID;\n" \
+"-- The allocator's own statistics (the heap profile's text form), one row per commit.\n" \
+"CREATE TABLE heapstats (\n" \
+"  time_ns INTEGER PRIMARY KEY,   -- when they were read\n" \
+"  mallocs INTEGER NOT NULL,      -- allocation calls so far (malloc family, all of them)\n" \
+"  frees INTEGER NOT NULL,        -- free calls so far with a non-NULL pointer\n" \
+"  alloc_bytes INTEGER NOT NULL,  -- bytes requested so far\n" \
+"  live_bytes INTEGER NOT NULL,   -- bytes requested and not freed (usable sizes)\n" \
+"  arena INTEGER NOT NULL,        -- mallinfo2(): arena (non-mmapped bytes from the system)\n" \
+"  hblkhd INTEGER NOT NULL,       -- mallinfo2(): hblkhd (bytes in mmapped blocks)\n" \
+"  uordblks INTEGER NOT NULL,     -- mallinfo2(): uordblks (bytes in use)\n" \
+"  fordblks INTEGER NOT NULL,     -- mallinfo2(): fordblks (free bytes)\n" \
+"  keepcost INTEGER NOT NULL,     -- mallinfo2(): keepcost (releasable at the top)\n" \
+"  max_rss INTEGER NOT NULL       -- getrusage(): ru_maxrss, bytes\n" \
+");\n"
 
 #endif

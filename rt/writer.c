@@ -931,7 +931,8 @@ static int open_db(void)
 	    prepare(&w.up_sample, "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		    "ON CONFLICT (profile, bucket, stack_id, tid) DO UPDATE SET "
 		    "count = count + excluded.count, value = value + excluded.value") ||
-	    prepare(&w.up_thread, "INSERT INTO threads VALUES (?1, ?2, ?3, ?4) "
+	    prepare(&w.up_thread, "INSERT INTO threads (tid, start_ns, end_ns, name) "
+		    "VALUES (?1, ?2, ?3, ?4) "
 		    "ON CONFLICT (tid, start_ns) DO UPDATE SET end_ns = excluded.end_ns, "
 		    "name = excluded.name") ||
 	    prepare(&w.up_end, "UPDATE process SET end_ns = ?1 WHERE id = 1"))

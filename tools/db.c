@@ -262,6 +262,112 @@ size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t l
 	return rows;
 }
 
+/* Does the database have this table? (Older schemas lack some.) */
+static int has_table(struct gp_db *db, const char *name)
+{
+	sqlite3_stmt *st = prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+				   "name = ?1");
+	int found;
+
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	found = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* A stack id column: 0 (none) or a loaded stack row; dies on anything else. */
+static uint32_t stack_col(struct gp_db *db, sqlite3_stmt *st, int col)
+{
+	int64_t id = sqlite3_column_int64(st, col);
+
+	if (id < 0 || (uint64_t)id >= db->nstacks || (id && !db->stack_func[id]))
+		errx(1, "%s: corrupt goprof database (unknown stack %lld)", db->path,
+		     (long long)id);
+	return (uint32_t)id;
+}
+
+/* Reads the thread rows st yields (columns as in gp_db_threads' query, then extras). */
+static size_t read_threads(struct gp_db *db, sqlite3_stmt *st, int snapshot,
+			   struct gp_db_thread **out)
+{
+	size_t n = 0, cap = 0;
+	struct gp_db_thread *v = NULL;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct gp_db_thread *p = realloc(v, cap * sizeof(*v));
+			if (!p)
+				errx(1, "out of memory");
+			v = p;
+		}
+		struct gp_db_thread *t = &v[n++];
+		memset(t, 0, sizeof(*t));
+		t->tid = sqlite3_column_int64(st, 0);
+		t->start_ns = sqlite3_column_int64(st, 1);
+		t->end_ns = sqlite3_column_int64(st, 2);
+		t->name = col_str(db, st, 3);
+		t->creator_tid = sqlite3_column_int64(st, 4);
+		t->create_stack = stack_col(db, st, 5);
+		if (snapshot) {
+			t->state = sqlite3_column_int(st, 6);
+			t->wait_object = sqlite3_column_int64(st, 7);
+			t->wait_since_ns = sqlite3_column_int64(st, 8);
+			t->stack = stack_col(db, st, 9);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		die_sql(db, "reading threads failed");
+	sqlite3_finalize(st);
+	*out = v;
+	return n;
+}
+
+int gp_db_threads(struct gp_db *db, int64_t from_ns, int64_t to_ns, struct gp_db_thread **out,
+		  size_t *n)
+{
+	if (db->version < 2)
+		return -1;
+	sqlite3_stmt *st = prepare(db, "SELECT tid, start_ns, end_ns, name, creator_tid, "
+				   "create_stack FROM threads WHERE start_ns >= ?1 AND "
+				   "start_ns < ?2 ORDER BY start_ns, tid");
+
+	sqlite3_bind_int64(st, 1, from_ns);
+	sqlite3_bind_int64(st, 2, to_ns);
+	*n = read_threads(db, st, 0, out);
+	return 0;
+}
+
+int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_db_thread **out,
+		   size_t *n)
+{
+	if (db->version < 2 || !has_table(db, "snapshots"))
+		return -1;
+	sqlite3_stmt *st = prepare(db, "SELECT id, time_ns FROM snapshots WHERE time_ns <= ?1 "
+				   "ORDER BY time_ns DESC, id DESC LIMIT 1");
+	int64_t id;
+
+	sqlite3_bind_int64(st, 1, at_ns);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	id = sqlite3_column_int64(st, 0);
+	*time_ns = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+
+	/* a thread row may be missing if the snapshot was cut short: LEFT JOIN */
+	st = prepare(db, "SELECT s.tid, s.thread_start_ns, t.end_ns, t.name, t.creator_tid, "
+		     "coalesce(t.create_stack, 0), s.state, s.wait_object, s.wait_since_ns, "
+		     "s.stack_id FROM snapshot_threads s LEFT JOIN threads t "
+		     "ON t.tid = s.tid AND t.start_ns = s.thread_start_ns "
+		     "WHERE s.snapshot = ?1 ORDER BY s.tid");
+	sqlite3_bind_int64(st, 1, id);
+	*n = read_threads(db, st, 1, out);
+	return 0;
+}
+
 void gp_db_close(struct gp_db *db)
 {
 	sqlite3_close(db->db);

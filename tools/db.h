@@ -84,6 +84,35 @@ void gp_db_load(struct gp_db *db);
 size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t last,
 			 struct gp_db_sum *sums);
 
+/* A thread as the threadcreate and goroutine profiles see it (schema 2). */
+struct gp_db_thread {
+	int64_t tid;
+	int64_t start_ns, end_ns;	/* end_ns 0 while it ran */
+	const char *name;		/* "" if none */
+	int64_t creator_tid;		/* 0: none (the main thread) */
+	uint32_t create_stack;		/* stacks.id, 0 = none */
+	/* goroutine snapshots only: */
+	int state;			/* enum gp_thread_state */
+	int64_t wait_object;		/* 0 if none */
+	int64_t wait_since_ns;		/* 0 while running */
+	uint32_t stack;			/* stacks.id of its shadow stack, 0 = empty */
+};
+
+/*
+ * Every thread that started before to_ns (and at or after from_ns), oldest first, in a
+ * malloc'd array the caller frees; *n gets their number. Needs gp_db_load() first (stack
+ * ids are checked). Returns -1 if the database predates the threadcreate profile.
+ */
+int gp_db_threads(struct gp_db *db, int64_t from_ns, int64_t to_ns, struct gp_db_thread **out,
+		  size_t *n);
+
+/*
+ * The threads of the newest goroutine snapshot taken at or before at_ns, sorted by tid,
+ * like gp_db_threads; *time_ns gets the snapshot's time. Returns -1 if there is none.
+ */
+int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_db_thread **out,
+		   size_t *n);
+
 /* Closes the database and frees what gp_db_open and gp_db_load allocated. */
 void gp_db_close(struct gp_db *db);
 

@@ -15,9 +15,14 @@ struct gp_export {
 	const char *type;		/* profile name, "cpu" */
 	struct gp_db_profile prof;
 	int64_t from_ns, to_ns;		/* selected range, ns since the epoch */
-	struct gp_db_sum *sums;		/* per stack id (db->nstacks entries); heap:
-					   allocated within the range */
+	struct gp_db_sum *sums;		/* per stack id (db->nstacks entries, [0] = the
+					   empty stack); heap: allocated within the range;
+					   threadcreate, goroutine: threads (count = value) */
 	struct gp_db_sum *inuse;	/* heap and allocs only: in use at the range's end */
+	struct gp_db_thread *threads;	/* threadcreate: the threads started in the range;
+					   goroutine: those of the chosen snapshot */
+	size_t nthreads;
+	int debug;			/* text: Go's ?debug= value (1 unless asked) */
 	int fd;				/* output file descriptor */
 	FILE *out;			/* the same, as a stream (text formats) */
 	uint32_t *frames;		/* scratch for gp_export_frames */
@@ -33,6 +38,9 @@ struct gp_exporter {
 extern const struct gp_exporter gp_exporter_pprof;
 extern const struct gp_exporter gp_exporter_text;
 extern const struct gp_exporter gp_exporter_folded;
+
+/* -f text of block, mutex, threadcreate and goroutine: Go's debug=1 (and =2) layouts. */
+void gp_text_threads(struct gp_export *x);
 
 /*
  * The function ids of stack, innermost first, in x->frames (valid until the next call).

@@ -36,13 +36,17 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: goprof-export [-t TYPE] [-f FORMAT] [-o FILE] [--from T] [--to T] DB\n"
-		"  -t, --type TYPE      profile type: cpu (default), heap, allocs\n"
+		"  -t, --type TYPE      profile type: cpu (default), heap, allocs, block, mutex,\n"
+		"                       threadcreate, goroutine\n"
 		"  -f, --format FORMAT  pprof (default, gzip protobuf), text (like go tool pprof"
 		" -top),\n"
 		"                       folded (flamegraph.pl input)\n"
 		"  -o, --output FILE    write to FILE instead of standard output\n"
 		"      --from T         start of the range: RFC 3339 time, unix seconds, or +DURATION\n"
 		"      --to T           end of the range (same forms); default: all the data\n"
+		"      --at T           goroutine: the last snapshot at or before T (default: the last)\n"
+		"      --debug N        text format: Go's ?debug=N layout (goroutine: 2 = one block\n"
+		"                       per thread)\n"
 		"  -h, --help           this text\n"
 		"      --version        the goprof version\n"
 		"DURATION is relative to the process start, e.g. +5s, +1m30s, +250ms.\n");
@@ -225,19 +229,22 @@ size_t gp_export_frames(struct gp_export *x, uint32_t stack)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_FROM = 256, OPT_TO, OPT_VERSION };
+	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "debug", required_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *type = "cpu", *format = "pprof", *output = NULL;
-	const char *from_arg = NULL, *to_arg = NULL;
+	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL;
+	int debug = 1;
 	const struct gp_exporter *ex = NULL;
 	int c;
 
@@ -259,6 +266,17 @@ int main(int argc, char **argv)
 		case OPT_TO:
 			to_arg = optarg;
 			break;
+		case OPT_AT:
+			at_arg = optarg;
+			break;
+		case OPT_DEBUG: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end || v < 0 || v > 2)
+				usage_error("bad --debug value '%s' (0, 1 or 2)", optarg);
+			debug = v ? (int)v : 1;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -288,13 +306,27 @@ int main(int argc, char **argv)
 		usage_error("unknown format '%s' (known: pprof, text, folded)", format);
 
 	struct gp_db db;
-	struct gp_export x = { .db = &db, .type = type };
+	struct gp_export x = { .db = &db, .type = type, .debug = debug };
 	gp_db_open(&db, argv[optind]);
 
 	/* heap and allocs are two views of one record: the allocs and frees profiles */
 	int heap = strcmp(type, "heap") == 0 || strcmp(type, "allocs") == 0;
-	if (gp_db_profile(&db, heap ? "allocs" : type, &x.prof) != 0)
+	/* threadcreate and goroutine come from the threads and snapshots, not samples */
+	int threadcreate = strcmp(type, "threadcreate") == 0;
+	int goroutine = strcmp(type, "goroutine") == 0;
+	if (threadcreate || goroutine) {
+		x.prof.id = threadcreate ? GP_PROFILE_THREADCREATE : GP_PROFILE_GOROUTINE;
+		x.prof.rate = x.prof.period = 1;
+		if (db.version < 2)
+			errx(1, "%s: profile type '%s' not in this database (written by an older "
+			     "goprof, schema %d)", db.path, type, db.version);
+	} else if (gp_db_profile(&db, heap ? "allocs" : type, &x.prof) != 0) {
 		errx(1, "%s: profile type '%s' not in this database", db.path, type);
+	}
+	if (at_arg && !goroutine)
+		usage_error("--at applies to goroutine profiles only (use --from/--to)");
+	if ((from_arg || to_arg) && goroutine)
+		usage_error("a goroutine profile is one snapshot: use --at, not --from/--to");
 
 	int64_t first, last;
 	int have = gp_db_bucket_span(&db, x.prof.id, &first, &last) == 0;
@@ -327,7 +359,31 @@ int main(int argc, char **argv)
 	x.sums = calloc(db.nstacks, sizeof(*x.sums));
 	if (!x.sums)
 		errx(1, "out of memory");
-	size_t rows = have && hi >= lo ? gp_db_sum_samples(&db, x.prof.id, lo, hi, x.sums) : 0;
+	size_t rows = 0;
+	if (threadcreate || goroutine) {
+		if (threadcreate) {
+			gp_db_threads(&db, from_arg ? x.from_ns : INT64_MIN,
+				      to_arg ? x.to_ns : INT64_MAX, &x.threads, &x.nthreads);
+		} else {
+			int64_t at = INT64_MAX, when;
+			if (at_arg && parse_time(at_arg, db.start_ns, &at) != 0)
+				usage_error("bad time '%s' for --at (RFC 3339, unix seconds or "
+					    "+DURATION)", at_arg);
+			if (gp_db_snapshot(&db, at, &when, &x.threads, &x.nthreads) != 0)
+				errx(1, "%s: no goroutine snapshot %s%s", db.path,
+				     at_arg ? "at or before " : "in this database",
+				     at_arg ? fmt_time(at, b1, sizeof(b1)) : "");
+			x.from_ns = x.to_ns = when;
+		}
+		for (size_t t = 0; t < x.nthreads; t++) {
+			uint32_t s = threadcreate ? x.threads[t].create_stack : x.threads[t].stack;
+			x.sums[s].count++;
+			x.sums[s].value++;
+		}
+		rows = x.nthreads;
+	} else if (have && hi >= lo) {
+		rows = gp_db_sum_samples(&db, x.prof.id, lo, hi, x.sums);
+	}
 	if (heap) {
 		/* in use at the end of the range: everything allocated minus freed up to then */
 		struct gp_db_sum *freed = calloc(db.nstacks, sizeof(*freed));
@@ -385,6 +441,7 @@ int main(int argc, char **argv)
 	if (fclose(x.out) != 0)
 		err(1, "%s", output);
 	free(x.frames);
+	free(x.threads);
 	free(x.sums);
 	free(x.inuse);
 	gp_db_close(&db);

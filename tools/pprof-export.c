@@ -62,10 +62,17 @@ static void write_pprof(struct gp_export *x)
 	if (!b || !loc_of || !map_of)
 		errx(1, "out of memory");
 	int heap = x->prof.id == GP_PROFILE_ALLOCS;
-	if (x->prof.id != GP_PROFILE_CPU && !heap)
-		errx(1, "%s: exporting %s profiles is not supported yet", db->path, x->type);
+	int64_t scale = 1;	/* mutex: Go multiplies by the fraction when it writes */
 
-	if (heap) {
+	switch (x->prof.id) {
+	case GP_PROFILE_CPU:
+		gp_pprof_time(b, x->from_ns, x->to_ns - x->from_ns);
+		if (gp_pprof_sample_type(b, "samples", "count") ||
+		    gp_pprof_sample_type(b, "cpu", "nanoseconds") ||
+		    gp_pprof_period(b, "cpu", "nanoseconds", x->prof.period))
+			errx(1, "out of memory");
+		break;
+	case GP_PROFILE_ALLOCS:
 		/* spec §6.2-6.3: a snapshot at the range's end, no duration */
 		gp_pprof_time(b, x->to_ns, 0);
 		if (gp_pprof_period(b, "space", "bytes", x->prof.period) ||
@@ -75,12 +82,28 @@ static void write_pprof(struct gp_export *x)
 		    gp_pprof_sample_type(b, "inuse_space", "bytes") ||
 		    (strcmp(x->type, "allocs") == 0 && gp_pprof_default_type(b, "alloc_space")))
 			errx(1, "out of memory");
-	} else {
-		gp_pprof_time(b, x->from_ns, x->to_ns - x->from_ns);
-		if (gp_pprof_sample_type(b, "samples", "count") ||
-		    gp_pprof_sample_type(b, "cpu", "nanoseconds") ||
-		    gp_pprof_period(b, "cpu", "nanoseconds", x->prof.period))
+		break;
+	case GP_PROFILE_MUTEX:
+		scale = x->prof.rate > 1 ? x->prof.rate : 1;
+		/* the same types as block, and period 1 (spec §6) */
+		/* fall through */
+	case GP_PROFILE_BLOCK:
+		gp_pprof_time(b, x->to_ns, 0);
+		if (gp_pprof_sample_type(b, "contentions", "count") ||
+		    gp_pprof_sample_type(b, "delay", "nanoseconds") ||
+		    gp_pprof_period(b, "contentions", "count", 1))
 			errx(1, "out of memory");
+		break;
+	case GP_PROFILE_THREADCREATE:
+	case GP_PROFILE_GOROUTINE:
+		/* one value, the number of threads; goroutine: the snapshot's time */
+		gp_pprof_time(b, x->to_ns, 0);
+		if (gp_pprof_sample_type(b, x->type, "count") ||
+		    gp_pprof_period(b, x->type, "count", 1))
+			errx(1, "out of memory");
+		break;
+	default:
+		errx(1, "%s: exporting %s profiles is not supported", db->path, x->type);
 	}
 
 	/* Mapping 1 must be the main executable: pprof names the profile after it. */
@@ -93,7 +116,8 @@ static void write_pprof(struct gp_export *x)
 	if (db->nmaps <= 1)
 		oom(gp_pprof_mapping(b, 0, 0, 0, db->exe, db->build_id, ALL_SYMBOLS));
 
-	for (uint32_t s = 1; s < db->nstacks; s++) {
+	/* stack 0, the empty one, only ever has threads (threadcreate of the main thread) */
+	for (uint32_t s = 0; s < db->nstacks; s++) {
 		if (!x->sums[s].count && !x->sums[s].value &&
 		    (!heap || (!x->inuse[s].count && !x->inuse[s].value)))
 			continue;
@@ -117,7 +141,9 @@ static void write_pprof(struct gp_export *x)
 			}
 			locs[i] = loc_of[id];
 		}
-		int64_t values[4] = { x->sums[s].count, x->sums[s].value };
+		int64_t values[4] = { x->sums[s].count * scale, x->sums[s].value * scale };
+		if (x->prof.id == GP_PROFILE_THREADCREATE || x->prof.id == GP_PROFILE_GOROUTINE)
+			values[1] = 0;	/* one sample type: only values[0] is written */
 		if (heap) {
 			gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate,
 					   values);

@@ -224,7 +224,8 @@ int gp_pprof_sample(struct gp_pprof *b, const uint64_t *loc_ids, size_t nloc,
 	s->nloc = nloc;
 	s->label_key = 0;
 	s->label_num = 0;
-	memcpy(b->loc_pool + b->nloc_pool, loc_ids, nloc * sizeof(*loc_ids));
+	if (nloc)
+		memcpy(b->loc_pool + b->nloc_pool, loc_ids, nloc * sizeof(*loc_ids));
 	b->nloc_pool += nloc;
 	memcpy(b->val_pool + b->nsamples * b->ntypes, values, b->ntypes * sizeof(*values));
 	b->nsamples++;

@@ -103,6 +103,11 @@ static const char *base_name(const char *path)
 
 static void write_text(struct gp_export *x)
 {
+	if (x->prof.id != GP_PROFILE_CPU && x->prof.id != GP_PROFILE_ALLOCS) {
+		gp_text_threads(x);
+		return;
+	}
+
 	struct gp_db *db = x->db;
 	size_t nnames = db->strs.n;
 	int64_t *flat = calloc(nnames, sizeof(*flat));

@@ -1,0 +1,192 @@
+/*
+ * goprof-export -f text for the thread profiles: Go's `?debug=1` layouts of block and mutex
+ * (spec §7.6), threadcreate and goroutine (§7.2, §7.5), and goroutine's `?debug=2` dump
+ * (§7.3), one block per thread.
+ *
+ * Delays are nanoseconds printed as "cycles" with cycles/second=1000000000, so pprof's
+ * legacy parser turns them back into the same nanoseconds.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "gp-schema.h"
+#include "legacy.h"
+
+struct record {
+	uint32_t stack;
+	int64_t count, value;
+	char *key;		/* count profiles: the `@ ...` text, Go's tie-breaker */
+};
+
+static int by_value(const void *a, const void *b)
+{
+	const struct record *l = a, *r = b;
+
+	if (l->value != r->value)
+		return l->value > r->value ? -1 : 1;
+	return l->stack < r->stack ? -1 : l->stack > r->stack;
+}
+
+static int by_count_then_key(const void *a, const void *b)
+{
+	const struct record *l = a, *r = b;
+
+	if (l->count != r->count)
+		return l->count > r->count ? -1 : 1;
+	return strcmp(l->key, r->key);
+}
+
+/* The stacks with samples, as records (stack 0, the empty one, included). */
+static struct record *collect(struct gp_export *x, size_t *n)
+{
+	struct record *v = malloc((x->db->nstacks ? x->db->nstacks : 1) * sizeof(*v));
+
+	if (!v)
+		errx(1, "out of memory");
+	*n = 0;
+	for (uint32_t s = 0; s < x->db->nstacks; s++) {
+		if (!x->sums[s].count && !x->sums[s].value)
+			continue;
+		v[*n] = (struct record){ .stack = s, .count = x->sums[s].count,
+					 .value = x->sums[s].value };
+		(*n)++;
+	}
+	return v;
+}
+
+/* block and mutex: "<delay> <count> @ ..." sorted by delay. */
+static void write_contention(struct gp_export *x)
+{
+	size_t n;
+	struct record *v = collect(x, &n);
+
+	qsort(v, n, sizeof(*v), by_value);
+	if (x->prof.id == GP_PROFILE_MUTEX)
+		fprintf(x->out, "--- mutex:\ncycles/second=1000000000\nsampling period=%lld\n",
+			(long long)(x->prof.rate > 0 ? x->prof.rate : 1));
+	else
+		fputs("--- contention:\ncycles/second=1000000000\n", x->out);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(x->out, "%lld %lld ", (long long)v[i].value, (long long)v[i].count);
+		gp_legacy_stack_words(x, v[i].stack);
+		gp_legacy_frame_lines(x, v[i].stack);
+		putc('\n', x->out);
+	}
+	free(v);
+}
+
+/* threadcreate and goroutine: "<count> @ ..." sorted by count, then by that text. */
+static void write_counts(struct gp_export *x)
+{
+	size_t n;
+	struct record *v = collect(x, &n);
+	int64_t total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t nf = gp_export_frames(x, v[i].stack), off = 1;
+		char *p = v[i].key = malloc(2 + nf * 11);
+		if (!p)
+			errx(1, "out of memory");
+		strcpy(p, "@");
+		for (size_t f = 0; f < nf; f++)
+			off += (size_t)sprintf(p + off, " 0x%x", x->frames[f]);
+		total += v[i].count;
+	}
+	qsort(v, n, sizeof(*v), by_count_then_key);
+	fprintf(x->out, "%s profile: total %lld\n", x->type, (long long)total);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(x->out, "%lld %s\n", (long long)v[i].count, v[i].key);
+		gp_legacy_frame_lines(x, v[i].stack);
+		putc('\n', x->out);
+		free(v[i].key);
+	}
+	free(v);
+}
+
+static const char *state_name(int state)
+{
+	static const char *const names[] = {
+		[GP_STATE_RUNNING] = "running",	  [GP_STATE_MUTEX] = "mutex lock",
+		[GP_STATE_RWLOCK] = "rwlock",	  [GP_STATE_COND] = "cond wait",
+		[GP_STATE_SEM] = "semaphore wait", [GP_STATE_BARRIER] = "barrier wait",
+		[GP_STATE_JOIN] = "join",	  [GP_STATE_SLEEP] = "sleep",
+		[GP_STATE_IO] = "IO wait",
+	};
+
+	if (state < 0 || (size_t)state >= sizeof(names) / sizeof(names[0]) || !names[state])
+		return "unknown";
+	return names[state];
+}
+
+/* One frame as a panic dump prints it: "name(...)\n\tfile:line\n". */
+static void write_frame(struct gp_export *x, uint32_t func, const char *prefix)
+{
+	const struct gp_db_func *f = &x->db->funcs[func];
+
+	fprintf(x->out, "%s%s%s\n\t%s:%lld\n", prefix, f->name, *prefix ? "" : "(...)",
+		*f->file ? f->file : "?", (long long)f->start_line);
+}
+
+/*
+ * goroutine ?debug=2: every thread of the snapshot, "goroutine <tid> [<state>...]:", its
+ * stack innermost first, and the function that created it.
+ */
+static void write_dump(struct gp_export *x)
+{
+	for (size_t i = 0; i < x->nthreads; i++) {
+		const struct gp_db_thread *t = &x->threads[i];
+
+		fprintf(x->out, "goroutine %lld [%s", (long long)t->tid, state_name(t->state));
+		if (t->state != GP_STATE_RUNNING) {
+			if (t->wait_object)
+				fprintf(x->out, " 0x%llx", (unsigned long long)t->wait_object);
+			int64_t d = t->wait_since_ns && x->to_ns > t->wait_since_ns ?
+				x->to_ns - t->wait_since_ns : 0;
+			if (d >= 60000000000)	/* Go's form from a minute on */
+				fprintf(x->out, ", %lld minutes", (long long)(d / 60000000000));
+			else
+				fprintf(x->out, ", %.3fs", (double)d / 1e9);
+		}
+		if (t->name && *t->name)
+			fprintf(x->out, ", \"%s\"", t->name);
+		fputs("]:\n", x->out);
+
+		size_t n = gp_export_frames(x, t->stack);
+		if (n > 100) {
+			for (size_t f = 0; f < 100; f++)
+				write_frame(x, x->frames[f], "");
+			fputs("...additional frames elided...\n", x->out);
+		} else {
+			for (size_t f = 0; f < n; f++)
+				write_frame(x, x->frames[f], "");
+		}
+		if (t->create_stack && gp_export_frames(x, t->create_stack))
+			write_frame(x, x->frames[0], "created by ");
+		putc('\n', x->out);
+	}
+}
+
+void gp_text_threads(struct gp_export *x)
+{
+	switch (x->prof.id) {
+	case GP_PROFILE_BLOCK:
+	case GP_PROFILE_MUTEX:
+		write_contention(x);
+		break;
+	case GP_PROFILE_GOROUTINE:
+		if (x->debug >= 2) {
+			write_dump(x);
+			break;
+		}
+		/* fall through */
+	case GP_PROFILE_THREADCREATE:
+		write_counts(x);
+		break;
+	default:
+		errx(1, "no text layout for %s profiles", x->type);
+	}
+}

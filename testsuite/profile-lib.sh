@@ -54,16 +54,25 @@ gp_top() {
 		     /^ *flat +flat%/ { seen = 1 }'
 }
 
-# gp_traces FILE: one line per sample stack, "ms root;...;leaf", from go tool pprof -traces.
+# gp_traces FILE [PPROF ARGS...]: one line per sample stack, "value root;...;leaf", from go
+# tool pprof -traces; times in ms, counts as they are.
 gp_traces() {
-	gp_pprof -traces -unit=ms "$1" 2>pprof.err |
+	local f=$1
+	shift
+	gp_pprof -traces -unit=ms "$@" "$f" 2>pprof.err |
 		awk 'function flush() { if (n) { s = st[n]; for (i = n - 1; i >= 1; i--) s = s ";" st[i];
 					       print v, s } n = 0 }
 		     /^-+\+/ { flush(); next }
-		     /^ +[0-9.]+ms +/ { flush(); v = $1; sub(/ms$/, "", v); n = 1; st[1] = $2;
+		     /^ +[0-9.]+(ms)? +/ { flush(); v = $1; sub(/ms$/, "", v); n = 1; st[1] = $2;
 					for (i = 3; i <= NF; i++) st[1] = st[1] " " $i; next }
 		     n && /^ +[^ ]/ && !/: / { n++; st[n] = $1; for (i = 2; i <= NF; i++) st[n] = st[n] " " $i }
 		     END { flush() }'
+}
+
+# gp_trace_value TRACES STACK: the value of the stack "root;...;leaf" in a gp_traces
+# listing, summed over its lines (0 if absent).
+gp_trace_value() {
+	awk -v s="$2" '$2 == s { v += $1 } END { print v + 0 }' "$1"
 }
 
 # gp_flat_ms TOPFILE NAME: the flat milliseconds of NAME in a gp_top listing (0 if absent).

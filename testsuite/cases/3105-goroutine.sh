@@ -1,0 +1,45 @@
+#!/bin/sh
+# goroutine: six threads parked in a mutex, a condition variable, a sleep, a busy loop, a
+# join and a barrier all show with their stacks and states in debug=0, 1 and 2; the last
+# snapshot (at exit) holds only the main thread.
+set -u
+. "$GP_SRCDIR/testsuite/lib.sh"
+. "$GP_SRCDIR/testsuite/profile-lib.sh"
+gp_begin "$0"
+gp_need_go
+
+gp_build_prog prog thread-parked
+gp_run plain ./prog
+GOPROF_DB=$GP_WORK/prof.db gp_run run ./prog
+[ "$GP_RC" = 0 ] || gp_fail "program exited with $GP_RC"
+gp_same_output plain run
+# the threads park within milliseconds and stay 1.6 s; commits come twice a second
+gp_export prof.db g.pb.gz -t goroutine --at +1.3s
+gp_export prof.db g1.txt -t goroutine --at +1.3s -f text
+gp_export prof.db g2.txt -t goroutine --at +1.3s -f text --debug 2
+gp_traces g.pb.gz >traces.txt
+for place in in_mutex in_cond in_sleep in_busy in_join in_barrier; do
+	got=$(gp_trace_value traces.txt "run;$place")
+	[ "$got" = 1 ] || { cat traces.txt >&2; gp_fail "threads at run;$place: $got, want 1"; }
+	grep -q "	$place+0x0	" g1.txt || gp_fail "debug=1 has no $place frame"
+done
+head -1 g1.txt | grep -qx 'goroutine profile: total 7' || gp_fail "debug=1: $(head -1 g1.txt)"
+# debug=2: "goroutine TID [STATE..., "NAME"]:" then the innermost frame
+for want in 'mutex lock:mutex-waiter:in_mutex' 'cond wait:cond-waiter:in_cond' \
+	'sleep:sleeper:in_sleep' 'running:busy:in_busy' 'join:joiner:in_join' \
+	'barrier wait:barrier-waiter:in_barrier'; do
+	state=${want%%:*} rest=${want#*:}
+	name=${rest%%:*} fn=${rest#*:}
+	head=$(grep "\"$name\"]:\$" g2.txt)
+	case $head in
+	"goroutine "[0-9]*" [$state"*) ;;
+	*) cat g2.txt >&2; gp_fail "debug=2 header of $name: '$head', want state $state" ;;
+	esac
+	grep -A1 "\"$name\"]:\$" g2.txt | tail -1 | grep -qx "$fn(...)" ||
+		{ cat g2.txt >&2; gp_fail "debug=2: $name is not in $fn"; }
+	grep -A5 "\"$name\"]:\$" g2.txt | grep -q '^created by start$' ||
+		{ cat g2.txt >&2; gp_fail "debug=2: $name not created by start"; }
+done
+gp_export prof.db last.txt -t goroutine -f text
+head -1 last.txt | grep -qx 'goroutine profile: total 1' || gp_fail "last snapshot: $(head -1 last.txt)"
+exit 0

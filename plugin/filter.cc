@@ -61,3 +61,37 @@ const char *gp_function_name(tree fndecl)
 	free(base);
 	return name;
 }
+
+/*
+ * The library calls goprof's runtime interposes to profile them: allocation, thread
+ * creation, waiting, sleeping, blocking I/O. Their caller is what a profile names, so a
+ * caller stays on the shadow stack while they run, even when the call is in tail position.
+ */
+bool gp_keeps_caller(tree callee)
+{
+	static const char *const names[] = {
+		"malloc", "calloc", "realloc", "reallocarray", "posix_memalign", "aligned_alloc",
+		"memalign", "valloc", "pvalloc", "strdup", "strndup",
+		"pthread_create", "thrd_create", "pthread_join", "pthread_timedjoin_np",
+		"pthread_clockjoin_np", "thrd_join",
+		"pthread_mutex_lock", "pthread_mutex_timedlock", "pthread_mutex_clocklock",
+		"pthread_mutex_unlock", "pthread_rwlock_rdlock", "pthread_rwlock_wrlock",
+		"pthread_rwlock_timedrdlock", "pthread_rwlock_timedwrlock",
+		"pthread_rwlock_clockrdlock", "pthread_rwlock_clockwrlock", "pthread_rwlock_unlock",
+		"pthread_cond_wait", "pthread_cond_timedwait", "pthread_cond_clockwait",
+		"sem_wait", "sem_timedwait", "sem_clockwait", "pthread_barrier_wait",
+		"mtx_lock", "mtx_timedlock", "mtx_unlock", "cnd_wait", "cnd_timedwait",
+		"nanosleep", "clock_nanosleep", "sleep", "usleep",
+		"read", "write", "recv", "recvfrom", "recvmsg", "send", "sendto", "sendmsg",
+		"accept", "accept4", "connect", "poll", "ppoll", "select", "pselect",
+		"epoll_wait", "epoll_pwait",
+	};
+
+	if (!callee || !DECL_EXTERNAL(callee) || !TREE_PUBLIC(callee))
+		return false;
+	const char *name = IDENTIFIER_POINTER(DECL_NAME(callee));
+	for (const char *n : names)
+		if (strcmp(name, n) == 0)
+			return true;
+	return false;
+}

@@ -179,6 +179,26 @@ static bool is_own_split_part(tree fndecl, tree callee)
 	return strcmp(gp_function_name(callee), gp_function_name(fndecl)) == 0;
 }
 
+/*
+ * A tail call of a function the runtime profiles (gp_keeps_caller) becomes an ordinary
+ * call: its caller must be on the stack the profile records (a thread created, a lock
+ * waited for, a block allocated by a function that ends with that call). These calls cost
+ * far more than the frame the tail call would have saved.
+ */
+static void keep_callers(function *fun)
+{
+	basic_block bb;
+
+	FOR_EACH_BB_FN(bb, fun) {
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
+			gcall *call = dyn_cast<gcall *>(gsi_stmt(gsi));
+			if (call && gimple_call_tail_p(call) && !gimple_call_must_tail_p(call) &&
+			    gp_keeps_caller(gimple_call_fndecl(call)))
+				gimple_call_set_tail(call, false);
+		}
+	}
+}
+
 struct call_census {
 	unsigned real;		/* calls that keep this frame on the stack */
 	unsigned tail;		/* tail calls and calls of the function's own split part */
@@ -392,6 +412,8 @@ public:
 		define_lto_guard();
 
 		const char *why = gp_filter_reason(fun->decl);
+		if (!why)
+			keep_callers(fun);
 		call_census calls = count_calls(fun);
 		bool leaf = calls.real == 0;
 		if (!why && leaf && gp_opts.skip_leaf)

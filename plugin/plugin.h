@@ -22,6 +22,9 @@ const char *gp_filter_reason(tree fndecl);
 /* The name a record carries: the source-level name, clone suffixes removed (filter.cc). */
 const char *gp_function_name(tree fndecl);
 
+/* Does a call of callee keep its caller on the shadow stack, even as a tail call? */
+bool gp_keeps_caller(tree callee);
+
 /* The late instrumentation pass (instrument.cc). */
 gimple_opt_pass *gp_make_instrument_pass(gcc::context *ctxt);
 

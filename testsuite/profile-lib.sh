@@ -55,7 +55,7 @@ gp_top() {
 }
 
 # gp_traces FILE [PPROF ARGS...]: one line per sample stack, "value root;...;leaf", from go
-# tool pprof -traces; times in ms, counts as they are.
+# tool pprof -traces; times in ms unless ARGS set -unit, counts as they are.
 gp_traces() {
 	local f=$1
 	shift
@@ -63,7 +63,7 @@ gp_traces() {
 		awk 'function flush() { if (n) { s = st[n]; for (i = n - 1; i >= 1; i--) s = s ";" st[i];
 					       print v, s } n = 0 }
 		     /^-+\+/ { flush(); next }
-		     /^ +[0-9.]+(ms)? +/ { flush(); v = $1; sub(/ms$/, "", v); n = 1; st[1] = $2;
+		     /^ +[0-9.]+[a-zA-Z]* +[^ ]/ { flush(); v = $1; sub(/[a-zA-Z]+$/, "", v); n = 1; st[1] = $2;
 					for (i = 3; i <= NF; i++) st[1] = st[1] " " $i; next }
 		     n && /^ +[^ ]/ && !/: / { n++; st[n] = $1; for (i = 2; i <= NF; i++) st[n] = st[n] " " $i }
 		     END { flush() }'

@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <threads.h>
 
 static pthread_t all[8];
@@ -22,31 +23,36 @@ static int c11_body(void *unused)
 	return 0;
 }
 
-__attribute__((noinline)) void spawn(void)
+/* pthread_create in tail position: goprof keeps spawn on the stack all the same */
+__attribute__((noinline)) int spawn(void)
 {
-	pthread_create(&all[n++], NULL, body, NULL);
+	return pthread_create(&all[n++], NULL, body, NULL);
 }
 
+/* The spawn_* functions check what spawn returns: no tail calls of their own. */
 __attribute__((noinline)) void spawn_one(void)
 {
-	spawn();
+	if (spawn() != 0)
+		abort();
 }
 
 __attribute__((noinline)) void spawn_two(void)
 {
 	for (int i = 0; i < 2; i++)
-		spawn();
+		if (spawn() != 0)
+			abort();
 }
 
 __attribute__((noinline)) void spawn_three(void)
 {
 	for (int i = 0; i < 3; i++)
-		spawn();
+		if (spawn() != 0)
+			abort();
 }
 
-__attribute__((noinline)) void spawn_c11(thrd_t *t)
+__attribute__((noinline)) int spawn_c11(thrd_t *t)
 {
-	thrd_create(t, c11_body, NULL);
+	return thrd_create(t, c11_body, NULL);
 }
 
 int main(void)
@@ -56,7 +62,8 @@ int main(void)
 	spawn_one();
 	spawn_two();
 	spawn_three();
-	spawn_c11(&t);
+	if (spawn_c11(&t) != thrd_success)
+		abort();
 	for (int i = 0; i < n; i++)
 		pthread_join(all[i], NULL);
 	thrd_join(t, NULL);

@@ -19,8 +19,8 @@
 enum gp_trace_kind {
 	/*
 	 * The thread starts running (its first event; ts = its start, or the trace's start
-	 * for a thread that existed already). arg = 1 if it was blocked at the trace's start
-	 * (then an UNBLOCK follows when it wakes), else 0.
+	 * for a thread that existed already). object = 1 if it was blocked at the trace's
+	 * start (then an UNBLOCK follows when it wakes), else 0.
 	 */
 	GP_TEV_START = 1,
 	GP_TEV_END,		/* the thread exits (its last event) */

@@ -199,6 +199,7 @@ struct gp_wait_state {
  * waiter table, under the lock of the slot the entry is linked in.
  */
 struct gp_wait {
+	uint32_t tid;			/* the thread's; fixed (but for a fork child's) */
 	unsigned seq;			/* odd while cur changes */
 	struct gp_wait_state cur;
 	struct gp_wait *next;		/* waiter table chain */

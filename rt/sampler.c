@@ -158,6 +158,7 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 	if (!t)
 		return;
 	t->info.tid = (uint32_t)gettid();
+	t->wait.tid = t->info.tid;
 	t->info.start_ns = now_ns();
 	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
 	if (origin) {
@@ -357,6 +358,7 @@ void gp_sampler_atfork_child(void)
 	pthread_mutex_unlock(&reg_lock);
 	if (self) {
 		self->info.tid = (uint32_t)gettid();
+		self->wait.tid = self->info.tid;
 		self->has_timer = 0;
 		if (self->ring)
 			arm_timer(self);

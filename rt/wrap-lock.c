@@ -8,20 +8,26 @@
  *  - mode (one word, read-mostly) says what is wanted: thread states (a database is being
  *    written), block events, mutex events. With mode 0 (no database) every wrapper is one
  *    test and a tail call of the real function.
- *  - Fast path: a lock is first tried (trylock, tryjoin, sem_trywait); when that succeeds
- *    there was no wait and nothing else happens: no timestamp, no lock of goprof's. unlock
- *    reads one counter of the waiter table (mutex profile on only) and goes on when it is 0.
+ *  - Fast path: a mutex whose lock word (glibc's public struct __pthread_mutex_s) reads 0
+ *    is free: the real lock is called at once, nothing else happens. Other locks are first
+ *    tried (trylock, tryjoin, sem_trywait); when that succeeds there was no wait: no
+ *    timestamp, no lock of goprof's. unlock reads one global count of sampled waiters and
+ *    goes on when it is 0. A mutex taken by another thread between the look and the real
+ *    lock makes a wait that goes unrecorded; that is the whole price of the look.
  *    The real functions keep every return value, errno and cancellation point: a wrapper
- *    only adds work before and after the one real call that does the job, and the try is
+ *    only adds work before and after the one real call that does the job, and a try is
  *    only taken as the answer when it is one the blocking call would have given too.
  *  - Slow path (the try said busy, or a call that always waits: condvar, barrier, sleep):
  *    the thread's state goes into its registry entry (a sequence counter lets the writer
  *    read it consistently without a lock), a mutex waiter links its entry into the waiter
  *    table under that slot's spin lock, the real call blocks, then the block event, if
  *    sampled, is added to the bucket of (waiter's stack, tid) under prof_lock.
- *  - Mutex profile: unlock (and the release inside pthread_cond_wait) of an object with
- *    waiters charges each waiter's time since it began waiting, or since the last charge,
- *    to the unlocker's stack and restarts the waiters' clocks, as Go's semrelease does.
+ *  - Mutex profile: one contended wait in mutex_fraction, chosen at random when it begins,
+ *    links its waiter into the table; unlock (and the release inside pthread_cond_wait) of
+ *    an object with such waiters charges each its time since it began waiting, or since the
+ *    last charge, to the unlocker's stack and restarts the waiters' clocks, as Go's
+ *    semrelease does. Waits not sampled never touch the table, so that the counters
+ *    unlock reads stay in every core's cache.
  *  - goprof's own locking (the writer thread and SQLite, the heap profile's lock, the
  *    thread registry) runs under the heap guard or on unregistered threads: never recorded.
  *  - The real functions are looked up with dlsym(RTLD_NEXT) by the constructor, first
@@ -68,23 +74,43 @@ static uint64_t block_since_ns, mutex_since_ns;	/* first switched on; 0 = never 
 		real_##fn;                                                                 \
 	})
 
-static int first_mutex_lock(pthread_mutex_t *m);
-static int first_mutex_unlock(pthread_mutex_t *m);
-/* never NULL: the wrappers' fast path calls them without a test */
-static __typeof__(&pthread_mutex_lock) real_pthread_mutex_lock = first_mutex_lock;
-static __typeof__(&pthread_mutex_unlock) real_pthread_mutex_unlock = first_mutex_unlock;
+static void *resolve(const char *name, const char *version);
+
+/*
+ * The functions of the uncontended fast paths are never NULL, so that their wrappers call
+ * them without a test (and without a frame): until the constructor looks them up they
+ * point at a stub that does. A call before the constructor: dlsym's own locks are
+ * glibc-internal (they never come back here), its allocations go to malloc, which forwards
+ * to glibc until set up.
+ */
+#define REAL_EAGER(fn, type)                                                               \
+	static int first_##fn(type *p);                                                    \
+	static __typeof__(&fn) real_##fn = first_##fn;                                     \
+	static int first_##fn(type *p)                                                     \
+	{                                                                                  \
+		__typeof__(&fn) f = resolve(#fn, NULL);                                    \
+		if (!f)                                                                    \
+			return EINVAL;                                                     \
+		real_##fn = f;                                                             \
+		return f(p);                                                               \
+	}
+
+REAL_EAGER(pthread_mutex_lock, pthread_mutex_t)
+REAL_EAGER(pthread_mutex_unlock, pthread_mutex_t)
+REAL_EAGER(pthread_rwlock_rdlock, pthread_rwlock_t)
+REAL_EAGER(pthread_rwlock_wrlock, pthread_rwlock_t)
+REAL_EAGER(pthread_rwlock_unlock, pthread_rwlock_t)
+REAL_EAGER(mtx_lock, mtx_t)
+REAL_EAGER(mtx_unlock, mtx_t)
 REAL_DECL(pthread_mutex_trylock);
 REAL_DECL(pthread_mutex_timedlock);
 REAL_DECL(pthread_mutex_clocklock);
-REAL_DECL(pthread_rwlock_rdlock);
-REAL_DECL(pthread_rwlock_wrlock);
 REAL_DECL(pthread_rwlock_tryrdlock);
 REAL_DECL(pthread_rwlock_trywrlock);
 REAL_DECL(pthread_rwlock_timedrdlock);
 REAL_DECL(pthread_rwlock_timedwrlock);
 REAL_DECL(pthread_rwlock_clockrdlock);
 REAL_DECL(pthread_rwlock_clockwrlock);
-REAL_DECL(pthread_rwlock_unlock);
 REAL_DECL(pthread_cond_wait);
 REAL_DECL(pthread_cond_timedwait);
 REAL_DECL(pthread_cond_clockwait);
@@ -97,10 +123,8 @@ REAL_DECL(pthread_join);
 REAL_DECL(pthread_tryjoin_np);
 REAL_DECL(pthread_timedjoin_np);
 REAL_DECL(pthread_clockjoin_np);
-REAL_DECL(mtx_lock);
 REAL_DECL(mtx_trylock);
 REAL_DECL(mtx_timedlock);
-REAL_DECL(mtx_unlock);
 REAL_DECL(cnd_wait);
 REAL_DECL(cnd_timedwait);
 REAL_DECL(thrd_join);
@@ -125,51 +149,29 @@ static void *resolve(const char *name, const char *version)
 }
 
 #define RESOLVE(fn) (real_##fn = resolve(#fn, NULL))
-
-/*
- * A lock before the constructor ran. dlsym's own locks are glibc-internal (they never come
- * back here), and its allocations go to malloc, which forwards to glibc until set up.
- */
-static int first_mutex_lock(pthread_mutex_t *m)
-{
-	__typeof__(&pthread_mutex_lock) p = resolve("pthread_mutex_lock", NULL);
-
-	if (!p)
-		return EINVAL;
-	real_pthread_mutex_lock = p;
-	return p(m);
-}
-
-static int first_mutex_unlock(pthread_mutex_t *m)
-{
-	__typeof__(&pthread_mutex_unlock) p = resolve("pthread_mutex_unlock", NULL);
-
-	if (!p)
-		return EINVAL;
-	real_pthread_mutex_unlock = p;
-	return p(m);
-}
+#define RESOLVE_EAGER(fn)                                                                  \
+	do {                                                                               \
+		void *p_ = resolve(#fn, NULL);                                             \
+		if (p_)                                                                    \
+			real_##fn = p_;                                                    \
+	} while (0)
 
 static void resolve_all(void)
 {
-	void *p;
-
-	if ((p = resolve("pthread_mutex_lock", NULL)) != NULL)
-		real_pthread_mutex_lock = p;
-	if ((p = resolve("pthread_mutex_unlock", NULL)) != NULL)
-		real_pthread_mutex_unlock = p;
+	RESOLVE_EAGER(pthread_mutex_lock);
+	RESOLVE_EAGER(pthread_mutex_unlock);
 	RESOLVE(pthread_mutex_trylock);
 	RESOLVE(pthread_mutex_timedlock);
 	RESOLVE(pthread_mutex_clocklock);
-	RESOLVE(pthread_rwlock_rdlock);
-	RESOLVE(pthread_rwlock_wrlock);
+	RESOLVE_EAGER(pthread_rwlock_rdlock);
+	RESOLVE_EAGER(pthread_rwlock_wrlock);
 	RESOLVE(pthread_rwlock_tryrdlock);
 	RESOLVE(pthread_rwlock_trywrlock);
 	RESOLVE(pthread_rwlock_timedrdlock);
 	RESOLVE(pthread_rwlock_timedwrlock);
 	RESOLVE(pthread_rwlock_clockrdlock);
 	RESOLVE(pthread_rwlock_clockwrlock);
-	RESOLVE(pthread_rwlock_unlock);
+	RESOLVE_EAGER(pthread_rwlock_unlock);
 	RESOLVE(pthread_cond_wait);
 	RESOLVE(pthread_cond_timedwait);
 	RESOLVE(pthread_cond_clockwait);
@@ -182,10 +184,10 @@ static void resolve_all(void)
 	RESOLVE(pthread_tryjoin_np);
 	RESOLVE(pthread_timedjoin_np);
 	RESOLVE(pthread_clockjoin_np);
-	RESOLVE(mtx_lock);
+	RESOLVE_EAGER(mtx_lock);
 	RESOLVE(mtx_trylock);
 	RESOLVE(mtx_timedlock);
-	RESOLVE(mtx_unlock);
+	RESOLVE_EAGER(mtx_unlock);
 	RESOLVE(cnd_wait);
 	RESOLVE(cnd_timedwait);
 	RESOLVE(thrd_join);
@@ -199,6 +201,7 @@ static void resolve_all(void)
 
 struct lock_tls {
 	uint64_t rng;			/* xorshift state, 0 = not seeded yet */
+	struct gp_lock_bucket *last[2];	/* the thread's last block / mutex bucket */
 };
 
 static __thread struct lock_tls tls __attribute__((tls_model("initial-exec")));
@@ -258,6 +261,7 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 /* ---- mutex waiters ---------------------------------------------------------------------- */
 
 static uint32_t slot_waiters[WAIT_SLOTS];	/* waiters linked in the slot; atomically */
+static uint32_t all_waiters;			/* in all slots; atomically */
 static int slot_lock[WAIT_SLOTS];		/* spin locks */
 static struct gp_wait *slot_head[WAIT_SLOTS];	/* slot_lock */
 
@@ -292,6 +296,7 @@ static void waiter_link(struct gp_wait *w, const void *obj, uint64_t t0)
 	w->linked = 1;
 	spin_unlock(&slot_lock[s]);
 	__atomic_fetch_add(&slot_waiters[s], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&all_waiters, 1, __ATOMIC_RELAXED);
 }
 
 static void waiter_unlink(struct gp_wait *w)
@@ -308,6 +313,7 @@ static void waiter_unlink(struct gp_wait *w)
 	w->linked = 0;
 	spin_unlock(&slot_lock[s]);
 	__atomic_fetch_sub(&slot_waiters[s], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&all_waiters, 1, __ATOMIC_RELAXED);
 }
 
 void gp_lock_thread_ended(struct gp_wait *w)
@@ -358,23 +364,44 @@ static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const void **
 	return b;
 }
 
-/* Adds count_fp (GP_LOCK_COUNT_ONE = 1 event) and delay to the calling thread's bucket. */
-static void record(int profile, uint64_t count_fp, uint64_t delay_ns)
+/* Is b the bucket of (tid, the n innermost frames below top, truncated)? */
+static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const void **top,
+		       uint32_t n, uint32_t truncated)
+{
+	if (!b || b->tid != tid || b->nframes != n || b->truncated != truncated)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (b->frames[i] != top[-1 - (int64_t)i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Adds count_fp (GP_LOCK_COUNT_ONE = 1 event) and delay to the bucket of the calling
+ * thread (tid) at its stack. A thread that waits at the same place again finds its bucket
+ * in its cache, without prof_lock.
+ */
+static void record(int profile, uint32_t tid, uint64_t count_fp, uint64_t delay_ns)
 {
 	const void **base, **top;
+	struct gp_lock_bucket **last = &tls.last[profile == GP_PROFILE_MUTEX];
 
 	gp_stack_bounds(&base, &top);
 	uint64_t depth = (uint64_t)(top - base);
-	uint64_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
+	uint32_t keep = (uint32_t)(depth < gp_config.stack_depth ? depth : gp_config.stack_depth);
+	uint32_t truncated = (uint32_t)(depth - keep);
+	struct gp_lock_bucket *b = *last;
 
-	real_pthread_mutex_lock(&prof_lock);
-	struct gp_lock_bucket *b = bucket_of(profile, (uint32_t)gettid(), top, (uint32_t)keep,
-					     (uint32_t)(depth - keep));
-	if (b) {
-		__atomic_fetch_add(&b->count_fp, count_fp, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&b->delay_ns, delay_ns, __ATOMIC_RELAXED);
+	if (!same_bucket(b, tid, top, keep, truncated)) {
+		real_pthread_mutex_lock(&prof_lock);
+		b = bucket_of(profile, tid, top, keep, truncated);
+		real_pthread_mutex_unlock(&prof_lock);
+		if (!b)
+			return;
+		*last = b;
 	}
-	real_pthread_mutex_unlock(&prof_lock);
+	__atomic_fetch_add(&b->count_fp, count_fp, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&b->delay_ns, delay_ns, __ATOMIC_RELAXED);
 }
 
 /*
@@ -383,7 +410,7 @@ static void record(int profile, uint64_t count_fp, uint64_t delay_ns)
  * d / rate and then stands for rate / d waits of rate ns in all, so that the expected
  * totals equal the true ones.
  */
-static void block_event(uint64_t d)
+static void block_event(uint32_t tid, uint64_t d)
 {
 	int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
 
@@ -394,23 +421,25 @@ static void block_event(uint64_t d)
 	if ((uint64_t)rate > d) {
 		if (rand64() % (uint64_t)rate > d)
 			return;
-		record(GP_PROFILE_BLOCK, (uint64_t)rate * GP_LOCK_COUNT_ONE / d, (uint64_t)rate);
+		record(GP_PROFILE_BLOCK, tid, (uint64_t)rate * GP_LOCK_COUNT_ONE / d,
+		       (uint64_t)rate);
 	} else {
-		record(GP_PROFILE_BLOCK, GP_LOCK_COUNT_ONE, d);
+		record(GP_PROFILE_BLOCK, tid, GP_LOCK_COUNT_ONE, d);
 	}
 }
 
 /*
  * Unlock (or the release in a condvar wait) of obj, whose slot has waiters: charges each
- * waiter of obj its time since it began to wait or was last charged, one in fraction of
- * them sampled, to the calling thread's stack.
+ * (sampled) waiter of obj its time since it began to wait or was last charged to the
+ * calling thread's stack, one event each.
  */
 static __attribute__((noinline)) void charge_waiters(const void *obj)
 {
 	int saved = errno;
 	int fraction = __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
+	struct gp_wait *self;
 
-	if (fraction <= 0 || gp_heap_guarded() || !gp_thread_wait())
+	if (fraction <= 0 || gp_heap_guarded() || !(self = gp_thread_wait()))
 		goto out;
 	uint64_t now = now_ns(), events = 0, delay = 0;
 	uint32_t s = slot_of(obj);
@@ -418,28 +447,34 @@ static __attribute__((noinline)) void charge_waiters(const void *obj)
 	for (struct gp_wait *w = slot_head[s]; w; w = w->next) {
 		if (w->waiting_on != (uintptr_t)obj)
 			continue;
-		uint64_t d = now > w->charge_from_ns ? now - w->charge_from_ns : 0;
+		delay += now > w->charge_from_ns ? now - w->charge_from_ns : 0;
 		w->charge_from_ns = now;
-		if (fraction == 1 || rand64() % (uint64_t)fraction == 0) {
-			events++;
-			delay += d;
-		}
+		events++;
 	}
 	spin_unlock(&slot_lock[s]);
 	if (events)
-		record(GP_PROFILE_MUTEX, events * GP_LOCK_COUNT_ONE, delay);
+		record(GP_PROFILE_MUTEX, self->tid, events * GP_LOCK_COUNT_ONE, delay);
 out:
 	errno = saved;
 }
 
+/* Waiters are linked only while the mutex profile is on: no test of mode needed. */
 static inline void before_unlock(const void *obj)
 {
-	if (GP_UNLIKELY(__atomic_load_n(&mode, __ATOMIC_RELAXED) & MODE_MUTEX) &&
+	if (GP_UNLIKELY(__atomic_load_n(&all_waiters, __ATOMIC_RELAXED)) &&
 	    __atomic_load_n(&slot_waiters[slot_of(obj)], __ATOMIC_RELAXED))
 		charge_waiters(obj);
 }
 
 /* ---- the slow path shared by every wrapper --------------------------------------------- */
+
+/* Is this contended wait one of the 1 in mutex_fraction the mutex profile records? */
+static int mutex_sampled(void)
+{
+	int fraction = __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
+
+	return fraction == 1 || (fraction > 1 && rand64() % (uint64_t)fraction == 0);
+}
 
 #define WAIT_BLOCK 1			/* a block-profile event */
 #define WAIT_MUTEX 2			/* a mutex waiter (mutex profile) */
@@ -470,7 +505,7 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how)
 	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0 };
 	state_store(c->w, &s);
 	/* a thread already linked waits in a signal handler: its outer wait keeps the entry */
-	if ((how & WAIT_MUTEX) && (m & MODE_MUTEX) && !c->w->linked) {
+	if ((how & WAIT_MUTEX) && (m & MODE_MUTEX) && !c->w->linked && mutex_sampled()) {
 		waiter_link(c->w, obj, c->t0);
 		c->how |= WAIT_MUTEX;
 	}
@@ -487,7 +522,7 @@ static void wait_end(struct wait_ctx *c)
 	state_store(c->w, &c->prev);
 	if (c->how & WAIT_BLOCK) {
 		uint64_t t1 = now_ns();
-		block_event(t1 > c->t0 ? t1 - c->t0 : 0);
+		block_event(c->w->tid, t1 > c->t0 ? t1 - c->t0 : 0);
 	}
 	errno = saved;
 }
@@ -518,18 +553,34 @@ static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m)
 }
 
 /*
- * trylock fails with EBUSY exactly when lock would have to wait (or, for an error-checking
- * mutex the caller holds, would fail with EDEADLK, which the real lock then returns); any
- * other result, EOWNERDEAD included, is lock's own.
+ * 0 in the lock word: the mutex is free (any kind; a robust mutex whose owner died or a
+ * priority-protected one has bits set there and takes the way below). glibc's C11 mtx_t
+ * is a pthread_mutex_t.
  */
-GOPROF_API int pthread_mutex_lock(pthread_mutex_t *m)
+static inline int looks_free(const void *m)
 {
-	if (GP_LIKELY(!on()))
-		return real_pthread_mutex_lock(m);
+	return __atomic_load_n(&((const pthread_mutex_t *)m)->__data.__lock, __ATOMIC_RELAXED) == 0;
+}
+
+/*
+ * The mutex looked taken. trylock fails with EBUSY exactly when lock would have to wait
+ * (or, for an error-checking mutex the caller holds, would fail with EDEADLK, which the
+ * real lock then returns); any other result, EOWNERDEAD included, is lock's own.
+ */
+static __attribute__((noinline)) int mutex_lock_on(pthread_mutex_t *m)
+{
 	int rc = REAL(pthread_mutex_trylock)(m);
 	if (GP_LIKELY(rc != EBUSY))
 		return rc;
 	return mutex_lock_slow(m);
+}
+
+/* Both ways are tail calls: no frame, nothing kept across the call. */
+GOPROF_API int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	if (GP_LIKELY(looks_free(m) || !on()))
+		return real_pthread_mutex_lock(m);
+	return mutex_lock_on(m);
 }
 
 GOPROF_API int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
@@ -564,24 +615,34 @@ GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
 
 /* ---- read-write locks ----------------------------------------------------------------- */
 
-GOPROF_API int pthread_rwlock_rdlock(pthread_rwlock_t *l)
+static __attribute__((noinline)) int rwlock_rdlock_on(pthread_rwlock_t *l)
 {
-	if (GP_LIKELY(!on()))
-		return REAL(pthread_rwlock_rdlock)(l);
 	int rc = REAL(pthread_rwlock_tryrdlock)(l);
 	if (GP_LIKELY(rc != EBUSY))
 		return rc;
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_rdlock)(l));
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, real_pthread_rwlock_rdlock(l));
+}
+
+GOPROF_API int pthread_rwlock_rdlock(pthread_rwlock_t *l)
+{
+	if (GP_LIKELY(!on()))
+		return real_pthread_rwlock_rdlock(l);
+	return rwlock_rdlock_on(l);
+}
+
+static __attribute__((noinline)) int rwlock_wrlock_on(pthread_rwlock_t *l)
+{
+	int rc = REAL(pthread_rwlock_trywrlock)(l);
+	if (GP_LIKELY(rc != EBUSY))
+		return rc;
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, real_pthread_rwlock_wrlock(l));
 }
 
 GOPROF_API int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
 	if (GP_LIKELY(!on()))
-		return REAL(pthread_rwlock_wrlock)(l);
-	int rc = REAL(pthread_rwlock_trywrlock)(l);
-	if (GP_LIKELY(rc != EBUSY))
-		return rc;
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_wrlock)(l));
+		return real_pthread_rwlock_wrlock(l);
+	return rwlock_wrlock_on(l);
 }
 
 GOPROF_API int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
@@ -617,7 +678,7 @@ GOPROF_API int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
 GOPROF_API int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
 	before_unlock(l);
-	return REAL(pthread_rwlock_unlock)(l);
+	return real_pthread_rwlock_unlock(l);
 }
 
 /* ---- condition variables: the mutex is released inside, by the waiter ---------------- */
@@ -728,14 +789,19 @@ GOPROF_API int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock,
 
 /* ---- C11: glibc calls its pthread functions directly, so these are wrapped too -------- */
 
-GOPROF_API int mtx_lock(mtx_t *m)
+static __attribute__((noinline)) int mtx_lock_on(mtx_t *m)
 {
-	if (GP_LIKELY(!on()))
-		return REAL(mtx_lock)(m);
 	int rc = REAL(mtx_trylock)(m);
 	if (GP_LIKELY(rc != thrd_busy))
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, REAL(mtx_lock)(m));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, real_mtx_lock(m));
+}
+
+GOPROF_API int mtx_lock(mtx_t *m)
+{
+	if (GP_LIKELY(looks_free(m) || !on()))
+		return real_mtx_lock(m);
+	return mtx_lock_on(m);
 }
 
 GOPROF_API int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict t)
@@ -751,7 +817,7 @@ GOPROF_API int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 GOPROF_API int mtx_unlock(mtx_t *m)
 {
 	before_unlock(m);
-	return REAL(mtx_unlock)(m);
+	return real_mtx_unlock(m);
 }
 
 GOPROF_API int cnd_wait(cnd_t *c, mtx_t *m)
@@ -908,5 +974,7 @@ void gp_lock_atfork_child(void)
 	memset(slot_head, 0, sizeof(slot_head));
 	for (struct gp_lock_bucket *b = bucket_list; b; b = b->next)
 		memset(&b->written, 0, sizeof(b->written));
+	/* buckets are per tid, and the child's thread has a new one */
+	tls.last[0] = tls.last[1] = NULL;
 	real_pthread_mutex_unlock(&prof_lock);
 }

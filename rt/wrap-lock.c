@@ -30,6 +30,8 @@
  *    unlock reads stay in every core's cache.
  *  - goprof's own locking (the writer thread and SQLite, the heap profile's lock, the
  *    thread registry) runs under the heap guard or on unregistered threads: never recorded.
+ *    A wait in a signal handler that interrupted this file's own locked sections (the
+ *    thread's busy count) is not recorded either, so a thread never waits for itself.
  *  - The real functions are looked up with dlsym(RTLD_NEXT) by the constructor, first
  *    thing; a call made before it (another library's constructor) looks its own up then.
  *  - fork(): prof_lock is held across fork; the child forgets the waiters of threads it
@@ -202,6 +204,7 @@ static void resolve_all(void)
 struct lock_tls {
 	uint64_t rng;			/* xorshift state, 0 = not seeded yet */
 	struct gp_lock_bucket *last[2];	/* the thread's last block / mutex bucket */
+	int busy;			/* >0: inside a spin lock or prof_lock of ours */
 };
 
 static __thread struct lock_tls tls __attribute__((tls_model("initial-exec")));
@@ -290,11 +293,13 @@ static void waiter_link(struct gp_wait *w, const void *obj, uint64_t t0)
 
 	w->waiting_on = (uintptr_t)obj;
 	w->charge_from_ns = t0;
+	tls.busy++;
 	spin_lock(&slot_lock[s]);
 	w->next = slot_head[s];
 	slot_head[s] = w;
 	w->linked = 1;
 	spin_unlock(&slot_lock[s]);
+	tls.busy--;
 	__atomic_fetch_add(&slot_waiters[s], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&all_waiters, 1, __ATOMIC_RELAXED);
 }
@@ -303,6 +308,7 @@ static void waiter_unlink(struct gp_wait *w)
 {
 	uint32_t s = slot_of((const void *)w->waiting_on);
 
+	tls.busy++;
 	spin_lock(&slot_lock[s]);
 	for (struct gp_wait **p = &slot_head[s]; *p; p = &(*p)->next) {
 		if (*p == w) {
@@ -312,6 +318,7 @@ static void waiter_unlink(struct gp_wait *w)
 	}
 	w->linked = 0;
 	spin_unlock(&slot_lock[s]);
+	tls.busy--;
 	__atomic_fetch_sub(&slot_waiters[s], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_sub(&all_waiters, 1, __ATOMIC_RELAXED);
 }
@@ -393,9 +400,11 @@ static void record(int profile, uint32_t tid, uint64_t count_fp, uint64_t delay_
 	struct gp_lock_bucket *b = *last;
 
 	if (!same_bucket(b, tid, top, keep, truncated)) {
+		tls.busy++;
 		real_pthread_mutex_lock(&prof_lock);
 		b = bucket_of(profile, tid, top, keep, truncated);
 		real_pthread_mutex_unlock(&prof_lock);
+		tls.busy--;
 		if (!b)
 			return;
 		*last = b;
@@ -439,10 +448,11 @@ static __attribute__((noinline)) void charge_waiters(const void *obj)
 	int fraction = __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
 	struct gp_wait *self;
 
-	if (fraction <= 0 || gp_heap_guarded() || !(self = gp_thread_wait()))
+	if (fraction <= 0 || tls.busy || gp_heap_guarded() || !(self = gp_thread_wait()))
 		goto out;
 	uint64_t now = now_ns(), events = 0, delay = 0;
 	uint32_t s = slot_of(obj);
+	tls.busy++;
 	spin_lock(&slot_lock[s]);
 	for (struct gp_wait *w = slot_head[s]; w; w = w->next) {
 		if (w->waiting_on != (uintptr_t)obj)
@@ -452,6 +462,7 @@ static __attribute__((noinline)) void charge_waiters(const void *obj)
 		events++;
 	}
 	spin_unlock(&slot_lock[s]);
+	tls.busy--;
 	if (events)
 		record(GP_PROFILE_MUTEX, self->tid, events * GP_LOCK_COUNT_ONE, delay);
 out:
@@ -492,7 +503,7 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how)
 	int m = __atomic_load_n(&mode, __ATOMIC_RELAXED);
 
 	c->w = NULL;
-	if (!(m & MODE_STATE) || gp_heap_guarded())
+	if (!(m & MODE_STATE) || tls.busy || gp_heap_guarded())
 		goto out;
 	c->w = gp_thread_wait();
 	if (!c->w)

@@ -42,6 +42,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <string.h>
@@ -275,11 +276,16 @@ static inline uint32_t slot_of(const void *obj)
 	return (uint32_t)((a >> 3) ^ (a >> 13)) & (WAIT_SLOTS - 1);
 }
 
+/* Held for a few instructions; a holder that lost its CPU gets it back through the yield. */
 static void spin_lock(int *l)
 {
 	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(l, __ATOMIC_RELAXED))
-			__builtin_ia32_pause();
+		for (unsigned spins = 0; __atomic_load_n(l, __ATOMIC_RELAXED); spins++) {
+			if (spins < 100)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
+		}
 }
 
 static void spin_unlock(int *l)
@@ -308,19 +314,25 @@ static void waiter_unlink(struct gp_wait *w)
 {
 	uint32_t s = slot_of((const void *)w->waiting_on);
 
+	int found = 0;
+
 	tls.busy++;
 	spin_lock(&slot_lock[s]);
 	for (struct gp_wait **p = &slot_head[s]; *p; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
+			found = 1;
 			break;
 		}
 	}
 	w->linked = 0;
 	spin_unlock(&slot_lock[s]);
 	tls.busy--;
-	__atomic_fetch_sub(&slot_waiters[s], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_sub(&all_waiters, 1, __ATOMIC_RELAXED);
+	/* not found: a fork child emptied the table under a wait of a signal handler */
+	if (found) {
+		__atomic_fetch_sub(&slot_waiters[s], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&all_waiters, 1, __ATOMIC_RELAXED);
+	}
 }
 
 void gp_lock_thread_ended(struct gp_wait *w)
@@ -430,7 +442,9 @@ static void block_event(uint32_t tid, uint64_t d)
 	if ((uint64_t)rate > d) {
 		if (rand64() % (uint64_t)rate > d)
 			return;
-		record(GP_PROFILE_BLOCK, tid, (uint64_t)rate * GP_LOCK_COUNT_ONE / d,
+		/* rate / d events; 128 bits and a cap, for absurd rates */
+		unsigned __int128 n = (unsigned __int128)rate * GP_LOCK_COUNT_ONE / d;
+		record(GP_PROFILE_BLOCK, tid, n > (1ull << 50) ? 1ull << 50 : (uint64_t)n,
 		       (uint64_t)rate);
 	} else {
 		record(GP_PROFILE_BLOCK, tid, GP_LOCK_COUNT_ONE, d);

@@ -3,9 +3,10 @@
  *	lock-micro uncontended N	N lock/unlock pairs of one mutex from one thread
  *	lock-micro contended N		4 threads, N pairs each, on one mutex, a little work
  *					inside and outside the critical section
- *	lock-micro uncontended N thread	the same after a thread came and went: glibc's locks
- *					skip their atomic instructions while a process has
- *					never had a second thread, and goprof's writer is one
+ *	lock-micro uncontended N thread	the same after a thread came and went: glibc's
+ *					locks skip their atomic instructions while a process
+ *					has never had a second thread, and goprof's writer
+ *					is one
  * Prints nanoseconds per pair (CLOCK_MONOTONIC, the whole loop or all threads) and the
  * counter, which must be exact.
  */

@@ -163,7 +163,7 @@ struct gp_thread_info {
 	uint32_t creator_tid;		/* who called pthread_create; 0 = none (main) */
 	uint32_t create_nframes;	/* create_frames[] entries, innermost first */
 	uint32_t create_truncated;	/* frames left out at the root end */
-	const void *const *create_frames;	/* the creator's stack; fixed for the entry's life */
+	const void *const *create_frames;	/* the creator's stack; fixed for good */
 };
 
 /* How a thread came to be: what gp_thread_started() records for the threadcreate profile. */
@@ -252,7 +252,7 @@ struct gp_lock_bucket {
 	uint64_t hash;
 	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
 	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
-	uint64_t count_fp;		/* events, GP_LOCK_COUNT_ONE each (block: bias-corrected) */
+	uint64_t count_fp;		/* events, GP_LOCK_COUNT_ONE each (block: unbiased) */
 	uint64_t delay_ns;		/* their delay */
 	struct {
 		uint64_t count, delay_ns;	/* rounded count and delay in the database */

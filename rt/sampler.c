@@ -257,7 +257,8 @@ void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), 
 			size_t depth = (size_t)(sp - t->stack_base);
 			size_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
 			for (size_t i = 0; i < keep; i++)
-				frames[i] = __atomic_load_n(&sp[-1 - (ptrdiff_t)i], __ATOMIC_RELAXED);
+				frames[i] = __atomic_load_n(&sp[-1 - (ptrdiff_t)i],
+							    __ATOMIC_RELAXED);
 			s.nframes = (uint32_t)keep;
 			s.truncated = (uint32_t)(depth - keep);
 			s.frames = frames;

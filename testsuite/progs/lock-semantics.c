@@ -73,8 +73,10 @@ __attribute__((noinline)) static void held_by_other(void)
 	SHOW("mutex_timedlock 30ms", pthread_mutex_timedlock(&held, &ts));
 	SHOW("mutex_timedlock bad nsec", pthread_mutex_timedlock(&held, &bad));
 	ts = in_ms(CLOCK_MONOTONIC, 30);
-	SHOW("mutex_clocklock monotonic 30ms", pthread_mutex_clocklock(&held, CLOCK_MONOTONIC, &ts));
-	SHOW("mutex_clocklock bad clock", pthread_mutex_clocklock(&held, CLOCK_PROCESS_CPUTIME_ID, &ts));
+	SHOW("mutex_clocklock monotonic 30ms",
+	     pthread_mutex_clocklock(&held, CLOCK_MONOTONIC, &ts));
+	SHOW("mutex_clocklock bad clock",
+	     pthread_mutex_clocklock(&held, CLOCK_PROCESS_CPUTIME_ID, &ts));
 	SHOW("rwlock_tryrdlock held", pthread_rwlock_tryrdlock(&rw));
 	SHOW("rwlock_timedrdlock past", pthread_rwlock_timedrdlock(&rw, &past));
 	SHOW("rwlock_timedwrlock past", pthread_rwlock_timedwrlock(&rw, &past));
@@ -189,7 +191,8 @@ __attribute__((noinline)) static void condvars(void)
 	SHOW("cond_timedwait bad nsec", pthread_cond_timedwait(&cv, &cm, &bad));
 	ts = in_ms(CLOCK_MONOTONIC, 20);
 	SHOW("cond_clockwait 20ms", pthread_cond_clockwait(&cv, &cm, CLOCK_MONOTONIC, &ts));
-	SHOW("cond_clockwait bad clock", pthread_cond_clockwait(&cv, &cm, CLOCK_PROCESS_CPUTIME_ID, &ts));
+	SHOW("cond_clockwait bad clock",
+	     pthread_cond_clockwait(&cv, &cm, CLOCK_PROCESS_CPUTIME_ID, &ts));
 	pthread_create(&t, NULL, signaller, NULL);
 	while (!flag)
 		SHOW("cond_wait", pthread_cond_wait(&cv, &cm) == 0 && flag);
@@ -297,8 +300,10 @@ __attribute__((noinline)) static void sleeps(void)
 	SHOW_ERRNO("nanosleep 1ms", nanosleep(&req, &rem));
 	SHOW_ERRNO("nanosleep bad nsec", nanosleep(&bad, &rem));
 	SHOW("clock_nanosleep 1ms", clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL));
-	SHOW("clock_nanosleep bad clock", clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL));
-	SHOW("clock_nanosleep abs past", clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &past, NULL));
+	SHOW("clock_nanosleep bad clock",
+	     clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req, NULL));
+	SHOW("clock_nanosleep abs past",
+	     clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &past, NULL));
 	SHOW_ERRNO("usleep 1000", usleep(1000));
 	SHOW("sleep 0", sleep(0));
 }

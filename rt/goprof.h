@@ -10,6 +10,7 @@
 #define GOPROF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,39 @@ GOPROF_API void goprof_alloc_record(const void *ptr, size_t size);
  * Thread-safe; not async-signal-safe.
  */
 GOPROF_API void goprof_free_record(const void *ptr);
+
+/*
+ * goprof_block_rate_set - sets the block profile's rate, like Go's
+ * runtime.SetBlockProfileRate: a wait (a contended mutex or rwlock, a condition variable,
+ * semaphore, barrier or join) of at least @ns nanoseconds is always recorded, a shorter one
+ * with probability duration / @ns (and then weighted so that totals stay unbiased); 1
+ * records every wait; 0 or less turns the profile off. The start value is
+ * GOPROF_BLOCK_RATE (default 0, off).
+ *
+ * Returns the previous rate. Works only while goprof writes a database (GOPROF_DB set and
+ * usable); otherwise it changes nothing and returns 0. Thread-safe; takes effect for waits
+ * that begin afterwards; not async-signal-safe.
+ */
+GOPROF_API int64_t goprof_block_rate_set(int64_t ns);
+
+/* goprof_block_rate_get - the block profile's rate in ns, 0 when off. Thread-safe. */
+GOPROF_API int64_t goprof_block_rate_get(void);
+
+/*
+ * goprof_mutex_fraction_set - sets the mutex profile's fraction, like Go's
+ * runtime.SetMutexProfileFraction: on average 1 of @n contention events is recorded, with
+ * the time the waiters spent, at the stack of the thread that released the lock; 0 turns
+ * the profile off; a negative @n only reads the current value. The start value is
+ * GOPROF_MUTEX_FRACTION (default 0, off).
+ *
+ * Returns the previous fraction. Works only while goprof writes a database (GOPROF_DB set
+ * and usable); otherwise it changes nothing and returns 0. Thread-safe; not
+ * async-signal-safe.
+ */
+GOPROF_API int goprof_mutex_fraction_set(int n);
+
+/* goprof_mutex_fraction_get - the mutex profile's fraction, 0 when off. Thread-safe. */
+GOPROF_API int goprof_mutex_fraction_get(void);
 
 #ifdef __cplusplus
 }

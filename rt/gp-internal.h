@@ -71,6 +71,8 @@ struct gp_config {
 	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
 	unsigned stack_depth;		/* GOPROF_STACK_DEPTH: frames kept per sample */
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
+	int64_t block_rate_ns;		/* GOPROF_BLOCK_RATE: ns, 0 = no block profile */
+	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
 };
 
 extern GP_HIDDEN struct gp_config gp_config;
@@ -158,18 +160,134 @@ struct gp_thread_info {
 	char name[16];			/* pthread_getname_np at the time of the call */
 	uint64_t start_ns;		/* CLOCK_REALTIME when it started */
 	uint64_t end_ns;		/* 0 while it runs */
+	uint32_t creator_tid;		/* who called pthread_create; 0 = none (main) */
+	uint32_t create_nframes;	/* create_frames[] entries, innermost first */
+	uint32_t create_truncated;	/* frames left out at the root end */
+	const void *const *create_frames;	/* the creator's stack; fixed for good */
+};
+
+/* How a thread came to be: what gp_thread_started() records for the threadcreate profile. */
+struct gp_thread_origin {
+	uint32_t creator_tid;
+	uint32_t nframes, truncated;
+	const void *const *frames;	/* innermost first; copied */
 };
 
 /*
- * Registers the calling thread (its CPU timer, sample ring, name) once its shadow stack is
- * set up; gp_thread_ended() marks it ended at thread exit. Cold path, the thread itself.
+ * Registers the calling thread (its CPU timer, sample ring, name, creator) once its shadow
+ * stack is set up; origin NULL: the main thread. gp_thread_ended() marks it ended at thread
+ * exit; keep_stack = 1 (the main thread at exit) says its shadow stack stays mapped, so that
+ * the last snapshot still shows it. Cold path, the thread itself.
  */
-GP_HIDDEN void gp_thread_started(void);
-GP_HIDDEN void gp_thread_ended(void);
+GP_HIDDEN void gp_thread_started(const struct gp_thread_origin *origin);
+GP_HIDDEN void gp_thread_ended(int keep_stack);
 
 /* Calls fn for every thread known now; collector thread. */
 GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx),
 				  void *ctx);
+
+/* What a thread is doing, for the goroutine profile. */
+struct gp_wait_state {
+	int state;			/* enum gp_thread_state */
+	uintptr_t object;		/* the mutex, condvar... waited on; 0 = none */
+	uint64_t since_ns;		/* CLOCK_REALTIME when the wait began; 0 = running */
+};
+
+/*
+ * A thread's waits, part of its registry entry (never freed). cur is written only by the
+ * thread itself (wrap-lock.c) inside a sequence count; the rest belongs to the mutex
+ * waiter table, under the lock of the slot the entry is linked in.
+ */
+struct gp_wait {
+	uint32_t tid;			/* the thread's; fixed (but for a fork child's) */
+	unsigned seq;			/* odd while cur changes */
+	struct gp_wait_state cur;
+	struct gp_wait *next;		/* waiter table chain */
+	uintptr_t waiting_on;		/* the lock this waiter is linked for */
+	uint64_t charge_from_ns;	/* its wait not yet charged to an unlocker starts here */
+	int linked;			/* owning thread */
+};
+
+/* The calling thread's wait record, NULL for a thread goprof does not know (its own). */
+GP_HIDDEN struct gp_wait *gp_thread_wait(void);
+
+/* Reads a thread's state consistently, without stopping it (writer thread). */
+GP_HIDDEN void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out);
+
+/* One live thread as a snapshot sees it; valid only during the callback. */
+struct gp_thread_snap {
+	uint32_t tid;
+	uint64_t start_ns;		/* threads.start_ns */
+	struct gp_wait_state wait;
+	uint32_t nframes, truncated;	/* frames[], innermost first; root end left out */
+	const void *const *frames;
+};
+
+/*
+ * Calls fn for every live thread with its state and a copy of its shadow stack taken while
+ * it runs (the registry lock keeps the stack mapped). Writer thread.
+ */
+GP_HIDDEN void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx),
+				   void *ctx);
+
+/*
+ * The calling thread's shadow stack array: slots [*base, *base + *cap), or *base NULL when
+ * it runs on the shared scratch stack. Cold path.
+ */
+GP_HIDDEN void gp_stack_region(const void ***base, size_t *cap);
+
+/* ---- block and mutex profiles (wrap-lock.c): the interposed blocking calls -------------- */
+
+/* One count unit of struct gp_lock_bucket: counts are fixed point, 16 fractional bits. */
+#define GP_LOCK_COUNT_ONE 65536u
+
+/*
+ * One (profile, thread, stack) of the block or mutex profile, cumulative; like the heap's
+ * buckets: updated atomically under the profile lock, read atomically by the writer, never
+ * freed; frames never change once the bucket is on the list.
+ */
+struct gp_lock_bucket {
+	struct gp_lock_bucket *next;	/* gp_lock_buckets()' list; fixed once pushed */
+	struct gp_lock_bucket *chain;	/* hash chain; profile lock */
+	uint64_t hash;
+	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
+	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
+	uint64_t count_fp;		/* events, GP_LOCK_COUNT_ONE each (block: unbiased) */
+	uint64_t delay_ns;		/* their delay */
+	struct {
+		uint64_t count, delay_ns;	/* rounded count and delay in the database */
+		uint32_t stack;		/* stacks.id, 0 = not interned yet */
+	} written;			/* writer thread only */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end */
+	const void *frames[];		/* function records (gp_func_decode) */
+};
+
+/* The settings as the writer records them in the profiles table. */
+struct gp_lock_profiles {
+	int64_t block_rate_ns;		/* 0 = off */
+	uint64_t block_since_ns;	/* when first switched on, 0 = never */
+	int mutex_fraction;		/* 0 = off */
+	uint64_t mutex_since_ns;
+};
+
+/* Looks the real blocking functions up; constructor, first thing. */
+GP_HIDDEN void gp_lock_resolve(void);
+
+/* Turns thread states and the configured profiles on when there is a database. */
+GP_HIDDEN void gp_lock_init(int database);
+
+/* The newest bucket; follow ->next for the others. Any thread, lock-free. */
+GP_HIDDEN struct gp_lock_bucket *gp_lock_buckets(void);
+
+GP_HIDDEN void gp_lock_profiles(struct gp_lock_profiles *out);
+
+/* The calling thread ends: its wait record leaves the waiter table. */
+GP_HIDDEN void gp_lock_thread_ended(struct gp_wait *w);
+
+GP_HIDDEN void gp_lock_atfork_prepare(void);
+GP_HIDDEN void gp_lock_atfork_parent(void);
+GP_HIDDEN void gp_lock_atfork_child(void);
 
 /* ---- heap profile (wrap-malloc.c): the interposed malloc family --------------------------- */
 
@@ -207,6 +325,9 @@ GP_HIDDEN struct gp_heap_bucket *gp_heap_buckets(void);
  * never looked up); on = 0 undoes one such call. Nests.
  */
 GP_HIDDEN void gp_heap_guard(int on);
+
+/* Non-zero while the calling thread does goprof's own work (gp_heap_guard). */
+GP_HIDDEN int gp_heap_guarded(void);
 
 GP_HIDDEN void gp_heap_atfork_prepare(void);
 GP_HIDDEN void gp_heap_atfork_parent(void);

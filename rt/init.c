@@ -72,6 +72,24 @@ static unsigned env_uint(const char *name, unsigned def, unsigned lo, unsigned h
 	return (unsigned)v;
 }
 
+/* A whole number of nanoseconds in [lo, hi], as env_uint. */
+static int64_t env_i64(const char *name, int64_t def, int64_t lo, int64_t hi)
+{
+	const char *s = getenv(name);
+	char *end;
+
+	if (!s || !*s)
+		return def;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v < lo || v > hi) {
+		gp_warn("%s=%s is not a whole number from %lld to %lld; using %lld", name, s,
+			(long long)lo, (long long)hi, (long long)def);
+		return def;
+	}
+	return v;
+}
+
 static void read_config(void)
 {
 	const char *db = getenv("GOPROF_DB");
@@ -80,22 +98,30 @@ static void read_config(void)
 	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
 	gp_config.stack_depth = env_uint("GOPROF_STACK_DEPTH", 256, 1, GP_MAX_STACK_DEPTH);
 	gp_config.mem_rate = env_uint("GOPROF_MEMPROFILE_RATE", 524288, 0, 1u << 30);
+	gp_config.block_rate_ns = env_i64("GOPROF_BLOCK_RATE", 0, 0, INT64_MAX / 2);
+	gp_config.mutex_fraction = env_uint("GOPROF_MUTEX_FRACTION", 0, 0, INT_MAX);
 }
 
+/* goprof's locks are taken across fork() as goprof's own work: never recorded */
 static void atfork_prepare(void)
 {
+	gp_heap_guard(1);
 	gp_sampler_atfork_prepare();
 	gp_heap_atfork_prepare();
+	gp_lock_atfork_prepare();
 }
 
 static void atfork_parent(void)
 {
+	gp_lock_atfork_parent();
 	gp_heap_atfork_parent();
 	gp_sampler_atfork_parent();
+	gp_heap_guard(0);
 }
 
 static void atfork_child(void)
 {
+	gp_lock_atfork_child();
 	gp_heap_atfork_child();
 	gp_sampler_atfork_child();
 	/* the new writer thread and its state are goprof's, not the program's allocations */
@@ -103,29 +129,39 @@ static void atfork_child(void)
 	if (gp_config.db_pattern)
 		gp_writer_atfork_child();
 	gp_heap_guard(0);
+	gp_heap_guard(0);
 }
 
 __attribute__((constructor(101))) static void gp_init(void)
 {
+	int database = 0;
+
+	gp_lock_resolve();
 	gp_thread_init();
 	gp_stack_attach(0);
 	read_config();
 	gp_sampler_init();
 	/* Before the main thread's timer runs: goprof's own set-up is not the program's. */
-	if (gp_config.db_pattern && gp_writer_start() == 0)
+	if (gp_config.db_pattern && gp_writer_start() == 0) {
 		gp_signals_take_fatal();
+		database = 1;
+	}
+	gp_lock_init(database);
 	/* sampled from here on: the database is open, the writer thread runs */
 	gp_heap_init();
 	gp_heap_guard(1);
-	gp_thread_started();
+	gp_thread_started(NULL);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	gp_heap_guard(0);
 }
 
 __attribute__((destructor(101))) static void gp_fini(void)
 {
-	/* The main thread's part ends here; the final flush is not the program's time. */
-	gp_thread_ended();
+	/*
+	 * The main thread's part ends here; the final flush is not the program's time. Its
+	 * shadow stack stays: the last snapshot shows the exiting thread.
+	 */
+	gp_thread_ended(1);
 	if (gp_config.db_pattern)
 		gp_writer_stop();
 }

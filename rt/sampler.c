@@ -11,9 +11,17 @@
  * thread (writer.c) drains the rings with gp_cpu_drain().
  *
  * Locks: reg_lock guards the list and each entry's lifetime; it is taken on thread start
- * and end, by gp_cpu_drain() and gp_threads_foreach(), never in signal context. An ended
- * thread's entry stays (the threadcreate profile counts every thread ever made); its ring
- * is freed once drained.
+ * and end, by gp_cpu_drain(), gp_threads_foreach() and gp_threads_snapshot(), never in
+ * signal context, always under the heap guard so that the lock wrappers never record it.
+ * An ended thread's entry stays (the threadcreate profile counts every thread ever made);
+ * its ring is freed once drained.
+ *
+ * Snapshots (the goroutine profile) read other threads' shadow stacks while they run: the
+ * entry keeps the address of the thread's stack pointer (its TLS word) and the bounds of
+ * its slot array. A thread's array is unmapped only after gp_thread_ended() cleared
+ * stack_live under reg_lock, so a reader holding reg_lock never touches unmapped memory; it
+ * clamps the racily read pointer into the array, and a slot it copies holds a function
+ * record's address or NULL (gp_func_decode refuses NULL).
  */
 #include "config.h"
 
@@ -40,6 +48,12 @@ struct gp_thread {
 	timer_t timer;			/* owning thread */
 	int has_timer;			/* owning thread */
 	int ended;			/* reg_lock */
+	int stack_live;			/* reg_lock: stack_base may be read */
+	const void **const *sp_addr;	/* the thread's __goprof_sp; fixed */
+	const void **stack_base;	/* its slot array, NULL: scratch; fixed */
+	size_t stack_cap;		/* slots */
+	struct gp_wait wait;		/* wrap-lock.c; see struct gp_wait */
+	const void *create_frames[];	/* the creator's stack (info.create_frames) */
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -136,15 +150,27 @@ int gp_sampler_init(void)
 	return 0;
 }
 
-void gp_thread_started(void)
+void gp_thread_started(const struct gp_thread_origin *origin)
 {
-	struct gp_thread *t = calloc(1, sizeof(*t));
+	uint32_t n = origin ? origin->nframes : 0;
+	struct gp_thread *t = calloc(1, sizeof(*t) + n * sizeof(t->create_frames[0]));
 
 	if (!t)
 		return;
 	t->info.tid = (uint32_t)gettid();
+	t->wait.tid = t->info.tid;
 	t->info.start_ns = now_ns();
 	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
+	if (origin) {
+		t->info.creator_tid = origin->creator_tid;
+		t->info.create_nframes = n;
+		t->info.create_truncated = origin->truncated;
+		memcpy(t->create_frames, origin->frames, n * sizeof(t->create_frames[0]));
+	}
+	t->info.create_frames = t->create_frames;
+	t->sp_addr = (const void **const *)&__goprof_sp;
+	gp_stack_region(&t->stack_base, &t->stack_cap);
+	t->stack_live = 1;
 	if (sampling)
 		t->ring = gp_ring_new(ring_order);
 
@@ -158,21 +184,30 @@ void gp_thread_started(void)
 		arm_timer(t);
 }
 
-void gp_thread_ended(void)
+void gp_thread_ended(int keep_stack)
 {
 	struct gp_thread *t = self;
 
 	if (!t)
 		return;
+	gp_heap_guard(1);
 	if (t->has_timer) {
 		timer_delete(t->timer);
 		t->has_timer = 0;
 	}
+	gp_lock_thread_ended(&t->wait);
 	self = NULL;
 	pthread_mutex_lock(&reg_lock);
 	t->ended = 1;
+	t->stack_live = keep_stack;
 	t->info.end_ns = now_ns();
 	pthread_mutex_unlock(&reg_lock);
+	gp_heap_guard(0);
+}
+
+struct gp_wait *gp_thread_wait(void)
+{
+	return self ? &self->wait : NULL;
 }
 
 /* Reads a live thread's current name (threads often name themselves after they start). */
@@ -190,6 +225,7 @@ static void refresh_name(struct gp_thread *t)
 
 void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx), void *ctx)
 {
+	gp_heap_guard(1);
 	pthread_mutex_lock(&reg_lock);
 	for (struct gp_thread *t = threads; t; t = t->next) {
 		if (!t->ended)
@@ -197,6 +233,40 @@ void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx), v
 		fn(&t->info, ctx);
 	}
 	pthread_mutex_unlock(&reg_lock);
+	gp_heap_guard(0);
+}
+
+void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), void *ctx)
+{
+	static const void *frames[GP_MAX_STACK_DEPTH];	/* the writer thread's alone */
+	struct gp_thread_snap s;
+
+	gp_heap_guard(1);
+	pthread_mutex_lock(&reg_lock);
+	for (struct gp_thread *t = threads; t; t = t->next) {
+		if (!t->stack_live)
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.tid = t->info.tid;
+		s.start_ns = t->info.start_ns;
+		gp_wait_read(&t->wait, &s.wait);
+		if (t->stack_base) {
+			const void **sp = __atomic_load_n(t->sp_addr, __ATOMIC_RELAXED);
+			if (sp < t->stack_base || sp > t->stack_base + t->stack_cap)
+				sp = t->stack_base;
+			size_t depth = (size_t)(sp - t->stack_base);
+			size_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
+			for (size_t i = 0; i < keep; i++)
+				frames[i] = __atomic_load_n(&sp[-1 - (ptrdiff_t)i],
+							    __ATOMIC_RELAXED);
+			s.nframes = (uint32_t)keep;
+			s.truncated = (uint32_t)(depth - keep);
+			s.frames = frames;
+		}
+		fn(&s, ctx);
+	}
+	pthread_mutex_unlock(&reg_lock);
+	gp_heap_guard(0);
 }
 
 static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
@@ -240,6 +310,7 @@ size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 {
 	size_t records = 0;
 
+	gp_heap_guard(1);
 	pthread_mutex_lock(&reg_lock);
 	for (struct gp_thread *t = threads; t; t = t->next) {
 		if (!t->ring)
@@ -251,6 +322,7 @@ size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 		}
 	}
 	pthread_mutex_unlock(&reg_lock);
+	gp_heap_guard(0);
 	return records;
 }
 
@@ -280,12 +352,14 @@ void gp_sampler_atfork_child(void)
 		}
 		if (t != self && !t->ended) {
 			t->ended = 1;
+			t->stack_live = 0;
 			t->info.end_ns = now;
 		}
 	}
 	pthread_mutex_unlock(&reg_lock);
 	if (self) {
 		self->info.tid = (uint32_t)gettid();
+		self->wait.tid = self->info.tid;
 		self->has_timer = 0;
 		if (self->ring)
 			arm_timer(self);

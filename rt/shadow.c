@@ -119,6 +119,12 @@ void gp_stack_bounds(const void ***base, const void ***top)
 	*top = t;
 }
 
+void gp_stack_region(const void ***base, size_t *cap)
+{
+	*base = own.base;
+	*cap = own.cap;
+}
+
 int gp_func_decode(const void *p, struct gp_func *out)
 {
 	const unsigned char *r = p;

@@ -7,7 +7,8 @@
  * simply starts on the scratch stack). The trampoline runs on the new thread, attaches its
  * shadow stack and marks a pthread key whose destructor detaches it at thread exit, however
  * the thread ends (return or pthread_exit); code that still runs after that, such as other
- * keys' destructors, pushes onto the scratch stack again.
+ * keys' destructors, pushes onto the scratch stack again. The start record also carries
+ * the creator's tid and a copy of its shadow stack (the threadcreate profile).
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <threads.h>
+#include <unistd.h>
 
 #include "gp-internal.h"
 
@@ -31,12 +33,14 @@ struct start {
 	void *(*fn)(void *);
 	void *arg;
 	size_t stack_bytes;	/* the new thread's machine stack */
+	struct gp_thread_origin origin;	/* origin.frames points at frames[] */
+	const void *frames[];	/* the creator's stack, innermost first */
 };
 
 static void on_thread_exit(void *unused)
 {
 	(void)unused;
-	gp_thread_ended();
+	gp_thread_ended(0);
 	gp_stack_detach();
 }
 
@@ -56,9 +60,10 @@ static void *trampoline(void *p)
 	struct start s = *(struct start *)p;
 
 	gp_heap_guard(1);
-	free(p);
 	gp_stack_attach(s.stack_bytes);
-	gp_thread_started();
+	s.origin.frames = ((struct start *)p)->frames;
+	gp_thread_started(&s.origin);
+	free(p);
 	pthread_setspecific(exit_key, (void *)1);
 	gp_heap_guard(0);
 	return s.fn(s.arg);
@@ -85,15 +90,25 @@ GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	if (!real_pthread_create)
 		return EAGAIN;
 
+	const void **base, **top;
+	gp_stack_bounds(&base, &top);
+	size_t depth = (size_t)(top - base);
+	size_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
+
 	/* goprof's own block, freed by the new thread: never sampled */
 	gp_heap_guard(1);
-	struct start *s = malloc(sizeof(*s));
+	struct start *s = malloc(sizeof(*s) + keep * sizeof(s->frames[0]));
 	gp_heap_guard(0);
 	if (!s)
 		return real_pthread_create(thread, attr, fn, arg);
 	s->fn = fn;
 	s->arg = arg;
 	s->stack_bytes = stack_bytes_of(attr);
+	s->origin.creator_tid = (uint32_t)gettid();
+	s->origin.nframes = (uint32_t)keep;
+	s->origin.truncated = (uint32_t)(depth - keep);
+	for (size_t i = 0; i < keep; i++)
+		s->frames[i] = top[-1 - (ptrdiff_t)i];
 	int rc = real_pthread_create(thread, attr, trampoline, s);
 	if (rc != 0) {
 		gp_heap_guard(1);

@@ -446,6 +446,11 @@ void gp_heap_guard(int on)
 	tls.guard += on ? 1 : -1;
 }
 
+int gp_heap_guarded(void)
+{
+	return tls.guard;
+}
+
 int gp_heap_init(void)
 {
 	if (!gp_config.db_pattern || !gp_config.mem_rate)

@@ -1,8 +1,9 @@
 /*
  * The collector and database writer: one background thread that drains the CPU sample
- * rings, interns functions and stacks, aggregates samples per time bucket and commits them
- * to the process's SQLite database (schema: gp-schema.h) in one transaction at least
- * every second.
+ * rings and reads the heap, block and mutex buckets, interns functions and stacks,
+ * aggregates samples per time bucket and commits them to the process's SQLite database
+ * (schema: gp-schema.h) in one transaction at least every second, each with a snapshot of
+ * what every live thread is doing (the goroutine profile).
  *
  * DESIGN. Threads and contexts:
  *  - the writer thread (created with the real pthread_create, so it is neither registered
@@ -161,6 +162,15 @@ struct thread_row {
 	uint32_t tid;
 	uint64_t start_ns, end_ns;
 	char name[16];
+	uint32_t creator_tid;		/* 0 = none */
+	uint32_t create_stack;		/* stacks.id, 0 = none */
+};
+
+struct snap_row {
+	uint32_t tid;
+	uint64_t start_ns;
+	struct gp_wait_state wait;
+	uint32_t stack;			/* stacks.id, 0 = empty */
 };
 
 struct writer {
@@ -173,6 +183,7 @@ struct writer {
 	uint64_t last_commit_ns;
 
 	sqlite3_stmt *ins_map, *ins_func, *ins_stack, *up_sample, *up_thread, *up_end;
+	sqlite3_stmt *ins_snap, *ins_snap_thread, *up_profile;
 
 	struct func_row *funcs;		/* [id - 1] */
 	size_t nfuncs, capfuncs, funcs_written;
@@ -196,6 +207,13 @@ struct writer {
 
 	struct thread_row *threads;	/* as last written */
 	size_t nthreads, capthreads;
+	size_t *pend_threads;		/* threads[] rows to write in this commit */
+	size_t npend_threads, cappend_threads;
+	struct snap_row *snaps;		/* this commit's snapshot */
+	size_t nsnaps, capsnaps;
+	uint32_t last_snapshot;		/* snapshots.id */
+	int64_t block_rate_written;	/* profiles.rate of 'block', 0 = no row yet */
+	int mutex_fraction_written;	/* of 'mutex' */
 	int err;			/* first error of this batch (-errno or -EIO) */
 };
 
@@ -546,6 +564,45 @@ static size_t collect_heap(void)
 	return changed;
 }
 
+/*
+ * The block and mutex buckets' growth since the last call, as rows of the current time
+ * bucket; a block count is written as the growth of its rounded running total. Returns the
+ * number of buckets that changed. Writer thread.
+ */
+static size_t collect_lock(void)
+{
+	uint64_t now = now_ns();
+	size_t changed = 0;
+	uint32_t innermost;
+
+	for (struct gp_lock_bucket *b = gp_lock_buckets(); b; b = b->next) {
+		uint64_t fp = __atomic_load_n(&b->count_fp, __ATOMIC_RELAXED);
+		uint64_t count = (fp + GP_LOCK_COUNT_ONE / 2) / GP_LOCK_COUNT_ONE;
+		uint64_t delay = __atomic_load_n(&b->delay_ns, __ATOMIC_RELAXED);
+
+		if (count == b->written.count && delay == b->written.delay_ns)
+			continue;
+		if (!b->written.stack) {
+			b->written.stack = intern_stack(b->frames, b->nframes, b->truncated,
+							&innermost);
+			if (!b->written.stack)
+				b->written.stack = node(0, func_by_name("[unknown]", 0,
+								GP_FUNC_KIND_SYNTHETIC));
+			if (!b->written.stack) {
+				w.err = -ENOMEM;
+				return changed;
+			}
+		}
+		if (agg_add(b->profile, now, b->written.stack, b->tid, count - b->written.count,
+			    delay - b->written.delay_ns) != 0)
+			w.err = -ENOMEM;
+		b->written.count = count;
+		b->written.delay_ns = delay;
+		changed++;
+	}
+	return changed;
+}
+
 /* ---- database ----------------------------------------------------------------------------- */
 
 static int sql_fail(const char *what)
@@ -574,10 +631,15 @@ struct thread_batch {
 	int err;
 };
 
+/*
+ * gp_threads_foreach callback: a thread whose row is new or changed is queued for this
+ * commit; a new one gets its creator's stack interned (rows written in the same commit).
+ */
 static void on_thread(const struct gp_thread_info *t, void *ctx)
 {
 	struct thread_batch *b = ctx;
 	struct thread_row *r = NULL;
+	uint32_t innermost;
 
 	for (size_t i = 0; i < w.nthreads; i++)
 		if (w.threads[i].tid == t->tid && w.threads[i].start_ns == t->start_ns) {
@@ -586,6 +648,11 @@ static void on_thread(const struct gp_thread_info *t, void *ctx)
 		}
 	if (r && r->end_ns == t->end_ns && strncmp(r->name, t->name, sizeof(r->name)) == 0)
 		return;
+	if (grow((void **)&w.pend_threads, &w.cappend_threads, w.npend_threads,
+		 sizeof(*w.pend_threads))) {
+		b->err = -ENOMEM;
+		return;
+	}
 	if (!r) {
 		if (grow((void **)&w.threads, &w.capthreads, w.nthreads, sizeof(*w.threads))) {
 			b->err = -ENOMEM;
@@ -594,19 +661,101 @@ static void on_thread(const struct gp_thread_info *t, void *ctx)
 		r = &w.threads[w.nthreads++];
 		r->tid = t->tid;
 		r->start_ns = t->start_ns;
+		r->creator_tid = t->creator_tid;
+		r->create_stack = intern_stack(t->create_frames, t->create_nframes,
+					       t->create_truncated, &innermost);
 	}
 	r->end_ns = t->end_ns;
 	memcpy(r->name, t->name, sizeof(r->name));
 	r->name[sizeof(r->name) - 1] = '\0';
+	w.pend_threads[w.npend_threads++] = (size_t)(r - w.threads);
+}
 
+static int write_thread(const struct thread_row *r)
+{
 	sqlite3_stmt *st = w.up_thread;
+
 	sqlite3_bind_int64(st, 1, r->tid);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->start_ns);
 	if (r->end_ns)
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)r->end_ns);
 	sqlite3_bind_text(st, 4, r->name, -1, SQLITE_TRANSIENT);
+	if (r->creator_tid)
+		sqlite3_bind_int64(st, 5, r->creator_tid);
+	sqlite3_bind_int64(st, 6, r->create_stack);
+	return step_reset(st);
+}
+
+/* gp_threads_snapshot callback: one live thread, its stack interned. */
+static void on_snap(const struct gp_thread_snap *s, void *ctx)
+{
+	struct thread_batch *b = ctx;
+	uint32_t innermost;
+
+	if (grow((void **)&w.snaps, &w.capsnaps, w.nsnaps, sizeof(*w.snaps))) {
+		b->err = -ENOMEM;
+		return;
+	}
+	struct snap_row *r = &w.snaps[w.nsnaps++];
+	r->tid = s->tid;
+	r->start_ns = s->start_ns;
+	r->wait = s->wait;
+	r->stack = intern_stack(s->frames, s->nframes, s->truncated, &innermost);
+}
+
+static int write_snapshot(uint64_t time_ns)
+{
+	sqlite3_stmt *st = w.ins_snap;
+
+	sqlite3_bind_int64(st, 1, ++w.last_snapshot);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time_ns);
 	if (step_reset(st) != 0)
-		b->err = -EIO;
+		return -EIO;
+	for (size_t i = 0; i < w.nsnaps; i++) {
+		const struct snap_row *r = &w.snaps[i];
+		st = w.ins_snap_thread;
+		sqlite3_bind_int64(st, 1, w.last_snapshot);
+		sqlite3_bind_int64(st, 2, r->tid);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)r->start_ns);
+		sqlite3_bind_int(st, 4, r->wait.state);
+		if (r->wait.object)
+			sqlite3_bind_int64(st, 5, (sqlite3_int64)r->wait.object);
+		if (r->wait.since_ns)
+			sqlite3_bind_int64(st, 6, (sqlite3_int64)r->wait.since_ns);
+		sqlite3_bind_int64(st, 7, r->stack);
+		if (step_reset(st) != 0)
+			return -EIO;
+	}
+	w.nsnaps = 0;
+	return 0;
+}
+
+/* profiles rows for block and mutex once they are on; the rate follows the setting. */
+static int write_lock_profiles(void)
+{
+	struct gp_lock_profiles p;
+	sqlite3_stmt *st = w.up_profile;
+
+	gp_lock_profiles(&p);
+	if (p.block_rate_ns && p.block_rate_ns != w.block_rate_written) {
+		sqlite3_bind_int(st, 1, GP_PROFILE_BLOCK);
+		sqlite3_bind_text(st, 2, "block", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, p.block_rate_ns);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)p.block_since_ns);
+		if (step_reset(st) != 0)
+			return -EIO;
+		w.block_rate_written = p.block_rate_ns;
+	}
+	if (p.mutex_fraction && p.mutex_fraction != w.mutex_fraction_written) {
+		sqlite3_bind_int(st, 1, GP_PROFILE_MUTEX);
+		sqlite3_bind_text(st, 2, "mutex", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, p.mutex_fraction);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)p.mutex_since_ns);
+		if (step_reset(st) != 0)
+			return -EIO;
+		w.mutex_fraction_written = p.mutex_fraction;
+	}
+	return 0;
 }
 
 /* Writes everything pending in one transaction. Writer thread (or start, before it). */
@@ -616,6 +765,15 @@ static int commit(void)
 
 	if (w.broken || !w.db)
 		return -EIO;
+	/* threads and the snapshot first: the stacks they intern are written below */
+	struct thread_batch tb = { 0 };
+	uint64_t snap_ns = now_ns();
+	w.npend_threads = 0;
+	w.nsnaps = 0;
+	gp_threads_foreach(on_thread, &tb);
+	gp_threads_snapshot(on_snap, &tb);
+	if (tb.err)
+		w.err = tb.err;
 	if (w.err)
 		return sql_fail("collecting samples failed");
 	if (exec_sql("BEGIN") != 0)
@@ -671,9 +829,10 @@ static int commit(void)
 	if (w.agg_slots)
 		memset(w.agg_slots, 0, w.nagg_slots * sizeof(*w.agg_slots));
 
-	struct thread_batch tb = { 0 };
-	gp_threads_foreach(on_thread, &tb);
-	if (tb.err)
+	for (size_t i = 0; i < w.npend_threads; i++)
+		if (write_thread(&w.threads[w.pend_threads[i]]) != 0)
+			goto out_rollback;
+	if (write_snapshot(snap_ns) != 0 || write_lock_profiles() != 0)
 		goto out_rollback;
 
 	w.last_commit_ns = now_ns();
@@ -901,6 +1060,14 @@ static int write_header(void)
 			 (unsigned long long)w.start_ns);
 		rc = exec_sql(sql);
 	}
+	if (rc == 0) {
+		/* no samples rows: they come from the threads and snapshots tables */
+		snprintf(sql, sizeof(sql), "INSERT INTO profiles VALUES (%d, 'threadcreate', 1, 1, "
+			 "%llu), (%d, 'goroutine', 1, 1, %llu)", GP_PROFILE_THREADCREATE,
+			 (unsigned long long)w.start_ns, GP_PROFILE_GOROUTINE,
+			 (unsigned long long)w.start_ns);
+		rc = exec_sql(sql);
+	}
 	if (rc == 0)
 		rc = exec_sql("COMMIT");
 
@@ -931,11 +1098,16 @@ static int open_db(void)
 	    prepare(&w.up_sample, "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		    "ON CONFLICT (profile, bucket, stack_id, tid) DO UPDATE SET "
 		    "count = count + excluded.count, value = value + excluded.value") ||
-	    prepare(&w.up_thread, "INSERT INTO threads (tid, start_ns, end_ns, name) "
-		    "VALUES (?1, ?2, ?3, ?4) "
+	    prepare(&w.up_thread, "INSERT INTO threads (tid, start_ns, end_ns, name, "
+		    "creator_tid, create_stack) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		    "ON CONFLICT (tid, start_ns) DO UPDATE SET end_ns = excluded.end_ns, "
 		    "name = excluded.name") ||
-	    prepare(&w.up_end, "UPDATE process SET end_ns = ?1 WHERE id = 1"))
+	    prepare(&w.up_end, "UPDATE process SET end_ns = ?1 WHERE id = 1") ||
+	    prepare(&w.ins_snap, "INSERT INTO snapshots VALUES (?1, ?2)") ||
+	    prepare(&w.ins_snap_thread, "INSERT INTO snapshot_threads VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7)") ||
+	    prepare(&w.up_profile, "INSERT INTO profiles VALUES (?1, ?2, ?3, 1, ?4) "
+		    "ON CONFLICT (id) DO UPDATE SET rate = excluded.rate"))
 		return sql_fail("preparing statements failed");
 	return 0;
 }
@@ -943,7 +1115,7 @@ static int open_db(void)
 static void close_db(void)
 {
 	sqlite3_stmt *sts[] = { w.ins_map, w.ins_func, w.ins_stack, w.up_sample, w.up_thread,
-				w.up_end };
+				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile };
 
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
@@ -951,6 +1123,7 @@ static void close_db(void)
 		gp_warn("GOPROF_DB %s: closing failed: %s", w.path, sqlite3_errmsg(w.db));
 	w.db = NULL;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
+	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
 }
 
 /* Drains the rings; opens a lazily opened database once there is something to write. */
@@ -959,6 +1132,7 @@ static void collect(void)
 	size_t n = gp_cpu_drain(on_sample, NULL);
 
 	n += collect_heap();
+	n += collect_lock();
 
 	if (n && w.lazy_open && !w.broken) {
 		w.lazy_open = 0;
@@ -1039,6 +1213,8 @@ static void reset_state(void)
 	free(w.aggs);
 	free(w.agg_slots);
 	free(w.threads);
+	free(w.pend_threads);
+	free(w.snaps);
 	free(w.syms);
 	map_free(&w.func_by_record);
 	map_free(&w.func_by_name);
@@ -1131,6 +1307,7 @@ void gp_writer_atfork_child(void)
 	memcpy(parent_path, w.path, sizeof(parent_path));
 	w.db = NULL;	/* the parent's handle: not ours to close */
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
+	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
 	flush_req = flush_done = 0;
 	start(1, parent_path);
 }

@@ -61,6 +61,6 @@ ldd ./shared | grep -q "$stage/usr/lib/libgoprof.so" || gp_fail "shared build do
 ! ldd ./static | grep -q libgoprof || gp_fail "static build still needs libgoprof.so"
 
 extra=$(nm -D --defined-only "$stage/usr/lib/libgoprof.so" | awk '{print $3}' |
-	grep -vE '^(goprof_|__goprof_|pthread_create$|thrd_create$|sigaction$|signal$|exec(ve|v|vp|vpe|l|lp|le)$|(malloc|calloc|realloc|free|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc)$)')
+	grep -vE '^(goprof_|__goprof_|pthread_create$|thrd_create$|sigaction$|signal$|exec(ve|v|vp|vpe|l|lp|le)$|(malloc|calloc|realloc|free|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc)$|pthread_(mutex_(lock|timedlock|clocklock|unlock)|rwlock_(rdlock|wrlock|timedrdlock|timedwrlock|clockrdlock|clockwrlock|unlock)|cond_(wait|timedwait|clockwait)|barrier_wait|join|timedjoin_np|clockjoin_np)$|sem_(wait|timedwait|clockwait)$|(mtx_(lock|timedlock|unlock)|cnd_(wait|timedwait)|thrd_join)$|(nanosleep|clock_nanosleep|sleep|usleep)$)')
 [ -z "$extra" ] || gp_fail "libgoprof exports more than it should: $extra"
 exit 0

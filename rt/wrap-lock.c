@@ -1,0 +1,1005 @@
+/*
+ * Blocking calls, interposed: the block profile (how long threads waited, at the waiter's
+ * stack), the mutex profile (how long others waited for a lock, at the stack that released
+ * it) and each thread's state for the goroutine profile (what it waits on, since when).
+ *
+ * DESIGN. Contexts: every wrapper runs on the program's threads; the writer thread reads the
+ * buckets (gp_lock_buckets(), writer.c) and the thread states (sampler.c).
+ *  - mode (one word, read-mostly) says what is wanted: thread states (a database is being
+ *    written), block events, mutex events. With mode 0 (no database) every wrapper is one
+ *    test and a tail call of the real function.
+ *  - Fast path: a mutex whose lock word (glibc's public struct __pthread_mutex_s) reads 0
+ *    is free: the real lock is called at once, nothing else happens. Other locks are first
+ *    tried (trylock, tryjoin, sem_trywait); when that succeeds there was no wait: no
+ *    timestamp, no lock of goprof's. unlock reads one global count of sampled waiters and
+ *    goes on when it is 0. A mutex taken by another thread between the look and the real
+ *    lock makes a wait that goes unrecorded; that is the whole price of the look.
+ *    The real functions keep every return value, errno and cancellation point: a wrapper
+ *    only adds work before and after the one real call that does the job, and a try is
+ *    only taken as the answer when it is one the blocking call would have given too.
+ *  - Slow path (the try said busy, or a call that always waits: condvar, barrier, sleep):
+ *    the thread's state goes into its registry entry (a sequence counter lets the writer
+ *    read it consistently without a lock), a mutex waiter links its entry into the waiter
+ *    table under that slot's spin lock, the real call blocks, then the block event, if
+ *    sampled, is added to the bucket of (waiter's stack, tid) under prof_lock.
+ *  - Mutex profile: one contended wait in mutex_fraction, chosen at random when it begins,
+ *    links its waiter into the table; unlock (and the release inside pthread_cond_wait) of
+ *    an object with such waiters charges each its time since it began waiting, or since the
+ *    last charge, to the unlocker's stack and restarts the waiters' clocks, as Go's
+ *    semrelease does. Waits not sampled never touch the table, so that the counters
+ *    unlock reads stay in every core's cache.
+ *  - goprof's own locking (the writer thread and SQLite, the heap profile's lock, the
+ *    thread registry) runs under the heap guard or on unregistered threads: never recorded.
+ *    A wait in a signal handler that interrupted this file's own locked sections (the
+ *    thread's busy count) is not recorded either, so a thread never waits for itself.
+ *  - The real functions are looked up with dlsym(RTLD_NEXT) by the constructor, first
+ *    thing; a call made before it (another library's constructor) looks its own up then.
+ *  - fork(): prof_lock is held across fork; the child forgets the waiters of threads it
+ *    does not have.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdint.h>
+#include <string.h>
+#include <threads.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gp-internal.h"
+#include "gp-schema.h"
+
+extern void *__libc_calloc(size_t n, size_t size);
+
+#define MODE_STATE 1			/* thread states for the goroutine profile */
+#define MODE_BLOCK 2			/* block profile on */
+#define MODE_MUTEX 4			/* mutex profile on */
+
+#define WAIT_SLOTS 1024u		/* waiter table: object address hash -> waiters */
+#define BUCKET_SLOTS 4096u		/* stack hash -> bucket chains */
+
+static int mode;			/* MODE_*; atomically */
+static int64_t block_rate;		/* ns; atomically */
+static int mutex_fraction;		/* atomically */
+static uint64_t block_since_ns, mutex_since_ns;	/* first switched on; 0 = never */
+
+/* ---- the real functions --------------------------------------------------------------- */
+
+#define REAL_DECL(fn) static __typeof__(&fn) real_##fn
+#define REAL(fn)                                                                           \
+	({                                                                                 \
+		if (GP_UNLIKELY(!real_##fn))                                               \
+			real_##fn = resolve(#fn, NULL);                                    \
+		real_##fn;                                                                 \
+	})
+
+static void *resolve(const char *name, const char *version);
+
+/*
+ * The functions of the uncontended fast paths are never NULL, so that their wrappers call
+ * them without a test (and without a frame): until the constructor looks them up they
+ * point at a stub that does. A call before the constructor: dlsym's own locks are
+ * glibc-internal (they never come back here), its allocations go to malloc, which forwards
+ * to glibc until set up.
+ */
+#define REAL_EAGER(fn, type)                                                               \
+	static int first_##fn(type *p);                                                    \
+	static __typeof__(&fn) real_##fn = first_##fn;                                     \
+	static int first_##fn(type *p)                                                     \
+	{                                                                                  \
+		__typeof__(&fn) f = resolve(#fn, NULL);                                    \
+		if (!f)                                                                    \
+			return EINVAL;                                                     \
+		real_##fn = f;                                                             \
+		return f(p);                                                               \
+	}
+
+REAL_EAGER(pthread_mutex_lock, pthread_mutex_t)
+REAL_EAGER(pthread_mutex_unlock, pthread_mutex_t)
+REAL_EAGER(pthread_rwlock_rdlock, pthread_rwlock_t)
+REAL_EAGER(pthread_rwlock_wrlock, pthread_rwlock_t)
+REAL_EAGER(pthread_rwlock_unlock, pthread_rwlock_t)
+REAL_EAGER(mtx_lock, mtx_t)
+REAL_EAGER(mtx_unlock, mtx_t)
+REAL_DECL(pthread_mutex_trylock);
+REAL_DECL(pthread_mutex_timedlock);
+REAL_DECL(pthread_mutex_clocklock);
+REAL_DECL(pthread_rwlock_tryrdlock);
+REAL_DECL(pthread_rwlock_trywrlock);
+REAL_DECL(pthread_rwlock_timedrdlock);
+REAL_DECL(pthread_rwlock_timedwrlock);
+REAL_DECL(pthread_rwlock_clockrdlock);
+REAL_DECL(pthread_rwlock_clockwrlock);
+REAL_DECL(pthread_cond_wait);
+REAL_DECL(pthread_cond_timedwait);
+REAL_DECL(pthread_cond_clockwait);
+REAL_DECL(sem_wait);
+REAL_DECL(sem_trywait);
+REAL_DECL(sem_timedwait);
+REAL_DECL(sem_clockwait);
+REAL_DECL(pthread_barrier_wait);
+REAL_DECL(pthread_join);
+REAL_DECL(pthread_tryjoin_np);
+REAL_DECL(pthread_timedjoin_np);
+REAL_DECL(pthread_clockjoin_np);
+REAL_DECL(mtx_trylock);
+REAL_DECL(mtx_timedlock);
+REAL_DECL(cnd_wait);
+REAL_DECL(cnd_timedwait);
+REAL_DECL(thrd_join);
+REAL_DECL(nanosleep);
+REAL_DECL(clock_nanosleep);
+REAL_DECL(sleep);
+REAL_DECL(usleep);
+
+/*
+ * The next definition of name after libgoprof. The condition variable functions exist in
+ * two versions (the pre-2.3.2 ABI is kept for old binaries): ask for the current one.
+ */
+static void *resolve(const char *name, const char *version)
+{
+	if (!version && strncmp(name, "pthread_cond_", 13) == 0)
+		version = "GLIBC_2.3.2";
+	void *p = version ? dlvsym(RTLD_NEXT, name, version) : NULL;
+
+	if (!p)
+		p = dlsym(RTLD_NEXT, name);
+	return p;
+}
+
+#define RESOLVE(fn) (real_##fn = resolve(#fn, NULL))
+#define RESOLVE_EAGER(fn)                                                                  \
+	do {                                                                               \
+		void *p_ = resolve(#fn, NULL);                                             \
+		if (p_)                                                                    \
+			real_##fn = p_;                                                    \
+	} while (0)
+
+static void resolve_all(void)
+{
+	RESOLVE_EAGER(pthread_mutex_lock);
+	RESOLVE_EAGER(pthread_mutex_unlock);
+	RESOLVE(pthread_mutex_trylock);
+	RESOLVE(pthread_mutex_timedlock);
+	RESOLVE(pthread_mutex_clocklock);
+	RESOLVE_EAGER(pthread_rwlock_rdlock);
+	RESOLVE_EAGER(pthread_rwlock_wrlock);
+	RESOLVE(pthread_rwlock_tryrdlock);
+	RESOLVE(pthread_rwlock_trywrlock);
+	RESOLVE(pthread_rwlock_timedrdlock);
+	RESOLVE(pthread_rwlock_timedwrlock);
+	RESOLVE(pthread_rwlock_clockrdlock);
+	RESOLVE(pthread_rwlock_clockwrlock);
+	RESOLVE_EAGER(pthread_rwlock_unlock);
+	RESOLVE(pthread_cond_wait);
+	RESOLVE(pthread_cond_timedwait);
+	RESOLVE(pthread_cond_clockwait);
+	RESOLVE(sem_wait);
+	RESOLVE(sem_trywait);
+	RESOLVE(sem_timedwait);
+	RESOLVE(sem_clockwait);
+	RESOLVE(pthread_barrier_wait);
+	RESOLVE(pthread_join);
+	RESOLVE(pthread_tryjoin_np);
+	RESOLVE(pthread_timedjoin_np);
+	RESOLVE(pthread_clockjoin_np);
+	RESOLVE_EAGER(mtx_lock);
+	RESOLVE(mtx_trylock);
+	RESOLVE(mtx_timedlock);
+	RESOLVE_EAGER(mtx_unlock);
+	RESOLVE(cnd_wait);
+	RESOLVE(cnd_timedwait);
+	RESOLVE(thrd_join);
+	RESOLVE(nanosleep);
+	RESOLVE(clock_nanosleep);
+	RESOLVE(sleep);
+	RESOLVE(usleep);
+}
+
+/* ---- per-thread state ----------------------------------------------------------------- */
+
+struct lock_tls {
+	uint64_t rng;			/* xorshift state, 0 = not seeded yet */
+	struct gp_lock_bucket *last[2];	/* the thread's last block / mutex bucket */
+	int busy;			/* >0: inside a spin lock or prof_lock of ours */
+};
+
+static __thread struct lock_tls tls __attribute__((tls_model("initial-exec")));
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return k;
+}
+
+static uint64_t rand64(void)
+{
+	if (!tls.rng)
+		tls.rng = mix(now_ns() ^ (uint64_t)gettid() << 32 ^ (uintptr_t)&tls) | 1;
+	tls.rng ^= tls.rng << 13;
+	tls.rng ^= tls.rng >> 7;
+	tls.rng ^= tls.rng << 17;
+	return tls.rng;
+}
+
+/* Publishes the calling thread's state (seqlock: the writer reads it without a lock). */
+static void state_store(struct gp_wait *w, const struct gp_wait_state *s)
+{
+	unsigned seq = w->seq;
+
+	__atomic_store_n(&w->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&w->cur.state, s->state, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.object, s->object, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.since_ns, s->since_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned s1 = __atomic_load_n(&w->seq, __ATOMIC_ACQUIRE);
+		out->state = __atomic_load_n(&w->cur.state, __ATOMIC_RELAXED);
+		out->object = __atomic_load_n(&w->cur.object, __ATOMIC_RELAXED);
+		out->since_ns = __atomic_load_n(&w->cur.since_ns, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (!(s1 & 1) && s1 == __atomic_load_n(&w->seq, __ATOMIC_RELAXED))
+			return;
+	}
+}
+
+/* ---- mutex waiters ---------------------------------------------------------------------- */
+
+static uint32_t slot_waiters[WAIT_SLOTS];	/* waiters linked in the slot; atomically */
+static uint32_t all_waiters;			/* in all slots; atomically */
+static int slot_lock[WAIT_SLOTS];		/* spin locks */
+static struct gp_wait *slot_head[WAIT_SLOTS];	/* slot_lock */
+
+static inline uint32_t slot_of(const void *obj)
+{
+	uintptr_t a = (uintptr_t)obj;
+
+	return (uint32_t)((a >> 3) ^ (a >> 13)) & (WAIT_SLOTS - 1);
+}
+
+/* Held for a few instructions; a holder that lost its CPU gets it back through the yield. */
+static void spin_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		for (unsigned spins = 0; __atomic_load_n(l, __ATOMIC_RELAXED); spins++) {
+			if (spins < 100)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
+		}
+}
+
+static void spin_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+static void waiter_link(struct gp_wait *w, const void *obj, uint64_t t0)
+{
+	uint32_t s = slot_of(obj);
+
+	w->waiting_on = (uintptr_t)obj;
+	w->charge_from_ns = t0;
+	tls.busy++;
+	spin_lock(&slot_lock[s]);
+	w->next = slot_head[s];
+	slot_head[s] = w;
+	w->linked = 1;
+	spin_unlock(&slot_lock[s]);
+	tls.busy--;
+	__atomic_fetch_add(&slot_waiters[s], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&all_waiters, 1, __ATOMIC_RELAXED);
+}
+
+static void waiter_unlink(struct gp_wait *w)
+{
+	uint32_t s = slot_of((const void *)w->waiting_on);
+
+	int found = 0;
+
+	tls.busy++;
+	spin_lock(&slot_lock[s]);
+	for (struct gp_wait **p = &slot_head[s]; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			found = 1;
+			break;
+		}
+	}
+	w->linked = 0;
+	spin_unlock(&slot_lock[s]);
+	tls.busy--;
+	/* not found: a fork child emptied the table under a wait of a signal handler */
+	if (found) {
+		__atomic_fetch_sub(&slot_waiters[s], 1, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&all_waiters, 1, __ATOMIC_RELAXED);
+	}
+}
+
+void gp_lock_thread_ended(struct gp_wait *w)
+{
+	if (w->linked)
+		waiter_unlink(w);
+}
+
+/* ---- buckets -------------------------------------------------------------------------- */
+
+static pthread_mutex_t prof_lock = PTHREAD_MUTEX_INITIALIZER;	/* real functions only */
+static struct gp_lock_bucket *bucket_slots[BUCKET_SLOTS];	/* prof_lock */
+static struct gp_lock_bucket *bucket_list;	/* push: prof_lock + release; walk: acquire */
+
+/* prof_lock held: the bucket of (profile, tid, the n innermost frames below top). */
+static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const void **top, uint32_t n,
+					uint32_t truncated)
+{
+	uint64_t h = mix(n ^ (uint64_t)truncated << 32 ^ (uint64_t)tid << 8 ^ (uint64_t)profile);
+
+	for (uint32_t i = 0; i < n; i++)
+		h = mix(h ^ (uintptr_t)top[-1 - (int64_t)i]);
+	struct gp_lock_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
+	for (struct gp_lock_bucket *b = *slot; b; b = b->chain) {
+		if (b->hash != h || b->nframes != n || b->truncated != truncated ||
+		    b->tid != tid || b->profile != profile)
+			continue;
+		uint32_t i = 0;
+		while (i < n && b->frames[i] == top[-1 - (int64_t)i])
+			i++;
+		if (i == n)
+			return b;
+	}
+	struct gp_lock_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
+	if (!b)
+		return NULL;
+	b->hash = h;
+	b->profile = profile;
+	b->tid = tid;
+	b->nframes = n;
+	b->truncated = truncated;
+	for (uint32_t i = 0; i < n; i++)
+		b->frames[i] = top[-1 - (int64_t)i];
+	b->chain = *slot;
+	*slot = b;
+	b->next = bucket_list;
+	__atomic_store_n(&bucket_list, b, __ATOMIC_RELEASE);
+	return b;
+}
+
+/* Is b the bucket of (tid, the n innermost frames below top, truncated)? */
+static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const void **top,
+		       uint32_t n, uint32_t truncated)
+{
+	if (!b || b->tid != tid || b->nframes != n || b->truncated != truncated)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (b->frames[i] != top[-1 - (int64_t)i])
+			return 0;
+	return 1;
+}
+
+/*
+ * Adds count_fp (GP_LOCK_COUNT_ONE = 1 event) and delay to the bucket of the calling
+ * thread (tid) at its stack. A thread that waits at the same place again finds its bucket
+ * in its cache, without prof_lock.
+ */
+static void record(int profile, uint32_t tid, uint64_t count_fp, uint64_t delay_ns)
+{
+	const void **base, **top;
+	struct gp_lock_bucket **last = &tls.last[profile == GP_PROFILE_MUTEX];
+
+	gp_stack_bounds(&base, &top);
+	uint64_t depth = (uint64_t)(top - base);
+	uint32_t keep = (uint32_t)(depth < gp_config.stack_depth ? depth : gp_config.stack_depth);
+	uint32_t truncated = (uint32_t)(depth - keep);
+	struct gp_lock_bucket *b = *last;
+
+	if (!same_bucket(b, tid, top, keep, truncated)) {
+		tls.busy++;
+		real_pthread_mutex_lock(&prof_lock);
+		b = bucket_of(profile, tid, top, keep, truncated);
+		real_pthread_mutex_unlock(&prof_lock);
+		tls.busy--;
+		if (!b)
+			return;
+		*last = b;
+	}
+	__atomic_fetch_add(&b->count_fp, count_fp, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&b->delay_ns, delay_ns, __ATOMIC_RELAXED);
+}
+
+/*
+ * A wait of d ns, sampled as Go 1.19's blocksampled/saveblockevent do: a wait of at least
+ * the rate always counts once with its duration; a shorter one is kept with probability
+ * d / rate and then stands for rate / d waits of rate ns in all, so that the expected
+ * totals equal the true ones.
+ */
+static void block_event(uint32_t tid, uint64_t d)
+{
+	int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
+
+	if (rate <= 0)
+		return;
+	if (!d)
+		d = 1;
+	if ((uint64_t)rate > d) {
+		if (rand64() % (uint64_t)rate > d)
+			return;
+		/* rate / d events; 128 bits and a cap, for absurd rates */
+		unsigned __int128 n = (unsigned __int128)rate * GP_LOCK_COUNT_ONE / d;
+		record(GP_PROFILE_BLOCK, tid, n > (1ull << 50) ? 1ull << 50 : (uint64_t)n,
+		       (uint64_t)rate);
+	} else {
+		record(GP_PROFILE_BLOCK, tid, GP_LOCK_COUNT_ONE, d);
+	}
+}
+
+/*
+ * Unlock (or the release in a condvar wait) of obj, whose slot has waiters: charges each
+ * (sampled) waiter of obj its time since it began to wait or was last charged to the
+ * calling thread's stack, one event each.
+ */
+static __attribute__((noinline)) void charge_waiters(const void *obj)
+{
+	int saved = errno;
+	int fraction = __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
+	struct gp_wait *self;
+
+	if (fraction <= 0 || tls.busy || gp_heap_guarded() || !(self = gp_thread_wait()))
+		goto out;
+	uint64_t now = now_ns(), events = 0, delay = 0;
+	uint32_t s = slot_of(obj);
+	tls.busy++;
+	spin_lock(&slot_lock[s]);
+	for (struct gp_wait *w = slot_head[s]; w; w = w->next) {
+		if (w->waiting_on != (uintptr_t)obj)
+			continue;
+		delay += now > w->charge_from_ns ? now - w->charge_from_ns : 0;
+		w->charge_from_ns = now;
+		events++;
+	}
+	spin_unlock(&slot_lock[s]);
+	tls.busy--;
+	if (events)
+		record(GP_PROFILE_MUTEX, self->tid, events * GP_LOCK_COUNT_ONE, delay);
+out:
+	errno = saved;
+}
+
+/* Waiters are linked only while the mutex profile is on: no test of mode needed. */
+static inline void before_unlock(const void *obj)
+{
+	if (GP_UNLIKELY(__atomic_load_n(&all_waiters, __ATOMIC_RELAXED)) &&
+	    __atomic_load_n(&slot_waiters[slot_of(obj)], __ATOMIC_RELAXED))
+		charge_waiters(obj);
+}
+
+/* ---- the slow path shared by every wrapper --------------------------------------------- */
+
+/* Is this contended wait one of the 1 in mutex_fraction the mutex profile records? */
+static int mutex_sampled(void)
+{
+	int fraction = __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
+
+	return fraction == 1 || (fraction > 1 && rand64() % (uint64_t)fraction == 0);
+}
+
+#define WAIT_BLOCK 1			/* a block-profile event */
+#define WAIT_MUTEX 2			/* a mutex waiter (mutex profile) */
+
+struct wait_ctx {
+	struct gp_wait *w;		/* NULL: nothing to do */
+	struct gp_wait_state prev;	/* restored at the end (a wait in a signal handler) */
+	uint64_t t0;
+	int how;
+};
+
+static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how)
+{
+	int saved = errno;
+	int m = __atomic_load_n(&mode, __ATOMIC_RELAXED);
+
+	c->w = NULL;
+	if (!(m & MODE_STATE) || tls.busy || gp_heap_guarded())
+		goto out;
+	c->w = gp_thread_wait();
+	if (!c->w)
+		goto out;
+	c->how = 0;
+	if ((how & WAIT_BLOCK) && (m & MODE_BLOCK))
+		c->how |= WAIT_BLOCK;
+	c->t0 = now_ns();
+	c->prev = c->w->cur;
+	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0 };
+	state_store(c->w, &s);
+	/* a thread already linked waits in a signal handler: its outer wait keeps the entry */
+	if ((how & WAIT_MUTEX) && (m & MODE_MUTEX) && !c->w->linked && mutex_sampled()) {
+		waiter_link(c->w, obj, c->t0);
+		c->how |= WAIT_MUTEX;
+	}
+out:
+	errno = saved;
+}
+
+static void wait_end(struct wait_ctx *c)
+{
+	int saved = errno;
+
+	if (c->how & WAIT_MUTEX)
+		waiter_unlink(c->w);
+	state_store(c->w, &c->prev);
+	if (c->how & WAIT_BLOCK) {
+		uint64_t t1 = now_ns();
+		block_event(c->w->tid, t1 > c->t0 ? t1 - c->t0 : 0);
+	}
+	errno = saved;
+}
+
+/* Runs call with the calling thread's state set; the call's result is kept. */
+#define SLOW(state, obj, how, call)                                                        \
+	({                                                                                 \
+		struct wait_ctx c_;                                                        \
+		wait_begin(&c_, (state), (obj), (how));                                    \
+		__typeof__(call) rc_ = (call);                                             \
+		if (c_.w)                                                                  \
+			wait_end(&c_);                                                     \
+		rc_;                                                                       \
+	})
+
+static inline int on(void)
+{
+	return GP_UNLIKELY(__atomic_load_n(&mode, __ATOMIC_RELAXED) != 0);
+}
+
+/* ---- mutexes -------------------------------------------------------------------------- */
+
+#define LOCKING (WAIT_BLOCK | WAIT_MUTEX)
+
+static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m)
+{
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, real_pthread_mutex_lock(m));
+}
+
+/*
+ * 0 in the lock word: the mutex is free (any kind; a robust mutex whose owner died or a
+ * priority-protected one has bits set there and takes the way below). glibc's C11 mtx_t
+ * is a pthread_mutex_t.
+ */
+static inline int looks_free(const void *m)
+{
+	return __atomic_load_n(&((const pthread_mutex_t *)m)->__data.__lock, __ATOMIC_RELAXED) == 0;
+}
+
+/*
+ * The mutex looked taken. trylock fails with EBUSY exactly when lock would have to wait
+ * (or, for an error-checking mutex the caller holds, would fail with EDEADLK, which the
+ * real lock then returns); any other result, EOWNERDEAD included, is lock's own.
+ */
+static __attribute__((noinline)) int mutex_lock_on(pthread_mutex_t *m)
+{
+	int rc = REAL(pthread_mutex_trylock)(m);
+	if (GP_LIKELY(rc != EBUSY))
+		return rc;
+	return mutex_lock_slow(m);
+}
+
+/* Both ways are tail calls: no frame, nothing kept across the call. */
+GOPROF_API int pthread_mutex_lock(pthread_mutex_t *m)
+{
+	if (GP_LIKELY(looks_free(m) || !on()))
+		return real_pthread_mutex_lock(m);
+	return mutex_lock_on(m);
+}
+
+GOPROF_API int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_mutex_timedlock)(m, abstime);
+	int rc = REAL(pthread_mutex_trylock)(m);
+	if (rc != EBUSY)
+		return rc;
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, REAL(pthread_mutex_timedlock)(m, abstime));
+}
+
+GOPROF_API int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
+				       const struct timespec *abstime)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_mutex_clocklock)(m, clock, abstime);
+	/* an unsupported clock is EINVAL even when the mutex is free: the real call says so */
+	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+		return REAL(pthread_mutex_clocklock)(m, clock, abstime);
+	int rc = REAL(pthread_mutex_trylock)(m);
+	if (rc != EBUSY)
+		return rc;
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, REAL(pthread_mutex_clocklock)(m, clock, abstime));
+}
+
+GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	before_unlock(m);
+	return real_pthread_mutex_unlock(m);
+}
+
+/* ---- read-write locks ----------------------------------------------------------------- */
+
+static __attribute__((noinline)) int rwlock_rdlock_on(pthread_rwlock_t *l)
+{
+	int rc = REAL(pthread_rwlock_tryrdlock)(l);
+	if (GP_LIKELY(rc != EBUSY))
+		return rc;
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, real_pthread_rwlock_rdlock(l));
+}
+
+GOPROF_API int pthread_rwlock_rdlock(pthread_rwlock_t *l)
+{
+	if (GP_LIKELY(!on()))
+		return real_pthread_rwlock_rdlock(l);
+	return rwlock_rdlock_on(l);
+}
+
+static __attribute__((noinline)) int rwlock_wrlock_on(pthread_rwlock_t *l)
+{
+	int rc = REAL(pthread_rwlock_trywrlock)(l);
+	if (GP_LIKELY(rc != EBUSY))
+		return rc;
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, real_pthread_rwlock_wrlock(l));
+}
+
+GOPROF_API int pthread_rwlock_wrlock(pthread_rwlock_t *l)
+{
+	if (GP_LIKELY(!on()))
+		return real_pthread_rwlock_wrlock(l);
+	return rwlock_wrlock_on(l);
+}
+
+GOPROF_API int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_rwlock_timedrdlock)(l, t);
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_timedrdlock)(l, t));
+}
+
+GOPROF_API int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_rwlock_timedwrlock)(l, t);
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_timedwrlock)(l, t));
+}
+
+GOPROF_API int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
+					  const struct timespec *t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_rwlock_clockrdlock)(l, clock, t);
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_clockrdlock)(l, clock, t));
+}
+
+GOPROF_API int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
+					  const struct timespec *t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_rwlock_clockwrlock)(l, clock, t);
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_clockwrlock)(l, clock, t));
+}
+
+GOPROF_API int pthread_rwlock_unlock(pthread_rwlock_t *l)
+{
+	before_unlock(l);
+	return real_pthread_rwlock_unlock(l);
+}
+
+/* ---- condition variables: the mutex is released inside, by the waiter ---------------- */
+
+GOPROF_API int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_cond_wait)(c, m);
+	before_unlock(m);
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(pthread_cond_wait)(c, m));
+}
+
+GOPROF_API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+				      const struct timespec *t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_cond_timedwait)(c, m, t);
+	before_unlock(m);
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(pthread_cond_timedwait)(c, m, t));
+}
+
+GOPROF_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
+				      const struct timespec *t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_cond_clockwait)(c, m, clock, t);
+	before_unlock(m);
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(pthread_cond_clockwait)(c, m, clock, t));
+}
+
+/* ---- semaphores ----------------------------------------------------------------------- */
+
+/* sem_trywait without a trace: 1 when it took the semaphore, errno as it was. */
+static int sem_took(sem_t *s)
+{
+	int saved = errno;
+
+	if (REAL(sem_trywait)(s) == 0)
+		return 1;
+	errno = saved;
+	return 0;
+}
+
+GOPROF_API int sem_wait(sem_t *s)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(sem_wait)(s);
+	if (sem_took(s))
+		return 0;
+	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, REAL(sem_wait)(s));
+}
+
+GOPROF_API int sem_timedwait(sem_t *s, const struct timespec *t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(sem_timedwait)(s, t);
+	/* glibc checks the deadline before it tries: EINVAL even when a token is there */
+	if (t->tv_nsec >= 0 && t->tv_nsec < 1000000000L && sem_took(s))
+		return 0;
+	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, REAL(sem_timedwait)(s, t));
+}
+
+GOPROF_API int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(sem_clockwait)(s, clock, t);
+	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, REAL(sem_clockwait)(s, clock, t));
+}
+
+/* ---- barriers and joins --------------------------------------------------------------- */
+
+GOPROF_API int pthread_barrier_wait(pthread_barrier_t *b)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_barrier_wait)(b);
+	return SLOW(GP_STATE_BARRIER, b, WAIT_BLOCK, REAL(pthread_barrier_wait)(b));
+}
+
+/*
+ * The thread's handle is the object waited on. tryjoin succeeds exactly when join would
+ * return at once with 0; any other result is left to the real join to give.
+ */
+GOPROF_API int pthread_join(pthread_t t, void **ret)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_join)(t, ret);
+	if (!pthread_equal(t, pthread_self()) && REAL(pthread_tryjoin_np)(t, ret) == 0)
+		return 0;
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK, REAL(pthread_join)(t, ret));
+}
+
+GOPROF_API int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_timedjoin_np)(t, ret, abstime);
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK,
+		    REAL(pthread_timedjoin_np)(t, ret, abstime));
+}
+
+GOPROF_API int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock,
+				    const struct timespec *abstime)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(pthread_clockjoin_np)(t, ret, clock, abstime);
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK,
+		    REAL(pthread_clockjoin_np)(t, ret, clock, abstime));
+}
+
+/* ---- C11: glibc calls its pthread functions directly, so these are wrapped too -------- */
+
+static __attribute__((noinline)) int mtx_lock_on(mtx_t *m)
+{
+	int rc = REAL(mtx_trylock)(m);
+	if (GP_LIKELY(rc != thrd_busy))
+		return rc;
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, real_mtx_lock(m));
+}
+
+GOPROF_API int mtx_lock(mtx_t *m)
+{
+	if (GP_LIKELY(looks_free(m) || !on()))
+		return real_mtx_lock(m);
+	return mtx_lock_on(m);
+}
+
+GOPROF_API int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(mtx_timedlock)(m, t);
+	int rc = REAL(mtx_trylock)(m);
+	if (rc != thrd_busy)
+		return rc;
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, REAL(mtx_timedlock)(m, t));
+}
+
+GOPROF_API int mtx_unlock(mtx_t *m)
+{
+	before_unlock(m);
+	return real_mtx_unlock(m);
+}
+
+GOPROF_API int cnd_wait(cnd_t *c, mtx_t *m)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(cnd_wait)(c, m);
+	before_unlock(m);
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(cnd_wait)(c, m));
+}
+
+GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
+			     const struct timespec *restrict t)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(cnd_timedwait)(c, m, t);
+	before_unlock(m);
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(cnd_timedwait)(c, m, t));
+}
+
+GOPROF_API int thrd_join(thrd_t t, int *res)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(thrd_join)(t, res);
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK, REAL(thrd_join)(t, res));
+}
+
+/* ---- sleeps: a state, never a block event (Go's block profile has no sleeps either) ----- */
+
+GOPROF_API int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(nanosleep)(req, rem);
+	return SLOW(GP_STATE_SLEEP, NULL, 0, REAL(nanosleep)(req, rem));
+}
+
+GOPROF_API int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+			       struct timespec *rem)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(clock_nanosleep)(clock, flags, req, rem);
+	return SLOW(GP_STATE_SLEEP, NULL, 0, REAL(clock_nanosleep)(clock, flags, req, rem));
+}
+
+GOPROF_API unsigned int sleep(unsigned int seconds)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(sleep)(seconds);
+	return SLOW(GP_STATE_SLEEP, NULL, 0, REAL(sleep)(seconds));
+}
+
+GOPROF_API int usleep(useconds_t usec)
+{
+	if (GP_LIKELY(!on()))
+		return REAL(usleep)(usec);
+	return SLOW(GP_STATE_SLEEP, NULL, 0, REAL(usleep)(usec));
+}
+
+/* ---- control ---------------------------------------------------------------------------- */
+
+static void set_mode_bit(int bit, int set)
+{
+	if (set)
+		__atomic_fetch_or(&mode, bit, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&mode, ~bit, __ATOMIC_RELAXED);
+}
+
+void gp_lock_resolve(void)
+{
+	resolve_all();
+}
+
+void gp_lock_init(int database)
+{
+	if (!database)
+		return;
+	block_rate = gp_config.block_rate_ns;
+	mutex_fraction = (int)gp_config.mutex_fraction;
+	uint64_t now = now_ns();
+	if (block_rate)
+		block_since_ns = now;
+	if (mutex_fraction)
+		mutex_since_ns = now;
+	__atomic_store_n(&mode, MODE_STATE | (block_rate ? MODE_BLOCK : 0) |
+			 (mutex_fraction ? MODE_MUTEX : 0), __ATOMIC_RELEASE);
+}
+
+int64_t goprof_block_rate_set(int64_t ns)
+{
+	if (!(__atomic_load_n(&mode, __ATOMIC_RELAXED) & MODE_STATE))
+		return 0;
+	if (ns < 0)
+		ns = 0;
+	int64_t old = __atomic_exchange_n(&block_rate, ns, __ATOMIC_RELAXED);
+	if (ns)
+		__atomic_compare_exchange_n(&block_since_ns, &(uint64_t){ 0 }, now_ns(), 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	set_mode_bit(MODE_BLOCK, ns != 0);
+	return old;
+}
+
+int64_t goprof_block_rate_get(void)
+{
+	return __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
+}
+
+int goprof_mutex_fraction_set(int n)
+{
+	if (!(__atomic_load_n(&mode, __ATOMIC_RELAXED) & MODE_STATE))
+		return 0;
+	if (n < 0)
+		return __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
+	int old = __atomic_exchange_n(&mutex_fraction, n, __ATOMIC_RELAXED);
+	if (n)
+		__atomic_compare_exchange_n(&mutex_since_ns, &(uint64_t){ 0 }, now_ns(), 0,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	set_mode_bit(MODE_MUTEX, n != 0);
+	return old;
+}
+
+int goprof_mutex_fraction_get(void)
+{
+	return __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
+}
+
+void gp_lock_profiles(struct gp_lock_profiles *out)
+{
+	out->block_rate_ns = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
+	out->block_since_ns = __atomic_load_n(&block_since_ns, __ATOMIC_RELAXED);
+	out->mutex_fraction = __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
+	out->mutex_since_ns = __atomic_load_n(&mutex_since_ns, __ATOMIC_RELAXED);
+}
+
+struct gp_lock_bucket *gp_lock_buckets(void)
+{
+	return __atomic_load_n(&bucket_list, __ATOMIC_ACQUIRE);
+}
+
+void gp_lock_atfork_prepare(void)
+{
+	real_pthread_mutex_lock(&prof_lock);
+}
+
+void gp_lock_atfork_parent(void)
+{
+	real_pthread_mutex_unlock(&prof_lock);
+}
+
+/* Only the forking thread goes on: the other threads' waits are gone with them. */
+void gp_lock_atfork_child(void)
+{
+	memset(slot_waiters, 0, sizeof(slot_waiters));
+	memset(slot_lock, 0, sizeof(slot_lock));
+	memset(slot_head, 0, sizeof(slot_head));
+	for (struct gp_lock_bucket *b = bucket_list; b; b = b->next)
+		memset(&b->written, 0, sizeof(b->written));
+	/* buckets are per tid, and the child's thread has a new one */
+	tls.last[0] = tls.last[1] = NULL;
+	real_pthread_mutex_unlock(&prof_lock);
+}

@@ -37,6 +37,7 @@ static void on_thread_exit(void *unused)
 {
 	(void)unused;
 	gp_thread_ended();
+	gp_heap_thread_end();
 	gp_stack_detach();
 }
 
@@ -59,6 +60,7 @@ static void *trampoline(void *p)
 	free(p);
 	gp_stack_attach(s.stack_bytes);
 	gp_thread_started();
+	gp_heap_thread_start();
 	pthread_setspecific(exit_key, (void *)1);
 	gp_heap_guard(0);
 	return s.fn(s.arg);

@@ -32,12 +32,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -173,6 +175,7 @@ struct writer {
 	uint64_t last_commit_ns;
 
 	sqlite3_stmt *ins_map, *ins_func, *ins_stack, *up_sample, *up_thread, *up_end;
+	sqlite3_stmt *ins_heapstats;	/* NULL while heap profiling is off */
 
 	struct func_row *funcs;		/* [id - 1] */
 	size_t nfuncs, capfuncs, funcs_written;
@@ -609,6 +612,42 @@ static void on_thread(const struct gp_thread_info *t, void *ctx)
 		b->err = -EIO;
 }
 
+/*
+ * One heapstats row: the interposer's call counters, glibc's own statistics and the
+ * peak RSS, stamped with the commit's time (the end of the data it belongs to).
+ */
+static int write_heapstats(uint64_t time_ns)
+{
+	struct gp_heap_stats hs;
+	struct rusage ru;
+
+	if (gp_heap_stats(&hs) != 0)
+		return 0;
+	/* mallinfo2 walks every arena under its lock: twice a second, on this thread */
+#ifdef HAVE_MALLINFO2
+	struct mallinfo2 mi = mallinfo2();
+#else
+	struct mallinfo mi = mallinfo();	/* int fields: wrong beyond 2 GiB */
+#endif
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		ru.ru_maxrss = 0;
+
+	sqlite3_stmt *st = w.ins_heapstats;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)time_ns);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)hs.mallocs);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hs.frees);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)hs.alloc_bytes);
+	/* bytes in blocks handed out: glibc's count, chunk sizes, mmapped blocks included */
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)mi.uordblks + (sqlite3_int64)mi.hblkhd);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)mi.arena);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)mi.hblkhd);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)mi.uordblks);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)mi.fordblks);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)mi.keepcost);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)ru.ru_maxrss * 1024);
+	return step_reset(st);
+}
+
 /* Writes everything pending in one transaction. Writer thread (or start, before it). */
 static int commit(void)
 {
@@ -677,6 +716,8 @@ static int commit(void)
 		goto out_rollback;
 
 	w.last_commit_ns = now_ns();
+	if (w.ins_heapstats && write_heapstats(w.last_commit_ns) != 0)
+		goto out_rollback;
 	sqlite3_bind_int64(w.up_end, 1, (sqlite3_int64)w.last_commit_ns);
 	if (step_reset(w.up_end) != 0)
 		goto out_rollback;
@@ -935,7 +976,9 @@ static int open_db(void)
 		    "VALUES (?1, ?2, ?3, ?4) "
 		    "ON CONFLICT (tid, start_ns) DO UPDATE SET end_ns = excluded.end_ns, "
 		    "name = excluded.name") ||
-	    prepare(&w.up_end, "UPDATE process SET end_ns = ?1 WHERE id = 1"))
+	    prepare(&w.up_end, "UPDATE process SET end_ns = ?1 WHERE id = 1") ||
+	    (gp_config.mem_rate && prepare(&w.ins_heapstats, "INSERT OR REPLACE INTO heapstats "
+					   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")))
 		return sql_fail("preparing statements failed");
 	return 0;
 }
@@ -943,7 +986,7 @@ static int open_db(void)
 static void close_db(void)
 {
 	sqlite3_stmt *sts[] = { w.ins_map, w.ins_func, w.ins_stack, w.up_sample, w.up_thread,
-				w.up_end };
+				w.up_end, w.ins_heapstats };
 
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
@@ -951,6 +994,7 @@ static void close_db(void)
 		gp_warn("GOPROF_DB %s: closing failed: %s", w.path, sqlite3_errmsg(w.db));
 	w.db = NULL;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
+	w.ins_heapstats = NULL;
 }
 
 /* Drains the rings; opens a lazily opened database once there is something to write. */
@@ -1131,6 +1175,7 @@ void gp_writer_atfork_child(void)
 	memcpy(parent_path, w.path, sizeof(parent_path));
 	w.db = NULL;	/* the parent's handle: not ours to close */
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
+	w.ins_heapstats = NULL;
 	flush_req = flush_done = 0;
 	start(1, parent_path);
 }

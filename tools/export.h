@@ -18,6 +18,9 @@ struct gp_export {
 	struct gp_db_sum *sums;		/* per stack id (db->nstacks entries); heap:
 					   allocated within the range */
 	struct gp_db_sum *inuse;	/* heap and allocs only: in use at the range's end */
+	unsigned char *ever;		/* heap and allocs only, per stack id: 1 if it
+					   allocated before the range's end (Go keeps such a
+					   record even when all its values are 0) */
 	int fd;				/* output file descriptor */
 	FILE *out;			/* the same, as a stream (text formats) */
 	uint32_t *frames;		/* scratch for gp_export_frames */
@@ -32,7 +35,21 @@ struct gp_exporter {
 
 extern const struct gp_exporter gp_exporter_pprof;
 extern const struct gp_exporter gp_exporter_text;
+extern const struct gp_exporter gp_exporter_top;
 extern const struct gp_exporter gp_exporter_folded;
+
+/* -f top: the table `go tool pprof -top` prints (text.c); any profile type. */
+void gp_text_top(struct gp_export *x);
+
+/* -f text of heap and allocs: Go's `heap?debug=1` (text-heap.c). */
+void gp_text_heap(struct gp_export *x);
+
+/*
+ * Heap and allocs in the one-value formats (top, folded): x->sums becomes what pprof opens
+ * the profile on, unsampled: in use at the range's end (heap) or allocated within the
+ * range (allocs). Other profiles are left alone. Call once.
+ */
+void gp_export_heap_view(struct gp_export *x);
 
 /*
  * The function ids of stack, innermost first, in x->frames (valid until the next call).

@@ -1,10 +1,13 @@
 /*
- * goprof-export -f text: the table `go tool pprof -top` prints, same header lines, columns,
+ * goprof-export -f top: the table `go tool pprof -top` prints, same header lines, columns,
  * units, sorting and node dropping (pprof's defaults: nodes whose cumulative value is below
  * 0.5 % of the total are left out), so that it reads the same without Go installed.
  *
  * Nodes are functions by name, as with pprof's default "functions" granularity. Values are
- * the last sample type (cpu nanoseconds).
+ * the sample type pprof opens the profile on: cpu nanoseconds, or heap bytes, unsampled.
+ *
+ * goprof-export -f text: Go's `?debug=1` text of the profile type, dispatched from here to
+ * one writer per type; the CPU profile has no such text in Go and gets the top table.
  */
 #include "config.h"
 
@@ -101,7 +104,7 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static void write_text(struct gp_export *x)
+void gp_text_top(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
 	size_t nnames = db->strs.n;
@@ -114,6 +117,7 @@ static void write_text(struct gp_export *x)
 
 	if (!flat || !cum || !stamp)
 		errx(1, "out of memory");
+	gp_export_heap_view(x);
 	for (uint32_t s = 1; s < db->nstacks; s++) {
 		int64_t v = x->sums[s].value;
 		if (!v)
@@ -234,8 +238,28 @@ static void write_text(struct gp_export *x)
 	free(flat);
 }
 
+static void write_text(struct gp_export *x)
+{
+	switch (x->prof.id) {
+	case GP_PROFILE_CPU:
+		gp_text_top(x);
+		break;
+	case GP_PROFILE_ALLOCS:
+		gp_text_heap(x);
+		break;
+	default:
+		errx(1, "%s: %s profiles: text format not supported yet", x->db->path, x->type);
+	}
+}
+
 const struct gp_exporter gp_exporter_text = {
 	.name = "text",
 	.binary = 0,
 	.write = write_text,
+};
+
+const struct gp_exporter gp_exporter_top = {
+	.name = "top",
+	.binary = 0,
+	.write = gp_text_top,
 };

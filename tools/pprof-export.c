@@ -94,8 +94,8 @@ static void write_pprof(struct gp_export *x)
 		oom(gp_pprof_mapping(b, 0, 0, 0, db->exe, db->build_id, ALL_SYMBOLS));
 
 	for (uint32_t s = 1; s < db->nstacks; s++) {
-		if (!x->sums[s].count && !x->sums[s].value &&
-		    (!heap || (!x->inuse[s].count && !x->inuse[s].value)))
+		/* heap: every stack that ever allocated, all-zero records too, as Go does */
+		if (heap ? !x->ever[s] : !x->sums[s].count && !x->sums[s].value)
 			continue;
 		size_t n = gp_export_frames(x, s);
 		if (n > locs_cap) {

@@ -223,7 +223,10 @@ struct gp_heap_stats {
 	uint64_t alloc_bytes;		/* bytes requested by those allocations */
 };
 
-/* Fills out and returns 0; -1 when heap profiling is off. Writer thread (takes a lock). */
+/*
+ * Fills out and returns 0; -1 when heap profiling is off or the heap lock stayed taken for
+ * 100 ms (a thread died holding it). Writer thread.
+ */
 GP_HIDDEN int gp_heap_stats(struct gp_heap_stats *out);
 
 GP_HIDDEN void gp_heap_atfork_prepare(void);

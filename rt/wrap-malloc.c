@@ -663,10 +663,25 @@ void gp_heap_thread_end(void)
 
 int gp_heap_stats(struct gp_heap_stats *out)
 {
+	struct timespec until;
+
 	if (!heap_on)
 		return -1;
+	/*
+	 * Bounded: a thread that died of a signal inside the slow path holds heap_lock
+	 * for good, and the crash flush must still commit the samples.
+	 */
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += 100000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
 	tls.guard++;
-	pthread_mutex_lock(&heap_lock);
+	if (pthread_mutex_timedlock(&heap_lock, &until) != 0) {
+		tls.guard--;
+		return -1;
+	}
 	*out = ended;
 	for (struct heap_tls *t = threads; t; t = t->next)
 		add_counters(out, t);

@@ -70,11 +70,12 @@ extern NOPLT void *__libc_calloc(size_t n, size_t size);
 extern NOPLT void *__libc_realloc(void *p, size_t n);
 extern NOPLT void __libc_free(void *p);
 /*
- * The same function under a second name: free's two tail calls (profiling off, and on
- * with a filter miss) would otherwise be merged into one, and the path taken while
- * profiling would jump once more to reach it.
+ * The same functions under second names: free's and realloc's two tail calls (profiling
+ * off, and on) would otherwise be merged into one, and the path taken while profiling
+ * would jump once more to reach it.
  */
 extern NOPLT void libc_free_on(void *p) __asm__("__libc_free");
+extern NOPLT void *libc_realloc_on(void *p, size_t n) __asm__("__libc_realloc");
 extern void *__libc_memalign(size_t align, size_t n);
 extern void *__libc_valloc(size_t n);
 extern void *__libc_pvalloc(size_t n);
@@ -511,26 +512,39 @@ GOPROF_API void *calloc(size_t n, size_t size)
 	return __libc_calloc(n, size);
 }
 
+/*
+ * realloc's slow path: old's record goes first (once __libc_realloc returns, its address
+ * may already belong to another thread's new block), then the new block is sampled when
+ * the countdown crossed zero. A failed realloc keeps the old block but loses its record:
+ * in use is under-counted by one sample, never wrong otherwise.
+ */
+static __attribute__((noinline)) void *realloc_slow(void *old, size_t n, int crossed)
+{
+	if (old)
+		before_free(old);
+	void *p = __libc_realloc(old, n);
+	if (crossed)
+		sample_slow(p, n);
+	return p;
+}
+
 GOPROF_API void *realloc(void *old, size_t n)
 {
+	/* programs whose allocator is realloc (Lua) get malloc's and free's fast paths */
 	if (GP_LIKELY(!heap_on))
 		return __libc_realloc(old, n);
-	/*
-	 * The old block's record goes first: once __libc_realloc returns, its address may
-	 * already belong to another thread's new block. A failed realloc keeps the old block
-	 * but loses its record: in use is under-counted by one sample, never wrong otherwise.
-	 */
 	if (old) {
 		tls.frees++;
-		before_free(old);
+		/* realloc(p, 0) frees p and returns NULL (glibc): no new block */
+		if (GP_UNLIKELY(!n))
+			return realloc_slow(old, 0, 0);
 	}
-	void *p = __libc_realloc(old, n);
-	/* realloc(p, 0) frees p and returns NULL (glibc): no new block */
-	if (!old || n) {
-		tls.mallocs++;
-		after_alloc(p, n);
-	}
-	return p;
+	tls.mallocs++;
+	if (GP_UNLIKELY(countdown_crossed(n)))
+		return realloc_slow(old, n, 1);
+	if (old && GP_UNLIKELY(filter_hit(old)))
+		return realloc_slow(old, n, 0);
+	return libc_realloc_on(old, n);
 }
 
 GOPROF_API void *reallocarray(void *old, size_t n, size_t size)

@@ -107,7 +107,7 @@ fi
 [ -n "$outdir" ] || exit 0
 lua=$outdir/goprof/lua
 [ -x "$lua" ] || { echo "heap-bench: no $lua (run bench/bench.sh first)" >&2; exit 1; }
-rounds=${LUA_ROUNDS:-11}
+rounds=${LUA_ROUNDS:-21}
 scale=${LUA_SCALE:-10}
 lua_ns() { # ENV...: wall nanoseconds of one run
 	rm -f "$work"/db*
@@ -124,10 +124,15 @@ median() {
 : >"$work/on"
 : >"$work/base"
 : >"$work/onoff"
-for _ in $(seq 1 "$rounds"); do
-	base=$(lua_ns GOPROF_CPU_HZ=0)
-	off=$(lua_ns GOPROF_DB="$work/db" GOPROF_MEMPROFILE_RATE=0 GOPROF_CPU_HZ=0)
-	on=$(lua_ns GOPROF_DB="$work/db" GOPROF_CPU_HZ=0)
+# the three runs of a round take turns going first: the machine's speed drifts
+for r in $(seq 1 "$rounds"); do
+	for k in $(seq 0 2); do
+		case $(((r + k) % 3)) in
+		0) base=$(lua_ns GOPROF_CPU_HZ=0) ;;
+		1) off=$(lua_ns GOPROF_DB="$work/db" GOPROF_MEMPROFILE_RATE=0 GOPROF_CPU_HZ=0) ;;
+		2) on=$(lua_ns GOPROF_DB="$work/db" GOPROF_CPU_HZ=0) ;;
+		esac
+	done
 	echo "$base" >>"$work/base"
 	echo "$off $base" | awk '{ print $1 / $2 }' >>"$work/off"
 	echo "$on $base" | awk '{ print $1 / $2 }' >>"$work/on"

@@ -33,13 +33,13 @@
  *  - Call counters (the heap profile's MemStats): plain per-thread TLS counters, written
  *    only by their thread. A thread joins the registry (heap_lock) when goprof sets it up
  *    (the main thread at start, the others in thread.c's trampoline) and at its end folds
- *    its totals into the ended_* globals and leaves; the writer sums the globals and the
+ *    its totals into the ended totals and leaves; the writer sums those and the
  *    live threads' counters under heap_lock. Bytes allocated are not counted at all: they
  *    are what the countdown consumed, alloc_base - countdown, where alloc_base moves only
  *    on the slow path (under a per-thread sequence count, so that the writer never reads
  *    one without the other). A plain bytes counter would be one more add per
  *    allocation, an atomic one a locked add; the two counters left are one add each.
- *    Measured with callgrind on bench/heap-micro.c (BENCHMARKS.md): 161.6 instructions
+ *    Measured with callgrind on bench/heap-micro.c (BENCHMARKS.md): 162.3 instructions
  *    per malloc/free pair at the default rate against 150.5 without a database and 140.1
  *    for glibc alone. What a thread allocates or frees after its end hook ran (other
  *    keys' destructors) and threads goprof never set up are not counted.
@@ -93,7 +93,7 @@ struct heap_tls {
 	unsigned seq;			/* odd while alloc_base and countdown change */
 	int guard;			/* >0: forward only (goprof's own allocations) */
 	uint64_t rng;			/* xorshift state, 0 = not seeded yet */
-	struct heap_tls *next;		/* registry (heap_lock); NULL and not prev: not in it */
+	struct heap_tls *next;		/* registry link (heap_lock) */
 	struct heap_tls **prev;		/* the pointer to this entry, NULL: not registered */
 };
 

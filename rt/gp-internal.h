@@ -329,6 +329,27 @@ GP_HIDDEN void gp_heap_guard(int on);
 /* Non-zero while the calling thread does goprof's own work (gp_heap_guard). */
 GP_HIDDEN int gp_heap_guarded(void);
 
+/*
+ * The calling thread's call counters join the totals (gp_heap_stats) from now on; at its
+ * end, gp_heap_thread_end() folds them into the ended threads' totals. Cold path, the
+ * thread itself (thread.c's trampoline and exit key); no-ops while heap profiling is off.
+ */
+GP_HIDDEN void gp_heap_thread_start(void);
+GP_HIDDEN void gp_heap_thread_end(void);
+
+/* The allocator's call counters, over all threads goprof set up, since heap_on. */
+struct gp_heap_stats {
+	uint64_t mallocs;		/* allocation calls (malloc family, custom API) */
+	uint64_t frees;			/* free calls with a non-NULL pointer */
+	uint64_t alloc_bytes;		/* bytes requested by those allocations */
+};
+
+/*
+ * Fills out and returns 0; -1 when heap profiling is off or the heap lock stayed taken for
+ * 100 ms (a thread died holding it). Writer thread.
+ */
+GP_HIDDEN int gp_heap_stats(struct gp_heap_stats *out);
+
 GP_HIDDEN void gp_heap_atfork_prepare(void);
 GP_HIDDEN void gp_heap_atfork_parent(void);
 GP_HIDDEN void gp_heap_atfork_child(void);

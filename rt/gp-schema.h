@@ -199,7 +199,9 @@ enum gp_func_kind {
 "  mallocs INTEGER NOT NULL,      -- allocation calls so far (malloc family, all of them)\n" \
 "  frees INTEGER NOT NULL,        -- free calls so far with a non-NULL pointer\n" \
 "  alloc_bytes INTEGER NOT NULL,  -- bytes requested so far\n" \
-"  live_bytes INTEGER NOT NULL,   -- bytes requested and not freed (usable sizes)\n" \
+"                                 -- (the three: calls made by the threads goprof set up)\n" \
+"  live_bytes INTEGER NOT NULL,   -- bytes in blocks not freed: mallinfo2() uordblks +\n" \
+"                                 -- hblkhd (glibc's chunk sizes, all blocks)\n" \
 "  arena INTEGER NOT NULL,        -- mallinfo2(): arena (non-mmapped bytes from the system)\n" \
 "  hblkhd INTEGER NOT NULL,       -- mallinfo2(): hblkhd (bytes in mmapped blocks)\n" \
 "  uordblks INTEGER NOT NULL,     -- mallinfo2(): uordblks (bytes in use)\n" \

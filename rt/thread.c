@@ -41,6 +41,7 @@ static void on_thread_exit(void *unused)
 {
 	(void)unused;
 	gp_thread_ended(0);
+	gp_heap_thread_end();
 	gp_stack_detach();
 }
 
@@ -63,6 +64,7 @@ static void *trampoline(void *p)
 	gp_stack_attach(s.stack_bytes);
 	s.origin.frames = ((struct start *)p)->frames;
 	gp_thread_started(&s.origin);
+	gp_heap_thread_start();
 	free(p);
 	pthread_setspecific(exit_key, (void *)1);
 	gp_heap_guard(0);

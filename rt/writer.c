@@ -33,12 +33,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <link.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -184,6 +186,7 @@ struct writer {
 
 	sqlite3_stmt *ins_map, *ins_func, *ins_stack, *up_sample, *up_thread, *up_end;
 	sqlite3_stmt *ins_snap, *ins_snap_thread, *up_profile;
+	sqlite3_stmt *ins_heapstats;	/* NULL while heap profiling is off */
 
 	struct func_row *funcs;		/* [id - 1] */
 	size_t nfuncs, capfuncs, funcs_written;
@@ -758,6 +761,42 @@ static int write_lock_profiles(void)
 	return 0;
 }
 
+/*
+ * One heapstats row: the interposer's call counters, glibc's own statistics and the
+ * peak RSS, stamped with the commit's time (the end of the data it belongs to).
+ */
+static int write_heapstats(uint64_t time_ns)
+{
+	struct gp_heap_stats hs;
+	struct rusage ru;
+
+	if (gp_heap_stats(&hs) != 0)
+		return 0;
+	/* mallinfo2 walks every arena under its lock: twice a second, on this thread */
+#ifdef HAVE_MALLINFO2
+	struct mallinfo2 mi = mallinfo2();
+#else
+	struct mallinfo mi = mallinfo();	/* int fields: wrong beyond 2 GiB */
+#endif
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		ru.ru_maxrss = 0;
+
+	sqlite3_stmt *st = w.ins_heapstats;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)time_ns);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)hs.mallocs);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)hs.frees);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)hs.alloc_bytes);
+	/* bytes in blocks handed out: glibc's count, chunk sizes, mmapped blocks included */
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)mi.uordblks + (sqlite3_int64)mi.hblkhd);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)mi.arena);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)mi.hblkhd);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)mi.uordblks);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)mi.fordblks);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)mi.keepcost);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)ru.ru_maxrss * 1024);
+	return step_reset(st);
+}
+
 /* Writes everything pending in one transaction. Writer thread (or start, before it). */
 static int commit(void)
 {
@@ -836,6 +875,8 @@ static int commit(void)
 		goto out_rollback;
 
 	w.last_commit_ns = now_ns();
+	if (w.ins_heapstats && write_heapstats(w.last_commit_ns) != 0)
+		goto out_rollback;
 	sqlite3_bind_int64(w.up_end, 1, (sqlite3_int64)w.last_commit_ns);
 	if (step_reset(w.up_end) != 0)
 		goto out_rollback;
@@ -1107,7 +1148,9 @@ static int open_db(void)
 	    prepare(&w.ins_snap_thread, "INSERT INTO snapshot_threads VALUES "
 		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7)") ||
 	    prepare(&w.up_profile, "INSERT INTO profiles VALUES (?1, ?2, ?3, 1, ?4) "
-		    "ON CONFLICT (id) DO UPDATE SET rate = excluded.rate"))
+		    "ON CONFLICT (id) DO UPDATE SET rate = excluded.rate") ||
+	    (gp_config.mem_rate && prepare(&w.ins_heapstats, "INSERT OR REPLACE INTO heapstats "
+					   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")))
 		return sql_fail("preparing statements failed");
 	return 0;
 }
@@ -1115,7 +1158,8 @@ static int open_db(void)
 static void close_db(void)
 {
 	sqlite3_stmt *sts[] = { w.ins_map, w.ins_func, w.ins_stack, w.up_sample, w.up_thread,
-				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile };
+				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile,
+				w.ins_heapstats };
 
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
@@ -1124,6 +1168,7 @@ static void close_db(void)
 	w.db = NULL;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
+	w.ins_heapstats = NULL;
 }
 
 /* Drains the rings; opens a lazily opened database once there is something to write. */
@@ -1308,6 +1353,7 @@ void gp_writer_atfork_child(void)
 	w.db = NULL;	/* the parent's handle: not ours to close */
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
+	w.ins_heapstats = NULL;
 	flush_req = flush_done = 0;
 	start(1, parent_path);
 }

@@ -368,6 +368,32 @@ int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_
 	return 0;
 }
 
+int gp_db_heapstats(struct gp_db *db, int64_t to_ns, struct gp_db_heapstats *out)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (db->version < 2)
+		return -1;
+	st = prepare(db, "SELECT time_ns, mallocs, frees, alloc_bytes, live_bytes, arena, hblkhd, "
+		     "uordblks, fordblks, keepcost, max_rss FROM heapstats WHERE time_ns <= ?1 "
+		     "ORDER BY time_ns DESC LIMIT 1");
+	sqlite3_bind_int64(st, 1, to_ns);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		int64_t *v[] = { &out->time_ns, &out->mallocs, &out->frees, &out->alloc_bytes,
+				 &out->live_bytes, &out->arena, &out->hblkhd, &out->uordblks,
+				 &out->fordblks, &out->keepcost, &out->max_rss };
+		for (int i = 0; i < (int)(sizeof(v) / sizeof(v[0])); i++)
+			*v[i] = sqlite3_column_int64(st, i);
+		rc = 0;
+	} else if (step != SQLITE_DONE) {
+		die_sql(db, "reading heapstats failed");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 void gp_db_close(struct gp_db *db)
 {
 	sqlite3_close(db->db);

@@ -113,6 +113,22 @@ int gp_db_threads(struct gp_db *db, int64_t from_ns, int64_t to_ns, struct gp_db
 int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_db_thread **out,
 		   size_t *n);
 
+/* One heapstats row (schema 2): the allocator's statistics at time_ns. */
+struct gp_db_heapstats {
+	int64_t time_ns;
+	int64_t mallocs, frees;		/* calls so far (frees: non-NULL pointers) */
+	int64_t alloc_bytes;		/* bytes requested so far */
+	int64_t live_bytes;		/* bytes in blocks not freed (glibc's count) */
+	int64_t arena, hblkhd, uordblks, fordblks, keepcost;	/* mallinfo2() */
+	int64_t max_rss;		/* bytes */
+};
+
+/*
+ * The last heapstats row taken at or before to_ns into out; returns 0, or -1 when there is
+ * none (heap profiling off, or a schema 1 database without the table).
+ */
+int gp_db_heapstats(struct gp_db *db, int64_t to_ns, struct gp_db_heapstats *out);
+
 /* Closes the database and frees what gp_db_open and gp_db_load allocated. */
 void gp_db_close(struct gp_db *db);
 

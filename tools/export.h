@@ -23,6 +23,9 @@ struct gp_export {
 					   goroutine: those of the chosen snapshot */
 	size_t nthreads;
 	int debug;			/* text: Go's ?debug= value (1 unless asked) */
+	unsigned char *ever;		/* heap and allocs only, per stack id: 1 if it
+					   allocated before the range's end (Go keeps such a
+					   record even when all its values are 0) */
 	int fd;				/* output file descriptor */
 	FILE *out;			/* the same, as a stream (text formats) */
 	uint32_t *frames;		/* scratch for gp_export_frames */
@@ -37,10 +40,24 @@ struct gp_exporter {
 
 extern const struct gp_exporter gp_exporter_pprof;
 extern const struct gp_exporter gp_exporter_text;
+extern const struct gp_exporter gp_exporter_top;
 extern const struct gp_exporter gp_exporter_folded;
 
 /* -f text of block, mutex, threadcreate and goroutine: Go's debug=1 (and =2) layouts. */
 void gp_text_threads(struct gp_export *x);
+
+/* -f top: the table `go tool pprof -top` prints (text.c); any profile type. */
+void gp_text_top(struct gp_export *x);
+
+/* -f text of heap and allocs: Go's `heap?debug=1` (text-heap.c). */
+void gp_text_heap(struct gp_export *x);
+
+/*
+ * Heap and allocs in the one-value formats (top, folded): x->sums becomes what pprof opens
+ * the profile on, unsampled: in use at the range's end (heap) or allocated within the
+ * range (allocs). Other profiles are left alone. Call once.
+ */
+void gp_export_heap_view(struct gp_export *x);
 
 /*
  * The function ids of stack, innermost first, in x->frames (valid until the next call).

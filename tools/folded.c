@@ -13,6 +13,7 @@ static void write_folded(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
 
+	gp_export_heap_view(x);
 	for (uint32_t s = 1; s < db->nstacks; s++) {
 		if (!x->sums[s].count)
 			continue;

@@ -1,7 +1,8 @@
 /*
  * goprof-export: turns the profile history in a goprof database into the files other tools
- * read: pprof (gzip protobuf, `go tool pprof`), a `go tool pprof -top` style text table and
- * folded stacks for flamegraph.pl. See doc/goprof-export.1.
+ * read: pprof (gzip protobuf, `go tool pprof`), Go's `?debug=1` text layouts, a
+ * `go tool pprof -top` style table and folded stacks for flamegraph.pl. See
+ * doc/goprof-export.1.
  */
 #include "config.h"
 
@@ -24,6 +25,7 @@
 static const struct gp_exporter *const exporters[] = {
 	&gp_exporter_pprof,
 	&gp_exporter_text,
+	&gp_exporter_top,
 	&gp_exporter_folded,
 };
 
@@ -38,8 +40,8 @@ static void usage(FILE *f)
 		"usage: goprof-export [-t TYPE] [-f FORMAT] [-o FILE] [--from T] [--to T] DB\n"
 		"  -t, --type TYPE      profile type: cpu (default), heap, allocs, block, mutex,\n"
 		"                       threadcreate, goroutine\n"
-		"  -f, --format FORMAT  pprof (default, gzip protobuf), text (like go tool pprof"
-		" -top),\n"
+		"  -f, --format FORMAT  pprof (default, gzip protobuf); text (Go's debug=1 text;\n"
+		"                       the top table for cpu); top (like go tool pprof -top);\n"
 		"                       folded (flamegraph.pl input)\n"
 		"  -o, --output FILE    write to FILE instead of standard output\n"
 		"      --from T         start of the range: RFC 3339 time, unix seconds, or +DURATION\n"
@@ -227,6 +229,23 @@ size_t gp_export_frames(struct gp_export *x, uint32_t stack)
 	return n;
 }
 
+void gp_export_heap_view(struct gp_export *x)
+{
+	if (x->prof.id != GP_PROFILE_ALLOCS)
+		return;
+	if (strcmp(x->type, "heap") == 0) {
+		struct gp_db_sum *t = x->sums;
+		x->sums = x->inuse;
+		x->inuse = t;
+	}
+	for (size_t s = 0; s < x->db->nstacks; s++) {
+		int64_t v[2];
+		gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate, v);
+		x->sums[s].count = v[0];
+		x->sums[s].value = v[1];
+	}
+}
+
 int main(int argc, char **argv)
 {
 	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_VERSION };
@@ -303,7 +322,7 @@ int main(int argc, char **argv)
 		if (strcmp(format, exporters[i]->name) == 0)
 			ex = exporters[i];
 	if (!ex)
-		usage_error("unknown format '%s' (known: pprof, text, folded)", format);
+		usage_error("unknown format '%s' (known: pprof, text, top, folded)", format);
 
 	struct gp_db db;
 	struct gp_export x = { .db = &db, .type = type, .debug = debug };
@@ -394,26 +413,15 @@ int main(int argc, char **argv)
 			rows += gp_db_sum_samples(&db, x.prof.id, 0, hi, x.inuse);
 			gp_db_sum_samples(&db, GP_PROFILE_FREES, 0, hi, freed);
 		}
+		x.ever = calloc(db.nstacks, 1);
+		if (!x.ever)
+			errx(1, "out of memory");
 		for (size_t s = 0; s < db.nstacks; s++) {
+			x.ever[s] = x.inuse[s].count > 0;
 			x.inuse[s].count -= freed[s].count;
 			x.inuse[s].value -= freed[s].value;
 		}
 		free(freed);
-		/* the one-value formats show what pprof would show first, unsampled */
-		if (!ex->binary) {
-			if (strcmp(type, "heap") == 0) {
-				struct gp_db_sum *t = x.sums;
-				x.sums = x.inuse;
-				x.inuse = t;
-			}
-			for (size_t s = 0; s < db.nstacks; s++) {
-				int64_t v[2];
-				gp_export_unsample(x.sums[s].count, x.sums[s].value,
-						   x.prof.rate, v);
-				x.sums[s].count = v[0];
-				x.sums[s].value = v[1];
-			}
-		}
 	}
 	if (rows == 0 && (from_arg || to_arg))
 		errx(1, "%s: no %s samples between %s and %s", db.path, type,
@@ -444,6 +452,7 @@ int main(int argc, char **argv)
 	free(x.threads);
 	free(x.sums);
 	free(x.inuse);
+	free(x.ever);
 	gp_db_close(&db);
 	return 0;
 }

@@ -118,8 +118,8 @@ static void write_pprof(struct gp_export *x)
 
 	/* stack 0, the empty one, only ever has threads (threadcreate of the main thread) */
 	for (uint32_t s = 0; s < db->nstacks; s++) {
-		if (!x->sums[s].count && !x->sums[s].value &&
-		    (!heap || (!x->inuse[s].count && !x->inuse[s].value)))
+		/* heap: every stack that ever allocated, all-zero records too, as Go does */
+		if (heap ? !x->ever[s] : !x->sums[s].count && !x->sums[s].value)
 			continue;
 		size_t n = gp_export_frames(x, s);
 		if (n > locs_cap) {

@@ -1,10 +1,13 @@
 /*
- * goprof-export -f text: the table `go tool pprof -top` prints, same header lines, columns,
+ * goprof-export -f top: the table `go tool pprof -top` prints, same header lines, columns,
  * units, sorting and node dropping (pprof's defaults: nodes whose cumulative value is below
  * 0.5 % of the total are left out), so that it reads the same without Go installed.
  *
  * Nodes are functions by name, as with pprof's default "functions" granularity. Values are
- * the last sample type (cpu nanoseconds).
+ * the sample type pprof opens the profile on: cpu nanoseconds, or heap bytes, unsampled.
+ *
+ * goprof-export -f text: Go's `?debug=1` text of the profile type, dispatched from here to
+ * one writer per type; the CPU profile has no such text in Go and gets the top table.
  */
 #include "config.h"
 
@@ -101,12 +104,11 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static void write_text(struct gp_export *x)
+void gp_text_top(struct gp_export *x)
 {
-	if (x->prof.id != GP_PROFILE_CPU && x->prof.id != GP_PROFILE_ALLOCS) {
-		gp_text_threads(x);
-		return;
-	}
+	if (x->prof.id != GP_PROFILE_CPU && x->prof.id != GP_PROFILE_ALLOCS)
+		errx(1, "-f top knows cpu, heap and allocs profiles; for %s, read -f pprof with "
+		     "go tool pprof -top", x->type);
 
 	struct gp_db *db = x->db;
 	size_t nnames = db->strs.n;
@@ -119,6 +121,7 @@ static void write_text(struct gp_export *x)
 
 	if (!flat || !cum || !stamp)
 		errx(1, "out of memory");
+	gp_export_heap_view(x);
 	for (uint32_t s = 1; s < db->nstacks; s++) {
 		int64_t v = x->sums[s].value;
 		if (!v)
@@ -239,8 +242,28 @@ static void write_text(struct gp_export *x)
 	free(flat);
 }
 
+static void write_text(struct gp_export *x)
+{
+	switch (x->prof.id) {
+	case GP_PROFILE_CPU:
+		gp_text_top(x);
+		break;
+	case GP_PROFILE_ALLOCS:
+		gp_text_heap(x);
+		break;
+	default:
+		gp_text_threads(x);
+	}
+}
+
 const struct gp_exporter gp_exporter_text = {
 	.name = "text",
 	.binary = 0,
 	.write = write_text,
+};
+
+const struct gp_exporter gp_exporter_top = {
+	.name = "top",
+	.binary = 0,
+	.write = gp_text_top,
 };

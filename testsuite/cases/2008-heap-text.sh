@@ -1,5 +1,5 @@
 #!/bin/sh
-# goprof-export -f text for heap and allocs prints what go tool pprof -top prints for the
+# goprof-export -f top for heap and allocs prints what go tool pprof -top prints for the
 # same pprof export (bytes in pprof's units, unsampled, no Duration line), at rate 1 and at
 # the default rate.
 set -u
@@ -17,12 +17,12 @@ GOPROF_DB=$GP_WORK/ratio.db gp_run ratio ./ratio
 for db in sites ratio; do
 	for t in heap allocs; do
 		gp_export $db.db $db-$t.pb.gz -t $t
-		gp_export $db.db $db-$t.txt -t $t -f text
+		gp_export $db.db $db-$t.txt -t $t -f top
 		gp_pprof -top $db-$t.pb.gz >$db-$t.want 2>pprof.err ||
 			gp_fail "pprof -top $db-$t failed"
 		cmp -s $db-$t.want $db-$t.txt || {
 			diff $db-$t.want $db-$t.txt >&2
-			gp_fail "text export of $t ($db) differs from pprof -top"
+			gp_fail "top export of $t ($db) differs from pprof -top"
 		}
 	done
 done

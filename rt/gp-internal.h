@@ -73,6 +73,8 @@ struct gp_config {
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
 	int64_t block_rate_ns;		/* GOPROF_BLOCK_RATE: ns, 0 = no block profile */
 	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
+	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
+					   GOPROF_DB): removed at exit */
 };
 
 extern GP_HIDDEN struct gp_config gp_config;
@@ -370,5 +372,29 @@ GP_HIDDEN void gp_writer_crash_flush(unsigned timeout_ms);
 
 /* In the child after fork(): a fresh database (the pattern's %p is the new pid). */
 GP_HIDDEN void gp_writer_atfork_child(void);
+
+/*
+ * Asks the writer thread to commit everything it has now and waits at most timeout_ms.
+ * Returns 0 once committed, -1 on timeout or when no writer runs. Not signal-safe.
+ */
+GP_HIDDEN int gp_writer_sync(unsigned timeout_ms);
+
+/* The database file being written, into buf; 0, or -1 if there is none. */
+GP_HIDDEN int gp_writer_db_path(char *buf, size_t len);
+
+/*
+ * Between these two calls, the threads the calling thread creates are goprof's own: kept
+ * out of the registry and every profile, and so are the threads they create. Nest.
+ */
+GP_HIDDEN void gp_thread_internal_begin(void);
+GP_HIDDEN void gp_thread_internal_end(void);
+
+/* ---- the /debug/pprof server (http-host.c), when GOPROF_HTTP asks for it ------------------ */
+
+/* Loads the server module and starts serving; warns and returns on any failure. */
+GP_HIDDEN void gp_http_host_start(void);
+
+/* Stops the server (at exit, before the writer stops). */
+GP_HIDDEN void gp_http_host_stop(void);
 
 #endif

@@ -102,6 +102,27 @@ static void read_config(void)
 	gp_config.mutex_fraction = env_uint("GOPROF_MUTEX_FRACTION", 0, 0, INT_MAX);
 }
 
+/*
+ * GOPROF_HTTP without GOPROF_DB: the server answers from a database of goprof's own,
+ * removed at exit.
+ */
+static void read_http_config(void)
+{
+	static char path[256];
+	const char *listen = getenv("GOPROF_HTTP"), *dir = getenv("TMPDIR");
+
+	if (!listen || !*listen || gp_config.db_pattern)
+		return;
+	if (!dir || !*dir)
+		dir = "/tmp";
+	if (snprintf(path, sizeof(path), "%s/goprof-http-%%p.db", dir) >= (int)sizeof(path)) {
+		gp_warn("TMPDIR=%s is too long for GOPROF_HTTP's database; not serving", dir);
+		return;
+	}
+	gp_config.db_pattern = path;
+	gp_config.db_temporary = 1;
+}
+
 /* goprof's locks are taken across fork() as goprof's own work: never recorded */
 static void atfork_prepare(void)
 {
@@ -140,6 +161,7 @@ __attribute__((constructor(101))) static void gp_init(void)
 	gp_thread_init();
 	gp_stack_attach(0);
 	read_config();
+	read_http_config();
 	gp_sampler_init();
 	/* Before the main thread's timer runs: goprof's own set-up is not the program's. */
 	if (gp_config.db_pattern && gp_writer_start() == 0) {
@@ -153,6 +175,7 @@ __attribute__((constructor(101))) static void gp_init(void)
 	gp_thread_started(NULL);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	gp_heap_guard(0);
+	gp_http_host_start();
 }
 
 __attribute__((destructor(101))) static void gp_fini(void)
@@ -162,6 +185,7 @@ __attribute__((destructor(101))) static void gp_fini(void)
 	 * shadow stack stays: the last snapshot shows the exiting thread.
 	 */
 	gp_thread_ended(1);
+	gp_http_host_stop();
 	if (gp_config.db_pattern)
 		gp_writer_stop();
 }

@@ -16,6 +16,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <threads.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@ typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(
 				 void *);
 
 static pthread_create_fn real_pthread_create;
+/* > 0: threads this thread creates are goprof's own (gp_thread_internal_begin) */
+static __thread int internal_depth __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -85,12 +88,67 @@ static size_t stack_bytes_of(const pthread_attr_t *attr)
 	return bytes;
 }
 
+void gp_thread_internal_begin(void)
+{
+	internal_depth++;
+}
+
+void gp_thread_internal_end(void)
+{
+	internal_depth--;
+}
+
+struct internal_start {
+	void *(*fn)(void *);
+	void *arg;
+};
+
+/*
+ * A thread of goprof's own (the HTTP server's): not in the registry, no CPU timer, no
+ * shadow stack of its own (it runs no instrumented code), its allocations and waits never
+ * recorded, and the threads it creates are goprof's too.
+ */
+static void *internal_trampoline(void *p)
+{
+	struct internal_start s = *(struct internal_start *)p;
+
+	internal_depth = 1;
+	gp_heap_guard(1);
+	free(p);
+	return s.fn(s.arg);
+}
+
+static int create_internal(pthread_t *thread, const pthread_attr_t *attr,
+			   void *(*fn)(void *), void *arg)
+{
+	gp_heap_guard(1);
+	struct internal_start *s = malloc(sizeof(*s));
+	if (!s) {
+		gp_heap_guard(0);
+		return EAGAIN;
+	}
+	s->fn = fn;
+	s->arg = arg;
+	/* the program's signals stay with the program's threads: the new one blocks them all */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	int rc = real_pthread_create(thread, attr, internal_trampoline, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		free(s);
+	gp_heap_guard(0);
+	return rc;
+}
+
 GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 			      void *(*fn)(void *), void *arg)
 {
 	gp_thread_init();
 	if (!real_pthread_create)
 		return EAGAIN;
+	if (internal_depth)
+		return create_internal(thread, attr, fn, arg);
 
 	const void **base, **top;
 	gp_stack_bounds(&base, &top);

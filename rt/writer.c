@@ -1326,20 +1326,43 @@ void gp_writer_stop(void)
 	sem_post(&wake);
 	pthread_join(thread, NULL);
 	sem_destroy(&wake);
+	if (gp_config.db_temporary) {
+		char p[PATH_MAX + 8];
+		static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+		for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+			snprintf(p, sizeof(p), "%s%s", w.path, suffix[i]);
+			unlink(p);
+		}
+	}
 }
 
-void gp_writer_crash_flush(unsigned timeout_ms)
+int gp_writer_sync(unsigned timeout_ms)
 {
 	if (!running || w.broken || pthread_equal(pthread_self(), thread))
-		return;
+		return -1;
 	unsigned want = __atomic_add_fetch(&flush_req, 1, __ATOMIC_ACQ_REL);
 	sem_post(&wake);
 	for (unsigned waited = 0; waited < timeout_ms; waited++) {
 		if ((int)(__atomic_load_n(&flush_done, __ATOMIC_ACQUIRE) - want) >= 0)
-			return;
+			return 0;
 		struct timespec ts = { 0, 1000000 };
 		nanosleep(&ts, NULL);
 	}
+	return -1;
+}
+
+int gp_writer_db_path(char *buf, size_t len)
+{
+	if (!running || !w.path[0] || strlen(w.path) >= len)
+		return -1;
+	strcpy(buf, w.path);
+	return 0;
+}
+
+void gp_writer_crash_flush(unsigned timeout_ms)
+{
+	/* atomics, sem_post and nanosleep only: safe in the signal handler */
+	(void)gp_writer_sync(timeout_ms);
 }
 
 void gp_writer_atfork_child(void)

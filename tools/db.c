@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <err.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +10,13 @@
 
 #include <sqlite3.h>
 
+#include "die.h"
 #include "db.h"
 #include "gp-schema.h"
 
 static void die_sql(struct gp_db *db, const char *what)
 {
-	errx(1, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
+	gp_die("%s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
 }
 
 static sqlite3_stmt *prepare(struct gp_db *db, const char *sql)
@@ -35,7 +35,7 @@ static int64_t pragma_int(struct gp_db *db, const char *sql)
 
 	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		if (sqlite3_errcode(db->db) == SQLITE_NOTADB)
-			errx(1, "%s: not a goprof database", db->path);
+			gp_die("%s: not a goprof database", db->path);
 		die_sql(db, "cannot read the database");
 	}
 	int rc = sqlite3_step(st);
@@ -43,7 +43,7 @@ static int64_t pragma_int(struct gp_db *db, const char *sql)
 		v = sqlite3_column_int64(st, 0);
 	else if (rc != SQLITE_DONE) {
 		if (sqlite3_errcode(db->db) == SQLITE_NOTADB)
-			errx(1, "%s: not a goprof database", db->path);
+			gp_die("%s: not a goprof database", db->path);
 		die_sql(db, "cannot read the database");
 	}
 	sqlite3_finalize(st);
@@ -58,7 +58,7 @@ static const char *col_str(struct gp_db *db, sqlite3_stmt *st, int col)
 				      s ? (size_t)sqlite3_column_bytes(st, col) : 0);
 
 	if (i < 0)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 	return db->strs.strs[i];
 }
 
@@ -68,7 +68,7 @@ static void load_process(struct gp_db *db)
 				   "bucket_ns FROM process WHERE id = 1");
 
 	if (sqlite3_step(st) != SQLITE_ROW)
-		errx(1, "%s: not a goprof database (no process row)", db->path);
+		gp_die("%s: not a goprof database (no process row)", db->path);
 	db->pid = sqlite3_column_int64(st, 0);
 	db->exe = col_str(db, st, 1);
 	db->build_id = col_str(db, st, 2);
@@ -77,7 +77,7 @@ static void load_process(struct gp_db *db)
 	db->end_ns = sqlite3_column_int64(st, 5);
 	db->bucket_ns = sqlite3_column_int64(st, 6);
 	if (db->bucket_ns <= 0)
-		errx(1, "%s: corrupt goprof database (bucket width %lld)", db->path,
+		gp_die("%s: corrupt goprof database (bucket width %lld)", db->path,
 		     (long long)db->bucket_ns);
 	sqlite3_finalize(st);
 }
@@ -89,23 +89,23 @@ void gp_db_open(struct gp_db *db, const char *path)
 	memset(db, 0, sizeof(*db));
 	db->path = path;
 	if (stat(path, &sb) != 0)
-		err(1, "%s", path);
+		gp_die_errno("%s", path);
 	if (!S_ISREG(sb.st_mode))
-		errx(1, "%s: not a goprof database (not a regular file)", path);
+		gp_die("%s: not a goprof database (not a regular file)", path);
 	if (gp_strtab_init(&db->strs) != 0)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		die_sql(db, "cannot open");
 
 	int64_t app = pragma_int(db, "PRAGMA application_id");
 	db->version = (int)pragma_int(db, "PRAGMA user_version");
 	if (app != GP_SCHEMA_APPLICATION_ID)
-		errx(1, "%s: not a goprof database", path);
+		gp_die("%s: not a goprof database", path);
 	if (db->version > GP_SCHEMA_VERSION)
-		errx(1, "%s: written by a newer goprof (schema %d, this reads up to %d)", path,
+		gp_die("%s: written by a newer goprof (schema %d, this reads up to %d)", path,
 		     db->version, GP_SCHEMA_VERSION);
 	if (db->version < 1)
-		errx(1, "%s: corrupt goprof database (schema version %d)", path, db->version);
+		gp_die("%s: corrupt goprof database (schema version %d)", path, db->version);
 	load_process(db);
 }
 
@@ -149,7 +149,7 @@ static size_t id_span(struct gp_db *db, const char *sql)
 	int64_t max = pragma_int(db, sql);
 
 	if (max < 0 || max > (int64_t)UINT32_MAX - 1)
-		errx(1, "%s: corrupt goprof database (id %lld)", db->path, (long long)max);
+		gp_die("%s: corrupt goprof database (id %lld)", db->path, (long long)max);
 	return (size_t)max + 1;
 }
 
@@ -158,7 +158,7 @@ static void *xcalloc(size_t n, size_t sz)
 	void *p = calloc(n ? n : 1, sz);
 
 	if (!p)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 	return p;
 }
 
@@ -220,7 +220,7 @@ void gp_db_load(struct gp_db *db)
 		/* parent < id keeps every walk to the root finite */
 		if (id <= 0 || parent < 0 || parent >= id || fn <= 0 ||
 		    (size_t)fn >= db->nfuncs || !db->funcs[fn].present)
-			errx(1, "%s: corrupt goprof database (stack row %lld)", db->path,
+			gp_die("%s: corrupt goprof database (stack row %lld)", db->path,
 			     (long long)id);
 		db->stack_parent[id] = (uint32_t)parent;
 		db->stack_func[id] = (uint32_t)fn;
@@ -245,7 +245,7 @@ size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t l
 		int64_t id = sqlite3_column_int64(st, 0);
 		/* count and value side by side: one cache miss per row in a big table */
 		if (id <= 0 || (size_t)id >= db->nstacks)
-			errx(1, "%s: corrupt goprof database (sample of unknown stack %lld)",
+			gp_die("%s: corrupt goprof database (sample of unknown stack %lld)",
 			     db->path, (long long)id);
 		sums[id].count += sqlite3_column_int64(st, 1);
 		sums[id].value += sqlite3_column_int64(st, 2);
@@ -254,7 +254,7 @@ size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t l
 	/* a sample of a stack id with no row (checked here, not per row: cache misses) */
 	for (size_t id = 1; id < db->nstacks; id++)
 		if ((sums[id].count || sums[id].value) && !db->stack_func[id])
-			errx(1, "%s: corrupt goprof database (sample of unknown stack %zu)",
+			gp_die("%s: corrupt goprof database (sample of unknown stack %zu)",
 			     db->path, id);
 	if (rc != SQLITE_DONE)
 		die_sql(db, "reading samples failed");
@@ -281,7 +281,7 @@ static uint32_t stack_col(struct gp_db *db, sqlite3_stmt *st, int col)
 	int64_t id = sqlite3_column_int64(st, col);
 
 	if (id < 0 || (uint64_t)id >= db->nstacks || (id && !db->stack_func[id]))
-		errx(1, "%s: corrupt goprof database (unknown stack %lld)", db->path,
+		gp_die("%s: corrupt goprof database (unknown stack %lld)", db->path,
 		     (long long)id);
 	return (uint32_t)id;
 }
@@ -299,7 +299,7 @@ static size_t read_threads(struct gp_db *db, sqlite3_stmt *st, int snapshot,
 			cap = cap ? cap * 2 : 64;
 			struct gp_db_thread *p = realloc(v, cap * sizeof(*v));
 			if (!p)
-				errx(1, "out of memory");
+				gp_die("out of memory");
 			v = p;
 		}
 		struct gp_db_thread *t = &v[n++];

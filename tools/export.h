@@ -6,6 +6,7 @@
 #define GOPROF_TOOLS_EXPORT_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "db.h"
@@ -58,6 +59,47 @@ void gp_text_heap(struct gp_export *x);
  * range (allocs). Other profiles are left alone. Call once.
  */
 void gp_export_heap_view(struct gp_export *x);
+
+/* One question to the exporter (gp_export_run). Zero-fill, then set what applies. */
+struct gp_export_query {
+	const char *type;		/* "cpu", "heap", "allocs", "block", "mutex", ... */
+	const char *format;		/* "pprof", "text", "top", "folded" */
+	int debug;			/* text: Go's ?debug= value, 1 or 2 (0 = 1) */
+	const char *from, *to, *at;	/* range as goprof-export takes it, NULL = not given */
+	int64_t from_ns, to_ns;		/* or as times (ns since the epoch), 0 = not given */
+	int delta;			/* heap and goroutine: only what changed in the range */
+	const char *output;		/* write to this file instead of the descriptor */
+	int refuse_terminal;		/* no binary output to a terminal */
+	int fd;				/* (set by gp_export_run) */
+};
+
+/*
+ * Answers q from the database at db_path, writing to fd (or q->output). Returns 0; -2 for
+ * a bad query (unknown type or format, bad time: a usage error); -1 for anything else. On
+ * failure err holds one line. Never exits; thread-safe for distinct queries.
+ */
+int gp_export_run(const char *db_path, const struct gp_export_query *q, int fd, char *err,
+		  size_t errlen);
+
+/* What the /debug/pprof index counts (spec §3). */
+struct gp_export_counts {
+	long long heap;			/* heap records (stacks that allocated) */
+	long long block, mutex;		/* stacks recorded */
+	long long goroutine;		/* threads at the last snapshot */
+	long long threadcreate;		/* threads ever */
+};
+
+/* Fills c from the database; 0, or -1 with one line in err. */
+int gp_export_count(const char *db_path, struct gp_export_counts *c, char *err, size_t errlen);
+
+/* The origin and width of the database's sample buckets; 0, or -1. */
+int gp_export_buckets(const char *db_path, int64_t *start_ns, int64_t *width_ns);
+
+/* The exporter for a -f name, or NULL. */
+const struct gp_exporter *gp_export_format(const char *name);
+
+/* goprof-export serve (serve.c): returns the exit status. */
+int gp_serve_main(int argc, char **argv);
 
 /*
  * The function ids of stack, innermost first, in x->frames (valid until the next call).

@@ -10,12 +10,12 @@
  */
 #include "config.h"
 
-#include <err.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "die.h"
 #include "export.h"
 #include "gp-schema.h"
 #include "pprof.h"
@@ -25,7 +25,7 @@
 static void oom(uint64_t id)
 {
 	if (!id)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 }
 
 /*
@@ -60,7 +60,7 @@ static void write_pprof(struct gp_export *x)
 	size_t locs_cap = 0;
 
 	if (!b || !loc_of || !map_of)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 	int heap = x->prof.id == GP_PROFILE_ALLOCS;
 	int64_t scale = 1;	/* mutex: Go multiplies by the fraction when it writes */
 
@@ -70,7 +70,7 @@ static void write_pprof(struct gp_export *x)
 		if (gp_pprof_sample_type(b, "samples", "count") ||
 		    gp_pprof_sample_type(b, "cpu", "nanoseconds") ||
 		    gp_pprof_period(b, "cpu", "nanoseconds", x->prof.period))
-			errx(1, "out of memory");
+			gp_die("out of memory");
 		break;
 	case GP_PROFILE_ALLOCS:
 		/* spec §6.2-6.3: a snapshot at the range's end, no duration */
@@ -81,7 +81,7 @@ static void write_pprof(struct gp_export *x)
 		    gp_pprof_sample_type(b, "inuse_objects", "count") ||
 		    gp_pprof_sample_type(b, "inuse_space", "bytes") ||
 		    (strcmp(x->type, "allocs") == 0 && gp_pprof_default_type(b, "alloc_space")))
-			errx(1, "out of memory");
+			gp_die("out of memory");
 		break;
 	case GP_PROFILE_MUTEX:
 		scale = x->prof.rate > 1 ? x->prof.rate : 1;
@@ -92,7 +92,7 @@ static void write_pprof(struct gp_export *x)
 		if (gp_pprof_sample_type(b, "contentions", "count") ||
 		    gp_pprof_sample_type(b, "delay", "nanoseconds") ||
 		    gp_pprof_period(b, "contentions", "count", 1))
-			errx(1, "out of memory");
+			gp_die("out of memory");
 		break;
 	case GP_PROFILE_THREADCREATE:
 	case GP_PROFILE_GOROUTINE:
@@ -100,10 +100,10 @@ static void write_pprof(struct gp_export *x)
 		gp_pprof_time(b, x->to_ns, 0);
 		if (gp_pprof_sample_type(b, x->type, "count") ||
 		    gp_pprof_period(b, x->type, "count", 1))
-			errx(1, "out of memory");
+			gp_die("out of memory");
 		break;
 	default:
-		errx(1, "%s: exporting %s profiles is not supported", db->path, x->type);
+		gp_die("%s: exporting %s profiles is not supported", db->path, x->type);
 	}
 
 	/* Mapping 1 must be the main executable: pprof names the profile after it. */
@@ -127,7 +127,7 @@ static void write_pprof(struct gp_export *x)
 			free(locs);
 			locs = malloc(locs_cap * sizeof(*locs));
 			if (!locs)
-				errx(1, "out of memory");
+				gp_die("out of memory");
 		}
 		for (size_t i = 0; i < n; i++) {
 			uint32_t id = x->frames[i];
@@ -151,17 +151,17 @@ static void write_pprof(struct gp_export *x)
 					   values + 2);
 		}
 		if (gp_pprof_sample(b, locs, n, values) != 0)
-			errx(1, "out of memory");
+			gp_die("out of memory");
 		/* Go's label: the record's average object size, raw */
 		if (heap && x->sums[s].count > 0 &&
 		    gp_pprof_sample_label_num(b, "bytes", x->sums[s].value / x->sums[s].count))
-			errx(1, "out of memory");
+			gp_die("out of memory");
 	}
 
 	int rc = gp_pprof_write(b, x->fd);
 	if (rc < 0) {
 		errno = -rc;
-		err(1, "writing the profile");
+		gp_die_errno("writing the profile");
 	}
 	free(locs);
 	free(map_of);

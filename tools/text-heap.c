@@ -25,9 +25,9 @@
  */
 #include "config.h"
 
-#include <err.h>
 #include <stdlib.h>
 
+#include "die.h"
 #include "export.h"
 #include "legacy.h"
 
@@ -104,7 +104,7 @@ void gp_text_heap(struct gp_export *x)
 	size_t n = 0;
 
 	if (!recs)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 	for (uint32_t s = 1; s < db->nstacks; s++) {
 		if (!x->ever[s])
 			continue;

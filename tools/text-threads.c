@@ -8,10 +8,10 @@
  */
 #include "config.h"
 
-#include <err.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "die.h"
 #include "export.h"
 #include "gp-schema.h"
 #include "legacy.h"
@@ -46,7 +46,7 @@ static struct record *collect(struct gp_export *x, size_t *n)
 	struct record *v = malloc((x->db->nstacks ? x->db->nstacks : 1) * sizeof(*v));
 
 	if (!v)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 	*n = 0;
 	for (uint32_t s = 0; s < x->db->nstacks; s++) {
 		if (!x->sums[s].count && !x->sums[s].value)
@@ -90,7 +90,7 @@ static void write_counts(struct gp_export *x)
 		size_t nf = gp_export_frames(x, v[i].stack), off = 1;
 		char *p = v[i].key = malloc(2 + nf * 11);
 		if (!p)
-			errx(1, "out of memory");
+			gp_die("out of memory");
 		strcpy(p, "@");
 		for (size_t f = 0; f < nf; f++)
 			off += (size_t)sprintf(p + off, " 0x%x", x->frames[f]);
@@ -187,6 +187,6 @@ void gp_text_threads(struct gp_export *x)
 		write_counts(x);
 		break;
 	default:
-		errx(1, "no text layout for %s profiles", x->type);
+		gp_die("no text layout for %s profiles", x->type);
 	}
 }

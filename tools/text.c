@@ -11,12 +11,12 @@
  */
 #include "config.h"
 
-#include <err.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "die.h"
 #include "export.h"
 #include "gp-schema.h"
 
@@ -107,7 +107,7 @@ static const char *base_name(const char *path)
 void gp_text_top(struct gp_export *x)
 {
 	if (x->prof.id != GP_PROFILE_CPU && x->prof.id != GP_PROFILE_ALLOCS)
-		errx(1, "-f top knows cpu, heap and allocs profiles; for %s, read -f pprof with "
+		gp_die("-f top knows cpu, heap and allocs profiles; for %s, read -f pprof with "
 		     "go tool pprof -top", x->type);
 
 	struct gp_db *db = x->db;
@@ -120,7 +120,7 @@ void gp_text_top(struct gp_export *x)
 	units = x->prof.id == GP_PROFILE_ALLOCS ? byte_units : time_units;
 
 	if (!flat || !cum || !stamp)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 	gp_export_heap_view(x);
 	for (uint32_t s = 1; s < db->nstacks; s++) {
 		int64_t v = x->sums[s].value;
@@ -144,7 +144,7 @@ void gp_text_top(struct gp_export *x)
 	struct node *nodes = malloc((nnames ? nnames : 1) * sizeof(*nodes));
 	size_t nnodes = 0, dropped = 0;
 	if (!nodes)
-		errx(1, "out of memory");
+		gp_die("out of memory");
 	for (size_t k = 0; k < nnames; k++) {
 		if (!stamp[k])
 			continue;

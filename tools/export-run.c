@@ -1,0 +1,543 @@
+/*
+ * The exporter as a library: one query (profile type, format, range) against one database,
+ * written to a file descriptor. goprof-export's command line, `goprof-export serve` and the
+ * /debug/pprof server inside a profiled program all come through gp_export_run(), so they
+ * give the same bytes for the same question.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "die.h"
+#include "export.h"
+#include "gp-schema.h"
+
+static const struct gp_exporter *const exporters[] = {
+	&gp_exporter_pprof,
+	&gp_exporter_text,
+	&gp_exporter_top,
+	&gp_exporter_folded,
+};
+
+/* The profile types goprof knows, recorded or not in a given database. */
+static const char *const known_types[] = {
+	"cpu", "heap", "allocs", "block", "mutex", "threadcreate", "goroutine",
+};
+
+/* Parses a decimal number with an optional fraction times unit_ns; -1 on junk. */
+static int parse_scaled(const char **sp, int64_t unit_ns, int64_t *out)
+{
+	const char *s = *sp;
+	int64_t whole = 0, frac = 0, scale = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	for (; isdigit((unsigned char)*s); s++) {
+		if (whole > INT64_MAX / 10 / unit_ns)
+			return -1;
+		whole = whole * 10 + (*s - '0');
+	}
+	if (*s == '.') {
+		for (s++; isdigit((unsigned char)*s); s++) {
+			if (scale < 1000000000) {
+				frac = frac * 10 + (*s - '0');
+				scale *= 10;
+			}
+		}
+	}
+	*out = whole * unit_ns + (int64_t)((double)frac / (double)scale * (double)unit_ns);
+	*sp = s;
+	return 0;
+}
+
+/* A Go-style duration without sign: 5s, 1m30s, 250ms, 2h; a bare number means seconds. */
+static int parse_duration(const char *s, int64_t *out)
+{
+	static const struct {
+		const char *name;
+		int64_t ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000 },
+		{ "m", 60000000000 }, { "h", 3600000000000 },
+	};
+	int64_t total = 0;
+
+	if (!*s)
+		return -1;
+	while (*s) {
+		const char *num = s, *u;
+		int64_t v;
+		size_t i;
+
+		while (isdigit((unsigned char)*s) || *s == '.')
+			s++;
+		u = s;
+		while (isalpha((unsigned char)*s))
+			s++;
+		size_t ulen = (size_t)(s - u);
+		if (ulen == 0 && *s == '\0' && total == 0)
+			i = 3;	/* a bare number: seconds */
+		else
+			for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+				if (strlen(units[i].name) == ulen &&
+				    strncmp(units[i].name, u, ulen) == 0)
+					break;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -1;
+		const char *p = num;
+		if (parse_scaled(&p, units[i].ns, &v) != 0 || p != u)
+			return -1;
+		total += v;
+	}
+	*out = total;
+	return 0;
+}
+
+/* RFC 3339: 2006-01-02T15:04:05[.frac](Z|+hh:mm|-hh:mm). */
+static int parse_rfc3339(const char *s, int64_t *out)
+{
+	struct tm tm = { 0 };
+	int n = 0;
+	int64_t frac = 0;
+
+	if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+		   &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6 || n == 0)
+		return -1;
+	s += n;
+	if (*s == '.') {
+		s++;
+		if (parse_scaled(&s, 1, &frac) != 0)
+			return -1;
+		/* frac was read as an integer: rescale its digits to nanoseconds */
+		int64_t digits = 0;
+		for (const char *p = s - 1; isdigit((unsigned char)*p); p--)
+			digits++;
+		for (; digits < 9; digits++)
+			frac *= 10;
+		for (; digits > 9; digits--)
+			frac /= 10;
+	}
+	int offset_s = 0;
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		int hh, mm;
+		if (sscanf(s + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || n != 5)
+			return -1;
+		offset_s = (hh * 60 + mm) * 60 * (*s == '-' ? -1 : 1);
+		s += 1 + n;
+	} else {
+		return -1;
+	}
+	if (*s)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	time_t t = timegm(&tm);
+	if (t == (time_t)-1)
+		return -1;
+	*out = ((int64_t)t - offset_s) * 1000000000 + frac;
+	return 0;
+}
+
+/* --from/--to: absolute (RFC 3339, unix seconds) or +DURATION after start_ns. */
+static int parse_time(const char *s, int64_t start_ns, int64_t *out)
+{
+	int64_t v;
+
+	if (*s == '+') {
+		if (parse_duration(s + 1, &v) != 0)
+			return -1;
+		*out = start_ns + v;
+		return 0;
+	}
+	const char *p = s;
+	if (parse_scaled(&p, 1000000000, &v) == 0 && *p == '\0') {
+		*out = v;
+		return 0;
+	}
+	return parse_rfc3339(s, out);
+}
+
+static const char *fmt_time(int64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "%lld", (long long)(ns / 1000000000));
+	return buf;
+}
+
+size_t gp_export_frames(struct gp_export *x, uint32_t stack)
+{
+	size_t n = 0;
+
+	for (uint32_t s = stack; s; s = x->db->stack_parent[s]) {
+		if (n == x->frames_cap) {
+			size_t cap = x->frames_cap ? x->frames_cap * 2 : 256;
+			uint32_t *p = realloc(x->frames, cap * sizeof(*p));
+			if (!p)
+				gp_die("out of memory");
+			x->frames = p;
+			x->frames_cap = cap;
+		}
+		x->frames[n++] = x->db->stack_func[s];
+	}
+	return n;
+}
+
+void gp_export_heap_view(struct gp_export *x)
+{
+	if (x->prof.id != GP_PROFILE_ALLOCS)
+		return;
+	if (strcmp(x->type, "heap") == 0) {
+		struct gp_db_sum *t = x->sums;
+		x->sums = x->inuse;
+		x->inuse = t;
+	}
+	for (size_t s = 0; s < x->db->nstacks; s++) {
+		int64_t v[2];
+		gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate, v);
+		x->sums[s].count = v[0];
+		x->sums[s].value = v[1];
+	}
+}
+
+const struct gp_exporter *gp_export_format(const char *name)
+{
+	for (size_t i = 0; i < sizeof(exporters) / sizeof(exporters[0]); i++)
+		if (strcmp(name, exporters[i]->name) == 0)
+			return exporters[i];
+	return NULL;
+}
+
+static int gp_export_type_known(const char *type)
+{
+	for (size_t i = 0; i < sizeof(known_types) / sizeof(known_types[0]); i++)
+		if (strcmp(type, known_types[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* Everything one run allocates, freed however it ends. */
+struct run {
+	struct gp_db db;
+	struct gp_export x;
+	struct gp_db_sum *freed, *before;
+	struct gp_db_thread *threads0;
+	int out_fd;			/* opened here (q->output), -1 if not */
+};
+
+static void run_free(struct run *r)
+{
+	if (r->x.out)
+		fclose(r->x.out);
+	else if (r->out_fd >= 0)
+		close(r->out_fd);
+	free(r->x.frames);
+	free(r->x.threads);
+	free(r->x.sums);
+	free(r->x.inuse);
+	free(r->x.ever);
+	free(r->freed);
+	free(r->before);
+	free(r->threads0);
+	gp_db_close(&r->db);
+	free(r);
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		gp_die("out of memory");
+	return p;
+}
+
+/* A usage error inside a run: -2 from gp_export_run (goprof-export exits 2 for it). */
+static int usage_failed;
+
+static __attribute__((noreturn, format(printf, 1, 2))) void bad_query(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	usage_failed = 1;
+	gp_die("%s", buf);
+}
+
+static void run_query(struct run *r, const char *db_path, const struct gp_export_query *q)
+{
+	struct gp_db *db = &r->db;
+	struct gp_export *x = &r->x;
+	const char *type = q->type;
+	const struct gp_exporter *ex = gp_export_format(q->format);
+	int has_from = q->from || q->from_ns, has_to = q->to || q->to_ns;
+
+	if (!gp_export_type_known(type))
+		bad_query("unknown profile type '%s' (known: cpu, heap, allocs, block, mutex, "
+			  "threadcreate, goroutine)", type);
+	if (!ex)
+		bad_query("unknown format '%s' (known: pprof, text, top, folded)", q->format);
+	x->db = db;
+	x->type = type;
+	x->debug = q->debug ? q->debug : 1;
+	gp_db_open(db, db_path);
+
+	/* heap and allocs are two views of one record: the allocs and frees profiles */
+	int heap = strcmp(type, "heap") == 0 || strcmp(type, "allocs") == 0;
+	/* threadcreate and goroutine come from the threads and snapshots, not samples */
+	int threadcreate = strcmp(type, "threadcreate") == 0;
+	int goroutine = strcmp(type, "goroutine") == 0;
+	if (threadcreate || goroutine) {
+		x->prof.id = threadcreate ? GP_PROFILE_THREADCREATE : GP_PROFILE_GOROUTINE;
+		x->prof.rate = x->prof.period = 1;
+		if (db->version < 2)
+			gp_die("%s: profile type '%s' not in this database (written by an older "
+			       "goprof, schema %d)", db->path, type, db->version);
+	} else if (gp_db_profile(db, heap ? "allocs" : type, &x->prof) != 0) {
+		gp_die("%s: profile type '%s' not in this database", db->path, type);
+	}
+	if (q->at && !goroutine)
+		bad_query("--at applies to goroutine profiles only (use --from/--to)");
+	if ((q->from || q->to) && goroutine)
+		bad_query("a goroutine profile is one snapshot: use --at, not --from/--to");
+
+	int64_t first, last;
+	int have = gp_db_bucket_span(db, x->prof.id, &first, &last) == 0;
+	/* the data ends at the last commit; without one, with the last bucket */
+	int64_t end_ns = db->end_ns > db->start_ns ? db->end_ns :
+		have ? db->start_ns + (last + 1) * db->bucket_ns : db->start_ns;
+	x->from_ns = q->from_ns ? q->from_ns : db->start_ns;
+	x->to_ns = q->to_ns ? q->to_ns : end_ns;
+	if (q->from && parse_time(q->from, db->start_ns, &x->from_ns) != 0)
+		bad_query("bad time '%s' for --from (RFC 3339, unix seconds or +DURATION)",
+			  q->from);
+	if (q->to && parse_time(q->to, db->start_ns, &x->to_ns) != 0)
+		bad_query("bad time '%s' for --to (RFC 3339, unix seconds or +DURATION)", q->to);
+	if (x->from_ns < db->start_ns)
+		x->from_ns = db->start_ns;
+	if (x->to_ns > end_ns && !q->to_ns)
+		x->to_ns = end_ns;
+
+	char b1[64], b2[64], b3[64], b4[64];
+	if ((has_from || has_to) && x->to_ns <= x->from_ns && !goroutine)
+		gp_die("%s: no %s samples between %s and %s (the data spans %s to %s)", db->path,
+		       type, fmt_time(x->from_ns, b1, sizeof(b1)),
+		       fmt_time(x->to_ns, b2, sizeof(b2)), fmt_time(db->start_ns, b3, sizeof(b3)),
+		       fmt_time(end_ns, b4, sizeof(b4)));
+
+	/* the buckets that overlap [from, to) */
+	int64_t lo = (x->from_ns - db->start_ns) / db->bucket_ns;
+	int64_t hi = (x->to_ns - db->start_ns + db->bucket_ns - 1) / db->bucket_ns - 1;
+
+	gp_db_load(db);
+	x->sums = xcalloc(db->nstacks, sizeof(*x->sums));
+	size_t rows = 0;
+	if (threadcreate) {
+		gp_db_threads(db, has_from ? x->from_ns : INT64_MIN, has_to ? x->to_ns : INT64_MAX,
+			      &x->threads, &x->nthreads);
+	} else if (goroutine) {
+		int64_t at = q->to_ns ? q->to_ns : INT64_MAX, when, when0;
+		if (q->at && parse_time(q->at, db->start_ns, &at) != 0)
+			bad_query("bad time '%s' for --at (RFC 3339, unix seconds or +DURATION)",
+				  q->at);
+		if (gp_db_snapshot(db, at, &when, &x->threads, &x->nthreads) != 0)
+			gp_die("%s: no goroutine snapshot %s%s", db->path,
+			       q->at ? "at or before " : "in this database",
+			       q->at ? fmt_time(at, b1, sizeof(b1)) : "");
+		x->from_ns = x->to_ns = when;
+		/* delta: what changed since the snapshot at the window's start */
+		size_t n0 = 0;
+		if (q->delta && q->from_ns &&
+		    gp_db_snapshot(db, q->from_ns, &when0, &r->threads0, &n0) == 0) {
+			for (size_t t = 0; t < n0; t++) {
+				x->sums[r->threads0[t].stack].count--;
+				x->sums[r->threads0[t].stack].value--;
+			}
+			x->from_ns = when0;
+		}
+	}
+	if (threadcreate || goroutine) {
+		for (size_t t = 0; t < x->nthreads; t++) {
+			uint32_t s = threadcreate ? x->threads[t].create_stack : x->threads[t].stack;
+			x->sums[s].count++;
+			x->sums[s].value++;
+		}
+		rows = x->nthreads;
+	} else if (have && hi >= lo) {
+		rows = gp_db_sum_samples(db, x->prof.id, lo, hi, x->sums);
+	}
+	if (heap) {
+		/*
+		 * In use at the end of the range: everything allocated minus freed up to then;
+		 * a delta counts only what the range itself allocated and freed.
+		 */
+		int64_t from_bucket = q->delta ? lo : 0;
+		r->freed = xcalloc(db->nstacks, sizeof(*r->freed));
+		x->inuse = xcalloc(db->nstacks, sizeof(*x->inuse));
+		if (have && hi >= from_bucket) {
+			rows += gp_db_sum_samples(db, x->prof.id, from_bucket, hi, x->inuse);
+			gp_db_sum_samples(db, GP_PROFILE_FREES, from_bucket, hi, r->freed);
+		}
+		x->ever = xcalloc(db->nstacks, 1);
+		for (size_t s = 0; s < db->nstacks; s++) {
+			x->ever[s] = x->inuse[s].count > 0;
+			x->inuse[s].count -= r->freed[s].count;
+			x->inuse[s].value -= r->freed[s].value;
+		}
+	}
+	if (rows == 0 && (q->from || q->to))
+		gp_die("%s: no %s samples between %s and %s", db->path, type,
+		       fmt_time(x->from_ns, b1, sizeof(b1)), fmt_time(x->to_ns, b2, sizeof(b2)));
+
+	const char *output = q->output ? q->output : "standard output";
+	if (q->output) {
+		r->out_fd = open(q->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (r->out_fd < 0)
+			gp_die_errno("%s", q->output);
+		x->fd = r->out_fd;
+	} else {
+		x->fd = q->fd;
+		if (ex->binary && q->refuse_terminal && isatty(x->fd))
+			gp_die("not writing a binary %s profile to a terminal; use -o FILE or a "
+			       "redirection", ex->name);
+		/* the stream closes its own copy: the caller's descriptor stays open */
+		r->out_fd = dup(x->fd);
+		if (r->out_fd < 0)
+			gp_die_errno("%s", output);
+		x->fd = r->out_fd;
+	}
+	x->out = fdopen(x->fd, "w");
+	if (!x->out)
+		gp_die_errno("%s", output);
+
+	ex->write(x);
+
+	if (fflush(x->out) != 0 || ferror(x->out))
+		gp_die_errno("%s", output);
+	FILE *out = x->out;
+	x->out = NULL;
+	r->out_fd = -1;
+	if (fclose(out) != 0)
+		gp_die_errno("%s", output);
+}
+
+int gp_export_run(const char *db_path, const struct gp_export_query *q, int fd, char *err,
+		  size_t errlen)
+{
+	struct gp_die_trap trap = { .msg = err, .len = errlen };
+	struct gp_die_trap *outer = gp_die_get_trap();
+	struct gp_export_query query = *q;
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	r->out_fd = -1;
+	query.fd = fd;
+	usage_failed = 0;
+	gp_die_set_trap(&trap);
+	if (setjmp(trap.jump)) {
+		int rc = usage_failed ? -2 : -1;
+		gp_die_set_trap(outer);
+		run_free(r);
+		return rc;
+	}
+	run_query(r, db_path, &query);
+	gp_die_set_trap(outer);
+	run_free(r);
+	return 0;
+}
+
+/* Runs a query that returns one integer; -1 on an error. */
+static int64_t count_sql(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int gp_export_count(const char *db_path, struct gp_export_counts *c, char *err, size_t errlen)
+{
+	struct gp_die_trap trap = { .msg = err, .len = errlen };
+	struct gp_die_trap *outer = gp_die_get_trap();
+	struct gp_db *db = calloc(1, sizeof(*db));
+
+	memset(c, 0, sizeof(*c));
+	if (!db) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	gp_die_set_trap(&trap);
+	if (setjmp(trap.jump)) {
+		gp_die_set_trap(outer);
+		gp_db_close(db);
+		free(db);
+		return -1;
+	}
+	gp_db_open(db, db_path);
+	c->heap = count_sql(db->db, "SELECT count(DISTINCT stack_id) FROM samples "
+			    "WHERE profile = 2");
+	c->block = count_sql(db->db, "SELECT count(DISTINCT stack_id) FROM samples "
+			     "WHERE profile = 4");
+	c->mutex = count_sql(db->db, "SELECT count(DISTINCT stack_id) FROM samples "
+			     "WHERE profile = 5");
+	if (db->version >= 2) {
+		c->threadcreate = count_sql(db->db, "SELECT count(*) FROM threads");
+		c->goroutine = count_sql(db->db, "SELECT count(*) FROM snapshot_threads WHERE "
+					 "snapshot = (SELECT max(id) FROM snapshots)");
+	}
+	gp_die_set_trap(outer);
+	gp_db_close(db);
+	free(db);
+	return 0;
+}
+
+int gp_export_buckets(const char *db_path, int64_t *start_ns, int64_t *width_ns)
+{
+	char err[256];
+	struct gp_die_trap trap = { .msg = err, .len = sizeof(err) };
+	struct gp_die_trap *outer = gp_die_get_trap();
+	struct gp_db *db = calloc(1, sizeof(*db));
+
+	if (!db)
+		return -1;
+	gp_die_set_trap(&trap);
+	if (setjmp(trap.jump)) {
+		gp_die_set_trap(outer);
+		gp_db_close(db);
+		free(db);
+		return -1;
+	}
+	gp_db_open(db, db_path);
+	*start_ns = db->start_ns;
+	*width_ns = db->bucket_ns;
+	gp_die_set_trap(outer);
+	gp_db_close(db);
+	free(db);
+	return 0;
+}

@@ -83,6 +83,7 @@ struct tbuf {
 	uintptr_t start_fn;		/* the start routine it was created with, 0 = unknown */
 	uint32_t tid;
 	int ended;			/* END recorded in this trace */
+	int open;			/* a BLOCK or SYSCALL waits for its end; owner */
 	char name[16];			/* at END (live threads: read at the stop) */
 };
 
@@ -182,14 +183,15 @@ static size_t rec_size(unsigned nframes, size_t strings)
 }
 
 /*
- * Appends one record; owner under writing. keep_room: leave room for the END record.
- * Returns 0, or -1 when the buffer is full (the drop is counted).
+ * Appends one record; owner under writing. keep: how many plain records' worth of room to
+ * leave (for the end of an open wait and for END). Returns 0, or -1 when the buffer is full
+ * (the drop is counted).
  */
 static int put(struct tbuf *b, const struct rec *r, const void *const *top, const char *name,
-	       const char *msg, int keep_room)
+	       const char *msg, unsigned keep)
 {
 	size_t sz = rec_size(r->nframes, (size_t)r->name_len + r->msg_len);
-	size_t room = keep_room ? rec_size(0, 0) : 0;
+	size_t room = keep * rec_size(0, 0);
 
 	if (b->len + sz + room > b->cap) {
 		if (!b->dropped++)
@@ -229,6 +231,7 @@ static int init_for_gen(struct tbuf *b, unsigned g, int blocked)
 	b->dropped = 0;
 	b->first_drop_ns = 0;
 	b->ended = 0;
+	b->open = blocked;
 	b->name[0] = '\0';
 	b->token = tls.token_gen == g ? tls.token : 0;
 	b->start_fn = tls.start_fn;
@@ -237,7 +240,7 @@ static int init_for_gen(struct tbuf *b, unsigned g, int blocked)
 	/* a thread created during the trace starts now; any other was there at its start */
 	struct rec r = { .ts_ns = b->token ? gp_trace_now() : trace_start_ns,
 			 .kind = GP_TEV_START, .object = (uint64_t)blocked };
-	put(b, &r, NULL, NULL, NULL, 1);
+	put(b, &r, NULL, NULL, NULL, 2);
 	return 0;
 }
 
@@ -317,7 +320,30 @@ static void append(const struct ev *e)
 		pthread_getname_np(pthread_self(), b->name, sizeof(b->name));
 		b->ended = 1;
 	}
-	put(b, &r, top, e->copy_name, e->msg, e->kind != GP_TEV_END);
+	/*
+	 * A full buffer keeps room for the end of a wait it holds the start of, and for END:
+	 * the thread's last events then leave it running, and a wait whose start was dropped
+	 * leaves no end without a start.
+	 */
+	switch (e->kind) {
+	case GP_TEV_END:
+		put(b, &r, top, NULL, NULL, 0);
+		break;
+	case GP_TEV_UNBLOCK:
+	case GP_TEV_SYSCALL_END:
+		if (!b->open)
+			break;	/* its start was dropped, and counted */
+		put(b, &r, top, NULL, NULL, 1);
+		b->open = 0;
+		break;
+	case GP_TEV_BLOCK:
+	case GP_TEV_SYSCALL:
+		if (put(b, &r, top, e->copy_name, e->msg, 2) == 0)
+			b->open = 1;
+		break;
+	default:
+		put(b, &r, top, e->copy_name, e->msg, 2);
+	}
 out:
 	__atomic_store_n(&b->writing, 0, __ATOMIC_RELEASE);
 }

@@ -3,7 +3,8 @@
  * make short system calls (a byte through a pipe and back) and short sleeps: the most
  * trace events per second a program makes (testsuite/cases/7003, bench/trace-bench.sh).
  * With argv[2] = "rounds", each thread runs a fixed number of rounds (argv[1] thousands)
- * instead, for instruction counts. Prints the total count and, on stderr, its peak RSS.
+ * instead, for instruction counts, and argv[3] may ask for fewer threads. Prints a fixed
+ * line, and the count and peak RSS on stderr.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -89,9 +90,12 @@ int main(int argc, char **argv)
 		seconds = atof(argv[1]);
 	if (argc > 2 && !strcmp(argv[2], "rounds"))
 		rounds = (long)(seconds * 1000);
-	for (int i = 0; i < THREADS; i++)
+	int n = argc > 3 ? atoi(argv[3]) : THREADS;
+	if (n < 1 || n > THREADS)
+		n = THREADS;
+	for (int i = 0; i < n; i++)
 		pthread_create(&t[i], NULL, worker, NULL);
-	for (int i = 0; i < THREADS; i++)
+	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	printf("threads %d done\n", THREADS);
 	fprintf(stderr, "counter=%lu peak_kb=%ld\n", counter, peak_kb());

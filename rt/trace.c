@@ -652,7 +652,7 @@ static const char *symbol_at(uintptr_t pc)
 struct thread_src {
 	struct tbuf *b;			/* NULL: an idle thread from the registry */
 	const char *data;		/* its records */
-	uint64_t start_key;		/* sort: main first, then by start */
+	uint64_t start_key;		/* sort: main, threads there at the start, the created */
 	const struct gp_thread_snap *snap;
 	uint32_t tid;
 	uint64_t token;
@@ -827,7 +827,9 @@ static int collect(struct captured *c, unsigned g, uint64_t end_ns)
 		t->tid = b->tid;
 		t->token = b->token;
 		const struct rec *first = (const struct rec *)c->maps[c->nmaps - 1];
-		t->start_key = b->tid == (uint32_t)getpid() ? 0 : first->ts_ns;
+		/* numbered as Go numbers goroutines: main, those there already, then by creation */
+		t->start_key = b->tid == (uint32_t)getpid() ? 0
+			       : b->token ? (1ull << 62) + b->token : first->ts_ns;
 		if (!b->ended)
 			read_comm(b->tid, b->name);
 	}

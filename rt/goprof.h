@@ -100,6 +100,68 @@ GOPROF_API int goprof_mutex_fraction_set(int n);
 /* goprof_mutex_fraction_get - the mutex profile's fraction, 0 when off. Thread-safe. */
 GOPROF_API int goprof_mutex_fraction_get(void);
 
+/* ---- execution trace (Go's runtime/trace) ----------------------------------------------- */
+
+#define GOPROF_TRACE_GO 0	/* Go 1.19's execution-trace format, for `go tool trace` */
+#define GOPROF_TRACE_JSON 1	/* trace-event JSON, for Perfetto and chrome://tracing */
+
+/*
+ * goprof_trace_start - starts an execution trace, like Go's trace.Start: from now on every
+ * thread records when it blocks and wakes (locks, condition variables, sleeps, joins, and
+ * reads, writes, polls, accepts... that take 10 us or more), creates or ends threads, the
+ * tasks, regions and logs below, and, when CPU profiling is on, its CPU samples, each with
+ * its call stack (the 64 innermost frames).
+ * @path: the file goprof_trace_stop() writes; created (truncated) now
+ * @format: GOPROF_TRACE_GO or GOPROF_TRACE_JSON
+ *
+ * Returns 0; -EBUSY when a trace is on already (Go says "tracing is already enabled"):
+ * there is one trace at a time, GOPROF_TRACE's and the HTTP server's included; -EINVAL for
+ * a bad argument; or the -errno of opening @path. Memory: each thread buffers at most
+ * GOPROF_TRACE_BUFFER bytes (default 4 MiB); events beyond that are dropped and counted in
+ * the trace. Thread-safe; not async-signal-safe.
+ */
+GOPROF_API int goprof_trace_start(const char *path, int format);
+
+/*
+ * goprof_trace_stop - stops the trace goprof_trace_start() (or GOPROF_TRACE) started and
+ * writes its file. Returns 0, -EINVAL when no trace is on, -EBUSY when the trace on is the
+ * HTTP server's, or -errno when writing failed. Thread-safe; not async-signal-safe.
+ */
+GOPROF_API int goprof_trace_stop(void);
+
+/* goprof_trace_enabled - non-zero while a trace is on (Go's trace.IsEnabled). Signal-safe. */
+GOPROF_API int goprof_trace_enabled(void);
+
+/*
+ * goprof_task_create - begins a task, a logical operation that may span threads (Go's
+ * trace.NewTask).
+ * @parent: the enclosing task's id, 0 for none
+ * @name: the task's type, copied (the trace groups tasks by it)
+ *
+ * Returns the new task's id, never 0, also when no trace is on (then nothing is recorded).
+ * End it with goprof_task_end(). Thread-safe; allocates nothing.
+ */
+GOPROF_API uint64_t goprof_task_create(uint64_t parent, const char *name);
+
+/* goprof_task_end - ends the task @task (Go's Task.End). Thread-safe. */
+GOPROF_API void goprof_task_end(uint64_t task);
+
+/*
+ * goprof_region_begin, goprof_region_end - a region of the calling thread's time (Go's
+ * trace.StartRegion and Region.End), in task @task (0: none), named @name (copied).
+ * Regions nest and end innermost first on the thread that began them, with the same task
+ * and name. Thread-safe; allocate nothing.
+ */
+GOPROF_API void goprof_region_begin(uint64_t task, const char *name);
+GOPROF_API void goprof_region_end(uint64_t task, const char *name);
+
+/*
+ * goprof_trace_log - a message in the trace (Go's trace.Log): @category (may be NULL) and
+ * @message are copied, at most 4095 bytes each; @task is the task it belongs to, 0 for none.
+ * Thread-safe; allocates nothing.
+ */
+GOPROF_API void goprof_trace_log(uint64_t task, const char *category, const char *message);
+
 #ifdef __cplusplus
 }
 #endif

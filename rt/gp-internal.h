@@ -397,4 +397,66 @@ GP_HIDDEN void gp_http_host_start(void);
 /* Stops the server (at exit, before the writer stops). */
 GP_HIDDEN void gp_http_host_stop(void);
 
+/* ---- execution trace (trace.c; hooks in wrap-lock.c, wrap-io.c, thread.c, sampler.c) ---- */
+
+/* Non-zero while a trace is on: the one word every hook tests first. Read relaxed. */
+extern GP_HIDDEN int gp_trace_on;
+
+/* CLOCK_MONOTONIC in ns, the trace's clock. Async-signal-safe. */
+GP_HIDDEN uint64_t gp_trace_now(void);
+
+/*
+ * The calling thread blocks in call (a static string: "pthread_mutex_lock") on obj, for
+ * why (enum gp_trace_block, tools/trace.h); gp_trace_unblock(): it runs again. Hot path of
+ * a wait; errno kept; nothing happens when no trace is on or for goprof's own threads.
+ */
+GP_HIDDEN void gp_trace_block(int why, const char *call, const void *obj);
+GP_HIDDEN void gp_trace_unblock(void);
+
+/*
+ * A system call (call, a static string, on fd) began at t0 (gp_trace_now()) and has just
+ * returned: recorded as a blocking system call when it took 10 us or more. errno kept.
+ */
+GP_HIDDEN void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0);
+
+/*
+ * Thread creation: gp_trace_thread_create() records the creator's CREATE and returns the
+ * token that links it to the new thread (0 when no trace is on); the new thread calls
+ * gp_trace_thread_start() with it and its start routine first thing, and
+ * gp_trace_thread_end() when it exits (nothing is recorded for it afterwards).
+ */
+GP_HIDDEN uint64_t gp_trace_thread_create(void);
+GP_HIDDEN void gp_trace_thread_start(uint64_t token, void *(*fn)(void *));
+GP_HIDDEN void gp_trace_thread_end(void);
+
+/* A CPU profile tick of the calling thread (signal context, sampler.c). */
+GP_HIDDEN void gp_trace_cpu_sample(void);
+
+/*
+ * Constructor: reads GOPROF_TRACE_BUFFER, and starts the GOPROF_TRACE trace (one warning
+ * line and no trace when its file cannot be written). gp_trace_fini() (destructor) stops it
+ * and writes the file. gp_trace_atfork_child(): the child has no trace.
+ */
+GP_HIDDEN void gp_trace_init(void);
+GP_HIDDEN void gp_trace_fini(void);
+GP_HIDDEN void gp_trace_atfork_child(void);
+
+/*
+ * For the HTTP server's /debug/pprof/trace: traces for seconds (stopping early when
+ * cancelled(ctx), polled about every 100 ms; cancelled may be NULL), then writes what was
+ * captured to fd (left open) in Go's format, or as trace-event JSON when json is non-zero.
+ * Returns 0, or -errno with a one-line reason in err (errlen bytes, always terminated):
+ * -EBUSY and "tracing is already enabled" while another trace is on. Blocks the calling
+ * thread for the whole time; the calling thread is not traced (it runs under the heap
+ * guard). Any thread but a signal handler.
+ */
+GP_HIDDEN int gp_trace_capture(double seconds, int json, int fd, int (*cancelled)(void *ctx),
+			       void *ctx, char *err, size_t errlen);
+
+/* Turns the lock wrappers' trace events on or off (wrap-lock.c); trace.c only. */
+GP_HIDDEN void gp_lock_trace(int on);
+
+/* Looks the real I/O functions up; constructor, first thing (wrap-io.c). */
+GP_HIDDEN void gp_io_resolve(void);
+
 #endif

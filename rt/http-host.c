@@ -52,6 +52,13 @@ static int host_symbol(void *ctx, uint64_t addr, char *name, size_t len)
 	return 0;
 }
 
+static int host_trace(void *ctx, double seconds, int json, int fd, int (*cancelled)(void *),
+		      void *cctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	return gp_trace_capture(seconds, json, fd, cancelled, cctx, err, errlen);
+}
+
 static long host_argv(void *ctx, char *buf, size_t len)
 {
 	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
@@ -129,6 +136,7 @@ void gp_http_host_start(void)
 			.sync = host_sync,
 			.symbol = host_symbol,
 			.argv = host_argv,
+			.trace = host_trace,
 			.commit_interval_s = 0.5,
 		};
 		server = start(&host, err, sizeof(err));

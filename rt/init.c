@@ -145,6 +145,7 @@ static void atfork_child(void)
 	gp_lock_atfork_child();
 	gp_heap_atfork_child();
 	gp_sampler_atfork_child();
+	gp_trace_atfork_child();
 	/* the new writer thread and its state are goprof's, not the program's allocations */
 	gp_heap_guard(1);
 	if (gp_config.db_pattern)
@@ -158,6 +159,7 @@ __attribute__((constructor(101))) static void gp_init(void)
 	int database = 0;
 
 	gp_lock_resolve();
+	gp_io_resolve();
 	gp_thread_init();
 	gp_stack_attach(0);
 	read_config();
@@ -175,6 +177,8 @@ __attribute__((constructor(101))) static void gp_init(void)
 	gp_thread_started(NULL);
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	gp_heap_guard(0);
+	/* the program's own events from here on */
+	gp_trace_init();
 	gp_http_host_start();
 }
 
@@ -184,6 +188,7 @@ __attribute__((destructor(101))) static void gp_fini(void)
 	 * The main thread's part ends here; the final flush is not the program's time. Its
 	 * shadow stack stays: the last snapshot shows the exiting thread.
 	 */
+	gp_trace_fini();
 	gp_thread_ended(1);
 	gp_http_host_stop();
 	if (gp_config.db_pattern)

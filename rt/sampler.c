@@ -108,6 +108,8 @@ int gp_sampler_handle(int sig, siginfo_t *si, void *uctx)
 	 */
 	take_sample(t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
 		    1 + (uint64_t)(si->si_overrun > 0 ? si->si_overrun : 0));
+	if (__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED))
+		gp_trace_cpu_sample();
 	errno = saved;
 	return 1;
 }

@@ -36,6 +36,7 @@ struct start {
 	void *(*fn)(void *);
 	void *arg;
 	size_t stack_bytes;	/* the new thread's machine stack */
+	uint64_t trace_token;	/* its CREATE in the execution trace, 0 = none */
 	struct gp_thread_origin origin;	/* origin.frames points at frames[] */
 	const void *frames[];	/* the creator's stack, innermost first */
 };
@@ -43,6 +44,7 @@ struct start {
 static void on_thread_exit(void *unused)
 {
 	(void)unused;
+	gp_trace_thread_end();
 	gp_thread_ended(0);
 	gp_heap_thread_end();
 	gp_stack_detach();
@@ -71,6 +73,7 @@ static void *trampoline(void *p)
 	free(p);
 	pthread_setspecific(exit_key, (void *)1);
 	gp_heap_guard(0);
+	gp_trace_thread_start(s.trace_token, s.fn);
 	return s.fn(s.arg);
 }
 
@@ -165,6 +168,7 @@ GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	s->arg = arg;
 	s->stack_bytes = stack_bytes_of(attr);
 	s->origin.creator_tid = (uint32_t)gettid();
+	s->trace_token = gp_trace_thread_create();
 	s->origin.nframes = (uint32_t)keep;
 	s->origin.truncated = (uint32_t)(depth - keep);
 	for (size_t i = 0; i < keep; i++)

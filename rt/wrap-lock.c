@@ -34,6 +34,8 @@
  *    thread's busy count) is not recorded either, so a thread never waits for itself.
  *  - The real functions are looked up with dlsym(RTLD_NEXT) by the constructor, first
  *    thing; a call made before it (another library's constructor) looks its own up then.
+ *  - While an execution trace is on (MODE_TRACE), the slow path also appends a block and
+ *    an unblock event to the thread's trace buffer (trace.c), with the call's name.
  *  - fork(): prof_lock is held across fork; the child forgets the waiters of threads it
  *    does not have.
  */
@@ -52,12 +54,14 @@
 
 #include "gp-internal.h"
 #include "gp-schema.h"
+#include "trace.h"
 
 extern void *__libc_calloc(size_t n, size_t size);
 
 #define MODE_STATE 1			/* thread states for the goroutine profile */
 #define MODE_BLOCK 2			/* block profile on */
 #define MODE_MUTEX 4			/* mutex profile on */
+#define MODE_TRACE 8			/* an execution trace is on (trace.c) */
 
 #define WAIT_SLOTS 1024u		/* waiter table: object address hash -> waiters */
 #define BUCKET_SLOTS 4096u		/* stack hash -> bucket chains */
@@ -511,13 +515,20 @@ struct wait_ctx {
 	int how;
 };
 
-static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how)
+static const uint8_t trace_why[] = {
+	[GP_STATE_MUTEX] = GP_TB_MUTEX, [GP_STATE_RWLOCK] = GP_TB_MUTEX,
+	[GP_STATE_COND] = GP_TB_COND,
+	[GP_STATE_SEM] = GP_TB_SYNC, [GP_STATE_BARRIER] = GP_TB_SYNC, [GP_STATE_JOIN] = GP_TB_SYNC,
+	[GP_STATE_SLEEP] = GP_TB_SLEEP,
+};
+
+static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, const char *call)
 {
 	int saved = errno;
 	int m = __atomic_load_n(&mode, __ATOMIC_RELAXED);
 
 	c->w = NULL;
-	if (!(m & MODE_STATE) || tls.busy || gp_heap_guarded())
+	if (!(m & (MODE_STATE | MODE_TRACE)) || tls.busy || gp_heap_guarded())
 		goto out;
 	c->w = gp_thread_wait();
 	if (!c->w)
@@ -534,6 +545,9 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how)
 		waiter_link(c->w, obj, c->t0);
 		c->how |= WAIT_MUTEX;
 	}
+	/* last, so that the block begins after goprof's own work for it */
+	if (m & MODE_TRACE)
+		gp_trace_block(trace_why[state], call, obj);
 out:
 	errno = saved;
 }
@@ -542,6 +556,8 @@ static void wait_end(struct wait_ctx *c)
 {
 	int saved = errno;
 
+	if (__atomic_load_n(&mode, __ATOMIC_RELAXED) & MODE_TRACE)
+		gp_trace_unblock();
 	if (c->how & WAIT_MUTEX)
 		waiter_unlink(c->w);
 	state_store(c->w, &c->prev);
@@ -553,10 +569,10 @@ static void wait_end(struct wait_ctx *c)
 }
 
 /* Runs call with the calling thread's state set; the call's result is kept. */
-#define SLOW(state, obj, how, call)                                                        \
+#define SLOW(state, obj, how, name, call)                                                  \
 	({                                                                                 \
 		struct wait_ctx c_;                                                        \
-		wait_begin(&c_, (state), (obj), (how));                                    \
+		wait_begin(&c_, (state), (obj), (how), (name));                            \
 		__typeof__(call) rc_ = (call);                                             \
 		if (c_.w)                                                                  \
 			wait_end(&c_);                                                     \
@@ -574,7 +590,7 @@ static inline int on(void)
 
 static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m)
 {
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, real_pthread_mutex_lock(m));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_lock", real_pthread_mutex_lock(m));
 }
 
 /*
@@ -615,7 +631,8 @@ GOPROF_API int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec
 	int rc = REAL(pthread_mutex_trylock)(m);
 	if (rc != EBUSY)
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, REAL(pthread_mutex_timedlock)(m, abstime));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_timedlock",
+		    REAL(pthread_mutex_timedlock)(m, abstime));
 }
 
 GOPROF_API int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
@@ -629,7 +646,8 @@ GOPROF_API int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 	int rc = REAL(pthread_mutex_trylock)(m);
 	if (rc != EBUSY)
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, REAL(pthread_mutex_clocklock)(m, clock, abstime));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_clocklock",
+		    REAL(pthread_mutex_clocklock)(m, clock, abstime));
 }
 
 GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
@@ -645,7 +663,8 @@ static __attribute__((noinline)) int rwlock_rdlock_on(pthread_rwlock_t *l)
 	int rc = REAL(pthread_rwlock_tryrdlock)(l);
 	if (GP_LIKELY(rc != EBUSY))
 		return rc;
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, real_pthread_rwlock_rdlock(l));
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_rdlock",
+		    real_pthread_rwlock_rdlock(l));
 }
 
 GOPROF_API int pthread_rwlock_rdlock(pthread_rwlock_t *l)
@@ -660,7 +679,8 @@ static __attribute__((noinline)) int rwlock_wrlock_on(pthread_rwlock_t *l)
 	int rc = REAL(pthread_rwlock_trywrlock)(l);
 	if (GP_LIKELY(rc != EBUSY))
 		return rc;
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, real_pthread_rwlock_wrlock(l));
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_wrlock",
+		    real_pthread_rwlock_wrlock(l));
 }
 
 GOPROF_API int pthread_rwlock_wrlock(pthread_rwlock_t *l)
@@ -674,14 +694,16 @@ GOPROF_API int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct time
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_rwlock_timedrdlock)(l, t);
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_timedrdlock)(l, t));
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_timedrdlock",
+		    REAL(pthread_rwlock_timedrdlock)(l, t));
 }
 
 GOPROF_API int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct timespec *t)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_rwlock_timedwrlock)(l, t);
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_timedwrlock)(l, t));
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_timedwrlock",
+		    REAL(pthread_rwlock_timedwrlock)(l, t));
 }
 
 GOPROF_API int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
@@ -689,7 +711,8 @@ GOPROF_API int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_rwlock_clockrdlock)(l, clock, t);
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_clockrdlock)(l, clock, t));
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_clockrdlock",
+		    REAL(pthread_rwlock_clockrdlock)(l, clock, t));
 }
 
 GOPROF_API int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
@@ -697,7 +720,8 @@ GOPROF_API int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_rwlock_clockwrlock)(l, clock, t);
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, REAL(pthread_rwlock_clockwrlock)(l, clock, t));
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_clockwrlock",
+		    REAL(pthread_rwlock_clockwrlock)(l, clock, t));
 }
 
 GOPROF_API int pthread_rwlock_unlock(pthread_rwlock_t *l)
@@ -713,7 +737,8 @@ GOPROF_API int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_wait)(c, m);
 	before_unlock(m);
-	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(pthread_cond_wait)(c, m));
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_wait",
+		    REAL(pthread_cond_wait)(c, m));
 }
 
 GOPROF_API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
@@ -722,7 +747,8 @@ GOPROF_API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_timedwait)(c, m, t);
 	before_unlock(m);
-	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(pthread_cond_timedwait)(c, m, t));
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_timedwait",
+		    REAL(pthread_cond_timedwait)(c, m, t));
 }
 
 GOPROF_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
@@ -731,7 +757,8 @@ GOPROF_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clo
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_clockwait)(c, m, clock, t);
 	before_unlock(m);
-	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(pthread_cond_clockwait)(c, m, clock, t));
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_clockwait",
+		    REAL(pthread_cond_clockwait)(c, m, clock, t));
 }
 
 /* ---- semaphores ----------------------------------------------------------------------- */
@@ -753,7 +780,7 @@ GOPROF_API int sem_wait(sem_t *s)
 		return REAL(sem_wait)(s);
 	if (sem_took(s))
 		return 0;
-	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, REAL(sem_wait)(s));
+	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, "sem_wait", REAL(sem_wait)(s));
 }
 
 GOPROF_API int sem_timedwait(sem_t *s, const struct timespec *t)
@@ -763,14 +790,15 @@ GOPROF_API int sem_timedwait(sem_t *s, const struct timespec *t)
 	/* glibc checks the deadline before it tries: EINVAL even when a token is there */
 	if (t->tv_nsec >= 0 && t->tv_nsec < 1000000000L && sem_took(s))
 		return 0;
-	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, REAL(sem_timedwait)(s, t));
+	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, "sem_timedwait", REAL(sem_timedwait)(s, t));
 }
 
 GOPROF_API int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *t)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(sem_clockwait)(s, clock, t);
-	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, REAL(sem_clockwait)(s, clock, t));
+	return SLOW(GP_STATE_SEM, s, WAIT_BLOCK, "sem_clockwait",
+		    REAL(sem_clockwait)(s, clock, t));
 }
 
 /* ---- barriers and joins --------------------------------------------------------------- */
@@ -779,7 +807,8 @@ GOPROF_API int pthread_barrier_wait(pthread_barrier_t *b)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_barrier_wait)(b);
-	return SLOW(GP_STATE_BARRIER, b, WAIT_BLOCK, REAL(pthread_barrier_wait)(b));
+	return SLOW(GP_STATE_BARRIER, b, WAIT_BLOCK, "pthread_barrier_wait",
+		    REAL(pthread_barrier_wait)(b));
 }
 
 /*
@@ -792,14 +821,15 @@ GOPROF_API int pthread_join(pthread_t t, void **ret)
 		return REAL(pthread_join)(t, ret);
 	if (!pthread_equal(t, pthread_self()) && REAL(pthread_tryjoin_np)(t, ret) == 0)
 		return 0;
-	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK, REAL(pthread_join)(t, ret));
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK, "pthread_join",
+		    REAL(pthread_join)(t, ret));
 }
 
 GOPROF_API int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_timedjoin_np)(t, ret, abstime);
-	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK,
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK, "pthread_timedjoin_np",
 		    REAL(pthread_timedjoin_np)(t, ret, abstime));
 }
 
@@ -808,7 +838,7 @@ GOPROF_API int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_clockjoin_np)(t, ret, clock, abstime);
-	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK,
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK, "pthread_clockjoin_np",
 		    REAL(pthread_clockjoin_np)(t, ret, clock, abstime));
 }
 
@@ -819,7 +849,7 @@ static __attribute__((noinline)) int mtx_lock_on(mtx_t *m)
 	int rc = REAL(mtx_trylock)(m);
 	if (GP_LIKELY(rc != thrd_busy))
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, real_mtx_lock(m));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "mtx_lock", real_mtx_lock(m));
 }
 
 GOPROF_API int mtx_lock(mtx_t *m)
@@ -836,7 +866,7 @@ GOPROF_API int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 	int rc = REAL(mtx_trylock)(m);
 	if (rc != thrd_busy)
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, REAL(mtx_timedlock)(m, t));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "mtx_timedlock", REAL(mtx_timedlock)(m, t));
 }
 
 GOPROF_API int mtx_unlock(mtx_t *m)
@@ -850,7 +880,7 @@ GOPROF_API int cnd_wait(cnd_t *c, mtx_t *m)
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_wait)(c, m);
 	before_unlock(m);
-	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(cnd_wait)(c, m));
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_wait", REAL(cnd_wait)(c, m));
 }
 
 GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
@@ -859,14 +889,15 @@ GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_timedwait)(c, m, t);
 	before_unlock(m);
-	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, REAL(cnd_timedwait)(c, m, t));
+	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_timedwait", REAL(cnd_timedwait)(c, m, t));
 }
 
 GOPROF_API int thrd_join(thrd_t t, int *res)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(thrd_join)(t, res);
-	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK, REAL(thrd_join)(t, res));
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, WAIT_BLOCK, "thrd_join",
+		    REAL(thrd_join)(t, res));
 }
 
 /* ---- sleeps: a state, never a block event (Go's block profile has no sleeps either) ----- */
@@ -875,7 +906,7 @@ GOPROF_API int nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(nanosleep)(req, rem);
-	return SLOW(GP_STATE_SLEEP, NULL, 0, REAL(nanosleep)(req, rem));
+	return SLOW(GP_STATE_SLEEP, NULL, 0, "nanosleep", REAL(nanosleep)(req, rem));
 }
 
 GOPROF_API int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
@@ -883,21 +914,22 @@ GOPROF_API int clock_nanosleep(clockid_t clock, int flags, const struct timespec
 {
 	if (GP_LIKELY(!on()))
 		return REAL(clock_nanosleep)(clock, flags, req, rem);
-	return SLOW(GP_STATE_SLEEP, NULL, 0, REAL(clock_nanosleep)(clock, flags, req, rem));
+	return SLOW(GP_STATE_SLEEP, NULL, 0, "clock_nanosleep",
+		    REAL(clock_nanosleep)(clock, flags, req, rem));
 }
 
 GOPROF_API unsigned int sleep(unsigned int seconds)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(sleep)(seconds);
-	return SLOW(GP_STATE_SLEEP, NULL, 0, REAL(sleep)(seconds));
+	return SLOW(GP_STATE_SLEEP, NULL, 0, "sleep", REAL(sleep)(seconds));
 }
 
 GOPROF_API int usleep(useconds_t usec)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(usleep)(usec);
-	return SLOW(GP_STATE_SLEEP, NULL, 0, REAL(usleep)(usec));
+	return SLOW(GP_STATE_SLEEP, NULL, 0, "usleep", REAL(usleep)(usec));
 }
 
 /* ---- control ---------------------------------------------------------------------------- */
@@ -908,6 +940,11 @@ static void set_mode_bit(int bit, int set)
 		__atomic_fetch_or(&mode, bit, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_and(&mode, ~bit, __ATOMIC_RELAXED);
+}
+
+void gp_lock_trace(int on)
+{
+	set_mode_bit(MODE_TRACE, on);
 }
 
 void gp_lock_resolve(void)

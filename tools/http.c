@@ -288,6 +288,61 @@ static int wait_window(struct gp_http *h, struct MHD_Connection *conn, uint64_t 
 	return wait_until(conn, to + (uint64_t)(h->host.commit_interval_s * 1.5e9));
 }
 
+/* The client of conn hung up (a trace stops early then). */
+static int client_gone(void *arg)
+{
+	struct pollfd p = { .fd = (int)(intptr_t)arg, .events = POLLRDHUP };
+
+	return p.fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* /debug/pprof/trace?seconds=F[&format=json]: an execution trace of the next F seconds. */
+static enum MHD_Result serve_trace(struct gp_http *h, struct MHD_Connection *conn)
+{
+	const char *sec = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "seconds");
+	const char *fmt = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	double seconds = 0;
+	char err[256];
+
+	/* Go: a float; missing, unparsable or not positive means 1 */
+	if (sec) {
+		char *end;
+		seconds = strtod(sec, &end);
+		if (end == sec || *end || !(seconds > 0))
+			seconds = 0;
+	}
+	if (seconds <= 0)
+		seconds = 1;
+	if (seconds > MAX_SECONDS)
+		return answer_error(conn, 400, "profile duration exceeds server's WriteTimeout");
+	if (!h->host.trace)
+		return answer_error(conn, 501, "Could not enable tracing: a database holds no "
+				    "execution trace; ask the running program (GOPROF_HTTP)");
+	int json = fmt && strcmp(fmt, "json") == 0;
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	int cfd = ci ? ci->connect_fd : -1;
+	int fd = memfd_create("goprof-trace", MFD_CLOEXEC);
+	if (fd < 0)
+		return answer_error(conn, 500, "Could not enable tracing: out of memory");
+	extend_deadline(h, conn, seconds + 5);
+	int rc = h->host.trace(h->host.ctx, seconds, json, fd, client_gone, (void *)(intptr_t)cfd,
+			       err, sizeof(err));
+	if (rc != 0) {
+		close(fd);
+		char msg[320];
+		snprintf(msg, sizeof(msg), "Could not enable tracing: %s%s",
+			 rc == -EBUSY ? "runtime error: " : "", err);
+		return answer_error(conn, 500, msg);
+	}
+	if (client_gone((void *)(intptr_t)cfd)) {
+		close(fd);
+		return MHD_NO;
+	}
+	return answer_file(conn, fd, json ? "application/json" : "application/octet-stream",
+			   json ? "trace.json" : "trace");
+}
+
 /* strconv.Atoi-like: a whole decimal number, optional sign; -1 if not one. */
 static int parse_int(const char *s, long *out)
 {
@@ -639,8 +694,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (strcmp(name, "profile") == 0)
 		return serve_cpu(h, conn);
 	if (strcmp(name, "trace") == 0)
-		return answer_error(conn, 501, "Could not enable tracing: execution traces are "
-				    "not implemented yet");
+		return serve_trace(h, conn);
 	if (is_named_profile(name))
 		return serve_named(h, conn, name);
 	return answer_error(conn, 404, "Unknown profile");

@@ -33,6 +33,13 @@ struct gp_http_host {
 	 * endpoint then knows no address).
 	 */
 	int (*symbol)(void *ctx, uint64_t addr, char *name, size_t len);
+	/*
+	 * Captures an execution trace of the next seconds into fd (json: trace-event JSON,
+	 * else Go's format), stopping early once cancelled(cctx); 0, or -errno with one line
+	 * in err (-EBUSY: another trace runs). NULL where there is no program to trace.
+	 */
+	int (*trace)(void *ctx, double seconds, int json, int fd, int (*cancelled)(void *),
+		     void *cctx, char *err, size_t errlen);
 	/* The argv, each argument ended by a NUL, into buf; its length, or -1. */
 	long (*argv)(void *ctx, char *buf, size_t len);
 	/* Seconds between two commits of the writer (how stale the database may be). */

@@ -57,6 +57,18 @@ gp_pprof -raw -seconds 2 "http://$GP_ADDR/debug/pprof/profile" >cpu.raw 2>cpu.er
 	{ cat cpu.err >&2; gp_fail "go tool pprof -seconds 2 failed"; }
 grep -q burn_cpu cpu.raw || gp_fail "the CPU profile has no burn_cpu"
 
+# an execution trace of one second, in Go's format and as JSON
+gp_fetch trace "/debug/pprof/trace?seconds=1"
+gp_expect_answer trace 200 $octet -
+[ "$(gp_header trace Content-Disposition)" = 'attachment; filename="trace"' ] ||
+	gp_fail "trace: Content-Disposition '$(gp_header trace Content-Disposition)'"
+HOME=$GP_WORK go tool trace -d trace.body >trace.dump 2>trace.err ||
+	{ cat trace.err >&2; gp_fail "go tool trace cannot read the trace"; }
+grep -q ' GoBlockSync ' trace.dump || gp_fail "the trace shows no mutex wait"
+gp_fetch tracejson "/debug/pprof/trace?seconds=0.5&format=json"
+gp_expect_answer tracejson 200 application/json -
+head -c 40 tracejson.body | grep -q '^{"displayTimeUnit":"ns"' || gp_fail "trace JSON: $(head -c 80 tracejson.body)"
+
 # cmdline (asked for with GOPROF_HTTP_CMDLINE=1) and symbol
 gp_fetch cmdline /debug/pprof/cmdline
 gp_expect_answer cmdline 200 "$text" -

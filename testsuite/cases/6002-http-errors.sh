@@ -58,6 +58,16 @@ gunzip -t <cpu1.body || gp_fail "the first CPU profile is no gzip file"
 gp_fetch after "/debug/pprof/profile?seconds=1"
 [ "$GP_STATUS" = 200 ] || gp_fail "a CPU profile after the others got $GP_STATUS"
 
+# one trace at a time, with Go's words; a bad seconds on trace means Go's default, 1 s
+curl -sS --max-time 20 -o trace1.body "http://$GP_ADDR/debug/pprof/trace?seconds=2" &
+t1=$!
+sleep 0.5
+error tracebusy "/debug/pprof/trace?seconds=1" 500 \
+	"Could not enable tracing: runtime error: tracing is already enabled"
+wait $t1 || gp_fail "the first trace failed"
+gp_fetch traceneg "/debug/pprof/trace?seconds=-1"
+[ "$GP_STATUS" = 200 ] || gp_fail "trace?seconds=-1: $GP_STATUS, want 200 (Go: 1 s)"
+
 # one byte a second: the server cuts the client off, and answers others meanwhile
 gp_build_prog slow http-slow-client
 ./slow "$GP_ADDR" >slow.out 2>slow.err &

@@ -1,0 +1,1192 @@
+/*
+ * The execution trace: while a trace is on, every thread appends what it does (blocks and
+ * wakes, system calls, thread creation and exit, CPU samples, the program's own tasks,
+ * regions and logs) with a CLOCK_MONOTONIC time and its exact shadow stack to a buffer of
+ * its own; at the stop the buffers become a struct gp_trace (tools/trace.h), which
+ * tools/gotrace.c writes in Go's format and tools/chrome.c as trace-event JSON.
+ *
+ * DESIGN. Contexts: the hooks run on the program's threads (wrap-lock.c, wrap-io.c,
+ * thread.c, the API below) and in the CPU sampling signal handler (sampler.c); start and
+ * stop run on whichever thread asks (the constructor and destructor for GOPROF_TRACE, the
+ * program through goprof.h, the HTTP server through gp_trace_capture()).
+ *  - gp_trace_on is the one word every wrapper tests; 0 while no trace is on.
+ *  - Each thread owns a header (struct tbuf), found through its TLS pointer; headers are
+ *    never freed (a header whose thread ended goes to a free list at the next stop and is
+ *    taken by a new thread). A trace's records go to a private mapping of at most
+ *    trace_cap bytes (GOPROF_TRACE_BUFFER) per thread, mapped at the thread's first event
+ *    of that trace; pages are touched only as far as they are used. A full buffer counts
+ *    the drop (GP_TEV_LOST at the stop); the last record's worth is kept for the thread's
+ *    exit, so that an END is never lost.
+ *  - No lock on the hot path. The owner sets its header's writing flag, then (after a full
+ *    fence) checks that the same trace is still on; the stopper clears gp_trace_on, fences,
+ *    and waits for every writing flag to drop before it reads or unmaps a buffer. One of the
+ *    two sees the other's store, so no thread writes into a buffer the stopper took. The
+ *    signal handler appends only when its thread was not appending already (else the sample
+ *    counts as dropped), and never maps.
+ *  - ctl_lock (taken under the heap guard, so that the lock wrappers never see it) makes
+ *    start and stop one at a time and holds the one session there may be: a second start
+ *    fails with Go's text, "tracing is already enabled".
+ *  - goprof's own threads (the database writer, the heap-guarded work) are never traced.
+ *  - fork(): the child has no trace; buffers of the parent's threads are unmapped there.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gp-internal.h"
+#include "gp-schema.h"
+#include "trace.h"
+
+#define MAX_FRAMES 64			/* innermost frames kept per event */
+#define DEFAULT_CAP (4u << 20)		/* GOPROF_TRACE_BUFFER default, bytes per thread */
+#define MIN_CAP 4096u
+#define SYSCALL_MIN_NS 10000u		/* a system call this long or longer "blocked" */
+#define QUIESCE_NS 2000000000u		/* the longest the stopper waits for one appender */
+
+/*
+ * One record in a thread's buffer, followed by nframes function-record pointers (innermost
+ * first) and then name_len + msg_len bytes of copied strings (each NUL-terminated), padded
+ * to 8 bytes.
+ */
+struct rec {
+	uint64_t ts_ns;			/* CLOCK_MONOTONIC */
+	uint64_t object;		/* what gp_trace_event.object says; CREATE: the token */
+	const char *name;		/* a static string (call name), or NULL */
+	uint32_t other;
+	uint8_t kind, why;		/* enum gp_trace_kind, enum gp_trace_block */
+	uint16_t nframes;
+	uint16_t name_len, msg_len;	/* copied strings, NUL included; 0 = none */
+	uint32_t pad;
+};
+
+/* A thread's trace state; see DESIGN. */
+struct tbuf {
+	struct tbuf *next;		/* all headers; fixed once pushed */
+	struct tbuf *free_next;		/* free list; free_lock */
+	int writing;			/* owner: 1 while appending; the stopper waits on it */
+	int owner_gone;			/* the thread ended; set once, release */
+	unsigned gen;			/* the trace the buffer belongs to; owner, under writing */
+	char *data;			/* mapping of cap bytes; owner maps, stopper takes */
+	size_t cap, len;		/* len: published with release after each record */
+	uint64_t dropped;		/* events lost; owner */
+	uint64_t first_drop_ns;		/* when the first was lost */
+	uint64_t token;			/* its creation token, 0: it existed at the start */
+	uintptr_t start_fn;		/* the start routine it was created with, 0 = unknown */
+	uint32_t tid;
+	int ended;			/* END recorded in this trace */
+	int open;			/* a BLOCK or SYSCALL waits for its end; owner */
+	char name[16];			/* at END (live threads: read at the stop) */
+};
+
+int gp_trace_on;
+
+static unsigned cur_gen;		/* the trace on now, or the last one; atomically */
+static size_t trace_cap = DEFAULT_CAP;
+static uint64_t trace_start_ns, trace_start_real_ns;
+static uint64_t next_token = 1;		/* creation tokens; atomically */
+static uint64_t next_task = 1;		/* task ids; atomically */
+
+static struct tbuf *all_bufs;		/* push: CAS; walk: acquire */
+static struct tbuf *free_bufs;		/* free_lock */
+static int free_lock;			/* spin lock */
+
+struct thread_tls {
+	struct tbuf *b;			/* NULL until the first event of a trace */
+	int gone;			/* the thread ended: nothing more is recorded */
+	unsigned token_gen;		/* token belongs to this trace */
+	uint64_t token;
+	uintptr_t start_fn;
+};
+
+static __thread struct thread_tls tls __attribute__((tls_model("initial-exec")));
+
+/* The one trace there may be. ctl_lock. */
+static pthread_mutex_t ctl_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int active;			/* a trace is on (or being written by its stopper) */
+	int capture;			/* started by gp_trace_capture() */
+	int from_env;			/* GOPROF_TRACE */
+	int json;
+	FILE *out;			/* goprof_trace_start()'s file */
+} ses;
+
+uint64_t gp_trace_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void spin_lock(int *l)
+{
+	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(l, __ATOMIC_RELAXED))
+			sched_yield();
+}
+
+static void spin_unlock(int *l)
+{
+	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
+}
+
+/* A header for the calling thread: one whose thread ended, or a new one. Not signal-safe. */
+static struct tbuf *claim_header(void)
+{
+	struct tbuf *b;
+
+	spin_lock(&free_lock);
+	b = free_bufs;
+	if (b)
+		free_bufs = b->free_next;
+	spin_unlock(&free_lock);
+	if (b) {
+		b->free_next = NULL;
+		b->gen = 0;
+		b->tid = (uint32_t)gettid();
+		__atomic_store_n(&b->owner_gone, 0, __ATOMIC_RELEASE);
+		return b;
+	}
+	gp_heap_guard(1);
+	b = calloc(1, sizeof(*b));
+	gp_heap_guard(0);
+	if (!b)
+		return NULL;
+	b->tid = (uint32_t)gettid();
+	b->next = __atomic_load_n(&all_bufs, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&all_bufs, &b->next, b, 1, __ATOMIC_RELEASE,
+					    __ATOMIC_RELAXED))
+		;
+	return b;
+}
+
+static size_t rec_size(unsigned nframes, size_t strings)
+{
+	return (sizeof(struct rec) + nframes * sizeof(void *) + strings + 7) & ~(size_t)7;
+}
+
+/*
+ * Appends one record; owner under writing. keep: how many plain records' worth of room to
+ * leave (for the end of an open wait and for END). Returns 0, or -1 when the buffer is full
+ * (the drop is counted).
+ */
+static int put(struct tbuf *b, const struct rec *r, const void *const *top, const char *name,
+	       const char *msg, unsigned keep)
+{
+	size_t sz = rec_size(r->nframes, (size_t)r->name_len + r->msg_len);
+	size_t room = keep * rec_size(0, 0);
+
+	if (b->len + sz + room > b->cap) {
+		if (!b->dropped++)
+			b->first_drop_ns = r->ts_ns;
+		return -1;
+	}
+	char *p = b->data + b->len;
+	memcpy(p, r, sizeof(*r));
+	const void **frames = (const void **)(p + sizeof(*r));
+	for (unsigned i = 0; i < r->nframes; i++)
+		frames[i] = top[-1 - (ptrdiff_t)i];
+	char *s = (char *)(frames + r->nframes);
+	if (r->name_len) {
+		memcpy(s, name, r->name_len - 1u);
+		s[r->name_len - 1] = '\0';
+		s += r->name_len;
+	}
+	if (r->msg_len) {
+		memcpy(s, msg, r->msg_len - 1u);
+		s[r->msg_len - 1] = '\0';
+	}
+	__atomic_store_n(&b->len, b->len + sz, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Maps b's buffer for trace g and records the thread's START; owner under writing. */
+static int init_for_gen(struct tbuf *b, unsigned g, int blocked)
+{
+	char *map = mmap(NULL, trace_cap, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (map == MAP_FAILED)
+		return -1;
+	b->data = map;
+	b->cap = trace_cap;
+	__atomic_store_n(&b->len, 0, __ATOMIC_RELAXED);
+	b->dropped = 0;
+	b->first_drop_ns = 0;
+	b->ended = 0;
+	b->open = blocked;
+	b->name[0] = '\0';
+	b->token = tls.token_gen == g ? tls.token : 0;
+	b->start_fn = tls.start_fn;
+	b->gen = g;
+
+	/* a thread created during the trace starts now; any other was there at its start */
+	struct rec r = { .ts_ns = b->token ? gp_trace_now() : trace_start_ns,
+			 .kind = GP_TEV_START, .object = (uint64_t)blocked };
+	put(b, &r, NULL, NULL, NULL, 2);
+	return 0;
+}
+
+/* What an event carries besides its kind; see struct gp_trace_event. */
+struct ev {
+	uint64_t ts_ns;			/* 0: now */
+	uint8_t kind, why;
+	uint32_t other;
+	uint64_t object;
+	const char *name;		/* static: stored as a pointer */
+	const char *copy_name;		/* the caller's: copied */
+	const char *msg;		/* copied */
+	int stack;			/* record the shadow stack */
+	int in_signal;			/* from the sampling signal handler */
+};
+
+static uint16_t str_room(const char *s)
+{
+	if (!s)
+		return 0;
+	size_t n = strnlen(s, 4095);
+	return (uint16_t)(n + 1);
+}
+
+/* Records e for the calling thread if a trace is on; see DESIGN. Never fails visibly. */
+static void append(const struct ev *e)
+{
+	struct tbuf *b;
+	unsigned g;
+
+	if (tls.gone || gp_heap_guarded())
+		return;
+	g = __atomic_load_n(&cur_gen, __ATOMIC_ACQUIRE);
+	b = tls.b;
+	if (!b) {
+		if (e->in_signal || !(b = claim_header()))
+			return;
+		tls.b = b;
+	}
+	if (b->writing) {
+		/* a signal handler that interrupted its own thread's append */
+		return;
+	}
+	__atomic_store_n(&b->writing, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED) ||
+	    __atomic_load_n(&cur_gen, __ATOMIC_RELAXED) != g)
+		goto out;
+	if (b->gen != g || !b->data) {
+		if (e->in_signal || b->ended)
+			goto out;
+		if (init_for_gen(b, g, e->kind == GP_TEV_UNBLOCK) != 0)
+			goto out;
+		if (e->kind == GP_TEV_START)
+			goto out;
+	} else if (e->kind == GP_TEV_START || b->ended) {
+		goto out;
+	}
+
+	struct rec r = {
+		.ts_ns = e->ts_ns ? e->ts_ns : gp_trace_now(),
+		.object = e->object,
+		.name = e->name,
+		.other = e->other,
+		.kind = e->kind,
+		.why = e->why,
+		.name_len = str_room(e->copy_name),
+		.msg_len = str_room(e->msg),
+	};
+	const void **base = NULL, **top = NULL;
+	if (e->stack) {
+		gp_stack_bounds(&base, &top);
+		size_t depth = (size_t)(top - base);
+		r.nframes = (uint16_t)(depth < MAX_FRAMES ? depth : MAX_FRAMES);
+	}
+	if (e->kind == GP_TEV_END) {
+		pthread_getname_np(pthread_self(), b->name, sizeof(b->name));
+		b->ended = 1;
+	}
+	/*
+	 * A full buffer keeps room for the end of a wait it holds the start of, and for END:
+	 * the thread's last events then leave it running, and a wait whose start was dropped
+	 * leaves no end without a start.
+	 */
+	switch (e->kind) {
+	case GP_TEV_END:
+		put(b, &r, top, NULL, NULL, 0);
+		break;
+	case GP_TEV_UNBLOCK:
+	case GP_TEV_SYSCALL_END:
+		if (!b->open)
+			break;	/* its start was dropped, and counted */
+		put(b, &r, top, NULL, NULL, 1);
+		b->open = 0;
+		break;
+	case GP_TEV_BLOCK:
+	case GP_TEV_SYSCALL:
+		if (put(b, &r, top, e->copy_name, e->msg, 2) == 0)
+			b->open = 1;
+		break;
+	default:
+		put(b, &r, top, e->copy_name, e->msg, 2);
+	}
+out:
+	__atomic_store_n(&b->writing, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- hooks ------------------------------------------------------------------------------ */
+
+void gp_trace_block(int why, const char *call, const void *obj)
+{
+	struct ev e = { .kind = GP_TEV_BLOCK, .why = (uint8_t)why, .name = call,
+			.object = (uintptr_t)obj, .stack = 1 };
+	int saved = errno;
+
+	append(&e);
+	errno = saved;
+}
+
+void gp_trace_unblock(void)
+{
+	struct ev e = { .kind = GP_TEV_UNBLOCK };
+	int saved = errno;
+
+	append(&e);
+	errno = saved;
+}
+
+void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0)
+{
+	int saved = errno;
+	uint64_t t1 = gp_trace_now();
+
+	if (t1 - t0 >= SYSCALL_MIN_NS) {
+		struct ev e = { .ts_ns = t0, .kind = GP_TEV_SYSCALL, .why = (uint8_t)why,
+				.name = call, .object = (uint64_t)(int64_t)fd, .stack = 1 };
+		append(&e);
+		struct ev x = { .ts_ns = t1, .kind = GP_TEV_SYSCALL_END };
+		append(&x);
+	}
+	errno = saved;
+}
+
+uint64_t gp_trace_thread_create(void)
+{
+	if (!__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED))
+		return 0;
+	uint64_t token = __atomic_fetch_add(&next_token, 1, __ATOMIC_RELAXED);
+	struct ev e = { .kind = GP_TEV_CREATE, .name = "pthread_create", .object = token,
+			.stack = 1 };
+	append(&e);
+	return token;
+}
+
+void gp_trace_thread_start(uint64_t token, void *(*fn)(void *))
+{
+	tls.token = token;
+	tls.token_gen = __atomic_load_n(&cur_gen, __ATOMIC_RELAXED);
+	tls.start_fn = (uintptr_t)fn;
+	if (token && __atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED)) {
+		struct ev e = { .kind = GP_TEV_START };
+		append(&e);
+	}
+}
+
+void gp_trace_thread_end(void)
+{
+	struct tbuf *b = tls.b;
+
+	if (__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED)) {
+		struct ev e = { .kind = GP_TEV_END };
+		append(&e);
+	}
+	tls.gone = 1;
+	tls.b = NULL;
+	if (b)
+		__atomic_store_n(&b->owner_gone, 1, __ATOMIC_RELEASE);
+}
+
+void gp_trace_cpu_sample(void)
+{
+	struct ev e = { .kind = GP_TEV_CPU_SAMPLE, .stack = 1, .in_signal = 1 };
+
+	append(&e);
+}
+
+/* ---- the public annotations (goprof.h) ---------------------------------------------------- */
+
+static int traced(void)
+{
+	return GP_UNLIKELY(__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED) != 0);
+}
+
+uint64_t goprof_task_create(uint64_t parent, const char *name)
+{
+	uint64_t id = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED);
+
+	if (traced()) {
+		struct ev e = { .kind = GP_TEV_TASK_BEGIN, .object = id, .other = (uint32_t)parent,
+				.copy_name = name ? name : "", .stack = 1 };
+		int saved = errno;
+		append(&e);
+		errno = saved;
+	}
+	return id;
+}
+
+void goprof_task_end(uint64_t task)
+{
+	if (traced() && task) {
+		struct ev e = { .kind = GP_TEV_TASK_END, .object = task, .stack = 1 };
+		int saved = errno;
+		append(&e);
+		errno = saved;
+	}
+}
+
+void goprof_region_begin(uint64_t task, const char *name)
+{
+	if (traced()) {
+		struct ev e = { .kind = GP_TEV_REGION_BEGIN, .object = task,
+				.copy_name = name ? name : "", .stack = 1 };
+		int saved = errno;
+		append(&e);
+		errno = saved;
+	}
+}
+
+void goprof_region_end(uint64_t task, const char *name)
+{
+	if (traced()) {
+		struct ev e = { .kind = GP_TEV_REGION_END, .object = task,
+				.copy_name = name ? name : "", .stack = 1 };
+		int saved = errno;
+		append(&e);
+		errno = saved;
+	}
+}
+
+void goprof_trace_log(uint64_t task, const char *category, const char *message)
+{
+	if (traced()) {
+		struct ev e = { .kind = GP_TEV_LOG, .object = task, .copy_name = category,
+				.msg = message ? message : "", .stack = 1 };
+		int saved = errno;
+		append(&e);
+		errno = saved;
+	}
+}
+
+int goprof_trace_enabled(void)
+{
+	return traced();
+}
+
+/* ---- the stop: buffers -> struct gp_trace ---------------------------------------------------- */
+
+/* One distinct stack: the leaf call name (or NULL) and the shadow frames. */
+struct stack_key {
+	const char *leaf;
+	const void *const *frames;
+	uint32_t nframes;
+	uint64_t hash;
+};
+
+/* Everything a stopped trace owns until it is written. */
+struct captured {
+	struct gp_trace t;
+	struct gp_trace_thread *threads;
+	size_t nthreads;
+	struct gp_trace_event **events;	/* per thread */
+	struct stack_key *keys;		/* keys[i] = stack i + 1 */
+	size_t nkeys, keys_cap;
+	uint32_t *slots;		/* hash: key index + 1 */
+	size_t nslots;
+	struct gp_trace_stack *stacks;
+	struct gp_trace_frame **frames;	/* per stack */
+	char **maps;			/* the buffers, unmapped at the end */
+	size_t *map_bytes;
+	size_t nmaps;
+	char (*names)[16];
+	const void **snap_frames;	/* copies of idle threads' stacks */
+	size_t snap_used, snap_cap;
+	int oom;
+};
+
+static uint64_t mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return k;
+}
+
+static int keys_equal(const struct stack_key *a, const struct stack_key *b)
+{
+	return a->hash == b->hash && a->leaf == b->leaf && a->nframes == b->nframes &&
+	       !memcmp(a->frames, b->frames, a->nframes * sizeof(void *));
+}
+
+static int slots_grow(struct captured *c)
+{
+	size_t n = c->nslots ? c->nslots * 2 : 1024;
+	uint32_t *s = calloc(n, sizeof(*s));
+
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < c->nkeys; i++) {
+		size_t j = c->keys[i].hash & (n - 1);
+		while (s[j])
+			j = (j + 1) & (n - 1);
+		s[j] = (uint32_t)i + 1;
+	}
+	free(c->slots);
+	c->slots = s;
+	c->nslots = n;
+	return 0;
+}
+
+/* The stack id (index + 1) of (leaf, frames), 0 for none or when out of memory. */
+static uint32_t intern(struct captured *c, const char *leaf, const void *const *frames,
+		       uint32_t n)
+{
+	struct stack_key k = { leaf, frames, n, mix((uintptr_t)leaf ^ n) };
+
+	if (!leaf && !n)
+		return 0;
+	for (uint32_t i = 0; i < n; i++)
+		k.hash = mix(k.hash ^ (uintptr_t)frames[i]);
+	if ((c->nkeys + 1) * 2 > c->nslots && slots_grow(c) != 0)
+		goto oom;
+	size_t j = k.hash & (c->nslots - 1);
+	for (; c->slots[j]; j = (j + 1) & (c->nslots - 1))
+		if (keys_equal(&c->keys[c->slots[j] - 1], &k))
+			return c->slots[j];
+	if (c->nkeys == c->keys_cap) {
+		size_t cap = c->keys_cap ? c->keys_cap * 2 : 256;
+		struct stack_key *nk = realloc(c->keys, cap * sizeof(*nk));
+		if (!nk)
+			goto oom;
+		c->keys = nk;
+		c->keys_cap = cap;
+	}
+	c->keys[c->nkeys++] = k;
+	c->slots[j] = (uint32_t)c->nkeys;
+	return (uint32_t)c->nkeys;
+oom:
+	c->oom = 1;
+	return 0;
+}
+
+static int build_stacks(struct captured *c)
+{
+	c->stacks = calloc(c->nkeys ? c->nkeys : 1, sizeof(*c->stacks));
+	c->frames = calloc(c->nkeys ? c->nkeys : 1, sizeof(*c->frames));
+	if (!c->stacks || !c->frames)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->nkeys; i++) {
+		const struct stack_key *k = &c->keys[i];
+		uint32_t n = k->nframes + (k->leaf ? 1 : 0), at = 0;
+		struct gp_trace_frame *f = calloc(n, sizeof(*f));
+		if (!f)
+			return -ENOMEM;
+		if (k->leaf)
+			f[at++] = (struct gp_trace_frame){ (uintptr_t)k->leaf, k->leaf, "", 0 };
+		for (uint32_t j = 0; j < k->nframes; j++) {
+			struct gp_func fn;
+			if (gp_func_decode(k->frames[j], &fn) == 0)
+				f[at++] = (struct gp_trace_frame){ (uintptr_t)k->frames[j], fn.name,
+								   fn.file, fn.line };
+			else
+				f[at++] = (struct gp_trace_frame){ (uintptr_t)k->frames[j],
+								   "[unknown]", "", 0 };
+		}
+		c->frames[i] = f;
+		c->stacks[i] = (struct gp_trace_stack){ f, n };
+	}
+	c->t.stacks = c->stacks;
+	c->t.nstacks = c->nkeys;
+	return 0;
+}
+
+/* Time order, keeping the append order of equal times (a CPU sample can land inside a call). */
+static void sort_events(struct gp_trace_event *ev, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		if (ev[i].ts_ns >= ev[i - 1].ts_ns)
+			continue;
+		struct gp_trace_event x = ev[i];
+		size_t j = i;
+		while (j > 0 && ev[j - 1].ts_ns > x.ts_ns) {
+			ev[j] = ev[j - 1];
+			j--;
+		}
+		ev[j] = x;
+	}
+}
+
+/* The name of a function at pc, from the symbol tables; NULL if unknown. */
+static const char *symbol_at(uintptr_t pc)
+{
+	struct gp_pc_info info;
+
+	if (!pc || gp_pc_lookup(pc, &info) != 0)
+		return NULL;
+	return info.function;
+}
+
+struct thread_src {
+	struct tbuf *b;			/* NULL: an idle thread from the registry */
+	const char *data;		/* its records */
+	uint64_t start_key;		/* sort: main, threads there at the start, the created */
+	const struct gp_thread_snap *snap;
+	uint32_t tid;
+	uint64_t token;
+	struct gp_wait_state wait;
+	uint32_t snap_stack;		/* idle threads: their stack at the stop */
+};
+
+/* Converts one thread's buffer into events; the buffer stays mapped (strings live there). */
+static int convert_buffer(struct captured *c, struct tbuf *b, const char *data,
+			  struct gp_trace_thread *th, struct gp_trace_event **out)
+{
+	size_t len = __atomic_load_n(&b->len, __ATOMIC_ACQUIRE), n = 0, off;
+	const char *root = NULL;
+
+	for (off = 0; off + sizeof(struct rec) <= len; n++) {
+		const struct rec *r = (const struct rec *)(data + off);
+		off += rec_size(r->nframes, (size_t)r->name_len + r->msg_len);
+	}
+	struct gp_trace_event *ev = calloc(n + 1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	n = 0;
+	for (off = 0; off + sizeof(struct rec) <= len; n++) {
+		const struct rec *r = (const struct rec *)(data + off);
+		const void *const *frames = (const void *const *)(r + 1);
+		const char *s = (const char *)(frames + r->nframes);
+		struct gp_trace_event *e = &ev[n];
+
+		off += rec_size(r->nframes, (size_t)r->name_len + r->msg_len);
+		e->ts_ns = r->ts_ns;
+		e->kind = r->kind;
+		e->why = r->why;
+		e->other = r->other;
+		e->object = r->object;
+		e->name = r->name;
+		if (r->name_len)
+			e->name = s;
+		if (r->msg_len)
+			e->message = s + r->name_len;
+		const char *leaf = r->kind == GP_TEV_BLOCK || r->kind == GP_TEV_SYSCALL ||
+					   r->kind == GP_TEV_CREATE ? r->name : NULL;
+		e->stack = intern(c, leaf, frames, r->nframes);
+		if (!root && r->nframes) {
+			struct gp_func fn;
+			if (gp_func_decode(frames[r->nframes - 1], &fn) == 0)
+				root = fn.name;
+		}
+	}
+	if (b->dropped)
+		ev[n++] = (struct gp_trace_event){ .ts_ns = b->first_drop_ns,
+						   .kind = GP_TEV_LOST, .object = b->dropped };
+	sort_events(ev, n);
+	c->t.dropped += b->dropped;
+	th->events = ev;
+	th->nevents = n;
+	const char *fn = symbol_at(b->start_fn);
+	/* thrd_create's threads start in goprof's trampoline: their own frames say more */
+	if (!fn || !strcmp(fn, "thrd_trampoline"))
+		fn = root;
+	th->start_function = fn ? fn : (b->tid == (uint32_t)getpid() ? "main" : "thread");
+	th->start_pc = b->start_fn ? b->start_fn : (uintptr_t)th->start_function;
+	*out = ev;
+	return 0;
+}
+
+static int src_cmp(const void *a, const void *b)
+{
+	const struct thread_src *x = a, *y = b;
+
+	return x->start_key < y->start_key ? -1 : x->start_key > y->start_key;
+}
+
+/* Gathers the threads the registry knows that recorded nothing: idle all along. */
+struct idle_ctx {
+	struct captured *c;
+	struct thread_src *src;
+	size_t n, cap;
+};
+
+static void idle_thread(const struct gp_thread_snap *s, void *ctx)
+{
+	struct idle_ctx *ic = ctx;
+	struct captured *c = ic->c;
+
+	for (size_t i = 0; i < ic->n; i++)
+		if (ic->src[i].tid == s->tid)
+			return;
+	if (ic->n == ic->cap) {
+		size_t cap = ic->cap ? ic->cap * 2 : 16;
+		struct thread_src *p = realloc(ic->src, cap * sizeof(*p));
+		if (!p)
+			return;
+		ic->src = p;
+		ic->cap = cap;
+	}
+	uint32_t n = s->nframes < MAX_FRAMES ? s->nframes : MAX_FRAMES;
+	if (c->snap_used + n > c->snap_cap) {
+		/* the keys point into this array: it is sized once, never moved */
+		return;
+	}
+	memcpy(c->snap_frames + c->snap_used, s->frames, n * sizeof(void *));
+	struct thread_src *t = &ic->src[ic->n++];
+	memset(t, 0, sizeof(*t));
+	t->tid = s->tid;
+	t->start_key = s->tid == (uint32_t)getpid() ? 0 : s->start_ns;
+	t->wait = s->wait;
+	t->snap_stack = intern(c, NULL, c->snap_frames + c->snap_used, n);
+	c->snap_used += n;
+}
+
+static void read_comm(uint32_t tid, char name[16])
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%u/comm", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(name, 16, f))
+		name[strcspn(name, "\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * Turns the buffers of trace g into c (ctl_lock held, gp_trace_on already 0 and every
+ * appender quiet); the mappings move into c. Returns 0 or -ENOMEM.
+ */
+static int collect(struct captured *c, unsigned g, uint64_t end_ns)
+{
+	struct idle_ctx ic = { .c = c };
+	size_t nbufs = 0;
+	int rc = -ENOMEM;
+
+	for (struct tbuf *b = __atomic_load_n(&all_bufs, __ATOMIC_ACQUIRE); b; b = b->next)
+		nbufs++;
+	c->maps = calloc(nbufs + 1, sizeof(*c->maps));
+	c->map_bytes = calloc(nbufs + 1, sizeof(*c->map_bytes));
+	c->snap_cap = 64 * 1024;
+	c->snap_frames = calloc(c->snap_cap, sizeof(void *));
+	if (!c->maps || !c->map_bytes || !c->snap_frames)
+		return -ENOMEM;
+
+	/* the buffers of this trace, after each one's appender is out */
+	for (struct tbuf *b = __atomic_load_n(&all_bufs, __ATOMIC_ACQUIRE); b; b = b->next) {
+		uint64_t t0 = gp_trace_now();
+		while (__atomic_load_n(&b->writing, __ATOMIC_ACQUIRE)) {
+			if (gp_trace_now() - t0 > QUIESCE_NS)
+				break;
+			sched_yield();
+		}
+		if (__atomic_load_n(&b->writing, __ATOMIC_ACQUIRE)) {
+			gp_warn("a thread stayed inside a trace append; its events are left out");
+			continue;
+		}
+		if (b->gen != g || !b->data)
+			continue;
+		c->maps[c->nmaps] = b->data;
+		c->map_bytes[c->nmaps++] = b->cap;
+		b->data = NULL;
+		if (ic.n == ic.cap) {
+			size_t cap = ic.cap ? ic.cap * 2 : 16;
+			struct thread_src *p = realloc(ic.src, cap * sizeof(*p));
+			if (!p)
+				goto out;
+			ic.src = p;
+			ic.cap = cap;
+		}
+		struct thread_src *t = &ic.src[ic.n++];
+		memset(t, 0, sizeof(*t));
+		t->b = b;
+		t->data = c->maps[c->nmaps - 1];
+		t->tid = b->tid;
+		t->token = b->token;
+		const struct rec *first = (const struct rec *)c->maps[c->nmaps - 1];
+		/* numbered as Go numbers goroutines: main, those there already, then by creation */
+		t->start_key = b->tid == (uint32_t)getpid() ? 0
+			       : b->token ? (1ull << 62) + b->token : first->ts_ns;
+		if (!b->ended)
+			read_comm(b->tid, b->name);
+	}
+	/* threads that ran through the whole trace without an event still show */
+	gp_threads_snapshot(idle_thread, &ic);
+	qsort(ic.src, ic.n, sizeof(*ic.src), src_cmp);
+
+	c->threads = calloc(ic.n + 1, sizeof(*c->threads));
+	c->events = calloc(ic.n + 1, sizeof(*c->events));
+	c->names = calloc(ic.n + 1, sizeof(*c->names));
+	if (!c->threads || !c->events || !c->names)
+		goto out;
+	for (size_t i = 0; i < ic.n; i++) {
+		struct thread_src *s = &ic.src[i];
+		struct gp_trace_thread *th = &c->threads[i];
+
+		th->number = (uint32_t)i + 1;
+		th->tid = s->tid;
+		th->name = c->names[i];
+		if (s->b) {
+			memcpy(c->names[i], s->b->name, 16);
+			c->names[i][15] = '\0';
+			if (convert_buffer(c, s->b, s->data, th, &c->events[i]) != 0)
+				goto out;
+			continue;
+		}
+		read_comm(s->tid, c->names[i]);
+		struct gp_trace_event *ev = calloc(1, sizeof(*ev));
+		if (!ev)
+			goto out;
+		ev->ts_ns = c->t.start_ns;
+		ev->kind = GP_TEV_START;
+		ev->object = s->wait.state != GP_STATE_RUNNING && s->wait.since_ns &&
+			     s->wait.since_ns <= trace_start_real_ns;
+		c->events[i] = ev;
+		th->events = ev;
+		th->nevents = 1;
+		const struct stack_key *k = s->snap_stack ? &c->keys[s->snap_stack - 1] : NULL;
+		struct gp_func fn;
+		if (k && k->nframes && gp_func_decode(k->frames[k->nframes - 1], &fn) == 0)
+			th->start_function = fn.name;
+		else
+			th->start_function = s->tid == (uint32_t)getpid() ? "main" : "thread";
+		th->start_pc = (uintptr_t)th->start_function;
+	}
+	/* a thread nobody named has the program's name: the writers then use its function */
+	for (size_t i = 0; i < ic.n; i++)
+		if (ic.src[i].tid != (uint32_t)getpid() &&
+		    !strncmp(c->names[i], program_invocation_short_name, 15))
+			c->names[i][0] = '\0';
+	c->nthreads = ic.n;
+	/* CREATE names the new thread by its token: make that its number */
+	for (size_t i = 0; i < ic.n; i++) {
+		struct gp_trace_thread *th = &c->threads[i];
+		for (size_t j = 0; j < th->nevents; j++) {
+			struct gp_trace_event *e = &c->events[i][j];
+			if (e->kind != GP_TEV_CREATE)
+				continue;
+			e->other = 0;
+			for (size_t k = 0; k < ic.n && e->object; k++)
+				if (ic.src[k].token == e->object)
+					e->other = c->threads[k].number;
+			e->object = 0;
+		}
+	}
+	if (c->oom || build_stacks(c) != 0)
+		goto out;
+	c->t.end_ns = end_ns;
+	c->t.pid = (int)getpid();
+	c->t.program = program_invocation_short_name;
+	c->t.threads = c->threads;
+	c->t.nthreads = c->nthreads;
+	rc = 0;
+out:
+	free(ic.src);
+	return rc;
+}
+
+static void captured_free(struct captured *c)
+{
+	for (size_t i = 0; i < c->nkeys && c->frames; i++)
+		free(c->frames[i]);
+	for (size_t i = 0; i < c->nthreads; i++)
+		free(c->events[i]);
+	for (size_t i = 0; i < c->nmaps; i++)
+		munmap(c->maps[i], c->map_bytes[i]);
+	free(c->frames);
+	free(c->stacks);
+	free(c->keys);
+	free(c->slots);
+	free(c->threads);
+	free(c->events);
+	free(c->names);
+	free(c->maps);
+	free(c->map_bytes);
+	free((void *)c->snap_frames);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- start and stop ---------------------------------------------------------------------- */
+
+/* ctl_lock held, heap guard on: a new trace. */
+static void begin(void)
+{
+	trace_start_ns = gp_trace_now();
+	trace_start_real_ns = realtime_ns();
+	__atomic_fetch_add(&cur_gen, 1, __ATOMIC_RELEASE);
+	ses.active = 1;
+	__atomic_store_n(&gp_trace_on, 1, __ATOMIC_RELEASE);
+	gp_lock_trace(1);
+}
+
+/*
+ * ctl_lock held, heap guard on: stops the trace and collects it into c (also on error, c
+ * is to be freed). Headers of ended threads go to the free list.
+ */
+static int end(struct captured *c)
+{
+	unsigned g = __atomic_load_n(&cur_gen, __ATOMIC_RELAXED);
+
+	gp_lock_trace(0);
+	__atomic_store_n(&gp_trace_on, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint64_t end_ns = gp_trace_now();
+
+	memset(c, 0, sizeof(*c));
+	c->t.start_ns = trace_start_ns;
+	c->t.start_realtime_ns = trace_start_real_ns;
+	int rc = collect(c, g, end_ns);
+
+	spin_lock(&free_lock);
+	for (struct tbuf *b = __atomic_load_n(&all_bufs, __ATOMIC_ACQUIRE); b; b = b->next) {
+		if (!__atomic_load_n(&b->owner_gone, __ATOMIC_ACQUIRE) || b->free_next ||
+		    b == free_bufs || b->writing)
+			continue;
+		if (b->data) {
+			munmap(b->data, b->cap);
+			b->data = NULL;
+		}
+		b->free_next = free_bufs;
+		free_bufs = b;
+	}
+	spin_unlock(&free_lock);
+	ses.active = 0;
+	return rc;
+}
+
+static int write_captured(struct captured *c, FILE *f, int json)
+{
+	int rc = json ? gp_trace_write_json(&c->t, f) : gp_trace_write_go(&c->t, f);
+
+	if (fflush(f) != 0 && !rc)
+		rc = -errno;
+	return rc;
+}
+
+int goprof_trace_start(const char *path, int format)
+{
+	int rc = 0;
+
+	if (!path || (format != GOPROF_TRACE_GO && format != GOPROF_TRACE_JSON))
+		return -EINVAL;
+	gp_heap_guard(1);
+	pthread_mutex_lock(&ctl_lock);
+	if (ses.active) {
+		rc = -EBUSY;
+		goto out;
+	}
+	FILE *f = fopen(path, "we");
+	if (!f) {
+		rc = -errno;
+		goto out;
+	}
+	ses.out = f;
+	ses.json = format == GOPROF_TRACE_JSON;
+	ses.capture = 0;
+	ses.from_env = 0;
+	begin();
+out:
+	pthread_mutex_unlock(&ctl_lock);
+	gp_heap_guard(0);
+	return rc;
+}
+
+int goprof_trace_stop(void)
+{
+	struct captured c;
+	int rc;
+
+	gp_heap_guard(1);
+	pthread_mutex_lock(&ctl_lock);
+	if (!ses.active || ses.capture) {
+		rc = ses.active ? -EBUSY : -EINVAL;
+		pthread_mutex_unlock(&ctl_lock);
+		gp_heap_guard(0);
+		return rc;
+	}
+	FILE *f = ses.out;
+	int json = ses.json;
+	ses.out = NULL;
+	rc = end(&c);
+	pthread_mutex_unlock(&ctl_lock);
+	if (!rc)
+		rc = write_captured(&c, f, json);
+	if (fclose(f) != 0 && !rc)
+		rc = -errno;
+	captured_free(&c);
+	gp_heap_guard(0);
+	return rc;
+}
+
+int gp_trace_capture(double seconds, int json, int fd, int (*cancelled)(void *ctx), void *ctx,
+		     char *err, size_t errlen)
+{
+	struct captured c;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	gp_heap_guard(1);
+	pthread_mutex_lock(&ctl_lock);
+	if (ses.active) {
+		pthread_mutex_unlock(&ctl_lock);
+		gp_heap_guard(0);
+		if (errlen)
+			snprintf(err, errlen, "tracing is already enabled");
+		return -EBUSY;
+	}
+	ses.capture = 1;
+	ses.out = NULL;
+	begin();
+	pthread_mutex_unlock(&ctl_lock);
+
+	uint64_t until = gp_trace_now() + (uint64_t)(seconds > 0 ? seconds * 1e9 : 0);
+	for (;;) {
+		uint64_t now = gp_trace_now();
+		if (now >= until || (cancelled && cancelled(ctx)))
+			break;
+		uint64_t d = until - now < 100000000u ? until - now : 100000000u;
+		struct timespec ts = { (time_t)(d / 1000000000u), (long)(d % 1000000000u) };
+		nanosleep(&ts, NULL);
+	}
+
+	pthread_mutex_lock(&ctl_lock);
+	rc = end(&c);
+	pthread_mutex_unlock(&ctl_lock);
+	if (rc) {
+		if (errlen)
+			snprintf(err, errlen, "could not collect the trace: %s", strerror(-rc));
+		goto out;
+	}
+	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	FILE *f = dupfd >= 0 ? fdopen(dupfd, "w") : NULL;
+	if (!f) {
+		rc = -errno;
+		if (dupfd >= 0)
+			close(dupfd);
+	} else {
+		rc = write_captured(&c, f, json);
+		if (fclose(f) != 0 && !rc)
+			rc = -errno;
+	}
+	if (rc && errlen)
+		snprintf(err, errlen, "could not write the trace: %s", strerror(-rc));
+out:
+	captured_free(&c);
+	gp_heap_guard(0);
+	return rc;
+}
+
+/* GOPROF_TRACE's file name: %p is the process id, %% a percent sign. */
+static int expand(const char *pat, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = pat; *p; p++) {
+		char num[24] = { *p, '\0' };
+		if (p[0] == '%' && p[1] == 'p') {
+			snprintf(num, sizeof(num), "%d", (int)getpid());
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			p++;
+		}
+		size_t l = strlen(num);
+		if (n + l >= len)
+			return -ENAMETOOLONG;
+		memcpy(out + n, num, l);
+		n += l;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+void gp_trace_init(void)
+{
+	const char *path = getenv("GOPROF_TRACE");
+	const char *format = getenv("GOPROF_TRACE_FORMAT");
+	const char *cap = getenv("GOPROF_TRACE_BUFFER");
+	char file[4096];
+	int json = 0;
+
+	if (cap && *cap) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(cap, &end, 10);
+		if (errno || *end || cap[0] == '-' || v < MIN_CAP || v > (1ull << 40))
+			gp_warn("GOPROF_TRACE_BUFFER=%s is not a number of bytes from %u to 2^40; "
+				"using %u", cap, MIN_CAP, DEFAULT_CAP);
+		else
+			trace_cap = (size_t)v;
+	}
+	if (!path || !*path)
+		return;
+	if (format && *format) {
+		if (!strcmp(format, "json"))
+			json = 1;
+		else if (strcmp(format, "go"))
+			gp_warn("GOPROF_TRACE_FORMAT=%s is neither go nor json; using go", format);
+	}
+	int rc = expand(path, file, sizeof(file));
+	if (!rc)
+		rc = goprof_trace_start(file, json ? GOPROF_TRACE_JSON : GOPROF_TRACE_GO);
+	if (rc) {
+		gp_warn("GOPROF_TRACE=%s: cannot trace: %s", path, strerror(-rc));
+		return;
+	}
+	ses.from_env = 1;
+}
+
+void gp_trace_fini(void)
+{
+	if (!__atomic_load_n(&ses.from_env, __ATOMIC_RELAXED))
+		return;
+	int rc = goprof_trace_stop();
+	if (rc && rc != -EINVAL)
+		gp_warn("GOPROF_TRACE=%s: writing the trace failed: %s", getenv("GOPROF_TRACE"),
+			strerror(-rc));
+}
+
+/* The child of fork() has no trace: the parent writes it. Only this thread exists here. */
+void gp_trace_atfork_child(void)
+{
+	__atomic_store_n(&gp_trace_on, 0, __ATOMIC_RELAXED);
+	for (struct tbuf *b = all_bufs; b; b = b->next) {
+		if (b->data)
+			munmap(b->data, b->cap);
+		b->data = NULL;
+		b->gen = 0;
+		b->writing = 0;
+		if (b != tls.b)
+			b->owner_gone = 1;
+		else
+			b->tid = (uint32_t)gettid();
+	}
+	if (ses.out)
+		fclose(ses.out);
+	memset(&ses, 0, sizeof(ses));
+	pthread_mutex_init(&ctl_lock, NULL);
+	free_lock = 0;
+}

@@ -1,0 +1,160 @@
+/*
+ * Blocking system calls, interposed for the execution trace: read, write, the socket
+ * calls, poll, select and epoll_wait (and the _FORTIFY_SOURCE forms of read, recv,
+ * recvfrom, poll and ppoll, which checked builds call instead).
+ *
+ * DESIGN. Every wrapper runs on the program's threads. With no trace on it is one test of
+ * gp_trace_on and a tail call of the real function, which keeps every result, errno and
+ * cancellation point as they are. While a trace is on, the call is timed on both sides
+ * and, when it took SYSCALL_MIN_NS (10 us) or more, recorded as a blocking system call
+ * that began at the first time and ended at the second (trace.c): a call that did not
+ * block costs two clock reads and records nothing, so that a syscall-heavy program does
+ * not fill its buffer with calls that never waited. The stack is taken after the call; the
+ * shadow stack is the same as before it, since these wrappers are not instrumented.
+ * goprof's own threads (the database writer's file I/O) are never recorded (trace.c).
+ *
+ * The real functions are looked up with dlsym(RTLD_NEXT) by the constructor; until then
+ * each pointer holds a stub that looks its function up on first use, so that no wrapper
+ * ever calls through NULL.
+ */
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gp-internal.h"
+#include "trace.h"
+
+/* The checked forms glibc declares only under _FORTIFY_SOURCE. */
+ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen);
+ssize_t __recv_chk(int fd, void *buf, size_t n, size_t buflen, int flags);
+ssize_t __recvfrom_chk(int fd, void *buf, size_t n, size_t buflen, int flags,
+		       __SOCKADDR_ARG addr, socklen_t *addr_len);
+int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen);
+int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
+		const sigset_t *ss, size_t fdslen);
+
+/*
+ * WRAP(type, function, name in the trace, why, fd, (parameters), (arguments)) defines the
+ * wrapper, its traced slow path, the pointer to the real function and its first-use stub.
+ */
+#define WRAP(ret, fn, label, why, fd, params, args)                                        \
+	static ret first_##fn params;                                                      \
+	static ret(*real_##fn) params = first_##fn;                                        \
+	static ret first_##fn params                                                       \
+	{                                                                                  \
+		ret(*f) params = (ret(*) params)dlsym(RTLD_NEXT, #fn);                     \
+		if (!f) {                                                                  \
+			errno = ENOSYS;                                                    \
+			return -1;                                                         \
+		}                                                                          \
+		real_##fn = f;                                                             \
+		return f args;                                                             \
+	}                                                                                  \
+	static __attribute__((noinline)) ret traced_##fn params                            \
+	{                                                                                  \
+		uint64_t t0 = gp_trace_now();                                              \
+		ret rc = real_##fn args;                                                   \
+		gp_trace_syscall((why), (label), (fd), t0);                                \
+		return rc;                                                                 \
+	}                                                                                  \
+	GOPROF_API ret fn params                                                           \
+	{                                                                                  \
+		if (GP_LIKELY(!__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED)))          \
+			return real_##fn args;                                             \
+		return traced_##fn args;                                                   \
+	}
+
+WRAP(ssize_t, read, "read", GP_TB_RECV, fd, (int fd, void *buf, size_t n), (fd, buf, n))
+WRAP(ssize_t, write, "write", GP_TB_SEND, fd, (int fd, const void *buf, size_t n), (fd, buf, n))
+WRAP(ssize_t, recv, "recv", GP_TB_RECV, fd, (int fd, void *buf, size_t n, int flags),
+     (fd, buf, n, flags))
+WRAP(ssize_t, recvfrom, "recvfrom", GP_TB_RECV, fd,
+     (int fd, void *buf, size_t n, int flags, __SOCKADDR_ARG addr, socklen_t *addr_len),
+     (fd, buf, n, flags, addr, addr_len))
+WRAP(ssize_t, recvmsg, "recvmsg", GP_TB_RECV, fd, (int fd, struct msghdr *msg, int flags),
+     (fd, msg, flags))
+WRAP(ssize_t, send, "send", GP_TB_SEND, fd, (int fd, const void *buf, size_t n, int flags),
+     (fd, buf, n, flags))
+WRAP(ssize_t, sendto, "sendto", GP_TB_SEND, fd,
+     (int fd, const void *buf, size_t n, int flags, __CONST_SOCKADDR_ARG addr,
+      socklen_t addr_len),
+     (fd, buf, n, flags, addr, addr_len))
+WRAP(ssize_t, sendmsg, "sendmsg", GP_TB_SEND, fd, (int fd, const struct msghdr *msg, int flags),
+     (fd, msg, flags))
+WRAP(int, accept, "accept", GP_TB_NET, fd, (int fd, __SOCKADDR_ARG addr, socklen_t *addr_len),
+     (fd, addr, addr_len))
+WRAP(int, accept4, "accept4", GP_TB_NET, fd,
+     (int fd, __SOCKADDR_ARG addr, socklen_t *addr_len, int flags), (fd, addr, addr_len, flags))
+WRAP(int, connect, "connect", GP_TB_NET, fd,
+     (int fd, __CONST_SOCKADDR_ARG addr, socklen_t addr_len), (fd, addr, addr_len))
+WRAP(int, poll, "poll", GP_TB_SELECT, -1, (struct pollfd *fds, nfds_t nfds, int timeout),
+     (fds, nfds, timeout))
+WRAP(int, ppoll, "ppoll", GP_TB_SELECT, -1,
+     (struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *ss),
+     (fds, nfds, timeout, ss))
+WRAP(int, epoll_wait, "epoll_wait", GP_TB_SELECT, epfd,
+     (int epfd, struct epoll_event *events, int max, int timeout), (epfd, events, max, timeout))
+WRAP(int, epoll_pwait, "epoll_pwait", GP_TB_SELECT, epfd,
+     (int epfd, struct epoll_event *events, int max, int timeout, const sigset_t *ss),
+     (epfd, events, max, timeout, ss))
+WRAP(int, select, "select", GP_TB_SELECT, -1,
+     (int nfds, fd_set *r, fd_set *w, fd_set *x, struct timeval *timeout),
+     (nfds, r, w, x, timeout))
+WRAP(int, pselect, "pselect", GP_TB_SELECT, -1,
+     (int nfds, fd_set *r, fd_set *w, fd_set *x, const struct timespec *timeout,
+      const sigset_t *ss),
+     (nfds, r, w, x, timeout, ss))
+WRAP(ssize_t, __read_chk, "read", GP_TB_RECV, fd, (int fd, void *buf, size_t n, size_t buflen),
+     (fd, buf, n, buflen))
+WRAP(ssize_t, __recv_chk, "recv", GP_TB_RECV, fd,
+     (int fd, void *buf, size_t n, size_t buflen, int flags), (fd, buf, n, buflen, flags))
+WRAP(ssize_t, __recvfrom_chk, "recvfrom", GP_TB_RECV, fd,
+     (int fd, void *buf, size_t n, size_t buflen, int flags, __SOCKADDR_ARG addr,
+      socklen_t *addr_len),
+     (fd, buf, n, buflen, flags, addr, addr_len))
+WRAP(int, __poll_chk, "poll", GP_TB_SELECT, -1,
+     (struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen), (fds, nfds, timeout, fdslen))
+WRAP(int, __ppoll_chk, "ppoll", GP_TB_SELECT, -1,
+     (struct pollfd *fds, nfds_t nfds, const struct timespec *timeout, const sigset_t *ss,
+      size_t fdslen),
+     (fds, nfds, timeout, ss, fdslen))
+
+#define RESOLVE(fn)                                                                        \
+	do {                                                                               \
+		void *p_ = dlsym(RTLD_NEXT, #fn);                                          \
+		if (p_)                                                                    \
+			real_##fn = (__typeof__(real_##fn))p_;                             \
+	} while (0)
+
+void gp_io_resolve(void)
+{
+	RESOLVE(read);
+	RESOLVE(write);
+	RESOLVE(recv);
+	RESOLVE(recvfrom);
+	RESOLVE(recvmsg);
+	RESOLVE(send);
+	RESOLVE(sendto);
+	RESOLVE(sendmsg);
+	RESOLVE(accept);
+	RESOLVE(accept4);
+	RESOLVE(connect);
+	RESOLVE(poll);
+	RESOLVE(ppoll);
+	RESOLVE(epoll_wait);
+	RESOLVE(epoll_pwait);
+	RESOLVE(select);
+	RESOLVE(pselect);
+	RESOLVE(__read_chk);
+	RESOLVE(__recv_chk);
+	RESOLVE(__recvfrom_chk);
+	RESOLVE(__poll_chk);
+	RESOLVE(__ppoll_chk);
+}

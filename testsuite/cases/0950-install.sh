@@ -60,6 +60,15 @@ done
 ldd ./shared | grep -q "$stage/usr/lib/libgoprof.so" || gp_fail "shared build does not use the installed libgoprof"
 ! ldd ./static | grep -q libgoprof || gp_fail "static build still needs libgoprof.so"
 
+# GOPROF_HTTP finds the installed module next to the installed libgoprof
+if [ -f "$GP_BUILDDIR/rt/goprof-module.la" ]; then
+	[ -f "$stage/usr/lib/goprof/goprof-module.so" ] || gp_fail "no installed goprof-module.so"
+	[ ! -e "$stage/usr/lib/goprof/goprof-module.la" ] || gp_fail "goprof-module.la installed"
+	GOPROF_HTTP=127.0.0.1:0 gp_run http ./shared
+	grep -q 'serving /debug/pprof on http://127.0.0.1:' http.err ||
+		{ cat http.err >&2; gp_fail "the installed program did not serve /debug/pprof"; }
+fi
+
 extra=$(nm -D --defined-only "$stage/usr/lib/libgoprof.so" | awk '{print $3}' |
 	grep -vE '^(goprof_|__goprof_|pthread_create$|thrd_create$|sigaction$|signal$|exec(ve|v|vp|vpe|l|lp|le)$|(malloc|calloc|realloc|free|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc)$|pthread_(mutex_(lock|timedlock|clocklock|unlock)|rwlock_(rdlock|wrlock|timedrdlock|timedwrlock|clockrdlock|clockwrlock|unlock)|cond_(wait|timedwait|clockwait)|barrier_wait|join|timedjoin_np|clockjoin_np)$|sem_(wait|timedwait|clockwait)$|(mtx_(lock|timedlock|unlock)|cnd_(wait|timedwait)|thrd_join)$|(nanosleep|clock_nanosleep|sleep|usleep)$|(read|write|recv|recvfrom|recvmsg|send|sendto|sendmsg|accept|accept4|connect|poll|ppoll|epoll_wait|epoll_pwait|select|pselect)$|__(read|recv|recvfrom|poll|ppoll)_chk$)')
 [ -z "$extra" ] || gp_fail "libgoprof exports more than it should: $extra"

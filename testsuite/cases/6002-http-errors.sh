@@ -18,6 +18,9 @@ GOPROF_HTTP=127.0.0.1:0 ./app "$GP_WORK/stop" >run.out 2>run.err &
 GP_PIDS=$!
 gp_wait_address run.err
 text="text/plain; charset=utf-8"
+fds() { ls /proc/"$GP_PIDS"/fd | wc -l; }
+gp_fetch warm /debug/pprof/heap
+fds_before=$(fds)
 
 error() { # NAME PATH STATUS BODY [CURL ARGS]
 	local name=$1 path=$2 status=$3 body=$4
@@ -56,7 +59,9 @@ error busy "/debug/pprof/profile?seconds=2" 500 \
 wait $c1 || gp_fail "the first CPU profile failed"
 gunzip -t <cpu1.body || gp_fail "the first CPU profile is no gzip file"
 gp_fetch after "/debug/pprof/profile?seconds=1"
-[ "$GP_STATUS" = 200 ] || gp_fail "a CPU profile after the others got $GP_STATUS"
+gp_expect_answer after 200 application/octet-stream -
+[ "$(gp_header after Content-Disposition)" = 'attachment; filename="profile"' ] ||
+	gp_fail "profile: Content-Disposition '$(gp_header after Content-Disposition)'"
 
 # one trace at a time, with Go's words; a bad seconds on trace means Go's default, 1 s
 curl -sS --max-time 20 -o trace1.body "http://$GP_ADDR/debug/pprof/trace?seconds=2" &
@@ -75,6 +80,11 @@ slow=$!
 gp_fetch during /debug/pprof/heap
 [ "$GP_STATUS" = 200 ] || gp_fail "a request beside the slow client got $GP_STATUS"
 wait $slow || { cat slow.err >&2; gp_fail "the slow client was not cut off in time"; }
+
+# every connection above is over: the program holds no more descriptors than before
+sleep 1
+[ "$(fds)" = "$fds_before" ] ||
+	{ ls -l /proc/"$GP_PIDS"/fd >&2; gp_fail "descriptors: $fds_before before, $(fds) after"; }
 
 touch stop
 wait "$GP_PIDS"

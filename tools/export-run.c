@@ -481,25 +481,36 @@ static int64_t count_sql(sqlite3 *db, const char *sql)
 	return v;
 }
 
-int gp_export_count(const char *db_path, struct gp_export_counts *c, char *err, size_t errlen)
+/* Opens db_path and runs fn on it, catching failures; 0, or -1 with one line in err. */
+static int with_db(const char *db_path, void (*fn)(struct gp_db *db, void *arg), void *arg,
+		   char *err, size_t errlen)
 {
 	struct gp_die_trap trap = { .msg = err, .len = errlen };
 	struct gp_die_trap *outer = gp_die_get_trap();
 	struct gp_db *db = calloc(1, sizeof(*db));
+	int rc = 0;
 
-	memset(c, 0, sizeof(*c));
 	if (!db) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	gp_die_set_trap(&trap);
 	if (setjmp(trap.jump)) {
-		gp_die_set_trap(outer);
-		gp_db_close(db);
-		free(db);
-		return -1;
+		rc = -1;
+	} else {
+		gp_db_open(db, db_path);
+		fn(db, arg);
 	}
-	gp_db_open(db, db_path);
+	gp_die_set_trap(outer);
+	gp_db_close(db);
+	free(db);
+	return rc;
+}
+
+static void count(struct gp_db *db, void *arg)
+{
+	struct gp_export_counts *c = arg;
+
 	c->heap = count_sql(db->db, "SELECT count(DISTINCT stack_id) FROM samples "
 			    "WHERE profile = 2");
 	c->block = count_sql(db->db, "SELECT count(DISTINCT stack_id) FROM samples "
@@ -511,33 +522,30 @@ int gp_export_count(const char *db_path, struct gp_export_counts *c, char *err, 
 		c->goroutine = count_sql(db->db, "SELECT count(*) FROM snapshot_threads WHERE "
 					 "snapshot = (SELECT max(id) FROM snapshots)");
 	}
-	gp_die_set_trap(outer);
-	gp_db_close(db);
-	free(db);
-	return 0;
+}
+
+int gp_export_count(const char *db_path, struct gp_export_counts *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	return with_db(db_path, count, c, err, errlen);
+}
+
+static void buckets(struct gp_db *db, void *arg)
+{
+	int64_t *v = arg;
+
+	v[0] = db->start_ns;
+	v[1] = db->bucket_ns;
 }
 
 int gp_export_buckets(const char *db_path, int64_t *start_ns, int64_t *width_ns)
 {
 	char err[256];
-	struct gp_die_trap trap = { .msg = err, .len = sizeof(err) };
-	struct gp_die_trap *outer = gp_die_get_trap();
-	struct gp_db *db = calloc(1, sizeof(*db));
+	int64_t v[2];
 
-	if (!db)
+	if (with_db(db_path, buckets, v, err, sizeof(err)) != 0)
 		return -1;
-	gp_die_set_trap(&trap);
-	if (setjmp(trap.jump)) {
-		gp_die_set_trap(outer);
-		gp_db_close(db);
-		free(db);
-		return -1;
-	}
-	gp_db_open(db, db_path);
-	*start_ns = db->start_ns;
-	*width_ns = db->bucket_ns;
-	gp_die_set_trap(outer);
-	gp_db_close(db);
-	free(db);
+	*start_ns = v[0];
+	*width_ns = v[1];
 	return 0;
 }

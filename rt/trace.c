@@ -1,8 +1,8 @@
 /*
  * The execution trace: while a trace is on, every thread appends what it does (blocks and
  * wakes, system calls, thread creation and exit, CPU samples, the program's own tasks,
- * regions and logs) with a CLOCK_MONOTONIC time and its exact shadow stack to a buffer of
- * its own; at the stop the buffers become a struct gp_trace (tools/trace.h), which
+ * regions and logs) with a CLOCK_MONOTONIC time (gp_clock_ns(), the TSC where usable) and
+ * its exact shadow stack to a buffer of its own; at the stop the buffers become a struct gp_trace (tools/trace.h), which
  * tools/gotrace.c writes in Go's format and tools/chrome.c as trace-event JSON.
  *
  * DESIGN. Contexts: the hooks run on the program's threads (wrap-lock.c, wrap-io.c,
@@ -58,7 +58,7 @@
  * to 8 bytes.
  */
 struct rec {
-	uint64_t ts_ns;			/* CLOCK_MONOTONIC */
+	uint64_t ts_ns;			/* CLOCK_MONOTONIC, gp_clock_ns() */
 	uint64_t object;		/* what gp_trace_event.object says; CREATE: the token */
 	const char *name;		/* a static string (call name), or NULL */
 	uint32_t other;
@@ -121,10 +121,7 @@ static struct {
 
 uint64_t gp_trace_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return gp_clock_ns();
 }
 
 static uint64_t realtime_ns(void)
@@ -934,6 +931,7 @@ static void captured_free(struct captured *c)
 /* ctl_lock held, heap guard on: a new trace. */
 static void begin(void)
 {
+	gp_clock_calibrate();
 	trace_start_ns = gp_trace_now();
 	trace_start_real_ns = realtime_ns();
 	__atomic_fetch_add(&cur_gen, 1, __ATOMIC_RELEASE);

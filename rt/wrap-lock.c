@@ -253,6 +253,7 @@ static void state_store(struct gp_wait *w, const struct gp_wait_state *s)
 	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+/* The thread keeps since_ns in gp_clock_ns() time; readers get CLOCK_REALTIME. */
 void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 {
 	for (int tries = 0; tries < 100; tries++) {
@@ -262,7 +263,13 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 		out->since_ns = __atomic_load_n(&w->cur.since_ns, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (!(s1 & 1) && s1 == __atomic_load_n(&w->seq, __ATOMIC_RELAXED))
-			return;
+			break;
+	}
+	if (out->since_ns) {
+		uint64_t mono = gp_clock_ns(), real = now_ns();
+		uint64_t waited = mono > out->since_ns ? mono - out->since_ns : 0;
+
+		out->since_ns = real > waited ? real - waited : 1;
 	}
 }
 
@@ -468,7 +475,7 @@ static __attribute__((noinline)) void charge_waiters(const void *obj)
 
 	if (fraction <= 0 || tls.busy || gp_heap_guarded() || !(self = gp_thread_wait()))
 		goto out;
-	uint64_t now = now_ns(), events = 0, delay = 0;
+	uint64_t now = gp_clock_ns(), events = 0, delay = 0;
 	uint32_t s = slot_of(obj);
 	tls.busy++;
 	spin_lock(&slot_lock[s]);
@@ -536,7 +543,7 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, 
 	c->how = 0;
 	if ((how & WAIT_BLOCK) && (m & MODE_BLOCK))
 		c->how |= WAIT_BLOCK;
-	c->t0 = now_ns();
+	c->t0 = gp_clock_ns();
 	c->prev = c->w->cur;
 	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0 };
 	state_store(c->w, &s);
@@ -562,7 +569,7 @@ static void wait_end(struct wait_ctx *c)
 		waiter_unlink(c->w);
 	state_store(c->w, &c->prev);
 	if (c->how & WAIT_BLOCK) {
-		uint64_t t1 = now_ns();
+		uint64_t t1 = gp_clock_ns();
 		block_event(c->w->tid, t1 > c->t0 ? t1 - c->t0 : 0);
 	}
 	errno = saved;

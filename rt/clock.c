@@ -119,6 +119,13 @@ static void calibrate(void)
 }
 #endif
 
+uint64_t gp_clock_ns_ticks(uint64_t ns)
+{
+	if (!__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE))
+		return ns;
+	return (uint64_t)(((unsigned __int128)ns << 32) / gp_clock.mult);
+}
+
 void gp_clock_calibrate(void)
 {
 	int expect = 0;

@@ -421,6 +421,18 @@ GP_HIDDEN uint64_t gp_clock_mono_ns(void);
  */
 GP_HIDDEN void gp_clock_calibrate(void);
 
+#ifdef __x86_64__
+static inline uint64_t gp_clock_tsc_ns(uint64_t tsc)
+{
+	int64_t d = (int64_t)(tsc - gp_clock.base_tsc);
+
+	/* another CPU's counter a few ticks behind the base, just after calibration */
+	if (GP_UNLIKELY(d < 0))
+		d = 0;
+	return gp_clock.base_ns + (uint64_t)(((unsigned __int128)(uint64_t)d * gp_clock.mult) >> 32);
+}
+#endif
+
 /*
  * CLOCK_MONOTONIC in ns, cheaply: from the TSC at the rate measured by
  * gp_clock_calibrate(). Never steps back on a thread; comparable across threads. Hot
@@ -429,18 +441,37 @@ GP_HIDDEN void gp_clock_calibrate(void);
 static inline uint64_t gp_clock_ns(void)
 {
 #ifdef __x86_64__
-	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE))) {
-		int64_t d = (int64_t)(__builtin_ia32_rdtsc() - gp_clock.base_tsc);
-
-		/* another CPU's counter a few ticks behind the base, just after calibration */
-		if (GP_UNLIKELY(d < 0))
-			d = 0;
-		return gp_clock.base_ns +
-		       (uint64_t)(((unsigned __int128)(uint64_t)d * gp_clock.mult) >> 32);
-	}
+	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
+		return gp_clock_tsc_ns(__builtin_ia32_rdtsc());
 #endif
 	return gp_clock_mono_ns();
 }
+
+/*
+ * The raw clock, for a duration that is usually only compared with a bound: TSC ticks,
+ * or CLOCK_MONOTONIC ns when the TSC is not used. Two readings compare only when both
+ * were taken after gp_clock_calibrate() returned; gp_clock_ticks_ns() turns one into
+ * gp_clock_ns() time, gp_clock_ns_ticks() a duration in ns into ticks.
+ */
+static inline uint64_t gp_clock_ticks(void)
+{
+#ifdef __x86_64__
+	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
+		return __builtin_ia32_rdtsc();
+#endif
+	return gp_clock_mono_ns();
+}
+
+static inline uint64_t gp_clock_ticks_ns(uint64_t ticks)
+{
+#ifdef __x86_64__
+	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
+		return gp_clock_tsc_ns(ticks);
+#endif
+	return ticks;
+}
+
+GP_HIDDEN uint64_t gp_clock_ns_ticks(uint64_t ns);
 
 /* ---- execution trace (trace.c; hooks in wrap-lock.c, wrap-io.c, thread.c, sampler.c) ---- */
 
@@ -459,10 +490,13 @@ GP_HIDDEN void gp_trace_block(int why, const char *call, const void *obj);
 GP_HIDDEN void gp_trace_unblock(void);
 
 /*
- * A system call (call, a static string, on fd) began at t0 (gp_clock_ns()) and has just
- * returned: recorded as a blocking system call when it took 10 us or more. errno kept.
+ * A system call that blocks for gp_trace_syscall_ticks (10 us in gp_clock_ticks(), set
+ * before a trace starts) or longer is recorded: the I/O wrappers take gp_clock_ticks()
+ * before (t0) and after (t1) the call and, when t1 - t0 reaches the bound, call
+ * gp_trace_syscall() with call (a static string), fd and the two readings. errno kept.
  */
-GP_HIDDEN void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0);
+extern GP_HIDDEN uint64_t gp_trace_syscall_ticks;
+GP_HIDDEN void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0, uint64_t t1);
 
 /*
  * Thread creation: gp_trace_thread_create() records the creator's CREATE and returns the

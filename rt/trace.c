@@ -88,6 +88,7 @@ struct tbuf {
 };
 
 int gp_trace_on;
+uint64_t gp_trace_syscall_ticks = SYSCALL_MIN_NS;
 
 static unsigned cur_gen;		/* the trace on now, or the last one; atomically */
 static size_t trace_cap = DEFAULT_CAP;
@@ -366,18 +367,16 @@ void gp_trace_unblock(void)
 	errno = saved;
 }
 
-void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0)
+void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0, uint64_t t1)
 {
 	int saved = errno;
-	uint64_t t1 = gp_trace_now();
+	struct ev e = { .ts_ns = gp_clock_ticks_ns(t0), .kind = GP_TEV_SYSCALL,
+			.why = (uint8_t)why, .name = call, .object = (uint64_t)(int64_t)fd,
+			.stack = 1 };
+	struct ev x = { .ts_ns = gp_clock_ticks_ns(t1), .kind = GP_TEV_SYSCALL_END };
 
-	if (t1 - t0 >= SYSCALL_MIN_NS) {
-		struct ev e = { .ts_ns = t0, .kind = GP_TEV_SYSCALL, .why = (uint8_t)why,
-				.name = call, .object = (uint64_t)(int64_t)fd, .stack = 1 };
-		append(&e);
-		struct ev x = { .ts_ns = t1, .kind = GP_TEV_SYSCALL_END };
-		append(&x);
-	}
+	append(&e);
+	append(&x);
 	errno = saved;
 }
 
@@ -932,6 +931,7 @@ static void captured_free(struct captured *c)
 static void begin(void)
 {
 	gp_clock_calibrate();
+	gp_trace_syscall_ticks = gp_clock_ns_ticks(SYSCALL_MIN_NS);
 	trace_start_ns = gp_trace_now();
 	trace_start_real_ns = realtime_ns();
 	__atomic_fetch_add(&cur_gen, 1, __ATOMIC_RELEASE);

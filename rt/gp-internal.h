@@ -429,7 +429,8 @@ static inline uint64_t gp_clock_tsc_ns(uint64_t tsc)
 	/* another CPU's counter a few ticks behind the base, just after calibration */
 	if (GP_UNLIKELY(d < 0))
 		d = 0;
-	return gp_clock.base_ns + (uint64_t)(((unsigned __int128)(uint64_t)d * gp_clock.mult) >> 32);
+	return gp_clock.base_ns +
+	       (uint64_t)(((unsigned __int128)(uint64_t)d * gp_clock.mult) >> 32);
 }
 #endif
 

@@ -2,8 +2,9 @@
  * The execution trace: while a trace is on, every thread appends what it does (blocks and
  * wakes, system calls, thread creation and exit, CPU samples, the program's own tasks,
  * regions and logs) with a CLOCK_MONOTONIC time (gp_clock_ns(), the TSC where usable) and
- * its exact shadow stack to a buffer of its own; at the stop the buffers become a struct gp_trace (tools/trace.h), which
- * tools/gotrace.c writes in Go's format and tools/chrome.c as trace-event JSON.
+ * its exact shadow stack to a buffer of its own; at the stop the buffers become a struct
+ * gp_trace (tools/trace.h), which tools/gotrace.c writes in Go's format and tools/chrome.c
+ * as trace-event JSON.
  *
  * DESIGN. Contexts: the hooks run on the program's threads (wrap-lock.c, wrap-io.c,
  * thread.c, the API below) and in the CPU sampling signal handler (sampler.c); start and

@@ -192,7 +192,8 @@ GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, voi
 struct gp_wait_state {
 	int state;			/* enum gp_thread_state */
 	uintptr_t object;		/* the mutex, condvar... waited on; 0 = none */
-	uint64_t since_ns;		/* CLOCK_REALTIME when the wait began; 0 = running */
+	uint64_t since_ns;		/* when the wait began, 0 = running: CLOCK_REALTIME
+					   from gp_wait_read(), gp_clock_ns() in gp_wait.cur */
 };
 
 /*
@@ -206,7 +207,8 @@ struct gp_wait {
 	struct gp_wait_state cur;
 	struct gp_wait *next;		/* waiter table chain */
 	uintptr_t waiting_on;		/* the lock this waiter is linked for */
-	uint64_t charge_from_ns;	/* its wait not yet charged to an unlocker starts here */
+	uint64_t charge_from_ns;	/* its wait not yet charged to an unlocker starts
+					   here; gp_clock_ns() */
 	int linked;			/* owning thread */
 };
 
@@ -397,12 +399,87 @@ GP_HIDDEN void gp_http_host_start(void);
 /* Stops the server (at exit, before the writer stops). */
 GP_HIDDEN void gp_http_host_stop(void);
 
+/* ---- the cheap clock (clock.c) ---------------------------------------------------------- */
+
+/* Set once by gp_clock_calibrate(), read by gp_clock_ns(); see clock.c. */
+struct gp_clock {
+	int on;				/* the TSC is used; set last, with release */
+	uint64_t base_tsc, base_ns;	/* a TSC reading and CLOCK_MONOTONIC then */
+	uint64_t mult;			/* ns per TSC tick, 32.32 fixed point */
+};
+
+extern GP_HIDDEN struct gp_clock gp_clock;
+
+/* CLOCK_MONOTONIC in ns from clock_gettime(). Async-signal-safe. */
+GP_HIDDEN uint64_t gp_clock_mono_ns(void);
+
+/*
+ * Decides once whether gp_clock_ns() may read the TSC and measures its rate (500 us, on
+ * the calling thread; later callers wait for the first). Cold path: the constructor, the
+ * start of a trace. Before it, and when the TSC is not usable, gp_clock_ns() is
+ * gp_clock_mono_ns().
+ */
+GP_HIDDEN void gp_clock_calibrate(void);
+
+#ifdef __x86_64__
+static inline uint64_t gp_clock_tsc_ns(uint64_t tsc)
+{
+	int64_t d = (int64_t)(tsc - gp_clock.base_tsc);
+
+	/* another CPU's counter a few ticks behind the base, just after calibration */
+	if (GP_UNLIKELY(d < 0))
+		d = 0;
+	return gp_clock.base_ns +
+	       (uint64_t)(((unsigned __int128)(uint64_t)d * gp_clock.mult) >> 32);
+}
+#endif
+
+/*
+ * CLOCK_MONOTONIC in ns, cheaply: from the TSC at the rate measured by
+ * gp_clock_calibrate(). Never steps back on a thread; comparable across threads. Hot
+ * paths and signal handlers.
+ */
+static inline uint64_t gp_clock_ns(void)
+{
+#ifdef __x86_64__
+	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
+		return gp_clock_tsc_ns(__builtin_ia32_rdtsc());
+#endif
+	return gp_clock_mono_ns();
+}
+
+/*
+ * The raw clock, for a duration that is usually only compared with a bound: TSC ticks,
+ * or CLOCK_MONOTONIC ns when the TSC is not used. Two readings compare only when both
+ * were taken after gp_clock_calibrate() returned; gp_clock_ticks_ns() turns one into
+ * gp_clock_ns() time, gp_clock_ns_ticks() a duration in ns into ticks.
+ */
+static inline uint64_t gp_clock_ticks(void)
+{
+#ifdef __x86_64__
+	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
+		return __builtin_ia32_rdtsc();
+#endif
+	return gp_clock_mono_ns();
+}
+
+static inline uint64_t gp_clock_ticks_ns(uint64_t ticks)
+{
+#ifdef __x86_64__
+	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
+		return gp_clock_tsc_ns(ticks);
+#endif
+	return ticks;
+}
+
+GP_HIDDEN uint64_t gp_clock_ns_ticks(uint64_t ns);
+
 /* ---- execution trace (trace.c; hooks in wrap-lock.c, wrap-io.c, thread.c, sampler.c) ---- */
 
 /* Non-zero while a trace is on: the one word every hook tests first. Read relaxed. */
 extern GP_HIDDEN int gp_trace_on;
 
-/* CLOCK_MONOTONIC in ns, the trace's clock. Async-signal-safe. */
+/* The trace's clock: gp_clock_ns(). Async-signal-safe. */
 GP_HIDDEN uint64_t gp_trace_now(void);
 
 /*
@@ -414,10 +491,13 @@ GP_HIDDEN void gp_trace_block(int why, const char *call, const void *obj);
 GP_HIDDEN void gp_trace_unblock(void);
 
 /*
- * A system call (call, a static string, on fd) began at t0 (gp_trace_now()) and has just
- * returned: recorded as a blocking system call when it took 10 us or more. errno kept.
+ * A system call that blocks for gp_trace_syscall_ticks (10 us in gp_clock_ticks(), set
+ * before a trace starts) or longer is recorded: the I/O wrappers take gp_clock_ticks()
+ * before (t0) and after (t1) the call and, when t1 - t0 reaches the bound, call
+ * gp_trace_syscall() with call (a static string), fd and the two readings. errno kept.
  */
-GP_HIDDEN void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0);
+extern GP_HIDDEN uint64_t gp_trace_syscall_ticks;
+GP_HIDDEN void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0, uint64_t t1);
 
 /*
  * Thread creation: gp_trace_thread_create() records the creator's CREATE and returns the

@@ -1,9 +1,10 @@
 /*
  * The execution trace: while a trace is on, every thread appends what it does (blocks and
  * wakes, system calls, thread creation and exit, CPU samples, the program's own tasks,
- * regions and logs) with a CLOCK_MONOTONIC time and its exact shadow stack to a buffer of
- * its own; at the stop the buffers become a struct gp_trace (tools/trace.h), which
- * tools/gotrace.c writes in Go's format and tools/chrome.c as trace-event JSON.
+ * regions and logs) with a CLOCK_MONOTONIC time (gp_clock_ns(), the TSC where usable) and
+ * its exact shadow stack to a buffer of its own; at the stop the buffers become a struct
+ * gp_trace (tools/trace.h), which tools/gotrace.c writes in Go's format and tools/chrome.c
+ * as trace-event JSON.
  *
  * DESIGN. Contexts: the hooks run on the program's threads (wrap-lock.c, wrap-io.c,
  * thread.c, the API below) and in the CPU sampling signal handler (sampler.c); start and
@@ -58,7 +59,7 @@
  * to 8 bytes.
  */
 struct rec {
-	uint64_t ts_ns;			/* CLOCK_MONOTONIC */
+	uint64_t ts_ns;			/* CLOCK_MONOTONIC, gp_clock_ns() */
 	uint64_t object;		/* what gp_trace_event.object says; CREATE: the token */
 	const char *name;		/* a static string (call name), or NULL */
 	uint32_t other;
@@ -88,6 +89,7 @@ struct tbuf {
 };
 
 int gp_trace_on;
+uint64_t gp_trace_syscall_ticks = SYSCALL_MIN_NS;
 
 static unsigned cur_gen;		/* the trace on now, or the last one; atomically */
 static size_t trace_cap = DEFAULT_CAP;
@@ -121,10 +123,7 @@ static struct {
 
 uint64_t gp_trace_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return gp_clock_ns();
 }
 
 static uint64_t realtime_ns(void)
@@ -369,18 +368,16 @@ void gp_trace_unblock(void)
 	errno = saved;
 }
 
-void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0)
+void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0, uint64_t t1)
 {
 	int saved = errno;
-	uint64_t t1 = gp_trace_now();
+	struct ev e = { .ts_ns = gp_clock_ticks_ns(t0), .kind = GP_TEV_SYSCALL,
+			.why = (uint8_t)why, .name = call, .object = (uint64_t)(int64_t)fd,
+			.stack = 1 };
+	struct ev x = { .ts_ns = gp_clock_ticks_ns(t1), .kind = GP_TEV_SYSCALL_END };
 
-	if (t1 - t0 >= SYSCALL_MIN_NS) {
-		struct ev e = { .ts_ns = t0, .kind = GP_TEV_SYSCALL, .why = (uint8_t)why,
-				.name = call, .object = (uint64_t)(int64_t)fd, .stack = 1 };
-		append(&e);
-		struct ev x = { .ts_ns = t1, .kind = GP_TEV_SYSCALL_END };
-		append(&x);
-	}
+	append(&e);
+	append(&x);
 	errno = saved;
 }
 
@@ -934,6 +931,8 @@ static void captured_free(struct captured *c)
 /* ctl_lock held, heap guard on: a new trace. */
 static void begin(void)
 {
+	gp_clock_calibrate();
+	gp_trace_syscall_ticks = gp_clock_ns_ticks(SYSCALL_MIN_NS);
 	trace_start_ns = gp_trace_now();
 	trace_start_real_ns = realtime_ns();
 	__atomic_fetch_add(&cur_gen, 1, __ATOMIC_RELEASE);

@@ -8,8 +8,9 @@
  * cancellation point as they are. While a trace is on, the call is timed on both sides
  * and, when it took SYSCALL_MIN_NS (10 us) or more, recorded as a blocking system call
  * that began at the first time and ended at the second (trace.c): a call that did not
- * block costs two clock reads and records nothing, so that a syscall-heavy program does
- * not fill its buffer with calls that never waited. The stack is taken after the call; the
+ * block costs two reads of the cheap clock (clock.c: rdtsc where usable, in ticks, against
+ * a bound in ticks) and records nothing, so that a syscall-heavy program does not fill its
+ * buffer with calls that never waited. The stack is taken after the call; the
  * shadow stack is the same as before it, since these wrappers are not instrumented.
  * goprof's own threads (the database writer's file I/O) are never recorded (trace.c).
  *
@@ -59,9 +60,11 @@ int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 	}                                                                                  \
 	static __attribute__((noinline)) ret traced_##fn params                            \
 	{                                                                                  \
-		uint64_t t0 = gp_trace_now();                                              \
+		uint64_t t0 = gp_clock_ticks();                                            \
 		ret rc = real_##fn args;                                                   \
-		gp_trace_syscall((why), (label), (fd), t0);                                \
+		uint64_t t1 = gp_clock_ticks();                                            \
+		if (GP_UNLIKELY(t1 - t0 >= gp_trace_syscall_ticks))                        \
+			gp_trace_syscall((why), (label), (fd), t0, t1);                    \
 		return rc;                                                                 \
 	}                                                                                  \
 	GOPROF_API ret fn params                                                           \

@@ -21,7 +21,11 @@
  *    the thread's state goes into its registry entry (a sequence counter lets the writer
  *    read it consistently without a lock), a mutex waiter links its entry into the waiter
  *    table under that slot's spin lock, the real call blocks, then the block event, if
- *    sampled, is added to the bucket of (waiter's stack, tid) under prof_lock.
+ *    sampled, is added to the bucket of (waiter's stack, tid) under prof_lock. Times come
+ *    from gp_clock_ns() (clock.c: the TSC where usable) and the block profile's random
+ *    draw is made before the wait, so that after the real lock returned, inside the
+ *    caller's critical section, there remain one cheap clock read, the state's restore, a
+ *    comparison and, for a sampled event, two adds.
  *  - Mutex profile: one contended wait in mutex_fraction, chosen at random when it begins,
  *    links its waiter into the table; unlock (and the release inside pthread_cond_wait) of
  *    an object with such waiters charges each its time since it began waiting, or since the
@@ -253,6 +257,7 @@ static void state_store(struct gp_wait *w, const struct gp_wait_state *s)
 	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+/* The thread keeps since_ns in gp_clock_ns() time; readers get CLOCK_REALTIME. */
 void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 {
 	for (int tries = 0; tries < 100; tries++) {
@@ -262,7 +267,13 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 		out->since_ns = __atomic_load_n(&w->cur.since_ns, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (!(s1 & 1) && s1 == __atomic_load_n(&w->seq, __ATOMIC_RELAXED))
-			return;
+			break;
+	}
+	if (out->since_ns) {
+		uint64_t mono = gp_clock_ns(), real = now_ns();
+		uint64_t waited = mono > out->since_ns ? mono - out->since_ns : 0;
+
+		out->since_ns = real > waited ? real - waited : 1;
 	}
 }
 
@@ -433,9 +444,10 @@ static void record(int profile, uint32_t tid, uint64_t count_fp, uint64_t delay_
  * A wait of d ns, sampled as Go 1.19's blocksampled/saveblockevent do: a wait of at least
  * the rate always counts once with its duration; a shorter one is kept with probability
  * d / rate and then stands for rate / d waits of rate ns in all, so that the expected
- * totals equal the true ones.
+ * totals equal the true ones. draw, uniform in [0, rate), was drawn before the wait
+ * (wait_begin): this runs after the lock was taken, inside the caller's critical section.
  */
-static void block_event(uint32_t tid, uint64_t d)
+static void block_event(uint32_t tid, uint64_t d, uint64_t draw)
 {
 	int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
 
@@ -444,7 +456,7 @@ static void block_event(uint32_t tid, uint64_t d)
 	if (!d)
 		d = 1;
 	if ((uint64_t)rate > d) {
-		if (rand64() % (uint64_t)rate > d)
+		if (draw > d)
 			return;
 		/* rate / d events; 128 bits and a cap, for absurd rates */
 		unsigned __int128 n = (unsigned __int128)rate * GP_LOCK_COUNT_ONE / d;
@@ -468,7 +480,7 @@ static __attribute__((noinline)) void charge_waiters(const void *obj)
 
 	if (fraction <= 0 || tls.busy || gp_heap_guarded() || !(self = gp_thread_wait()))
 		goto out;
-	uint64_t now = now_ns(), events = 0, delay = 0;
+	uint64_t now = gp_clock_ns(), events = 0, delay = 0;
 	uint32_t s = slot_of(obj);
 	tls.busy++;
 	spin_lock(&slot_lock[s]);
@@ -511,7 +523,8 @@ static int mutex_sampled(void)
 struct wait_ctx {
 	struct gp_wait *w;		/* NULL: nothing to do */
 	struct gp_wait_state prev;	/* restored at the end (a wait in a signal handler) */
-	uint64_t t0;
+	uint64_t t0;			/* gp_clock_ns() */
+	uint64_t draw;			/* block profile: uniform in [0, rate) */
 	int how;
 };
 
@@ -534,9 +547,13 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, 
 	if (!c->w)
 		goto out;
 	c->how = 0;
-	if ((how & WAIT_BLOCK) && (m & MODE_BLOCK))
+	if ((how & WAIT_BLOCK) && (m & MODE_BLOCK)) {
+		int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
+
 		c->how |= WAIT_BLOCK;
-	c->t0 = now_ns();
+		c->draw = rate > 0 ? rand64() % (uint64_t)rate : 0;
+	}
+	c->t0 = gp_clock_ns();
 	c->prev = c->w->cur;
 	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0 };
 	state_store(c->w, &s);
@@ -562,8 +579,8 @@ static void wait_end(struct wait_ctx *c)
 		waiter_unlink(c->w);
 	state_store(c->w, &c->prev);
 	if (c->how & WAIT_BLOCK) {
-		uint64_t t1 = now_ns();
-		block_event(c->w->tid, t1 > c->t0 ? t1 - c->t0 : 0);
+		uint64_t t1 = gp_clock_ns();
+		block_event(c->w->tid, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
 	}
 	errno = saved;
 }

@@ -1191,6 +1191,8 @@ static void *writer_main(void *unused)
 	(void)unused;
 	/* sqlite's allocations on this thread are goprof's own: never sampled */
 	gp_heap_guard(1);
+	/* here rather than in the constructor: the program does not wait for the 500 us */
+	gp_clock_calibrate();
 	for (;;) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -51,9 +51,13 @@ static int real_execvpe(const char *file, char *const argv[], char *const envp[]
 	return call_next(&real, "execvpe", file, argv, envp);
 }
 
-/* Commits before the image goes; after a failed exec, a fresh writer. Keeps errno. */
+/*
+ * Commits before the image goes, and closes the HTTP server (the new image serves on the
+ * same address if it asks); after a failed exec, a fresh writer and server. Keeps errno.
+ */
 static void before_exec(void)
 {
+	gp_http_host_stop();
 	if (gp_config.db_pattern)
 		gp_writer_stop();
 }
@@ -64,6 +68,7 @@ static int after_exec(int rc)
 
 	if (gp_config.db_pattern)
 		gp_writer_start();
+	gp_http_host_start();
 	errno = err;
 	return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * An execution trace as goprof captures it, and the two writers that turn it into files:
  * Go 1.19's execution-trace format for `go tool trace` (gotrace.c) and the trace-event JSON
- * of Perfetto and chrome://tracing (chrome.c).
+ * of Perfetto and chrome://tracing (chrome.c); and the reader of the Go files goprof wrote
+ * (gotrace-read.c), which goprof-export -t trace converts.
  *
  * The model is the C program's own: threads, each with a time-ordered list of what it did
  * (blocked in a call on an object and woke, entered and left a system call, created a
@@ -106,5 +107,16 @@ int gp_trace_write_go(const struct gp_trace *t, FILE *out);
 
 /* Writes t as trace-event JSON (Perfetto, chrome://tracing); 0, or -errno. */
 int gp_trace_write_json(const struct gp_trace *t, FILE *out);
+
+/*
+ * Reads a Go 1.19 trace file that gp_trace_write_go() wrote (gotrace-read.c). Returns the
+ * trace, to be freed with gp_trace_free(), or NULL with a one-line message in err. Thread
+ * names, waited-on addresses and the program are not in the file: names are empty, the
+ * program is the file's name and pid the tid of the thread that runs main (0 if none).
+ */
+struct gp_trace *gp_trace_read_go(const char *path, char *err, size_t errlen);
+
+/* Frees what gp_trace_read_go() returned; NULL is fine. */
+void gp_trace_free(struct gp_trace *t);
 
 #endif

@@ -1,11 +1,13 @@
 /*
  * goprof-export: turns the profile history in a goprof database into the files other tools
  * read: pprof (gzip protobuf, `go tool pprof`), Go's `?debug=1` text layouts, a
- * `go tool pprof -top` style table and folded stacks for flamegraph.pl. See
+ * `go tool pprof -top` style table and folded stacks for flamegraph.pl; with -t trace, it
+ * converts an execution trace file goprof wrote into trace-event JSON. See
  * doc/goprof-export.1.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <err.h>
 #include <getopt.h>
@@ -15,16 +17,20 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "trace.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: goprof-export [-t TYPE] [-f FORMAT] [-o FILE] [--from T] [--to T] DB\n"
+		"       goprof-export -t trace [-f json|go] [-o FILE] TRACEFILE\n"
 		"  -t, --type TYPE      profile type: cpu (default), heap, allocs, block, mutex,\n"
-		"                       threadcreate, goroutine\n"
+		"                       threadcreate, goroutine; or trace: convert a trace file\n"
+		"                       goprof wrote (GOPROF_TRACE, /debug/pprof/trace)\n"
 		"  -f, --format FORMAT  pprof (default, gzip protobuf); text (Go's debug=1 text;\n"
 		"                       the top table for cpu); top (like go tool pprof -top);\n"
-		"                       folded (flamegraph.pl input)\n"
+		"                       folded (flamegraph.pl input); for -t trace: json\n"
+		"                       (default, Perfetto/chrome://tracing) or go (go tool trace)\n"
 		"  -o, --output FILE    write to FILE instead of standard output\n"
 		"      --from T         start of the range: RFC 3339 time, unix seconds, or +DURATION\n"
 		"      --to T           end of the range (same forms); default: all the data\n"
@@ -46,6 +52,49 @@ static __attribute__((noreturn, format(printf, 1, 2))) void usage_error(const ch
 	va_end(ap);
 	fprintf(stderr, " (try goprof-export --help)\n");
 	exit(2);
+}
+
+/*
+ * -t trace: reads the Go-format trace file at path (not a database) and writes it as
+ * trace-event JSON or in Go's format again. Returns the exit status; usage errors exit.
+ */
+static int export_trace(const char *path, const char *format, const char *output)
+{
+	struct gp_trace *t;
+	FILE *out = stdout;
+	char msg[1024];
+	int json, rc;
+
+	if (strcmp(format, "json") == 0)
+		json = 1;
+	else if (strcmp(format, "go") == 0)
+		json = 0;
+	else
+		usage_error("-t trace writes the formats json and go, not '%s'", format);
+	t = gp_trace_read_go(path, msg, sizeof(msg));
+	if (!t)
+		errx(1, "%s", msg);
+	if (output) {
+		out = fopen(output, "w");
+		if (!out)
+			err(1, "%s", output);
+	} else if (!json && isatty(STDOUT_FILENO)) {
+		errx(1, "not writing a binary go trace to a terminal; use -o FILE or a "
+		     "redirection");
+	}
+	errno = 0;
+	rc = json ? gp_trace_write_json(t, out) : gp_trace_write_go(t, out);
+	gp_trace_free(t);
+	if (!rc && fflush(out) != 0)
+		rc = errno ? -errno : -EIO;
+	if (output && fclose(out) != 0 && !rc)
+		rc = errno ? -errno : -EIO;
+	if (rc) {
+		if (output)
+			unlink(output);
+		errx(1, "%s: %s", output ? output : "standard output", strerror(-rc));
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -71,9 +120,9 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *type = "cpu", *format = "pprof", *output = NULL;
+	const char *type = "cpu", *format = NULL, *output = NULL;
 	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL;
-	int debug = 1;
+	int debug = 1, debug_set = 0;
 	int c;
 
 	opterr = 0;
@@ -103,6 +152,7 @@ int main(int argc, char **argv)
 			if (*optarg == '\0' || *end || v < 0 || v > 2)
 				usage_error("bad --debug value '%s' (0, 1 or 2)", optarg);
 			debug = v ? (int)v : 1;
+			debug_set = 1;
 			break;
 		}
 		case 'h':
@@ -117,6 +167,16 @@ int main(int argc, char **argv)
 			usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
+	if (strcmp(type, "trace") == 0) {
+		if (from_arg || to_arg || at_arg || debug_set)
+			usage_error("--from, --to, --at and --debug do not apply to -t trace");
+		if (optind != argc - 1)
+			usage_error(optind == argc ? "no trace file given" :
+						     "more than one trace file given");
+		return export_trace(argv[optind], format ? format : "json", output);
+	}
+	if (!format)
+		format = "pprof";
 	if (optind != argc - 1)
 		usage_error(optind == argc ? "no database given" : "more than one database given");
 

@@ -212,6 +212,10 @@ struct reader {
 	uint64_t model_stacks;		/* stack ids 1 ... model_stacks are the model's */
 	size_t skipped;			/* events that had no goroutine to go to */
 	int nomem;			/* an add() failed */
+	size_t at;			/* the offset being interpreted */
+	const char *missing;		/* "stack", "string": an id used but never defined */
+	uint64_t missing_id;
+	size_t missing_off;
 	uint64_t dropped;
 };
 
@@ -601,14 +605,26 @@ static int unblock_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static const char *string_at(const struct reader *r, uint64_t id)
+/* A use of an id the file never defines: a file cut short, most likely. */
+static void missing(struct reader *r, const char *what, uint64_t id)
+{
+	if (r->missing)
+		return;
+	r->missing = what;
+	r->missing_id = id;
+	r->missing_off = r->at;
+}
+
+static const char *string_at(struct reader *r, uint64_t id)
 {
 	struct rstring key = { .id = id };
 	const struct rstring *s;
 
 	if (!id)
 		return NULL;
-	s = bsearch(&key, r->strs, r->nstrs, sizeof(key), string_cmp);
+	s = r->nstrs ? bsearch(&key, r->strs, r->nstrs, sizeof(key), string_cmp) : NULL;
+	if (!s)
+		missing(r, "String", id);
 	return s ? s->copy : NULL;
 }
 
@@ -616,14 +632,16 @@ static const struct rstack *stack_at(const struct reader *r, uint64_t id)
 {
 	struct rstack key = { .id = id };
 
-	return id ? bsearch(&key, r->stacks, r->nstacks, sizeof(key), stack_cmp) : NULL;
+	return id && r->nstacks ? bsearch(&key, r->stacks, r->nstacks, sizeof(key), stack_cmp) :
+				  NULL;
 }
 
 static struct rthread *thread_of(const struct reader *r, uint64_t g)
 {
 	struct rthread key = { .g = g };
 
-	return g ? bsearch(&key, r->threads, r->nthreads, sizeof(key), thread_cmp) : NULL;
+	return g && r->nthreads ?
+		       bsearch(&key, r->threads, r->nthreads, sizeof(key), thread_cmp) : NULL;
 }
 
 static char *arena_copy(struct reader *r, const uint8_t *p, size_t len)
@@ -642,24 +660,28 @@ static int index_tables(struct reader *r)
 	r->arena = malloc(r->arena_need + 1);
 	if (!r->arena)
 		return oom(r);
-	qsort(r->strs, r->nstrs, sizeof(*r->strs), string_cmp);
+	if (r->nstrs)
+		qsort(r->strs, r->nstrs, sizeof(*r->strs), string_cmp);
 	for (size_t i = 0; i < r->nstrs; i++) {
 		if (i && r->strs[i].id == r->strs[i - 1].id)
 			return fail(r, (size_t)(r->strs[i].p - r->data), "String id %" PRIu64
 				    " defined twice", r->strs[i].id);
 		r->strs[i].copy = arena_copy(r, r->strs[i].p, r->strs[i].len);
 	}
-	qsort(r->stacks, r->nstacks, sizeof(*r->stacks), stack_cmp);
+	if (r->nstacks)
+		qsort(r->stacks, r->nstacks, sizeof(*r->stacks), stack_cmp);
 	for (size_t i = 1; i < r->nstacks; i++)
 		if (r->stacks[i].id == r->stacks[i - 1].id)
 			return fail(r, r->stacks[i].body, "Stack id %" PRIu64 " defined twice",
 				    r->stacks[i].id);
-	qsort(r->threads, r->nthreads, sizeof(*r->threads), thread_cmp);
+	if (r->nthreads)
+		qsort(r->threads, r->nthreads, sizeof(*r->threads), thread_cmp);
 	for (size_t i = 1; i < r->nthreads; i++)
 		if (r->threads[i].g == r->threads[i - 1].g)
 			return fail(r, r->threads[i].off, "goroutine %" PRIu64 " created twice",
 				    r->threads[i].g);
-	qsort(r->unblocks, r->nunblocks, sizeof(*r->unblocks), unblock_cmp);
+	if (r->nunblocks)
+		qsort(r->unblocks, r->nunblocks, sizeof(*r->unblocks), unblock_cmp);
 	return 0;
 }
 
@@ -699,14 +721,18 @@ static int model_stack_ids(struct reader *r)
 	return 0;
 }
 
-static uint32_t model_stack(const struct reader *r, uint64_t id)
+static uint32_t model_stack(struct reader *r, uint64_t id)
 {
 	const struct rstack *s;
 
-	if (!id || id > r->model_stacks)
+	if (!id)
 		return 0;
 	s = stack_at(r, id);
-	return s && s->nframes ? (uint32_t)id : 0;
+	if (!s) {
+		missing(r, "Stack", id);
+		return 0;
+	}
+	return id <= r->model_stacks && s->nframes ? (uint32_t)id : 0;
 }
 
 static uint64_t to_ns(const struct reader *r, uint64_t ticks)
@@ -799,6 +825,8 @@ static uint64_t waker_of(const struct reader *r, uint64_t g, uint64_t seq)
 	struct runblock key = { .g = g, .seq = seq };
 	const struct runblock *u;
 
+	if (!r->nunblocks)
+		return 0;
 	u = bsearch(&key, r->unblocks, r->nunblocks, sizeof(key), unblock_cmp);
 	return u ? u->waker : 0;
 }
@@ -848,6 +876,7 @@ static int build_event(struct reader *r, struct owned *o, const struct rev *e)
 	struct gp_trace_event *ev;
 	uint32_t stack;
 
+	r->at = e->off;
 	switch (e->type) {
 	case EV_PROC_START:
 		p->tid = e->v[1] <= UINT32_MAX ? (uint32_t)e->v[1] : 0;
@@ -867,6 +896,8 @@ static int build_event(struct reader *r, struct owned *o, const struct rev *e)
 		t->state = S_BLOCKED;
 		break;
 	case EV_GO_CREATE:
+		if (e->v[2] && !stack_at(r, e->v[2]))
+			missing(r, "Stack", e->v[2]);
 		/* the initial state's GoCreates come with no goroutine running */
 		if (!p->cur_g)
 			break;
@@ -1028,6 +1059,7 @@ static int fill_stacks(struct reader *r, struct owned *o)
 		uint64_t v;
 
 		r->off = s->body;
+		r->at = s->body;
 		uvarint(r, s->body + s->body_len, &v);
 		uvarint(r, s->body + s->body_len, &v);
 		for (uint32_t k = 0; k < s->nframes; k++) {
@@ -1067,6 +1099,9 @@ static int build(struct reader *r, struct owned *o)
 	while ((rc = next_event(r, &e)) > 0)
 		if (place_event(r, &e) > 0 && build_event(r, o, &e))
 			return -1;
+	if (!rc && r->missing)
+		return fail(r, r->missing_off, "%s %" PRIu64 " is used but not in the file (a file "
+			    "cut short?)", r->missing, r->missing_id);
 	return rc;
 }
 
@@ -1108,6 +1143,10 @@ static int order_threads(struct reader *r)
 	for (size_t i = 0; i < r->nprocs; i++)
 		if (!r->procs[i].go_started)
 			idle[nidle++] = (struct idle_proc){ r->procs[i].id, i };
+	if (!r->nthreads) {
+		free(idle);
+		return 0;
+	}
 	qsort(idle, nidle, sizeof(*idle), idle_cmp);
 	qsort(r->threads, r->nthreads, sizeof(*r->threads), order_cmp);
 	for (size_t i = 0; i < r->nthreads && k < nidle; i++) {

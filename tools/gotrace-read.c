@@ -282,9 +282,10 @@ static int uvarint(struct reader *r, size_t end, uint64_t *v)
 	for (unsigned i = 0; i < 10; i++) {
 		uint8_t c;
 
+		if (r->off >= end && end == r->len)
+			return fail(r, start, "the file ends inside a number");
 		if (r->off >= end)
-			return end == r->len ? fail(r, start, "the file ends inside a number") :
-					       fail(r, start, "a number runs past its event's length");
+			return fail(r, start, "a number runs past its event's length");
 		c = r->data[r->off++];
 		if (i == 9 && c > 1)
 			return fail(r, start, "a number does not fit in 64 bits");
@@ -312,8 +313,8 @@ static int next_event(struct reader *r, struct rev *e)
 	if (e->type == 0 || e->type >= EV_COUNT)
 		return fail(r, e->off, "unknown event type %u", e->type);
 	if (!types[e->type].goprof)
-		return fail(r, e->off, "event %s, which goprof never writes (a Go program's trace?)",
-			    types[e->type].name);
+		return fail(r, e->off, "event %s, which goprof never writes (a Go program's "
+			    "trace?)", types[e->type].name);
 	if (e->type == EV_STRING) {
 		if (code != 0)
 			return fail(r, e->off, "String with the wrong header byte %#x", b);
@@ -344,8 +345,8 @@ static int next_event(struct reader *r, struct rev *e)
 		if (uvarint(r, r->len, &n))
 			return -1;
 		if (n > r->len - r->off)
-			return fail(r, e->off, "%s of %" PRIu64 " bytes runs past the end of the file",
-				    types[e->type].name, n);
+			return fail(r, e->off, "%s of %" PRIu64 " bytes runs past the end of the "
+				    "file", types[e->type].name, n);
 		end = r->off + (size_t)n;
 		if (e->type == EV_STACK) {
 			e->body = r->off;
@@ -355,7 +356,8 @@ static int next_event(struct reader *r, struct rev *e)
 		}
 		while (r->off < end) {
 			if (e->nv == MAX_VALS)
-				return fail(r, e->off, "%s with too many values", types[e->type].name);
+				return fail(r, e->off, "%s with too many values",
+					    types[e->type].name);
 			if (uvarint(r, end, &e->v[e->nv++]))
 				return -1;
 		}
@@ -1222,8 +1224,8 @@ static int read_file(const char *path, uint8_t **data, size_t *len, char *err, s
 			uint8_t *q;
 
 			if (cap >= MAX_FILE_BYTES) {
-				snprintf(err, errlen, "%s: larger than %lu MiB, too large for a trace",
-					 path, MAX_FILE_BYTES >> 20);
+				snprintf(err, errlen, "%s: larger than %lu MiB, too large for a "
+					 "trace", path, MAX_FILE_BYTES >> 20);
 				goto out_free;
 			}
 			cap = cap ? cap * 2 : 1 << 16;

@@ -25,6 +25,7 @@
  *   UserTask*, UserRegion, UserLog     TASK_*, REGION_*, LOG; the log "goprof" "N events
  *                                      dropped" is LOST again
  *   CPUSample                          CPU_SAMPLE of its goroutine
+ *   GoSched, Gomaxprocs, ProcStop      nothing (the capture's stop, the P count)
  *
  * What the Go file does not keep stays unknown: thread names (a thread is named by its
  * start function), the addresses waited on, the pid (guessed from main's tid) and the
@@ -32,7 +33,8 @@
  * thread i) are kept, so that gp_trace_write_go() writes the same file again.
  *
  * Bad input gives a one-line error naming the offset; lengths are checked against what is
- * left of the file before anything is allocated for them.
+ * left of the file before anything is allocated for them. gotrace.c defines every stack
+ * and string it uses, so one used but missing means a file cut short: an error too.
  */
 #include "config.h"
 

@@ -139,3 +139,14 @@ void gp_clock_calibrate(void)
 	while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
 		sched_yield();
 }
+
+/*
+ * In a fork child: a calibration the parent had under way ran on a thread the child does
+ * not have, so it starts over (else the child's writer would wait for it forever).
+ */
+void gp_clock_atfork_child(void)
+{
+	int expect = 1;
+
+	__atomic_compare_exchange_n(&state, &expect, 0, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}

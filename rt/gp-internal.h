@@ -421,6 +421,9 @@ GP_HIDDEN uint64_t gp_clock_mono_ns(void);
  */
 GP_HIDDEN void gp_clock_calibrate(void);
 
+/* fork() child handler: forgets a calibration the parent had under way. */
+GP_HIDDEN void gp_clock_atfork_child(void);
+
 #ifdef __x86_64__
 static inline uint64_t gp_clock_tsc_ns(uint64_t tsc)
 {

@@ -69,10 +69,12 @@ conv -f json -o c.json go.trace
 events t.json t.events
 events c.json c.events
 # key: the lines without times (two runs); a write() of 5 bytes is a "syscall" slice only
-# when it took 10 us or more; T1's name is the program's in t.json, main in c.json
+# when it took 10 us or more, a join a "block" slice only when the thread had not ended
+# yet; T1's name is the program's in t.json, main in c.json
 key() {
 	awk '{ s = ""; for (i = 1; i <= NF; i++) if ($i !~ /^[0-9]+\.[0-9][0-9][0-9]$/) s = s " " $i
-		print s }' "$1" | grep -v ' syscall write$' | grep -v '^ 1 M __metadata thread_name '
+		print s }' "$1" | grep -v -e ' syscall write$' -e ' block pthread_join$' |
+		grep -v '^ 1 M __metadata thread_name '
 }
 key t.events >want.txt
 key c.events >got.txt

@@ -399,6 +399,9 @@ GP_HIDDEN void gp_http_host_start(void);
 /* Stops the server (at exit, before the writer stops). */
 GP_HIDDEN void gp_http_host_stop(void);
 
+/* fork() child handler: the child has no server (its threads stayed in the parent). */
+GP_HIDDEN void gp_http_host_atfork_child(void);
+
 /* ---- the cheap clock (clock.c) ---------------------------------------------------------- */
 
 /* Set once by gp_clock_calibrate(), read by gp_clock_ns(); see clock.c. */

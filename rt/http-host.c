@@ -34,6 +34,7 @@ static struct gp_http *server;
 static void (*server_stop)(struct gp_http *h);
 static void *module;
 static char db_path[PATH_MAX];
+static int listen_fd = -1;	/* the server's socket, closed by a fork child */
 
 static int host_sync(void *ctx, unsigned timeout_ms)
 {
@@ -147,12 +148,30 @@ void gp_http_host_start(void)
 		gp_warn("%s; the program runs on without it", err);
 		return;
 	}
+	int (*fd_of)(const struct gp_http *) =
+		(int (*)(const struct gp_http *))dlsym(module, "gp_module_http_listen_fd");
+	listen_fd = fd_of ? fd_of(server) : -1;
 	/* port 0 asked for any free port: say which one it got */
 	size_t n = strlen(listen);
 	const char *(*address)(const struct gp_http *) =
 		(const char *(*)(const struct gp_http *))dlsym(module, "gp_module_http_address");
 	if (n >= 2 && strcmp(listen + n - 2, ":0") == 0 && address)
 		gp_warn("serving /debug/pprof on http://%s/debug/pprof/", address(server));
+}
+
+/*
+ * In a fork child the server's threads do not exist: forget it without stopping it (its
+ * memory is the parent's copy; its listening socket closes with the child).
+ */
+void gp_http_host_atfork_child(void)
+{
+	if (!server)
+		return;
+	server = NULL;
+	/* the parent serves; the child must not keep its port bound after the parent ends */
+	if (listen_fd >= 0)
+		close(listen_fd);
+	listen_fd = -1;
 }
 
 void gp_http_host_stop(void)
@@ -162,6 +181,7 @@ void gp_http_host_stop(void)
 	gp_heap_guard(1);
 	server_stop(server);
 	server = NULL;
+	listen_fd = -1;
 	gp_heap_guard(0);
 }
 
@@ -177,6 +197,10 @@ void gp_http_host_start(void)
 }
 
 void gp_http_host_stop(void)
+{
+}
+
+void gp_http_host_atfork_child(void)
 {
 }
 

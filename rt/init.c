@@ -143,6 +143,7 @@ static void atfork_parent(void)
 static void atfork_child(void)
 {
 	gp_clock_atfork_child();
+	gp_http_host_atfork_child();
 	gp_lock_atfork_child();
 	gp_heap_atfork_child();
 	gp_sampler_atfork_child();

@@ -13,6 +13,7 @@ MODULE_API struct gp_http *gp_module_http_start(const struct gp_http_host *host,
 						size_t errlen);
 MODULE_API void gp_module_http_stop(struct gp_http *h);
 MODULE_API const char *gp_module_http_address(const struct gp_http *h);
+MODULE_API int gp_module_http_listen_fd(const struct gp_http *h);
 
 struct gp_http *gp_module_http_start(const struct gp_http_host *host, char *err, size_t errlen)
 {
@@ -27,4 +28,9 @@ void gp_module_http_stop(struct gp_http *h)
 const char *gp_module_http_address(const struct gp_http *h)
 {
 	return gp_http_address(h);
+}
+
+int gp_module_http_listen_fd(const struct gp_http *h)
+{
+	return gp_http_listen_fd(h);
 }

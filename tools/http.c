@@ -848,6 +848,13 @@ const char *gp_http_address(const struct gp_http *h)
 	return h->address;
 }
 
+int gp_http_listen_fd(const struct gp_http *h)
+{
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->daemon,
+							     MHD_DAEMON_INFO_LISTEN_FD);
+	return di ? di->listen_fd : -1;
+}
+
 void gp_http_stop(struct gp_http *h)
 {
 	if (!h)

@@ -57,6 +57,9 @@ struct gp_http *gp_http_start(const struct gp_http_host *host, char *err, size_t
 /* The address actually bound ("127.0.0.1:6060"), e.g. after asking for port 0. */
 const char *gp_http_address(const struct gp_http *h);
 
+/* The listening socket (a fork child closes its copy). */
+int gp_http_listen_fd(const struct gp_http *h);
+
 /* Stops serving and frees the server; requests in progress are cut. */
 void gp_http_stop(struct gp_http *h);
 

@@ -112,4 +112,10 @@ gp_fetch query "/debug/pprof/heap?token=s3cret"
 touch stop2
 wait "$GP_PIDS"
 GP_PIDS=
+
+# a program that forks: the child has no server of its own and exits normally
+gp_build_prog fork cpu-fork
+GOPROF_HTTP=127.0.0.1:0 gp_run fork ./fork
+[ "$GP_RC" = 0 ] && [ "$(cat fork.out)" = "child ok" ] ||
+	gp_fail "a forking program under GOPROF_HTTP: rc $GP_RC, $(cat fork.out)"
 exit 0

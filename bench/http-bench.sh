@@ -75,10 +75,18 @@ pids=
 # 2. throughput while scraped
 # The clients run at the lowest priority: a scraper normally runs on another machine, and
 # here the four curl processes would otherwise take CPU from the program they measure.
+# By default (PIN=0 turns it off; taskset needed) the program's worker thread keeps CPU 0 and the
+# clients CPU 1; goprof's server and writer threads may run on either.
+pin= client_cpu=
+if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null; then
+	pin=HTTP_MICRO_PIN=1
+	client_cpu="taskset -c 1"
+fi
 scrape() { # ADDR: 4 clients, each fetching heap once a second, until killed
 	for _ in 1 2 3 4; do
 		( while :; do
-			nice -n 19 curl -sS -o /dev/null "http://$1/debug/pprof/heap" 2>/dev/null
+			$client_cpu nice -n 19 curl -sS -o /dev/null "http://$1/debug/pprof/heap" \
+				2>/dev/null
 			sleep 1
 		  done ) &
 		pids="$pids $!"
@@ -86,7 +94,7 @@ scrape() { # ADDR: 4 clients, each fetching heap once a second, until killed
 }
 one() { # SCRAPED(0/1): "wall cpu" seconds of the fixed work
 	rm -f "$work"/goprof-http-*
-	TMPDIR=$work GOPROF_HTTP=127.0.0.1:0 GOPROF_CPU_HZ=0 \
+	TMPDIR=$work GOPROF_HTTP=127.0.0.1:0 GOPROF_CPU_HZ=0 env $pin \
 		"$work/prog" work "$work_n" >"$work/out" 2>"$work/err" &
 	p=$!
 	if [ "$1" = 1 ]; then

@@ -11,7 +11,7 @@
 # Prints Markdown tables.
 #
 #	bench/http-bench.sh [BUILDDIR]		(default: the current directory)
-#	REQS=... ROUNDS=... WORK=... bench/http-bench.sh BUILDDIR
+#	REQS=... ROUNDS=... WORK=... PIN=0|1 bench/http-bench.sh BUILDDIR
 set -eu
 build=${1:-.}
 src=$(cd "$(dirname "$0")" && pwd)
@@ -75,8 +75,8 @@ pids=
 # 2. throughput while scraped
 # The clients run at the lowest priority: a scraper normally runs on another machine, and
 # here the four curl processes would otherwise take CPU from the program they measure.
-# By default (PIN=0 turns it off; taskset needed) the program's worker thread keeps CPU 0 and the
-# clients CPU 1; goprof's server and writer threads may run on either.
+# By default (PIN=0 turns it off; taskset needed) the program's worker thread keeps CPU 0
+# and the clients CPU 1; goprof's server and writer threads may run on either.
 pin= client_cpu=
 if [ "${PIN:-1}" = 1 ] && command -v taskset >/dev/null; then
 	pin=HTTP_MICRO_PIN=1

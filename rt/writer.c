@@ -493,6 +493,21 @@ static uint32_t intern_stack(const void *const *frames, uint32_t nframes, uint32
 	return leaf;
 }
 
+/* The one-frame stack "[unknown]", for a sample or bucket with no frame at all; 0 on OOM. */
+static uint32_t unknown_stack(void)
+{
+	return node(0, func_by_name("[unknown]", 0, GP_FUNC_KIND_SYNTHETIC));
+}
+
+/* A heap or lock bucket's stack id, interned on first use; 0 on OOM. */
+static uint32_t bucket_stack(const void *const *frames, uint32_t nframes, uint32_t truncated)
+{
+	uint32_t innermost;
+	uint32_t stack = intern_stack(frames, nframes, truncated, &innermost);
+
+	return stack ? stack : unknown_stack();
+}
+
 /* gp_cpu_drain callback (writer thread): one sample into the pending aggregates. */
 static void on_sample(const struct gp_sample *s, void *ctx)
 {
@@ -512,7 +527,7 @@ static void on_sample(const struct gp_sample *s, void *ctx)
 			leaf = node(leaf, sym->func);
 		}
 		if (!leaf)
-			leaf = node(0, func_by_name("[unknown]", 0, GP_FUNC_KIND_SYNTHETIC));
+			leaf = unknown_stack();
 	}
 	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
 			     s->count * w.period_ns) != 0)
@@ -528,7 +543,6 @@ static size_t collect_heap(void)
 {
 	uint64_t now = now_ns();
 	size_t changed = 0;
-	uint32_t innermost;
 
 	for (struct gp_heap_bucket *b = gp_heap_buckets(); b; b = b->next) {
 		uint64_t ao = __atomic_load_n(&b->alloc_objects, __ATOMIC_RELAXED);
@@ -539,16 +553,10 @@ static size_t collect_heap(void)
 		if (ao == b->written.alloc_objects && ab == b->written.alloc_bytes &&
 		    fo == b->written.free_objects && fb == b->written.free_bytes)
 			continue;
-		if (!b->written.stack) {
-			b->written.stack = intern_stack(b->frames, b->nframes, b->truncated,
-							&innermost);
-			if (!b->written.stack)
-				b->written.stack = node(0, func_by_name("[unknown]", 0,
-								GP_FUNC_KIND_SYNTHETIC));
-			if (!b->written.stack) {
-				w.err = -ENOMEM;
-				return changed;
-			}
+		if (!b->written.stack &&
+		    !(b->written.stack = bucket_stack(b->frames, b->nframes, b->truncated))) {
+			w.err = -ENOMEM;
+			return changed;
 		}
 		if ((ao != b->written.alloc_objects || ab != b->written.alloc_bytes) &&
 		    agg_add(GP_PROFILE_ALLOCS, now, b->written.stack, 0,
@@ -576,7 +584,6 @@ static size_t collect_lock(void)
 {
 	uint64_t now = now_ns();
 	size_t changed = 0;
-	uint32_t innermost;
 
 	for (struct gp_lock_bucket *b = gp_lock_buckets(); b; b = b->next) {
 		uint64_t fp = __atomic_load_n(&b->count_fp, __ATOMIC_RELAXED);
@@ -585,16 +592,10 @@ static size_t collect_lock(void)
 
 		if (count == b->written.count && delay == b->written.delay_ns)
 			continue;
-		if (!b->written.stack) {
-			b->written.stack = intern_stack(b->frames, b->nframes, b->truncated,
-							&innermost);
-			if (!b->written.stack)
-				b->written.stack = node(0, func_by_name("[unknown]", 0,
-								GP_FUNC_KIND_SYNTHETIC));
-			if (!b->written.stack) {
-				w.err = -ENOMEM;
-				return changed;
-			}
+		if (!b->written.stack &&
+		    !(b->written.stack = bucket_stack(b->frames, b->nframes, b->truncated))) {
+			w.err = -ENOMEM;
+			return changed;
 		}
 		if (agg_add(b->profile, now, b->written.stack, b->tid, count - b->written.count,
 			    delay - b->written.delay_ns) != 0)

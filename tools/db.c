@@ -153,22 +153,13 @@ static size_t id_span(struct gp_db *db, const char *sql)
 	return (size_t)max + 1;
 }
 
-static void *xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n ? n : 1, sz);
-
-	if (!p)
-		gp_die("out of memory");
-	return p;
-}
-
 void gp_db_load(struct gp_db *db)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	db->nmaps = id_span(db, "SELECT coalesce(max(id), 0) FROM mappings");
-	db->maps = xcalloc(db->nmaps, sizeof(*db->maps));
+	db->maps = gp_xcalloc(db->nmaps, sizeof(*db->maps));
 	st = prepare(db, "SELECT id, path, build_id, mem_start, mem_limit, file_offset "
 		     "FROM mappings");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -188,7 +179,7 @@ void gp_db_load(struct gp_db *db)
 	sqlite3_finalize(st);
 
 	db->nfuncs = id_span(db, "SELECT coalesce(max(id), 0) FROM functions");
-	db->funcs = xcalloc(db->nfuncs, sizeof(*db->funcs));
+	db->funcs = gp_xcalloc(db->nfuncs, sizeof(*db->funcs));
 	st = prepare(db, "SELECT id, name, file, start_line, kind, mapping_id FROM functions");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
@@ -210,8 +201,8 @@ void gp_db_load(struct gp_db *db)
 	sqlite3_finalize(st);
 
 	db->nstacks = id_span(db, "SELECT coalesce(max(id), 0) FROM stacks");
-	db->stack_parent = xcalloc(db->nstacks, sizeof(*db->stack_parent));
-	db->stack_func = xcalloc(db->nstacks, sizeof(*db->stack_func));
+	db->stack_parent = gp_xcalloc(db->nstacks, sizeof(*db->stack_parent));
+	db->stack_func = gp_xcalloc(db->nstacks, sizeof(*db->stack_func));
 	st = prepare(db, "SELECT id, parent, function_id FROM stacks");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);

@@ -56,3 +56,12 @@ void gp_die_errno(const char *fmt, ...)
 	va_start(ap, fmt);
 	fail(fmt, ap, errnum);
 }
+
+void *gp_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size);
+
+	if (!p)
+		gp_die("out of memory");
+	return p;
+}

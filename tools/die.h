@@ -27,4 +27,7 @@ __attribute__((noreturn, format(printf, 1, 2))) void gp_die(const char *fmt, ...
 /* The same, with ": strerror(errno)" appended. */
 __attribute__((noreturn, format(printf, 1, 2))) void gp_die_errno(const char *fmt, ...);
 
+/* calloc of at least one element, failing with "out of memory". */
+void *gp_xcalloc(size_t n, size_t size);
+
 #endif

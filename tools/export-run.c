@@ -258,15 +258,6 @@ static void run_free(struct run *r)
 	free(r);
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		gp_die("out of memory");
-	return p;
-}
-
 /* A usage error inside a run: -2 from gp_export_run (goprof-export exits 2 for it). */
 static int usage_failed;
 
@@ -348,7 +339,7 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 	int64_t hi = (x->to_ns - db->start_ns + db->bucket_ns - 1) / db->bucket_ns - 1;
 
 	gp_db_load(db);
-	x->sums = xcalloc(db->nstacks, sizeof(*x->sums));
+	x->sums = gp_xcalloc(db->nstacks, sizeof(*x->sums));
 	size_t rows = 0;
 	if (threadcreate) {
 		gp_db_threads(db, has_from ? x->from_ns : INT64_MIN, has_to ? x->to_ns : INT64_MAX,
@@ -390,13 +381,13 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 		 * a delta counts only what the range itself allocated and freed.
 		 */
 		int64_t from_bucket = q->delta ? lo : 0;
-		r->freed = xcalloc(db->nstacks, sizeof(*r->freed));
-		x->inuse = xcalloc(db->nstacks, sizeof(*x->inuse));
+		r->freed = gp_xcalloc(db->nstacks, sizeof(*r->freed));
+		x->inuse = gp_xcalloc(db->nstacks, sizeof(*x->inuse));
 		if (have && hi >= from_bucket) {
 			rows += gp_db_sum_samples(db, x->prof.id, from_bucket, hi, x->inuse);
 			gp_db_sum_samples(db, GP_PROFILE_FREES, from_bucket, hi, r->freed);
 		}
-		x->ever = xcalloc(db->nstacks, 1);
+		x->ever = gp_xcalloc(db->nstacks, 1);
 		for (size_t s = 0; s < db->nstacks; s++) {
 			x->ever[s] = x->inuse[s].count > 0;
 			x->inuse[s].count -= r->freed[s].count;

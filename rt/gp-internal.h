@@ -381,6 +381,12 @@ GP_HIDDEN void gp_writer_atfork_child(void);
  */
 GP_HIDDEN int gp_writer_sync(unsigned timeout_ms);
 
+/*
+ * A GOPROF_DB or GOPROF_TRACE path pattern with %p = pid, %h = host name, %% = %, into out;
+ * 0, or -ENAMETOOLONG if it does not fit.
+ */
+GP_HIDDEN int gp_path_expand(const char *pat, char *out, size_t len);
+
 /* The database file being written, into buf; 0, or -1 if there is none. */
 GP_HIDDEN int gp_writer_db_path(char *buf, size_t len);
 

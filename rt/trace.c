@@ -1099,29 +1099,6 @@ out:
 	return rc;
 }
 
-/* GOPROF_TRACE's file name: %p is the process id, %% a percent sign. */
-static int expand(const char *pat, char *out, size_t len)
-{
-	size_t n = 0;
-
-	for (const char *p = pat; *p; p++) {
-		char num[24] = { *p, '\0' };
-		if (p[0] == '%' && p[1] == 'p') {
-			snprintf(num, sizeof(num), "%d", (int)getpid());
-			p++;
-		} else if (p[0] == '%' && p[1] == '%') {
-			p++;
-		}
-		size_t l = strlen(num);
-		if (n + l >= len)
-			return -ENAMETOOLONG;
-		memcpy(out + n, num, l);
-		n += l;
-	}
-	out[n] = '\0';
-	return 0;
-}
-
 void gp_trace_init(void)
 {
 	const char *path = getenv("GOPROF_TRACE");
@@ -1148,7 +1125,7 @@ void gp_trace_init(void)
 		else if (strcmp(format, "go"))
 			gp_warn("GOPROF_TRACE_FORMAT=%s is neither go nor json; using go", format);
 	}
-	int rc = expand(path, file, sizeof(file));
+	int rc = gp_path_expand(path, file, sizeof(file));
 	if (!rc)
 		rc = goprof_trace_start(file, json ? GOPROF_TRACE_JSON : GOPROF_TRACE_GO);
 	if (rc) {

@@ -892,7 +892,7 @@ out_rollback:
 }
 
 /* The pattern with %p = pid, %h = host name, %% = %; -ENAMETOOLONG if it does not fit. */
-static int expand_pattern(const char *pat, char *out, size_t len)
+int gp_path_expand(const char *pat, char *out, size_t len)
 {
 	char host[256];
 	size_t n = 0;
@@ -1284,7 +1284,7 @@ static int start(int lazy, const char *avoid)
 	w.start_ns = now_ns();
 	w.last_commit_ns = w.start_ns;
 	w.period_ns = gp_config.cpu_hz ? 1000000000u / gp_config.cpu_hz : 0;
-	rc = expand_pattern(gp_config.db_pattern, w.path, sizeof(w.path));
+	rc = gp_path_expand(gp_config.db_pattern, w.path, sizeof(w.path));
 	if (rc != 0) {
 		gp_warn("GOPROF_DB %s: the path is too long", gp_config.db_pattern);
 		return rc;

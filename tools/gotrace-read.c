@@ -220,23 +220,9 @@ static int oom(struct reader *r)
 	return -1;
 }
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 16;
-
-	if (need <= *cap)
-		return p;
-	while (n < need)
-		n *= 2;
-	p = realloc(p, n * size);
-	if (p)
-		*cap = n;
-	return p;
-}
-
 #define PUSH(arr, n, cap)                                                   \
 	({                                                                     \
-		__typeof__(arr) p_ = grow(arr, &(cap), (n) + 1, sizeof(*(arr))); \
+		__typeof__(arr) p_ = gp_trace_grow(arr, &(cap), (n) + 1, sizeof(*(arr))); \
 		if (p_) {                                                      \
 			(arr) = p_;                                            \
 			memset(&(arr)[n], 0, sizeof(*(arr)));                  \

@@ -142,7 +142,7 @@ struct writer {
 	int oom;
 };
 
-static void *grow(void *p, size_t *cap, size_t need, size_t size)
+void *gp_trace_grow(void *p, size_t *cap, size_t need, size_t size)
 {
 	size_t n = *cap ? *cap : 16;
 
@@ -158,7 +158,7 @@ static void *grow(void *p, size_t *cap, size_t need, size_t size)
 
 static void buf_put(struct buf *b, const void *s, size_t n)
 {
-	uint8_t *p = grow(b->p, &b->cap, b->len + n, 1);
+	uint8_t *p = gp_trace_grow(b->p, &b->cap, b->len + n, 1);
 
 	if (!p) {
 		b->oom = 1;
@@ -291,7 +291,7 @@ static uint32_t stack_id(const struct writer *w, uint32_t stack)
 static struct step *add_step(struct writer *w, struct gthread *g, uint8_t act, uint64_t ts,
 			     const struct gp_trace_event *ev)
 {
-	struct step *s = grow(g->steps, &g->capsteps, g->nsteps + 1, sizeof(*s));
+	struct step *s = gp_trace_grow(g->steps, &g->capsteps, g->nsteps + 1, sizeof(*s));
 
 	if (!s) {
 		w->oom = 1;
@@ -416,7 +416,7 @@ static void plan_thread(struct writer *w, struct gthread *g)
 
 			if (st != S_RUNNING)
 				goto skip;
-			r = grow(g->regions, &g->capregions, g->nregions + 1, sizeof(*r));
+			r = gp_trace_grow(g->regions, &g->capregions, g->nregions + 1, sizeof(*r));
 			if (!r) {
 				w->oom = 1;
 				break;
@@ -573,7 +573,7 @@ static void settle_wakes(struct writer *w)
 			x = find_thread(w, s->ev->other);
 			if (x < 0 || (size_t)x == i || !running_after(&w->th[x], s->ts))
 				continue;
-			wk = grow(w->wakes, &w->capwakes, w->nwakes + 1, sizeof(*wk));
+			wk = gp_trace_grow(w->wakes, &w->capwakes, w->nwakes + 1, sizeof(*wk));
 			if (!wk) {
 				w->oom = 1;
 				return;

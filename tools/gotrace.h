@@ -39,4 +39,12 @@ enum gp_gotrace_event {
 	EV_COUNT			/* one past the highest type */
 };
 
+#include <stddef.h>
+
+/*
+ * Makes room for need elements of size bytes in p (capacity *cap, doubling from 16);
+ * returns the array, or NULL with p untouched on failure.
+ */
+void *gp_trace_grow(void *p, size_t *cap, size_t need, size_t size);
+
 #endif

@@ -280,6 +280,8 @@ GP_HIDDEN void gp_lock_resolve(void);
 
 /* Turns thread states and the configured profiles on when there is a database. */
 GP_HIDDEN void gp_lock_init(int database);
+/* The calling thread begins (the main thread: gp_lock_resolve() does it). */
+GP_HIDDEN void gp_lock_thread_start(void);
 
 /* The newest bucket; follow ->next for the others. Any thread, lock-free. */
 GP_HIDDEN struct gp_lock_bucket *gp_lock_buckets(void);

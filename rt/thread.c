@@ -66,6 +66,7 @@ static void *trampoline(void *p)
 	struct start s = *(struct start *)p;
 
 	gp_heap_guard(1);
+	gp_lock_thread_start();
 	gp_stack_attach(s.stack_bytes);
 	s.origin.frames = ((struct start *)p)->frames;
 	gp_thread_started(&s.origin);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <threads.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SHOW(what, expr) printf("%-40s %d\n", what, (int)(expr))
@@ -130,6 +131,65 @@ __attribute__((noinline)) static void mutex_kinds(void)
 	pthread_mutex_unlock(&m);
 	pthread_mutex_destroy(&m);
 	pthread_mutexattr_destroy(&a);
+}
+
+/*
+ * glibc's own bookkeeping of a normal mutex (owner, user count) is the same whoever took
+ * it: destroy says EBUSY while it is held, the owner is the taker's tid. Run first, while
+ * the process has one thread, and again after threads and in a fork child.
+ */
+__attribute__((noinline)) static void normal_mutex(const char *when)
+{
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutexattr_t a;
+	mtx_t c;
+	char what[64];
+
+#define SHOW_WHEN(label, expr)                                                             	do {                                                                               		snprintf(what, sizeof(what), "%s: %s", when, label);                      		SHOW(what, expr);                                                          	} while (0)
+	SHOW_WHEN("normal lock", pthread_mutex_lock(&m));
+	SHOW_WHEN("normal owner is me", m.__data.__owner == gettid());
+	SHOW_WHEN("normal users", m.__data.__nusers);
+	SHOW_WHEN("normal trylock held", pthread_mutex_trylock(&m));
+	SHOW_WHEN("normal destroy held", pthread_mutex_destroy(&m));
+	SHOW_WHEN("normal unlock", pthread_mutex_unlock(&m));
+	SHOW_WHEN("normal owner, lock word", m.__data.__owner * 10 + m.__data.__lock);
+	SHOW_WHEN("normal trylock free", pthread_mutex_trylock(&m));
+	SHOW_WHEN("normal unlock after trylock", pthread_mutex_unlock(&m));
+	SHOW_WHEN("normal destroy free", pthread_mutex_destroy(&m));
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutex_init(&m, &a);
+	SHOW_WHEN("shared lock", pthread_mutex_lock(&m));
+	SHOW_WHEN("shared owner is me", m.__data.__owner == gettid());
+	SHOW_WHEN("shared trylock held", pthread_mutex_trylock(&m));
+	SHOW_WHEN("shared unlock", pthread_mutex_unlock(&m));
+	SHOW_WHEN("shared destroy", pthread_mutex_destroy(&m));
+	pthread_mutexattr_destroy(&a);
+
+	SHOW_WHEN("mtx_plain init", mtx_init(&c, mtx_plain) == thrd_success);
+	SHOW_WHEN("mtx_plain lock", mtx_lock(&c) == thrd_success);
+	SHOW_WHEN("mtx_plain trylock held", mtx_trylock(&c) == thrd_busy);
+	SHOW_WHEN("mtx_plain unlock", mtx_unlock(&c) == thrd_success);
+	SHOW_WHEN("mtx_plain trylock free", mtx_trylock(&c) == thrd_success);
+	SHOW_WHEN("mtx_plain unlock again", mtx_unlock(&c) == thrd_success);
+	mtx_destroy(&c);
+#undef SHOW_WHEN
+}
+
+/* In a fork child the one thread has a new tid: a mutex it takes says so. */
+__attribute__((noinline)) static void normal_mutex_forked(void)
+{
+	pid_t child = fork();
+
+	if (child == 0) {
+		normal_mutex("fork child");
+		fflush(stdout);
+		_exit(0);
+	}
+	int status = 0;
+	waitpid(child, &status, 0);
+	SHOW("fork child exit status", status);
 }
 
 static pthread_mutex_t robust;
@@ -373,11 +433,17 @@ static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_rwlock_t count_rw = PTHREAD_RWLOCK_INITIALIZER;
 static long counter, rcounter;
 
+/* lock and timedlock alternate: waiters of each kind are woken by unlocks of the other */
 __attribute__((noinline)) static void *count(void *arg)
 {
+	static const struct timespec far = { 1L << 40, 0 };
+
 	(void)arg;
 	for (int i = 0; i < 50000; i++) {
-		pthread_mutex_lock(&count_lock);
+		if (i & 1)
+			pthread_mutex_timedlock(&count_lock, &far);
+		else
+			pthread_mutex_lock(&count_lock);
 		counter++;
 		pthread_mutex_unlock(&count_lock);
 		pthread_rwlock_wrlock(&count_rw);
@@ -407,6 +473,7 @@ int main(void)
 	sem_init(&go, 0, 0);
 	sem_init(&ready, 0, 0);
 	mtx_init(&cmtx, mtx_timed);
+	normal_mutex("one thread");
 	held_by_other();
 	mutex_kinds();
 	robust_mutex();
@@ -416,5 +483,7 @@ int main(void)
 	sleeps();
 	cancellation();
 	contention();
+	normal_mutex("after threads");
+	normal_mutex_forked();
 	return 0;
 }

@@ -29,11 +29,17 @@
  *    caller's critical section, there remain one cheap clock read, the state's restore, a
  *    comparison and, for a sampled event, two adds.
  *  - Mutex profile: one contended wait in mutex_fraction, chosen at random when it begins,
- *    links its waiter into the table; unlock (and the release inside pthread_cond_wait) of
- *    an object with such waiters charges each its time since it began waiting, or since the
- *    last charge, to the unlocker's stack and restarts the waiters' clocks, as Go's
- *    semrelease does. Waits not sampled never touch the table, so that the counters
- *    unlock reads stay in every core's cache.
+ *    links its waiter into the table. A release of an object with such waiters charges
+ *    each its time since it began waiting, or since the last charge, to the releaser's
+ *    stack and restarts the waiters' clocks, as Go's semrelease does. Like there, a
+ *    normal mutex is charged only by a release that wakes a waiter (the waiters' mark in
+ *    the lock word), after the release and before the wake, outside the critical section.
+ *    Other locks are charged by every unlock, just before it (glibc does not tell whether
+ *    it will wake anyone), and by the release inside pthread_cond_wait. Charging at every
+ *    unlock made a contended 4-thread loop 1.37x slower with mutex fraction 100: a sampled
+ *    waiter sleeps through about 100 of the others' unlocks (bench/lock-bench.sh). Waits
+ *    not sampled never touch the table, so that the counters unlock reads stay in every
+ *    core's cache.
  *  - goprof's own locking (the writer thread and SQLite, the heap profile's lock, the
  *    thread registry) runs under the heap guard or on unregistered threads: never recorded.
  *    A wait in a signal handler that interrupted this file's own locked sections (the
@@ -518,7 +524,8 @@ static inline int any_waiters(void)
 	return __atomic_load_n(&all_waiters, __ATOMIC_RELAXED) != 0;
 }
 
-static inline void before_unlock(const void *obj)
+/* obj was (or is about to be) released by the calling thread */
+static inline void charge_released(const void *obj)
 {
 	if (GP_UNLIKELY(any_waiters()) &&
 	    __atomic_load_n(&slot_waiters[slot_of(obj)], __ATOMIC_RELAXED))
@@ -677,12 +684,17 @@ static inline int normal_lock(pthread_mutex_t *m)
 	return 1;
 }
 
-/* A waiter said so (lock word 2): wake one, as glibc's unlock does. 0, for the caller. */
-static __attribute__((noinline)) int normal_wake(int *word)
+/*
+ * m was released and a waiter said so (lock word 2): charge the waiters the mutex profile
+ * follows, then wake one, as glibc's unlock does (the charge first: the waiter it wakes
+ * is then still linked). 0, for the caller.
+ */
+static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m)
 {
 	int saved = errno;
 
-	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	charge_released(m);
+	syscall(SYS_futex, &m->__data.__lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	errno = saved;
 	return 0;
 }
@@ -697,7 +709,7 @@ static inline int normal_unlock(pthread_mutex_t *m)
 	if (__libc_single_threaded)
 		*word = 0;
 	else if (GP_UNLIKELY(__atomic_exchange_n(word, 0, __ATOMIC_RELEASE) > 1))
-		return normal_wake(word);
+		return normal_wake(m);
 	return 0;
 }
 #else
@@ -754,19 +766,28 @@ GOPROF_API int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 		    REAL(pthread_mutex_clocklock)(m, clock, abstime));
 }
 
+/*
+ * Charges obj's waiters, then releases it with the real function: after the release a
+ * woken waiter could unlink itself before it was charged.
+ */
+#define UNLOCK_CHARGING(fn, obj)                                                           \
+	({                                                                                 \
+		charge_released(obj);                                                      \
+		real_##fn(obj);                                                            \
+	})
+
 static __attribute__((noinline)) int mutex_unlock_charging(pthread_mutex_t *m)
 {
-	before_unlock(m);
-	return is_normal(m) ? normal_unlock(m) : real_pthread_mutex_unlock(m);
+	return UNLOCK_CHARGING(pthread_mutex_unlock, m);
 }
 
 /* Every call in the wrapper is a tail call: it needs no frame of its own. */
 GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-	if (GP_UNLIKELY(any_waiters()))
-		return mutex_unlock_charging(m);
 	if (GP_LIKELY(is_normal(m)))
 		return normal_unlock(m);
+	if (GP_UNLIKELY(any_waiters()))
+		return mutex_unlock_charging(m);
 	return real_pthread_mutex_unlock(m);
 }
 
@@ -838,9 +859,15 @@ GOPROF_API int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
 		    REAL(pthread_rwlock_clockwrlock)(l, clock, t));
 }
 
+static __attribute__((noinline)) int rwlock_unlock_charging(pthread_rwlock_t *l)
+{
+	return UNLOCK_CHARGING(pthread_rwlock_unlock, l);
+}
+
 GOPROF_API int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-	before_unlock(l);
+	if (GP_UNLIKELY(any_waiters()))
+		return rwlock_unlock_charging(l);
 	return real_pthread_rwlock_unlock(l);
 }
 
@@ -850,7 +877,7 @@ GOPROF_API int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_wait)(c, m);
-	before_unlock(m);
+	charge_released(m);
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_wait",
 		    REAL(pthread_cond_wait)(c, m));
 }
@@ -860,7 +887,7 @@ GOPROF_API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_timedwait)(c, m, t);
-	before_unlock(m);
+	charge_released(m);
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_timedwait",
 		    REAL(pthread_cond_timedwait)(c, m, t));
 }
@@ -870,7 +897,7 @@ GOPROF_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clo
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_clockwait)(c, m, clock, t);
-	before_unlock(m);
+	charge_released(m);
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_clockwait",
 		    REAL(pthread_cond_clockwait)(c, m, clock, t));
 }
@@ -987,16 +1014,15 @@ GOPROF_API int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 
 static __attribute__((noinline)) int mtx_unlock_charging(mtx_t *m)
 {
-	before_unlock(m);
-	return is_normal(m) ? normal_unlock((pthread_mutex_t *)m) : real_mtx_unlock(m);
+	return UNLOCK_CHARGING(mtx_unlock, m);
 }
 
 GOPROF_API int mtx_unlock(mtx_t *m)
 {
-	if (GP_UNLIKELY(any_waiters()))
-		return mtx_unlock_charging(m);
 	if (GP_LIKELY(is_normal(m)))
 		return normal_unlock((pthread_mutex_t *)m);
+	if (GP_UNLIKELY(any_waiters()))
+		return mtx_unlock_charging(m);
 	return real_mtx_unlock(m);
 }
 
@@ -1004,7 +1030,7 @@ GOPROF_API int cnd_wait(cnd_t *c, mtx_t *m)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_wait)(c, m);
-	before_unlock(m);
+	charge_released(m);
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_wait", REAL(cnd_wait)(c, m));
 }
 
@@ -1013,7 +1039,7 @@ GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_timedwait)(c, m, t);
-	before_unlock(m);
+	charge_released(m);
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_timedwait", REAL(cnd_timedwait)(c, m, t));
 }
 

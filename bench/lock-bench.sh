@@ -19,7 +19,7 @@ build=${1:-.}
 src=$(cd "$(dirname "$0")" && pwd)
 n=${N:-20000000}		# uncontended pairs
 cn=${CN:-500000}		# contended pairs per thread
-rounds=${ROUNDS:-9}
+rounds=${ROUNDS:-21}
 plugin=$build/plugin/.libs/goprof.so
 rt=$build/rt/.libs
 [ -f "$plugin" ] && [ -d "$rt" ] || { echo "lock-bench: build first ($plugin)" >&2; exit 1; }

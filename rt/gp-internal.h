@@ -194,6 +194,8 @@ struct gp_wait_state {
 	uintptr_t object;		/* the mutex, condvar... waited on; 0 = none */
 	uint64_t since_ns;		/* when the wait began, 0 = running: CLOCK_REALTIME
 					   from gp_wait_read(), gp_clock_ns() in gp_wait.cur */
+	const char *call;		/* the interposed call waiting ("pthread_cond_wait"),
+					   a string that lives as long as the process */
 };
 
 /*
@@ -256,11 +258,14 @@ struct gp_lock_bucket {
 	uint64_t hash;
 	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
 	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
+	const char *call;		/* the interposed call that waited or released,
+					   the stack's leaf; a string of the process's life */
 	uint64_t count_fp;		/* events, GP_LOCK_COUNT_ONE each (block: unbiased) */
 	uint64_t delay_ns;		/* their delay */
 	struct {
 		uint64_t count, delay_ns;	/* rounded count and delay in the database */
-		uint32_t stack;		/* stacks.id, 0 = not interned yet */
+		uint32_t stack;		/* stacks.id of frames, 0 = not interned yet */
+		uint32_t leaf;		/* stacks.id of stack below call, 0 = not yet */
 	} written;			/* writer thread only */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */

@@ -273,6 +273,7 @@ static void state_store(struct gp_wait *w, const struct gp_wait_state *s)
 	__atomic_store_n(&w->cur.state, s->state, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->cur.object, s->object, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->cur.since_ns, s->since_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.call, s->call, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
@@ -284,6 +285,7 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 		out->state = __atomic_load_n(&w->cur.state, __ATOMIC_RELAXED);
 		out->object = __atomic_load_n(&w->cur.object, __ATOMIC_RELAXED);
 		out->since_ns = __atomic_load_n(&w->cur.since_ns, __ATOMIC_RELAXED);
+		out->call = __atomic_load_n(&w->cur.call, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (!(s1 & 1) && s1 == __atomic_load_n(&w->seq, __ATOMIC_RELAXED))
 			break;
@@ -381,18 +383,20 @@ static pthread_mutex_t prof_lock = PTHREAD_MUTEX_INITIALIZER;	/* real functions 
 static struct gp_lock_bucket *bucket_slots[BUCKET_SLOTS];	/* prof_lock */
 static struct gp_lock_bucket *bucket_list;	/* push: prof_lock + release; walk: acquire */
 
-/* prof_lock held: the bucket of (profile, tid, the n innermost frames below top). */
-static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const void **top, uint32_t n,
-					uint32_t truncated)
+/* prof_lock held: the bucket of (profile, tid, call, the n innermost frames below top). */
+static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *call,
+					const void **top, uint32_t n, uint32_t truncated)
 {
 	uint64_t h = mix(n ^ (uint64_t)truncated << 32 ^ (uint64_t)tid << 8 ^ (uint64_t)profile);
+
+	h = mix(h ^ (uintptr_t)call);
 
 	for (uint32_t i = 0; i < n; i++)
 		h = mix(h ^ (uintptr_t)top[-1 - (int64_t)i]);
 	struct gp_lock_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
 	for (struct gp_lock_bucket *b = *slot; b; b = b->chain) {
 		if (b->hash != h || b->nframes != n || b->truncated != truncated ||
-		    b->tid != tid || b->profile != profile)
+		    b->tid != tid || b->profile != profile || b->call != call)
 			continue;
 		uint32_t i = 0;
 		while (i < n && b->frames[i] == top[-1 - (int64_t)i])
@@ -406,6 +410,7 @@ static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const void **
 	b->hash = h;
 	b->profile = profile;
 	b->tid = tid;
+	b->call = call;
 	b->nframes = n;
 	b->truncated = truncated;
 	for (uint32_t i = 0; i < n; i++)
@@ -417,11 +422,11 @@ static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const void **
 	return b;
 }
 
-/* Is b the bucket of (tid, the n innermost frames below top, truncated)? */
-static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const void **top,
-		       uint32_t n, uint32_t truncated)
+/* Is b the bucket of (tid, call, the n innermost frames below top, truncated)? */
+static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const char *call,
+		       const void **top, uint32_t n, uint32_t truncated)
 {
-	if (!b || b->tid != tid || b->nframes != n || b->truncated != truncated)
+	if (!b || b->tid != tid || b->call != call || b->nframes != n || b->truncated != truncated)
 		return 0;
 	for (uint32_t i = 0; i < n; i++)
 		if (b->frames[i] != top[-1 - (int64_t)i])
@@ -431,10 +436,12 @@ static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const void 
 
 /*
  * Adds count_fp (GP_LOCK_COUNT_ONE = 1 event) and delay to the bucket of the calling
- * thread (tid) at its stack. A thread that waits at the same place again finds its bucket
+ * thread (tid) at its stack, below the interposed call (the stack's leaf, as Go's profiles
+ * end in sync.(*Mutex).Lock). A thread that waits at the same place again finds its bucket
  * in its cache, without prof_lock.
  */
-static void record(int profile, uint32_t tid, uint64_t count_fp, uint64_t delay_ns)
+static void record(int profile, uint32_t tid, const char *call, uint64_t count_fp,
+		   uint64_t delay_ns)
 {
 	const void **base, **top;
 	struct gp_lock_bucket **last = &tls.last[profile == GP_PROFILE_MUTEX];
@@ -445,10 +452,10 @@ static void record(int profile, uint32_t tid, uint64_t count_fp, uint64_t delay_
 	uint32_t truncated = (uint32_t)(depth - keep);
 	struct gp_lock_bucket *b = *last;
 
-	if (!same_bucket(b, tid, top, keep, truncated)) {
+	if (!same_bucket(b, tid, call, top, keep, truncated)) {
 		tls.busy++;
 		real_pthread_mutex_lock(&prof_lock);
-		b = bucket_of(profile, tid, top, keep, truncated);
+		b = bucket_of(profile, tid, call, top, keep, truncated);
 		real_pthread_mutex_unlock(&prof_lock);
 		tls.busy--;
 		if (!b)
@@ -466,7 +473,7 @@ static void record(int profile, uint32_t tid, uint64_t count_fp, uint64_t delay_
  * totals equal the true ones. draw, uniform in [0, rate), was drawn before the wait
  * (wait_begin): this runs after the lock was taken, inside the caller's critical section.
  */
-static void block_event(uint32_t tid, uint64_t d, uint64_t draw)
+static void block_event(uint32_t tid, const char *call, uint64_t d, uint64_t draw)
 {
 	int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
 
@@ -479,10 +486,10 @@ static void block_event(uint32_t tid, uint64_t d, uint64_t draw)
 			return;
 		/* rate / d events; 128 bits and a cap, for absurd rates */
 		unsigned __int128 n = (unsigned __int128)rate * GP_LOCK_COUNT_ONE / d;
-		record(GP_PROFILE_BLOCK, tid, n > (1ull << 50) ? 1ull << 50 : (uint64_t)n,
+		record(GP_PROFILE_BLOCK, tid, call, n > (1ull << 50) ? 1ull << 50 : (uint64_t)n,
 		       (uint64_t)rate);
 	} else {
-		record(GP_PROFILE_BLOCK, tid, GP_LOCK_COUNT_ONE, d);
+		record(GP_PROFILE_BLOCK, tid, call, GP_LOCK_COUNT_ONE, d);
 	}
 }
 
@@ -491,7 +498,7 @@ static void block_event(uint32_t tid, uint64_t d, uint64_t draw)
  * (sampled) waiter of obj its time since it began to wait or was last charged to the
  * calling thread's stack, one event each.
  */
-static __attribute__((noinline)) void charge_waiters(const void *obj)
+static __attribute__((noinline)) void charge_waiters(const void *obj, const char *call)
 {
 	int saved = errno;
 	int fraction = __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
@@ -513,7 +520,7 @@ static __attribute__((noinline)) void charge_waiters(const void *obj)
 	spin_unlock(&slot_lock[s]);
 	tls.busy--;
 	if (events)
-		record(GP_PROFILE_MUTEX, self->tid, events * GP_LOCK_COUNT_ONE, delay);
+		record(GP_PROFILE_MUTEX, self->tid, call, events * GP_LOCK_COUNT_ONE, delay);
 out:
 	errno = saved;
 }
@@ -524,12 +531,12 @@ static inline int any_waiters(void)
 	return __atomic_load_n(&all_waiters, __ATOMIC_RELAXED) != 0;
 }
 
-/* obj was (or is about to be) released by the calling thread */
-static inline void charge_released(const void *obj)
+/* obj was (or is about to be) released by the calling thread, in call */
+static inline void charge_released(const void *obj, const char *call)
 {
 	if (GP_UNLIKELY(any_waiters()) &&
 	    __atomic_load_n(&slot_waiters[slot_of(obj)], __ATOMIC_RELAXED))
-		charge_waiters(obj);
+		charge_waiters(obj, call);
 }
 
 /* ---- the slow path shared by every wrapper --------------------------------------------- */
@@ -550,6 +557,7 @@ struct wait_ctx {
 	struct gp_wait_state prev;	/* restored at the end (a wait in a signal handler) */
 	uint64_t t0;			/* gp_clock_ns() */
 	uint64_t draw;			/* block profile: uniform in [0, rate) */
+	const char *call;
 	int how;
 };
 
@@ -580,7 +588,8 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, 
 	}
 	c->t0 = gp_clock_ns();
 	c->prev = c->w->cur;
-	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0 };
+	c->call = call;
+	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0, call };
 	state_store(c->w, &s);
 	/* a thread already linked waits in a signal handler: its outer wait keeps the entry */
 	if ((how & WAIT_MUTEX) && (m & MODE_MUTEX) && !c->w->linked && mutex_sampled()) {
@@ -605,7 +614,7 @@ static void wait_end(struct wait_ctx *c)
 	state_store(c->w, &c->prev);
 	if (c->how & WAIT_BLOCK) {
 		uint64_t t1 = gp_clock_ns();
-		block_event(c->w->tid, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
+		block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
 	}
 	errno = saved;
 }
@@ -689,18 +698,18 @@ static inline int normal_lock(pthread_mutex_t *m)
  * follows, then wake one, as glibc's unlock does (the charge first: the waiter it wakes
  * is then still linked). 0, for the caller.
  */
-static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m)
+static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m, const char *call)
 {
 	int saved = errno;
 
-	charge_released(m);
+	charge_released(m, call);
 	syscall(SYS_futex, &m->__data.__lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	errno = saved;
 	return 0;
 }
 
 /* For an m that is_normal(); 0, pthread_mutex_unlock's and mtx_unlock's success. */
-static inline int normal_unlock(pthread_mutex_t *m)
+static inline int normal_unlock(pthread_mutex_t *m, const char *call)
 {
 	int *word = &m->__data.__lock;
 
@@ -709,12 +718,17 @@ static inline int normal_unlock(pthread_mutex_t *m)
 	if (__libc_single_threaded)
 		*word = 0;
 	else if (GP_UNLIKELY(__atomic_exchange_n(word, 0, __ATOMIC_RELEASE) > 1))
-		return normal_wake(m);
+		return normal_wake(m, call);
 	return 0;
 }
 #else
 static inline int normal_lock(pthread_mutex_t *m) { (void)m; return 0; }
-static inline int normal_unlock(pthread_mutex_t *m) { (void)m; return 0; }
+static inline int normal_unlock(pthread_mutex_t *m, const char *call)
+{
+	(void)m;
+	(void)call;
+	return 0;
+}
 #endif
 
 /*
@@ -772,7 +786,7 @@ GOPROF_API int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
  */
 #define UNLOCK_CHARGING(fn, obj)                                                           \
 	({                                                                                 \
-		charge_released(obj);                                                      \
+		charge_released(obj, #fn);                                                 \
 		real_##fn(obj);                                                            \
 	})
 
@@ -785,7 +799,7 @@ static __attribute__((noinline)) int mutex_unlock_charging(pthread_mutex_t *m)
 GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	if (GP_LIKELY(is_normal(m)))
-		return normal_unlock(m);
+		return normal_unlock(m, "pthread_mutex_unlock");
 	if (GP_UNLIKELY(any_waiters()))
 		return mutex_unlock_charging(m);
 	return real_pthread_mutex_unlock(m);
@@ -877,7 +891,7 @@ GOPROF_API int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_wait)(c, m);
-	charge_released(m);
+	charge_released(m, "pthread_cond_wait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_wait",
 		    REAL(pthread_cond_wait)(c, m));
 }
@@ -887,7 +901,7 @@ GOPROF_API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_timedwait)(c, m, t);
-	charge_released(m);
+	charge_released(m, "pthread_cond_timedwait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_timedwait",
 		    REAL(pthread_cond_timedwait)(c, m, t));
 }
@@ -897,7 +911,7 @@ GOPROF_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clo
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_clockwait)(c, m, clock, t);
-	charge_released(m);
+	charge_released(m, "pthread_cond_clockwait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_clockwait",
 		    REAL(pthread_cond_clockwait)(c, m, clock, t));
 }
@@ -1020,7 +1034,7 @@ static __attribute__((noinline)) int mtx_unlock_charging(mtx_t *m)
 GOPROF_API int mtx_unlock(mtx_t *m)
 {
 	if (GP_LIKELY(is_normal(m)))
-		return normal_unlock((pthread_mutex_t *)m);
+		return normal_unlock((pthread_mutex_t *)m, "mtx_unlock");
 	if (GP_UNLIKELY(any_waiters()))
 		return mtx_unlock_charging(m);
 	return real_mtx_unlock(m);
@@ -1030,7 +1044,7 @@ GOPROF_API int cnd_wait(cnd_t *c, mtx_t *m)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_wait)(c, m);
-	charge_released(m);
+	charge_released(m, "cnd_wait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_wait", REAL(cnd_wait)(c, m));
 }
 
@@ -1039,7 +1053,7 @@ GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_timedwait)(c, m, t);
-	charge_released(m);
+	charge_released(m, "cnd_timedwait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_timedwait", REAL(cnd_timedwait)(c, m, t));
 }
 

@@ -198,6 +198,7 @@ struct writer {
 
 	struct u64map func_by_record;	/* record address -> function id */
 	struct u64map func_by_name;	/* hash(name, mapping) -> function id */
+	struct u64map func_by_call;	/* interposed call's name (its address) -> function id */
 	struct u64map node_by_key;	/* parent << 32 | function -> stack id */
 	struct u64map sym_by_pc;	/* pc -> index in syms + 1 (1: no symbol) */
 	struct pc_sym *syms;		/* symbols found at sampled PCs */
@@ -409,6 +410,36 @@ static struct pc_sym *sym_of_pc(uintptr_t pc)
 	return v > 1 ? &w.syms[v - 2] : NULL;
 }
 
+static uint32_t node(uint32_t parent, uint32_t func);
+
+/*
+ * The function row of an interposed call ("pthread_mutex_lock"), the leaf of the lock
+ * profiles' stacks and of a waiting thread's: a symbol of the library that defines the
+ * call after libgoprof (the C library). call lives as long as the process.
+ */
+static uint32_t call_func(const char *call)
+{
+	uint32_t id = map_get(&w.func_by_call, (uintptr_t)call);
+
+	if (id)
+		return id;
+	void *fn = dlsym(RTLD_NEXT, call);
+	struct pc_sym *sym = fn ? sym_of_pc((uintptr_t)fn) : NULL;
+
+	id = func_by_name(call, sym ? sym->mapping : 0, GP_FUNC_KIND_SYMBOL);
+	if (id && map_put(&w.func_by_call, (uintptr_t)call, id) != 0)
+		return 0;
+	return id;
+}
+
+/* stack with call's frame below it; 0 on OOM */
+static uint32_t below_call(uint32_t stack, const char *call)
+{
+	uint32_t f = stack ? call_func(call) : 0;
+
+	return f ? node(stack, f) : 0;
+}
+
 static uint32_t node(uint32_t parent, uint32_t func)
 {
 	uint64_t key = (uint64_t)parent << 32 | func;
@@ -597,7 +628,13 @@ static size_t collect_lock(void)
 			w.err = -ENOMEM;
 			return changed;
 		}
-		if (agg_add(b->profile, now, b->written.stack, b->tid, count - b->written.count,
+		if (b->call && !b->written.leaf &&
+		    !(b->written.leaf = below_call(b->written.stack, b->call))) {
+			w.err = -ENOMEM;
+			return changed;
+		}
+		if (agg_add(b->profile, now, b->call ? b->written.leaf : b->written.stack, b->tid,
+			    count - b->written.count,
 			    delay - b->written.delay_ns) != 0)
 			w.err = -ENOMEM;
 		b->written.count = count;
@@ -705,6 +742,8 @@ static void on_snap(const struct gp_thread_snap *s, void *ctx)
 	r->start_ns = s->start_ns;
 	r->wait = s->wait;
 	r->stack = intern_stack(s->frames, s->nframes, s->truncated, &innermost);
+	if (r->stack && s->wait.state != GP_STATE_RUNNING && s->wait.call)
+		r->stack = below_call(r->stack, s->wait.call);
 }
 
 static int write_snapshot(uint64_t time_ns)
@@ -1266,6 +1305,7 @@ static void reset_state(void)
 	free(w.syms);
 	map_free(&w.func_by_record);
 	map_free(&w.func_by_name);
+	map_free(&w.func_by_call);
 	map_free(&w.node_by_key);
 	map_free(&w.sym_by_pc);
 	memset(&w, 0, sizeof(w));

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,6 +81,18 @@ static void load_process(struct gp_db *db)
 		gp_die("%s: corrupt goprof database (bucket width %lld)", db->path,
 		     (long long)db->bucket_ns);
 	sqlite3_finalize(st);
+}
+
+const char *gp_db_func_where(const struct gp_db *db, const struct gp_db_func *f, char *buf,
+			     size_t size)
+{
+	if (*f->file)
+		snprintf(buf, size, "%s:%lld", f->file, (long long)f->start_line);
+	else if (f->mapping_id && f->mapping_id < db->nmaps && db->maps[f->mapping_id].present)
+		snprintf(buf, size, "%s", db->maps[f->mapping_id].path);
+	else
+		snprintf(buf, size, "?:0");
+	return buf;
 }
 
 void gp_db_open(struct gp_db *db, const char *path)

@@ -64,6 +64,13 @@ struct gp_db {
 	size_t nstacks;			/* highest id + 1 */
 };
 
+/*
+ * Where f is, for a frame line: its source file ("file:line"), else the object its mapping
+ * names (an uninstrumented function: a C library call), else "?:0". Stored in buf.
+ */
+const char *gp_db_func_where(const struct gp_db *db, const struct gp_db_func *f, char *buf,
+			     size_t size);
+
 /* Opens path read-only and checks it; dies with one line on any problem. */
 void gp_db_open(struct gp_db *db, const char *path);
 

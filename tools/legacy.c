@@ -61,9 +61,7 @@ void gp_legacy_frame_lines(struct gp_export *x, uint32_t stack)
 		pad(x->out, len, pc_w);
 		fprintf(x->out, "%s+0x0", f->name);
 		pad(x->out, strlen(f->name) + 4, fn_w);
-		if (*f->file)
-			fprintf(x->out, "%s:%lld\n", f->file, (long long)f->start_line);
-		else
-			fputs("?:0\n", x->out);
+		char where[4096];
+		fprintf(x->out, "%s\n", gp_db_func_where(db, f, where, sizeof(where)));
 	}
 }

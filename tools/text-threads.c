@@ -126,9 +126,10 @@ static const char *state_name(int state)
 static void write_frame(struct gp_export *x, uint32_t func, const char *prefix)
 {
 	const struct gp_db_func *f = &x->db->funcs[func];
+	char where[4096];
 
-	fprintf(x->out, "%s%s%s\n\t%s:%lld\n", prefix, f->name, *prefix ? "" : "(...)",
-		*f->file ? f->file : "?", (long long)f->start_line);
+	fprintf(x->out, "%s%s%s\n\t%s\n", prefix, f->name, *prefix ? "" : "(...)",
+		gp_db_func_where(x->db, f, where, sizeof(where)));
 }
 
 /*

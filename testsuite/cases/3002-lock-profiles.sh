@@ -28,10 +28,11 @@ sum() { # PROFILE PATH COLUMN
 	gp_qs $db "SELECT coalesce(sum($3), 0) FROM samples JOIN named USING (stack_id)
 		   WHERE profile = $1 AND path = '$2'"
 }
-block=$(sum 4 waiter\>waiter_lock value)
-block_n=$(sum 4 waiter\>waiter_lock count)
-mutex=$(sum 5 main\>rounds\>hold value)
-mutex_n=$(sum 5 main\>rounds\>hold count)
+# the stacks end in the interposed call
+block=$(sum 4 waiter\>waiter_lock\>pthread_mutex_lock value)
+block_n=$(sum 4 waiter\>waiter_lock\>pthread_mutex_lock count)
+mutex=$(sum 5 main\>rounds\>hold\>pthread_mutex_unlock value)
+mutex_n=$(sum 5 main\>rounds\>hold\>pthread_mutex_unlock count)
 echo "block $block ns in $block_n, mutex $mutex ns in $mutex_n" >&2
 gp_within "$block" 1000000000 10 || gp_fail "block delay at waiter_lock: $block ns, not 1 s"
 [ "$block_n" = 10 ] || gp_fail "block contentions at waiter_lock: $block_n, not 10"
@@ -40,10 +41,10 @@ gp_within "$mutex" 1000000000 10 || gp_fail "mutex delay at hold: $mutex ns, not
 # the waiter's rows carry the waiter's tid, the unlocker's the holder's (main's)
 pid=$(gp_q $db "SELECT pid FROM process")
 [ "$(gp_qs $db "SELECT count(*) FROM samples JOIN named USING (stack_id)
-	WHERE profile = 5 AND path = 'main>rounds>hold' AND tid != $pid")" = 0 ] ||
+	WHERE profile = 5 AND path LIKE 'main>rounds>hold>%' AND tid != $pid")" = 0 ] ||
 	gp_fail "mutex rows at hold with another tid than main's"
 [ "$(gp_qs $db "SELECT count(*) FROM samples JOIN named USING (stack_id)
-	WHERE profile = 4 AND path LIKE '%waiter_lock' AND tid = $pid")" = 0 ] ||
+	WHERE profile = 4 AND path LIKE '%waiter_lock>%' AND tid = $pid")" = 0 ] ||
 	gp_fail "block rows at waiter_lock with main's tid"
 # switched off: the second round is nowhere
 [ "$(gp_qs $db "SELECT count(*) FROM samples JOIN named USING (stack_id)

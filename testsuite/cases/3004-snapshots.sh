@@ -24,17 +24,20 @@ for profiles in off on; do
 	gp_qs $db "SELECT snapshot, tid, state, wait_object IS NOT NULL, wait_since_ns, path
 		   FROM snapshot_threads LEFT JOIN named USING (stack_id)
 		   ORDER BY snapshot, tid" >snap-$profiles.txt
-	# in one snapshot every parked thread in its state, its object and start time set
+	# in one snapshot every parked thread in its state (its stack ending in the call it waits
+	# in), its object and start time set
 	best=$(gp_qs $db "SELECT snapshot FROM snapshot_threads JOIN named USING (stack_id)
 		WHERE wait_since_ns > 0 AND (
-		(state = 1 AND path = 'park_mutex' AND wait_object IS NOT NULL) OR
-		(state = 2 AND path = 'park_rwlock' AND wait_object IS NOT NULL) OR
-		(state = 3 AND path = 'park_cond' AND wait_object IS NOT NULL) OR
-		(state = 4 AND path = 'park_sem' AND wait_object IS NOT NULL) OR
-		(state = 5 AND path = 'park_barrier' AND wait_object IS NOT NULL) OR
-		(state = 6 AND path = 'park_join' AND wait_object IS NOT NULL) OR
-		(state = 7 AND path = 'park_sleep') OR
-		(state = 7 AND path = 'main>main_waits'))
+		(state = 1 AND path = 'park_mutex>pthread_mutex_lock' AND wait_object IS NOT NULL) OR
+		(state = 2 AND path = 'park_rwlock>pthread_rwlock_wrlock' AND
+		 wait_object IS NOT NULL) OR
+		(state = 3 AND path = 'park_cond>pthread_cond_wait' AND wait_object IS NOT NULL) OR
+		(state = 4 AND path = 'park_sem>sem_wait' AND wait_object IS NOT NULL) OR
+		(state = 5 AND path = 'park_barrier>pthread_barrier_wait' AND
+		 wait_object IS NOT NULL) OR
+		(state = 6 AND path = 'park_join>pthread_join' AND wait_object IS NOT NULL) OR
+		(state = 7 AND path = 'park_sleep>usleep') OR
+		(state = 7 AND path = 'main>main_waits>usleep'))
 		GROUP BY snapshot HAVING count(*) = 8 LIMIT 1")
 	[ -n "$best" ] || { cat snap-$profiles.txt >&2; gp_fail "($profiles) no snapshot with every thread parked"; }
 	since=$(gp_q $db "SELECT min(wait_since_ns) - (SELECT start_ns FROM process) FROM snapshot_threads

@@ -29,10 +29,11 @@ check() { # PROFILE STACK
 		{ cat "$1-ms.txt" >&2; gp_fail "$1 delay at $2: $ms ms, the waiter waited $truth ms"; }
 	[ "$n" = 10 ] || { cat "$1-n.txt" >&2; gp_fail "$1 contentions at $2: $n, want 10"; }
 }
-[ "$(gp_trace_value block-ms.txt "main;holder;release_lock")" = 0 ] ||
+# the interposed call is the leaf, as sync.(*Mutex).Lock and Unlock are in Go's profiles
+[ "$(gp_trace_value block-ms.txt "main;holder;release_lock;pthread_mutex_unlock")" = 0 ] ||
 	gp_fail "the block profile charged the holder's unlock"
-check block "waiter;wait_for_lock"
-check mutex "main;holder;release_lock"
+check block "waiter;wait_for_lock;pthread_mutex_lock"
+check mutex "main;holder;release_lock;pthread_mutex_unlock"
 
 # Go's text layouts, with the delay in ns and pprof's legacy parser reading them back
 head -2 block.txt | tr '\n' '|' | grep -qx -- '--- contention:|cycles/second=1000000000|' ||
@@ -40,10 +41,10 @@ head -2 block.txt | tr '\n' '|' | grep -qx -- '--- contention:|cycles/second=100
 head -3 mutex.txt | tr '\n' '|' |
 	grep -qx -- '--- mutex:|cycles/second=1000000000|sampling period=1|' ||
 	gp_fail "mutex text header: $(head -3 mutex.txt)"
-rec=$(grep -B1 -A3 '	wait_for_lock+0x0	' block.txt | head -1)
-case $rec in
-"#"*) gp_fail "the wait_for_lock record is not where expected: $rec" ;;
-esac
+rec=$(awk '!/^#/ { head = $0 } /^#\t0x[0-9a-f]*\twait_for_lock\+0x0\t/ { print head }' block.txt)
+[ -n "$rec" ] || gp_fail "no wait_for_lock record in the block text"
+sed -n "/^$rec\$/{n;p}" block.txt | grep -q '	pthread_mutex_lock+0x0	' ||
+	gp_fail "the wait_for_lock record does not begin with pthread_mutex_lock"
 ns=${rec%% *}
 gp_within "$ns" "${truth}000000" 10 || gp_fail "block text delay $ns ns, truth $truth ms"
 for t in block mutex; do

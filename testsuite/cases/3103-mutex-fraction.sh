@@ -9,7 +9,7 @@ gp_begin "$0"
 gp_need_go
 
 gp_build_prog prog lock-pingpong
-stack="player;unlock_it"
+stack="player;unlock_it;pthread_mutex_unlock"
 # three runs of each fraction, alternating, so that a machine busier for a while weighs
 # on both sides alike: the sums are compared
 for run in 1 2 3; do

@@ -18,26 +18,36 @@ gp_export prof.db g.pb.gz -t goroutine --at +1.3s
 gp_export prof.db g1.txt -t goroutine --at +1.3s -f text
 gp_export prof.db g2.txt -t goroutine --at +1.3s -f text --debug 2
 gp_traces g.pb.gz >traces.txt
-for place in in_mutex in_cond in_sleep in_busy in_join in_barrier; do
-	got=$(gp_trace_value traces.txt "run;$place")
-	[ "$got" = 1 ] || { cat traces.txt >&2; gp_fail "threads at run;$place: $got, want 1"; }
+# a waiting thread's innermost frame is the call it waits in, as runtime.gopark is in Go's
+for at in in_mutex:pthread_mutex_lock in_cond:pthread_cond_wait in_sleep:nanosleep in_busy: \
+	in_join:pthread_join in_barrier:pthread_barrier_wait; do
+	place=${at%%:*} call=${at#*:}
+	stack="run;$place${call:+;$call}"
+	got=$(gp_trace_value traces.txt "$stack")
+	[ "$got" = 1 ] || { cat traces.txt >&2; gp_fail "threads at $stack: $got, want 1"; }
 	grep -q "	$place+0x0	" g1.txt || gp_fail "debug=1 has no $place frame"
 done
 head -1 g1.txt | grep -qx 'goroutine profile: total 7' || gp_fail "debug=1: $(head -1 g1.txt)"
 # debug=2: "goroutine TID [STATE..., "NAME"]:" then the innermost frame
-for want in 'mutex lock:mutex-waiter:in_mutex' 'cond wait:cond-waiter:in_cond' \
-	'sleep:sleeper:in_sleep' 'running:busy:in_busy' 'join:joiner:in_join' \
-	'barrier wait:barrier-waiter:in_barrier'; do
+for want in 'mutex lock:mutex-waiter:pthread_mutex_lock in_mutex' \
+	'cond wait:cond-waiter:pthread_cond_wait in_cond' 'sleep:sleeper:nanosleep in_sleep' \
+	'running:busy:in_busy' 'join:joiner:pthread_join in_join' \
+	'barrier wait:barrier-waiter:pthread_barrier_wait in_barrier'; do
 	state=${want%%:*} rest=${want#*:}
-	name=${rest%%:*} fn=${rest#*:}
+	name=${rest%%:*} fns=${rest#*:}
 	head=$(grep "\"$name\"]:\$" g2.txt)
 	case $head in
 	"goroutine "[0-9]*" [$state"*) ;;
 	*) cat g2.txt >&2; gp_fail "debug=2 header of $name: '$head', want state $state" ;;
 	esac
-	grep -A1 "\"$name\"]:\$" g2.txt | tail -1 | grep -qx "$fn(...)" ||
-		{ cat g2.txt >&2; gp_fail "debug=2: $name is not in $fn"; }
-	grep -A5 "\"$name\"]:\$" g2.txt | grep -q '^created by start$' ||
+	# the innermost frames, each a function line then a file line
+	got=$(grep -A4 "\"$name\"]:\$" g2.txt | sed -n 's/^\([a-z_]*\)(\.\.\.)$/\1/p' | head -2 |
+		tr '\n' ' ')
+	case "$got " in
+	"$fns "*) ;;
+	*) cat g2.txt >&2; gp_fail "debug=2: $name is in '$got', want '$fns'" ;;
+	esac
+	grep -A7 "\"$name\"]:\$" g2.txt | grep -q '^created by start$' ||
 		{ cat g2.txt >&2; gp_fail "debug=2: $name not created by start"; }
 done
 gp_export prof.db last.txt -t goroutine -f text

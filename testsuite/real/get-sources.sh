@@ -1,6 +1,6 @@
 #!/bin/bash
 # get-sources.sh - fetch and unpack the Debian source packages that the
-# real-world tests build (lua5.4 and sqlite3).
+# real-world tests build (lua5.4, sqlite3 and libzstd).
 #
 # Usage: testsuite/real/get-sources.sh [DEST]
 #   DEST defaults to $BUILDDIR/real-src, or build/real-src when BUILDDIR
@@ -14,7 +14,7 @@
 # Needs root only to install dpkg-dev when it is missing.
 set -eu
 
-PACKAGES="lua5.4 sqlite3"
+PACKAGES="lua5.4 sqlite3 libzstd"
 APT_ETC=/etc/apt
 
 die() { echo "get-sources.sh: $*" >&2; exit 1; }

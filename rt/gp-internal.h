@@ -394,6 +394,16 @@ GP_HIDDEN int gp_writer_sync(unsigned timeout_ms);
  */
 GP_HIDDEN int gp_path_expand(const char *pat, char *out, size_t len);
 
+/*
+ * A finished execution trace in Go's format (data: malloc'd, the writer frees it) for the
+ * traces table, written at the next commit; start_ns and end_ns CLOCK_REALTIME, source a
+ * string literal. 0, or -1 when no database is written (data is freed then too). Any
+ * thread but the writer's; gp_writer_wants_traces() says beforehand whether to bother.
+ */
+GP_HIDDEN int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source,
+				  void *data, size_t len);
+GP_HIDDEN int gp_writer_wants_traces(void);
+
 /* The database file being written, into buf; 0, or -1 if there is none. */
 GP_HIDDEN int gp_writer_db_path(char *buf, size_t len);
 

@@ -26,7 +26,7 @@
 #define GOPROF_RT_GP_SCHEMA_H
 
 /* PRAGMA user_version of the databases this goprof writes, and the newest it can read. */
-#define GP_SCHEMA_VERSION 2
+#define GP_SCHEMA_VERSION 3
 
 /* PRAGMA application_id of every goprof database: "GPRF". */
 #define GP_SCHEMA_APPLICATION_ID 0x47505246
@@ -208,6 +208,15 @@ enum gp_func_kind {
 "  fordblks INTEGER NOT NULL,     -- mallinfo2(): fordblks (free bytes)\n" \
 "  keepcost INTEGER NOT NULL,     -- mallinfo2(): keepcost (releasable at the top)\n" \
 "  max_rss INTEGER NOT NULL       -- getrusage(): ru_maxrss, bytes\n" \
+");\n" \
+"-- Execution traces taken while the database was written (GOPROF_TRACE, goprof_trace_start\n" \
+"-- and _stop, /debug/pprof/trace), each whole, in Go 1.19's format (since version 3).\n" \
+"CREATE TABLE traces (\n" \
+"  id INTEGER PRIMARY KEY,        -- increasing with time\n" \
+"  start_ns INTEGER NOT NULL,     -- when the trace began\n" \
+"  end_ns INTEGER NOT NULL,       -- when it stopped\n" \
+"  source TEXT NOT NULL,          -- 'GOPROF_TRACE', 'api' or 'http'\n" \
+"  go_trace BLOB NOT NULL         -- the file go tool trace reads\n" \
 ");\n"
 
 #endif

@@ -985,6 +985,30 @@ static int write_captured(struct captured *c, FILE *f, int json)
 	return rc;
 }
 
+/*
+ * A copy of a captured trace, in Go's format, for the database's traces table when a
+ * database is written (whatever format the trace went out in). Heap guard on.
+ */
+static void keep_in_db(const struct captured *c, const char *source)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (!gp_writer_wants_traces())
+		return;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	int rc = gp_trace_write_go(&c->t, f);
+	if (fclose(f) != 0 || rc) {
+		free(buf);
+		return;
+	}
+	uint64_t span = c->t.end_ns > c->t.start_ns ? c->t.end_ns - c->t.start_ns : 0;
+	gp_writer_add_trace(c->t.start_realtime_ns, c->t.start_realtime_ns + span, source, buf,
+			    len);
+}
+
 int goprof_trace_start(const char *path, int format)
 {
 	int rc = 0;
@@ -1028,11 +1052,14 @@ int goprof_trace_stop(void)
 	}
 	FILE *f = ses.out;
 	int json = ses.json;
+	const char *source = ses.from_env ? "GOPROF_TRACE" : "api";
 	ses.out = NULL;
 	rc = end(&c);
 	pthread_mutex_unlock(&ctl_lock);
-	if (!rc)
+	if (!rc) {
+		keep_in_db(&c, source);
 		rc = write_captured(&c, f, json);
+	}
 	if (fclose(f) != 0 && !rc)
 		rc = -errno;
 	captured_free(&c);
@@ -1080,6 +1107,7 @@ int gp_trace_capture(double seconds, int json, int fd, int (*cancelled)(void *ct
 			snprintf(err, errlen, "could not collect the trace: %s", strerror(-rc));
 		goto out;
 	}
+	keep_in_db(&c, "http");
 	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	FILE *f = dupfd >= 0 ? fdopen(dupfd, "w") : NULL;
 	if (!f) {

@@ -187,6 +187,7 @@ struct writer {
 	sqlite3_stmt *ins_map, *ins_func, *ins_stack, *up_sample, *up_thread, *up_end;
 	sqlite3_stmt *ins_snap, *ins_snap_thread, *up_profile;
 	sqlite3_stmt *ins_heapstats;	/* NULL while heap profiling is off */
+	sqlite3_stmt *ins_trace;
 
 	struct func_row *funcs;		/* [id - 1] */
 	size_t nfuncs, capfuncs, funcs_written;
@@ -221,7 +222,18 @@ struct writer {
 	int err;			/* first error of this batch (-errno or -EIO) */
 };
 
+/* execution traces handed over by trace.c, written at the next commit */
+struct pending_trace {
+	struct pending_trace *next;
+	uint64_t start_ns, end_ns;
+	const char *source;
+	void *data;
+	size_t len;
+};
+
 static struct writer w;
+static pthread_mutex_t traces_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pending_trace *traces;	/* traces_lock; newest first */
 static pthread_t thread;
 static int running;			/* the thread exists (owner: start/stop/atfork) */
 static pid_t running_pid;		/* the process the thread belongs to */
@@ -838,6 +850,58 @@ static int write_heapstats(uint64_t time_ns)
 }
 
 /* Writes everything pending in one transaction. Writer thread (or start, before it). */
+/* The traces handed over since the last commit, oldest first; they are gone either way. */
+static int write_traces(void)
+{
+	pthread_mutex_lock(&traces_lock);
+	struct pending_trace *t = traces, *oldest = NULL;
+	traces = NULL;
+	pthread_mutex_unlock(&traces_lock);
+	while (t) {
+		struct pending_trace *next = t->next;
+		t->next = oldest;
+		oldest = t;
+		t = next;
+	}
+	int rc = 0;
+	for (t = oldest; t; t = oldest) {
+		oldest = t->next;
+		if (!rc) {
+			sqlite3_stmt *st = w.ins_trace;
+			sqlite3_bind_int64(st, 1, (sqlite3_int64)t->start_ns);
+			sqlite3_bind_int64(st, 2, (sqlite3_int64)t->end_ns);
+			sqlite3_bind_text(st, 3, t->source, -1, SQLITE_STATIC);
+			sqlite3_bind_blob64(st, 4, t->data, t->len, SQLITE_STATIC);
+			rc = step_reset(st);
+		}
+		free(t->data);
+		free(t);
+	}
+	return rc;
+}
+
+int gp_writer_wants_traces(void)
+{
+	return running && running_pid == getpid() && !w.broken && !gp_config.db_temporary;
+}
+
+int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source, void *data,
+			size_t len)
+{
+	struct pending_trace *t = gp_writer_wants_traces() ? malloc(sizeof(*t)) : NULL;
+
+	if (!t) {
+		free(data);
+		return -1;
+	}
+	*t = (struct pending_trace){ NULL, start_ns, end_ns, source, data, len };
+	pthread_mutex_lock(&traces_lock);
+	t->next = traces;
+	traces = t;
+	pthread_mutex_unlock(&traces_lock);
+	return 0;
+}
+
 static int commit(void)
 {
 	sqlite3_stmt *st;
@@ -916,6 +980,8 @@ static int commit(void)
 
 	w.last_commit_ns = now_ns();
 	if (w.ins_heapstats && write_heapstats(w.last_commit_ns) != 0)
+		goto out_rollback;
+	if (write_traces() != 0)
 		goto out_rollback;
 	sqlite3_bind_int64(w.up_end, 1, (sqlite3_int64)w.last_commit_ns);
 	if (step_reset(w.up_end) != 0)
@@ -1189,6 +1255,8 @@ static int open_db(void)
 		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7)") ||
 	    prepare(&w.up_profile, "INSERT INTO profiles VALUES (?1, ?2, ?3, 1, ?4) "
 		    "ON CONFLICT (id) DO UPDATE SET rate = excluded.rate") ||
+	    prepare(&w.ins_trace, "INSERT INTO traces (start_ns, end_ns, source, go_trace) "
+		    "VALUES (?1, ?2, ?3, ?4)") ||
 	    (gp_config.mem_rate && prepare(&w.ins_heapstats, "INSERT OR REPLACE INTO heapstats "
 					   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")))
 		return sql_fail("preparing statements failed");
@@ -1199,7 +1267,7 @@ static void close_db(void)
 {
 	sqlite3_stmt *sts[] = { w.ins_map, w.ins_func, w.ins_stack, w.up_sample, w.up_thread,
 				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile,
-				w.ins_heapstats };
+				w.ins_heapstats, w.ins_trace };
 
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
@@ -1208,7 +1276,7 @@ static void close_db(void)
 	w.db = NULL;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
-	w.ins_heapstats = NULL;
+	w.ins_heapstats = w.ins_trace = NULL;
 }
 
 /* Drains the rings; opens a lazily opened database once there is something to write. */
@@ -1219,7 +1287,7 @@ static void collect(void)
 	n += collect_heap();
 	n += collect_lock();
 
-	if (n && w.lazy_open && !w.broken) {
+	if ((n || __atomic_load_n(&traces, __ATOMIC_RELAXED)) && w.lazy_open && !w.broken) {
 		w.lazy_open = 0;
 		if (open_db() != 0)
 			w.broken = 1;
@@ -1419,7 +1487,10 @@ void gp_writer_atfork_child(void)
 	w.db = NULL;	/* the parent's handle: not ours to close */
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
-	w.ins_heapstats = NULL;
+	w.ins_heapstats = w.ins_trace = NULL;
+	/* the parent's traces are the parent's */
+	pthread_mutex_init(&traces_lock, NULL);
+	traces = NULL;
 	flush_req = flush_done = 0;
 	start(1, parent_path);
 }

@@ -95,6 +95,19 @@ const char *gp_db_func_where(const struct gp_db *db, const struct gp_db_func *f,
 	return buf;
 }
 
+int gp_db_looks_like_sqlite(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[16];
+	FILE *f = fopen(path, "rb");
+	int yes = f && fread(head, 1, sizeof(head), f) == sizeof(head) &&
+		  memcmp(head, magic, sizeof(magic)) == 0;
+
+	if (f)
+		fclose(f);
+	return yes;
+}
+
 void gp_db_open(struct gp_db *db, const char *path)
 {
 	struct stat sb;
@@ -341,6 +354,32 @@ int gp_db_threads(struct gp_db *db, int64_t from_ns, int64_t to_ns, struct gp_db
 	sqlite3_bind_int64(st, 2, to_ns);
 	*n = read_threads(db, st, 0, out);
 	return 0;
+}
+
+int gp_db_trace(struct gp_db *db, int64_t at_ns, uint8_t **data, size_t *len,
+		int64_t *start_ns)
+{
+	if (db->version < 3 || !has_table(db, "traces"))
+		return -1;
+	sqlite3_stmt *st = prepare(db, "SELECT start_ns, go_trace FROM traces WHERE start_ns <= ?1 "
+				   "ORDER BY start_ns DESC, id DESC LIMIT 1");
+	int rc = -1;
+
+	sqlite3_bind_int64(st, 1, at_ns);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		*start_ns = sqlite3_column_int64(st, 0);
+		*data = malloc(n ? n : 1);
+		if (!*data)
+			gp_die("out of memory");
+		if (n)
+			memcpy(*data, blob, n);
+		*len = n;
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_db_thread **out,

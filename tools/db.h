@@ -71,6 +71,17 @@ struct gp_db {
 const char *gp_db_func_where(const struct gp_db *db, const struct gp_db_func *f, char *buf,
 			     size_t size);
 
+/* 1 if path begins as an SQLite database does (not whether it is goprof's), else 0. */
+int gp_db_looks_like_sqlite(const char *path);
+
+/*
+ * The execution trace that began last at or before at_ns (INT64_MAX: the last one): 0 with
+ * its Go-format bytes in *data (malloc'd), *len and its start in *start_ns; -1 when the
+ * database holds none (or predates the traces table). Dies on a database error.
+ */
+int gp_db_trace(struct gp_db *db, int64_t at_ns, uint8_t **data, size_t *len,
+		int64_t *start_ns);
+
 /* Opens path read-only and checks it; dies with one line on any problem. */
 void gp_db_open(struct gp_db *db, const char *path);
 

@@ -151,8 +151,7 @@ static int parse_rfc3339(const char *s, int64_t *out)
 	return 0;
 }
 
-/* --from/--to: absolute (RFC 3339, unix seconds) or +DURATION after start_ns. */
-static int parse_time(const char *s, int64_t start_ns, int64_t *out)
+int gp_export_parse_time(const char *s, int64_t start_ns, int64_t *out)
 {
 	int64_t v;
 
@@ -317,10 +316,10 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 		have ? db->start_ns + (last + 1) * db->bucket_ns : db->start_ns;
 	x->from_ns = q->from_ns ? q->from_ns : db->start_ns;
 	x->to_ns = q->to_ns ? q->to_ns : end_ns;
-	if (q->from && parse_time(q->from, db->start_ns, &x->from_ns) != 0)
+	if (q->from && gp_export_parse_time(q->from, db->start_ns, &x->from_ns) != 0)
 		bad_query("bad time '%s' for --from (RFC 3339, unix seconds or +DURATION)",
 			  q->from);
-	if (q->to && parse_time(q->to, db->start_ns, &x->to_ns) != 0)
+	if (q->to && gp_export_parse_time(q->to, db->start_ns, &x->to_ns) != 0)
 		bad_query("bad time '%s' for --to (RFC 3339, unix seconds or +DURATION)", q->to);
 	if (x->from_ns < db->start_ns)
 		x->from_ns = db->start_ns;
@@ -346,7 +345,7 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 			      &x->threads, &x->nthreads);
 	} else if (goroutine) {
 		int64_t at = q->to_ns ? q->to_ns : INT64_MAX, when, when0;
-		if (q->at && parse_time(q->at, db->start_ns, &at) != 0)
+		if (q->at && gp_export_parse_time(q->at, db->start_ns, &at) != 0)
 			bad_query("bad time '%s' for --at (RFC 3339, unix seconds or +DURATION)",
 				  q->at);
 		if (gp_db_snapshot(db, at, &when, &x->threads, &x->nthreads) != 0)

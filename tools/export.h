@@ -60,6 +60,12 @@ void gp_text_heap(struct gp_export *x);
  */
 void gp_export_heap_view(struct gp_export *x);
 
+/*
+ * A time as --from, --to and --at take it: RFC 3339, unix seconds, or +DURATION after
+ * start_ns; 0 with ns since the epoch in *out, or -1.
+ */
+int gp_export_parse_time(const char *s, int64_t start_ns, int64_t *out);
+
 /* One question to the exporter (gp_export_run). Zero-fill, then set what applies. */
 struct gp_export_query {
 	const char *type;		/* "cpu", "heap", "allocs", "block", "mutex", ... */

@@ -23,10 +23,11 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: goprof-export [-t TYPE] [-f FORMAT] [-o FILE] [--from T] [--to T] DB\n"
-		"       goprof-export -t trace [-f json|go] [-o FILE] TRACEFILE\n"
+		"       goprof-export -t trace [-f json|go] [-o FILE] [--at T] DB|TRACEFILE\n"
 		"  -t, --type TYPE      profile type: cpu (default), heap, allocs, block, mutex,\n"
-		"                       threadcreate, goroutine; or trace: convert a trace\n"
-		"                       file goprof wrote (GOPROF_TRACE, /debug/pprof/trace)\n"
+		"                       threadcreate, goroutine; or trace: an execution trace\n"
+		"                       the database kept, or a trace file goprof wrote\n"
+		"                       (GOPROF_TRACE, /debug/pprof/trace) to convert\n"
 		"  -f, --format FORMAT  pprof (default, gzip protobuf); text (Go's debug=1 text;\n"
 		"                       the top table for cpu); top (like go tool pprof -top);\n"
 		"                       folded (flamegraph.pl input); for -t trace: json\n"
@@ -34,7 +35,8 @@ static void usage(FILE *f)
 		"  -o, --output FILE    write to FILE instead of standard output\n"
 		"      --from T         start of the range: RFC 3339 time, unix seconds, or +DURATION\n"
 		"      --to T           end of the range (same forms); default: all the data\n"
-		"      --at T           goroutine: the last snapshot at or before T (default: the last)\n"
+		"      --at T           goroutine: the last snapshot at or before T (default: the last);\n"
+		"                       trace: the last trace that began at or before T\n"
 		"      --debug N        text format: Go's ?debug=N layout (goroutine: 2 = one block\n"
 		"                       per thread)\n"
 		"  -h, --help           this text\n"
@@ -55,12 +57,40 @@ static __attribute__((noreturn, format(printf, 1, 2))) void usage_error(const ch
 }
 
 /*
- * -t trace: reads the Go-format trace file at path (not a database) and writes it as
- * trace-event JSON or in Go's format again. Returns the exit status; usage errors exit.
+ * The execution trace a database kept (the last, or the last begun by at_arg), as the
+ * Go-format bytes it was stored in: *data (malloc'd), *len; the program's name in *exe
+ * (malloc'd). Dies with one line when there is none.
  */
-static int export_trace(const char *path, const char *format, const char *output)
+static void trace_from_db(const char *path, const char *at_arg, uint8_t **data, size_t *len,
+			  char **exe)
 {
-	struct gp_trace *t;
+	struct gp_db db = { 0 };
+	int64_t at = INT64_MAX, start;
+
+	gp_db_open(&db, path);
+	if (at_arg && gp_export_parse_time(at_arg, db.start_ns, &at) != 0)
+		usage_error("bad time '%s' for --at (RFC 3339, unix seconds or +DURATION)", at_arg);
+	if (gp_db_trace(&db, at, data, len, &start) != 0)
+		errx(1, "%s: no execution trace %s (one is kept when it is taken while the "
+		     "database is written: GOPROF_TRACE, goprof_trace_start, /debug/pprof/trace)",
+		     path, at_arg ? "began at or before that time" : "in this database");
+	const char *base = db.exe ? strrchr(db.exe, '/') : NULL;
+	*exe = strdup(base ? base + 1 : db.exe ? db.exe : path);
+	gp_db_close(&db);
+}
+
+/*
+ * -t trace: the execution trace a database kept, or the Go-format trace file at path,
+ * written as trace-event JSON or in Go's format. Returns the exit status; usage errors
+ * exit.
+ */
+static int export_trace(const char *path, const char *format, const char *at_arg,
+			const char *output)
+{
+	struct gp_trace *t = NULL;
+	char *exe = NULL;
+	uint8_t *raw = NULL;
+	size_t raw_len = 0;
 	FILE *out = stdout;
 	char msg[1024];
 	int json, rc;
@@ -71,9 +101,23 @@ static int export_trace(const char *path, const char *format, const char *output
 		json = 0;
 	else
 		usage_error("-t trace writes the formats json and go, not '%s'", format);
-	t = gp_trace_read_go(path, msg, sizeof(msg));
-	if (!t)
-		errx(1, "%s", msg);
+	if (gp_db_looks_like_sqlite(path)) {
+		trace_from_db(path, at_arg, &raw, &raw_len, &exe);
+		if (json) {
+			t = gp_trace_parse_go(path, raw, raw_len, msg, sizeof(msg));
+			raw = NULL;
+			if (!t)
+				errx(1, "%s", msg);
+			if (exe)
+				t->program = exe;
+		}
+	} else {
+		if (at_arg)
+			usage_error("--at picks a trace in a database; %s is a trace file", path);
+		t = gp_trace_read_go(path, msg, sizeof(msg));
+		if (!t)
+			errx(1, "%s", msg);
+	}
 	if (output) {
 		out = fopen(output, "w");
 		if (!out)
@@ -83,8 +127,13 @@ static int export_trace(const char *path, const char *format, const char *output
 		     "redirection");
 	}
 	errno = 0;
-	rc = json ? gp_trace_write_json(t, out) : gp_trace_write_go(t, out);
+	if (raw)	/* the database's bytes as they were stored */
+		rc = fwrite(raw, 1, raw_len, out) == raw_len ? 0 : -(errno ? errno : EIO);
+	else
+		rc = json ? gp_trace_write_json(t, out) : gp_trace_write_go(t, out);
+	free(raw);
 	gp_trace_free(t);
+	free(exe);
 	if (!rc && fflush(out) != 0)
 		rc = errno ? -errno : -EIO;
 	if (output && fclose(out) != 0 && !rc)
@@ -168,12 +217,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (strcmp(type, "trace") == 0) {
-		if (from_arg || to_arg || at_arg || debug_set)
-			usage_error("--from, --to, --at and --debug do not apply to -t trace");
+		if (from_arg || to_arg || debug_set)
+			usage_error("--from, --to and --debug do not apply to -t trace");
 		if (optind != argc - 1)
-			usage_error(optind == argc ? "no trace file given" :
-						     "more than one trace file given");
-		return export_trace(argv[optind], format ? format : "json", output);
+			usage_error(optind == argc ? "no database or trace file given" :
+						     "more than one database or trace file given");
+		return export_trace(argv[optind], format ? format : "json", at_arg, output);
 	}
 	if (!format)
 		format = "pprof";

@@ -1245,14 +1245,24 @@ static int check_header(struct reader *r)
  */
 struct gp_trace *gp_trace_read_go(const char *path, char *err, size_t errlen)
 {
-	struct reader r = { .path = path, .err = err, .errlen = errlen };
-	struct owned *o = NULL;
 	uint8_t *data;
+	size_t len;
+
+	if (read_file(path, &data, &len, err, errlen))
+		return NULL;
+	return gp_trace_parse_go(path, data, len, err, errlen);
+}
+
+struct gp_trace *gp_trace_parse_go(const char *name, uint8_t *data, size_t len, char *err,
+				   size_t errlen)
+{
+	struct reader r = { .path = name, .err = err, .errlen = errlen };
+	struct owned *o = NULL;
+	const char *path = name;
 	int rc = -1;
 
-	if (read_file(path, &data, &r.len, err, errlen))
-		return NULL;
 	r.data = data;
+	r.len = len;
 	o = calloc(1, sizeof(*o));
 	if (!o) {
 		oom(&r);

@@ -316,8 +316,10 @@ static enum MHD_Result serve_trace(struct gp_http *h, struct MHD_Connection *con
 	if (seconds > MAX_SECONDS)
 		return answer_error(conn, 400, "profile duration exceeds server's WriteTimeout");
 	if (!h->host.trace)
-		return answer_error(conn, 501, "Could not enable tracing: a database holds no "
-				    "execution trace; ask the running program (GOPROF_HTTP)");
+		return answer_error(conn, 501, "Could not enable tracing: serve reads a "
+				    "database and cannot trace; ask the running program "
+				    "(GOPROF_HTTP), or take the traces it kept with "
+				    "goprof-export -t trace");
 	int json = fmt && strcmp(fmt, "json") == 0;
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);

@@ -116,6 +116,13 @@ int gp_trace_write_json(const struct gp_trace *t, FILE *out);
  */
 struct gp_trace *gp_trace_read_go(const char *path, char *err, size_t errlen);
 
+/*
+ * The same for the len bytes at data (malloc'd; freed here whatever happens), named name
+ * in messages: a trace taken from a database.
+ */
+struct gp_trace *gp_trace_parse_go(const char *name, uint8_t *data, size_t len, char *err,
+				   size_t errlen);
+
 /* Frees what gp_trace_read_go() returned; NULL is fine. */
 void gp_trace_free(struct gp_trace *t);
 

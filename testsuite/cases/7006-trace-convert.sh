@@ -122,14 +122,15 @@ expect 1 'header.trace: offset 0x10: no Batch' -t trace header.trace
 expect 1 'text.txt: not a Go execution trace' -t trace text.txt
 expect 1 'empty.trace: empty file' -t trace empty.trace
 expect 1 'v121.trace: a trace of another Go version' -t trace v121.trace
-expect 1 'prog.db: not a goprof trace file but a database \(use -t cpu' -t trace prog.db
+expect 1 'prog.db: no execution trace in this database \(one is kept when' -t trace prog.db
 expect 1 "nothere.trace: No such file" -t trace nothere.trace
 expect 1 "$GP_WORK: Is a directory" -t trace "$GP_WORK"
 expect 1 "$GP_WORK/no/dir.json: No such file" -t trace -o "$GP_WORK/no/dir.json" go.trace
 expect 2 "-t trace writes the formats json and go, not 'pprof'" -t trace -f pprof go.trace
 expect 2 "-t trace writes the formats json and go, not 'folded'" -t trace -f folded go.trace
-expect 2 '--from, --to, --at and --debug do not apply' -t trace --from +1s go.trace
-expect 2 'no trace file given' -t trace
-expect 2 'more than one trace file given' -t trace go.trace rt.trace
+expect 2 '--from, --to and --debug do not apply' -t trace --from +1s go.trace
+expect 2 '--at picks a trace in a database; go.trace is a trace file' -t trace --at +1s go.trace
+expect 2 'no database or trace file given' -t trace
+expect 2 'more than one database or trace file given' -t trace go.trace rt.trace
 [ -e "$GP_WORK/no" ] && gp_fail "a failed conversion left a file"
 exit 0

@@ -8,14 +8,12 @@ set -u
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
 . "$GP_SRCDIR/testsuite/http-lib.sh"
 . "$GP_SRCDIR/testsuite/db-lib.sh"
+. "$GP_SRCDIR/testsuite/trace-lib.sh"
 gp_begin "$0"
 gp_need_go
 gp_need_curl
 gp_need_sqlite3
-HOME=$GP_WORK
-GOCACHE=$GP_BUILDDIR/testsuite/gocache
-export HOME GOCACHE
-TOOL=$(go env GOTOOLDIR)/trace
+trace_setup
 
 # GOPROF_TRACE: the file and the database's copy are the same bytes
 gp_build_prog demo trace-demo

@@ -518,6 +518,12 @@ GP_HIDDEN uint64_t gp_trace_now(void);
  */
 GP_HIDDEN void gp_trace_block(int why, const char *call, const void *obj);
 GP_HIDDEN void gp_trace_unblock(void);
+/*
+ * The calling thread, in call, may have woken a thread blocked on obj (an unlock that found
+ * waiters, a condvar signal, a sem_post, its own exit for a join): the stop matches it
+ * with the waiter's wake-up, which then names this thread and stack as its waker.
+ */
+GP_HIDDEN void gp_trace_wake(const char *call, const void *obj);
 
 /*
  * A system call that blocks for gp_trace_syscall_ticks (10 us in gp_clock_ticks(), set

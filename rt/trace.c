@@ -46,12 +46,14 @@
 #include "gp-internal.h"
 #include "gp-schema.h"
 #include "trace.h"
+#include "gotrace.h"
 
 #define MAX_FRAMES 64			/* innermost frames kept per event */
 #define DEFAULT_CAP (4u << 20)		/* GOPROF_TRACE_BUFFER default, bytes per thread */
 #define MIN_CAP 4096u
 #define SYSCALL_MIN_NS 10000u		/* a system call this long or longer "blocked" */
 #define QUIESCE_NS 2000000000u		/* the longest the stopper waits for one appender */
+#define REC_WAKE 100			/* record kind: gp_trace_wake(); never an event */
 
 /*
  * One record in a thread's buffer, followed by nframes function-record pointers (innermost
@@ -254,6 +256,7 @@ struct ev {
 	const char *msg;		/* copied */
 	int stack;			/* record the shadow stack */
 	int in_signal;			/* from the sampling signal handler */
+	int no_alloc;			/* maybe from a signal handler: no header is claimed */
 };
 
 static uint16_t str_room(const char *s)
@@ -275,7 +278,7 @@ static void append(const struct ev *e)
 	g = __atomic_load_n(&cur_gen, __ATOMIC_ACQUIRE);
 	b = tls.b;
 	if (!b) {
-		if (e->in_signal || !(b = claim_header()))
+		if (e->in_signal || e->no_alloc || !(b = claim_header()))
 			return;
 		tls.b = b;
 	}
@@ -368,6 +371,17 @@ void gp_trace_unblock(void)
 	errno = saved;
 }
 
+void gp_trace_wake(const char *call, const void *obj)
+{
+	/* sem_post is async-signal-safe: a handler may be where it runs (claim_header mallocs) */
+	struct ev e = { .kind = REC_WAKE, .name = call, .object = (uintptr_t)obj, .stack = 1,
+			.no_alloc = 1 };
+	int saved = errno;
+
+	append(&e);
+	errno = saved;
+}
+
 void gp_trace_syscall(int why, const char *call, int fd, uint64_t t0, uint64_t t1)
 {
 	int saved = errno;
@@ -409,6 +423,8 @@ void gp_trace_thread_end(void)
 
 	if (__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED)) {
 		struct ev e = { .kind = GP_TEV_END };
+		/* a thread joining this one wakes now */
+		gp_trace_wake("pthread_exit", (void *)pthread_self());
 		append(&e);
 	}
 	tls.gone = 1;
@@ -504,6 +520,13 @@ struct stack_key {
 };
 
 /* Everything a stopped trace owns until it is written. */
+/* A gp_trace_wake() record, at the stop. */
+struct wake_rec {
+	uint64_t object, ts_ns;
+	uint32_t thread;		/* its thread's number */
+	uint32_t stack;			/* intern() id: the waker's stack below the call */
+};
+
 struct captured {
 	struct gp_trace t;
 	struct gp_trace_thread *threads;
@@ -521,6 +544,8 @@ struct captured {
 	char (*names)[16];
 	const void **snap_frames;	/* copies of idle threads' stacks */
 	size_t snap_used, snap_cap;
+	struct wake_rec *wakes;		/* every thread's gp_trace_wake() records */
+	size_t nwakes, capwakes;
 	int oom;
 };
 
@@ -672,13 +697,26 @@ static int convert_buffer(struct captured *c, struct tbuf *b, const char *data,
 	if (!ev)
 		return -ENOMEM;
 	n = 0;
-	for (off = 0; off + sizeof(struct rec) <= len; n++) {
+	for (off = 0; off + sizeof(struct rec) <= len;) {
 		const struct rec *r = (const struct rec *)(data + off);
 		const void *const *frames = (const void *const *)(r + 1);
 		const char *s = (const char *)(frames + r->nframes);
-		struct gp_trace_event *e = &ev[n];
 
 		off += rec_size(r->nframes, (size_t)r->name_len + r->msg_len);
+		if (r->kind == REC_WAKE) {
+			struct wake_rec *wk = gp_trace_grow(c->wakes, &c->capwakes, c->nwakes + 1,
+							    sizeof(*wk));
+			if (!wk) {
+				free(ev);
+				return -ENOMEM;
+			}
+			c->wakes = wk;
+			c->wakes[c->nwakes++] = (struct wake_rec){
+				r->object, r->ts_ns, th->number,
+				intern(c, r->name, frames, r->nframes) };
+			continue;
+		}
+		struct gp_trace_event *e = &ev[n++];
 		e->ts_ns = r->ts_ns;
 		e->kind = r->kind;
 		e->why = r->why;
@@ -713,6 +751,62 @@ static int convert_buffer(struct captured *c, struct tbuf *b, const char *data,
 	th->start_pc = b->start_fn ? b->start_fn : (uintptr_t)th->start_function;
 	*out = ev;
 	return 0;
+}
+
+static int wake_cmp(const void *a, const void *b)
+{
+	const struct wake_rec *x = a, *y = b;
+
+	if (x->object != y->object)
+		return x->object < y->object ? -1 : 1;
+	return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
+}
+
+/*
+ * Names the waker of each wake-up: the last other thread that, while the waiter was
+ * blocked, called gp_trace_wake() on what it waited on (the unlock, signal, post or exit
+ * that let it go). The UNBLOCK then carries that thread's number and its stack there.
+ */
+static void match_wakes(struct captured *c)
+{
+	qsort(c->wakes, c->nwakes, sizeof(*c->wakes), wake_cmp);
+	for (size_t i = 0; i < c->nthreads && c->nwakes; i++) {
+		struct gp_trace_thread *th = &c->threads[i];
+		uint64_t obj = 0, since = 0;
+
+		for (size_t k = 0; k < th->nevents; k++) {
+			struct gp_trace_event *e = &c->events[i][k];
+
+			if (e->kind == GP_TEV_BLOCK) {
+				obj = e->object;
+				since = e->ts_ns;
+				continue;
+			}
+			if (e->kind != GP_TEV_UNBLOCK || !obj || e->other)
+				continue;
+			/* the first record past (obj, e->ts_ns), then back to another thread's */
+			size_t lo = 0, hi = c->nwakes;
+			while (lo < hi) {
+				size_t mid = (lo + hi) / 2;
+				const struct wake_rec *w = &c->wakes[mid];
+				if (w->object < obj || (w->object == obj && w->ts_ns <= e->ts_ns))
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			while (lo > 0 && c->wakes[lo - 1].object == obj &&
+			       c->wakes[lo - 1].ts_ns >= since &&
+			       c->wakes[lo - 1].thread == th->number)
+				lo--;
+			if (lo > 0 && c->wakes[lo - 1].object == obj &&
+			    c->wakes[lo - 1].ts_ns >= since) {
+				e->other = c->wakes[lo - 1].thread;
+				e->stack = c->wakes[lo - 1].stack;
+				e->waker_ns = c->wakes[lo - 1].ts_ns;
+			}
+			obj = 0;
+		}
+	}
 }
 
 static int src_cmp(const void *a, const void *b)
@@ -892,6 +986,7 @@ static int collect(struct captured *c, unsigned g, uint64_t end_ns)
 			e->object = 0;
 		}
 	}
+	match_wakes(c);
 	if (c->oom || build_stacks(c) != 0)
 		goto out;
 	c->t.end_ns = end_ns;
@@ -923,6 +1018,7 @@ static void captured_free(struct captured *c)
 	free(c->maps);
 	free(c->map_bytes);
 	free((void *)c->snap_frames);
+	free(c->wakes);
 	memset(c, 0, sizeof(*c));
 }
 

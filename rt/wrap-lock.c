@@ -143,6 +143,11 @@ REAL_DECL(pthread_rwlock_clockwrlock);
 REAL_DECL(pthread_cond_wait);
 REAL_DECL(pthread_cond_timedwait);
 REAL_DECL(pthread_cond_clockwait);
+REAL_DECL(pthread_cond_signal);
+REAL_DECL(pthread_cond_broadcast);
+REAL_DECL(sem_post);
+REAL_DECL(cnd_signal);
+REAL_DECL(cnd_broadcast);
 REAL_DECL(sem_wait);
 REAL_DECL(sem_trywait);
 REAL_DECL(sem_timedwait);
@@ -204,6 +209,11 @@ static void resolve_all(void)
 	RESOLVE(pthread_cond_wait);
 	RESOLVE(pthread_cond_timedwait);
 	RESOLVE(pthread_cond_clockwait);
+	RESOLVE(pthread_cond_signal);
+	RESOLVE(pthread_cond_broadcast);
+	RESOLVE(sem_post);
+	RESOLVE(cnd_signal);
+	RESOLVE(cnd_broadcast);
 	RESOLVE(sem_wait);
 	RESOLVE(sem_trywait);
 	RESOLVE(sem_timedwait);
@@ -551,6 +561,26 @@ static int mutex_sampled(void)
 
 #define WAIT_BLOCK 1			/* a block-profile event */
 #define WAIT_MUTEX 2			/* a mutex waiter (mutex profile) */
+#define WAIT_TRACED 4			/* counted in trace_waiters */
+
+/*
+ * While a trace is on: the threads blocked on the objects of each waiter-table slot, so
+ * that a release, signal or post records a possible wake-up (gp_trace_wake()) only when
+ * someone may be waiting for it. Atomically.
+ */
+static uint32_t trace_waiters[WAIT_SLOTS];
+
+static inline int tracing(void)
+{
+	return GP_UNLIKELY(__atomic_load_n(&mode, __ATOMIC_RELAXED) & MODE_TRACE);
+}
+
+/* obj is (about to be) released, signalled or posted by call: a waker, if traced waits */
+static inline void trace_released(const void *obj, const char *call)
+{
+	if (tracing() && __atomic_load_n(&trace_waiters[slot_of(obj)], __ATOMIC_RELAXED))
+		gp_trace_wake(call, obj);
+}
 
 struct wait_ctx {
 	struct gp_wait *w;		/* NULL: nothing to do */
@@ -558,6 +588,7 @@ struct wait_ctx {
 	uint64_t t0;			/* gp_clock_ns() */
 	uint64_t draw;			/* block profile: uniform in [0, rate) */
 	const char *call;
+	const void *obj;
 	int how;
 };
 
@@ -567,6 +598,8 @@ static const uint8_t trace_why[] = {
 	[GP_STATE_SEM] = GP_TB_SYNC, [GP_STATE_BARRIER] = GP_TB_SYNC, [GP_STATE_JOIN] = GP_TB_SYNC,
 	[GP_STATE_SLEEP] = GP_TB_SLEEP,
 };
+
+static inline int is_normal(const void *m);
 
 static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, const char *call)
 {
@@ -597,8 +630,16 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, 
 		c->how |= WAIT_MUTEX;
 	}
 	/* last, so that the block begins after goprof's own work for it */
-	if (m & MODE_TRACE)
+	if (m & MODE_TRACE) {
+		/* only the wakers that test the count need it: not a normal mutex's, a join's */
+		if (state == GP_STATE_COND || state == GP_STATE_SEM || state == GP_STATE_RWLOCK ||
+		    (state == GP_STATE_MUTEX && !is_normal(obj))) {
+			c->obj = obj;
+			c->how |= WAIT_TRACED;
+			__atomic_fetch_add(&trace_waiters[slot_of(obj)], 1, __ATOMIC_RELAXED);
+		}
 		gp_trace_block(trace_why[state], call, obj);
+	}
 out:
 	errno = saved;
 }
@@ -609,6 +650,8 @@ static void wait_end(struct wait_ctx *c)
 
 	if (__atomic_load_n(&mode, __ATOMIC_RELAXED) & MODE_TRACE)
 		gp_trace_unblock();
+	if (c->how & WAIT_TRACED)
+		__atomic_fetch_sub(&trace_waiters[slot_of(c->obj)], 1, __ATOMIC_RELAXED);
 	if (c->how & WAIT_MUTEX)
 		waiter_unlink(c->w);
 	state_store(c->w, &c->prev);
@@ -703,6 +746,8 @@ static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m, const char 
 	int saved = errno;
 
 	charge_released(m, call);
+	if (tracing())
+		gp_trace_wake(call, m);
 	syscall(SYS_futex, &m->__data.__lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 	errno = saved;
 	return 0;
@@ -787,6 +832,7 @@ GOPROF_API int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 #define UNLOCK_CHARGING(fn, obj)                                                           \
 	({                                                                                 \
 		charge_released(obj, #fn);                                                 \
+		trace_released(obj, #fn);                                                  \
 		real_##fn(obj);                                                            \
 	})
 
@@ -800,7 +846,7 @@ GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	if (GP_LIKELY(is_normal(m)))
 		return normal_unlock(m, "pthread_mutex_unlock");
-	if (GP_UNLIKELY(any_waiters()))
+	if (GP_UNLIKELY(any_waiters() || tracing()))
 		return mutex_unlock_charging(m);
 	return real_pthread_mutex_unlock(m);
 }
@@ -880,7 +926,7 @@ static __attribute__((noinline)) int rwlock_unlock_charging(pthread_rwlock_t *l)
 
 GOPROF_API int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
-	if (GP_UNLIKELY(any_waiters()))
+	if (GP_UNLIKELY(any_waiters() || tracing()))
 		return rwlock_unlock_charging(l);
 	return real_pthread_rwlock_unlock(l);
 }
@@ -892,6 +938,7 @@ GOPROF_API int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_wait)(c, m);
 	charge_released(m, "pthread_cond_wait");
+	trace_released(m, "pthread_cond_wait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_wait",
 		    REAL(pthread_cond_wait)(c, m));
 }
@@ -902,6 +949,7 @@ GOPROF_API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_timedwait)(c, m, t);
 	charge_released(m, "pthread_cond_timedwait");
+	trace_released(m, "pthread_cond_timedwait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_timedwait",
 		    REAL(pthread_cond_timedwait)(c, m, t));
 }
@@ -912,11 +960,31 @@ GOPROF_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clo
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_clockwait)(c, m, clock, t);
 	charge_released(m, "pthread_cond_clockwait");
+	trace_released(m, "pthread_cond_clockwait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "pthread_cond_clockwait",
 		    REAL(pthread_cond_clockwait)(c, m, clock, t));
 }
 
+/* The wakers, for the execution trace: without a trace each is one test and the real call. */
+GOPROF_API int pthread_cond_signal(pthread_cond_t *c)
+{
+	trace_released(c, "pthread_cond_signal");
+	return REAL(pthread_cond_signal)(c);
+}
+
+GOPROF_API int pthread_cond_broadcast(pthread_cond_t *c)
+{
+	trace_released(c, "pthread_cond_broadcast");
+	return REAL(pthread_cond_broadcast)(c);
+}
+
 /* ---- semaphores ----------------------------------------------------------------------- */
+
+GOPROF_API int sem_post(sem_t *s)
+{
+	trace_released(s, "sem_post");
+	return REAL(sem_post)(s);
+}
 
 /* sem_trywait without a trace: 1 when it took the semaphore, errno as it was. */
 static int sem_took(sem_t *s)
@@ -1035,7 +1103,7 @@ GOPROF_API int mtx_unlock(mtx_t *m)
 {
 	if (GP_LIKELY(is_normal(m)))
 		return normal_unlock((pthread_mutex_t *)m, "mtx_unlock");
-	if (GP_UNLIKELY(any_waiters()))
+	if (GP_UNLIKELY(any_waiters() || tracing()))
 		return mtx_unlock_charging(m);
 	return real_mtx_unlock(m);
 }
@@ -1045,6 +1113,7 @@ GOPROF_API int cnd_wait(cnd_t *c, mtx_t *m)
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_wait)(c, m);
 	charge_released(m, "cnd_wait");
+	trace_released(m, "cnd_wait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_wait", REAL(cnd_wait)(c, m));
 }
 
@@ -1054,7 +1123,20 @@ GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_timedwait)(c, m, t);
 	charge_released(m, "cnd_timedwait");
+	trace_released(m, "cnd_timedwait");
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_timedwait", REAL(cnd_timedwait)(c, m, t));
+}
+
+GOPROF_API int cnd_signal(cnd_t *c)
+{
+	trace_released(c, "cnd_signal");
+	return REAL(cnd_signal)(c);
+}
+
+GOPROF_API int cnd_broadcast(cnd_t *c)
+{
+	trace_released(c, "cnd_broadcast");
+	return REAL(cnd_broadcast)(c);
 }
 
 GOPROF_API int thrd_join(thrd_t t, int *res)

@@ -121,6 +121,8 @@ struct rstack {
 struct runblock {
 	uint64_t g, seq;
 	uint64_t waker;			/* the goroutine running where GoUnblock was, 0 = none */
+	uint64_t ts;			/* GoUnblock's time, ticks */
+	uint64_t stack;			/* its stack id in the file, 0 = none */
 };
 
 /* A P as the second pass follows it. */
@@ -518,6 +520,8 @@ static int scan(struct reader *r)
 			u->g = e.v[1];
 			u->seq = e.v[2];
 			u->waker = p->cur_g;
+			u->ts = e.ts;
+			u->stack = e.v[3];
 			break;
 		}
 		case EV_USER_LOG:
@@ -779,15 +783,13 @@ static struct rthread *running(struct reader *r)
 	return t && t->state != S_DEAD ? t : NULL;
 }
 
-static uint64_t waker_of(const struct reader *r, uint64_t g, uint64_t seq)
+static const struct runblock *unblock_of(const struct reader *r, uint64_t g, uint64_t seq)
 {
 	struct runblock key = { .g = g, .seq = seq };
-	const struct runblock *u;
 
 	if (!r->nunblocks)
-		return 0;
-	u = bsearch(&key, r->unblocks, r->nunblocks, sizeof(key), unblock_cmp);
-	return u ? u->waker : 0;
+		return NULL;
+	return bsearch(&key, r->unblocks, r->nunblocks, sizeof(key), unblock_cmp);
 }
 
 static int go_start(struct reader *r, struct rproc *p, const struct rev *e)
@@ -812,9 +814,15 @@ static int go_start(struct reader *r, struct rproc *p, const struct rev *e)
 	case S_BLOCKED:
 		ev = add(r, t, GP_TEV_UNBLOCK, e->ts);
 		if (ev) {
-			uint64_t w = waker_of(r, t->g, e->v[2] - 1);
+			const struct runblock *u = unblock_of(r, t->g, e->v[2] - 1);
+			uint64_t w = u ? u->waker : 0;
 
 			ev->other = w != t->g && w <= UINT32_MAX ? (uint32_t)w : 0;
+			/* the waker's time and stack, as goprof wrote them */
+			if (ev->other && u->stack) {
+				ev->waker_ns = to_ns(r, u->ts);
+				ev->stack = model_stack(r, u->stack);
+			}
 		}
 		break;
 	case S_SYSCALL:

@@ -125,6 +125,7 @@ struct wake {
 	uint32_t waker;			/* thread index */
 	uint64_t ts;
 	uint64_t g, seq;
+	uint32_t stack;			/* the waker's stack id, 0 = none */
 };
 
 struct writer {
@@ -570,8 +571,14 @@ static void settle_wakes(struct writer *w)
 
 			if (s->act != A_UNBLOCK || !s->ev || !s->ev->other)
 				continue;
+			/* when the waker woke it: within the wait, else when it ran again */
+			uint64_t ts = s->ev->waker_ns;
+			if (!ts || ts > s->ts)
+				ts = s->ts;
+			if (k > 0 && ts < g->steps[k - 1].ts)
+				ts = g->steps[k - 1].ts;
 			x = find_thread(w, s->ev->other);
-			if (x < 0 || (size_t)x == i || !running_after(&w->th[x], s->ts))
+			if (x < 0 || (size_t)x == i || !running_after(&w->th[x], ts))
 				continue;
 			wk = gp_trace_grow(w->wakes, &w->capwakes, w->nwakes + 1, sizeof(*wk));
 			if (!wk) {
@@ -581,9 +588,10 @@ static void settle_wakes(struct writer *w)
 			w->wakes = wk;
 			w->wakes[w->nwakes++] = (struct wake){
 				.waker = (uint32_t)x,
-				.ts = s->ts,
+				.ts = ts,
 				.g = g->th->number,
 				.seq = s->seq - 1,
+				.stack = s->ev->waker_ns ? s->stack : 0,
 			};
 			s->self_wake = 0;
 		}
@@ -734,14 +742,14 @@ static void emit_thread(struct writer *w, struct enc *e, size_t i, size_t *wake)
 		       w->wakes[*wake].ts < s->ts) {
 			const struct wake *wk = &w->wakes[(*wake)++];
 
-			EMIT(e, EV_GO_UNBLOCK, wk->ts, wk->g, wk->seq, 0);
+			EMIT(e, EV_GO_UNBLOCK, wk->ts, wk->g, wk->seq, wk->stack);
 		}
 		emit_step(w, e, g, s);
 	}
 	while (*wake < w->nwakes && w->wakes[*wake].waker == i) {
 		const struct wake *wk = &w->wakes[(*wake)++];
 
-		EMIT(e, EV_GO_UNBLOCK, wk->ts, wk->g, wk->seq, 0);
+		EMIT(e, EV_GO_UNBLOCK, wk->ts, wk->g, wk->seq, wk->stack);
 	}
 }
 

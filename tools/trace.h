@@ -30,7 +30,10 @@ enum gp_trace_kind {
 	 * what it waits on (0 if none), stack = where. UNBLOCK follows when it runs again.
 	 */
 	GP_TEV_BLOCK,
-	/* It runs again after BLOCK; other = the thread number that woke it, 0 if unknown. */
+	/*
+	 * It runs again after BLOCK; other = the thread number that woke it, 0 if unknown;
+	 * then waker_ns = when, and stack = where that thread was ("pthread_mutex_unlock").
+	 */
 	GP_TEV_UNBLOCK,
 	GP_TEV_SYSCALL,		/* a blocking system call begins (stack); SYSCALL_END follows */
 	GP_TEV_SYSCALL_END,
@@ -63,6 +66,7 @@ struct gp_trace_event {
 	uint32_t stack;			/* gp_trace.stacks index + 1, 0 = none */
 	uint32_t other;			/* a thread number (CREATE, UNBLOCK) or parent task */
 	uint64_t object;		/* address waited on, task id, lost count */
+	uint64_t waker_ns;		/* UNBLOCK with a waker: when it woke this thread */
 	const char *name;		/* call name (BLOCK, SYSCALL: "pthread_mutex_lock"),
 					   task/region name, log category; NULL = none */
 	const char *message;		/* LOG only */

@@ -45,10 +45,14 @@ in_order p1.txt ' GoStart p=1 g=2 .* g=2 seq=1$' ' UserRegion p=1 g=2 .* mode=0 
 in_order p2.txt ' GoStart p=2 g=3 .* g=3 seq=1$' ' GoSysCall p=2 g=3 ' ' GoSysBlock p=2 g=3 ' \
 	' GoStart p=2 g=3 .* g=3 seq=3$' ' GoEnd p=2 g=3 ' || gp_fail "worker_b's events"
 # across threads: worker_a waits until main, awake after its first sleep, lets the mutex
-# go; worker_b's read returns after that, and main's task ends after worker_b's wake-up
+# go (main unblocks it, in main's batch); worker_b's read returns after that, its signal
+# unblocks main's condvar wait, and main's task ends after that
 in_order go.dump ' GoBlockSync p=1 g=2 ' ' GoStart p=0 g=1 .* g=1 seq=3$' \
-	' GoUnblock p=1 g=0 .* g=2 seq=2$' ' GoSysExit p=[0-9]* g=3 .* g=3 seq=2 ' \
-	' UserTaskEnd p=0 g=1 ' || gp_fail "order across threads"
+	' GoUnblock p=0 g=1 .* g=2 seq=2$' ' GoSysExit p=[0-9]* g=3 .* g=3 seq=2 ' \
+	' GoUnblock p=2 g=3 .* g=1 seq=[0-9]*$' ' UserTaskEnd p=0 g=1 ' ||
+	gp_fail "order across threads"
+in_order go.dump ' GoBlockCond p=0 g=1 ' ' GoUnblock p=2 g=3 .* g=1 seq=[0-9]*$' ||
+	gp_fail "main's condvar wait is not ended by worker_b"
 
 # the web UI: every page, and the blocking stacks in its pprof profiles
 serve go.trace
@@ -61,6 +65,17 @@ for r in setup handle; do
 	grep -q "$r" "$(page /userregions go)" || gp_fail "/userregions lacks $r"
 done
 grep -q 'phase=workers started' "$(page /jsontrace go)" || gp_fail "/jsontrace: no log"
+# the timeline's unblock arrows start at the wakers' stacks: main's unlock, worker_b's signal
+waker() { # CALL CALLER: an arrow whose stack is CALL < CALLER
+	j=$(page /jsontrace go)
+	for sf in $(grep -o '"name":"unblock","ph":"s"[^}]*"sf":[0-9]*' "$j" | sed 's/.*"sf"://'); do
+		leaf=$(grep -o "\"$sf\":{\"name\":\"$1:0\",\"parent\":[0-9]*" "$j") || continue
+		grep -q "\"${leaf##*:}\":{\"name\":\"$2:[0-9]*\"" "$j" && return 0
+	done
+	gp_fail "/jsontrace: no unblock arrow from $1 in $2"
+}
+waker pthread_mutex_unlock main
+waker pthread_cond_signal worker_b
 gp_pprof -traces "$(page /block?raw=1 go)" >block.txt 2>&1 || gp_fail "pprof /block"
 gp_pprof -traces "$(page /syscall?raw=1 go)" >syscall.txt 2>&1 || gp_fail "pprof /syscall"
 # gp_stack FILE F1 F2 F3: a sample whose stack is F1 < F2 < F3, innermost first

@@ -45,6 +45,19 @@ gp_pprof() {
 	HOME=$GP_WORK go tool pprof "$@"
 }
 
+# gp_same_top DB TYPE [ARGS...]: goprof-export -f top prints what go tool pprof -top prints
+# for the pprof export of the same query.
+gp_same_top() {
+	local db=$1 t=$2
+	shift 2
+	gp_export "$db" "top-$t.pb.gz" -t "$t" "$@"
+	gp_export "$db" "top-$t.txt" -t "$t" -f top "$@"
+	gp_pprof -top "top-$t.pb.gz" >"top-$t.want" 2>pprof.err ||
+		{ cat pprof.err >&2; gp_fail "go tool pprof -top of the $t export failed"; }
+	cmp -s "top-$t.want" "top-$t.txt" ||
+		{ diff "top-$t.want" "top-$t.txt" >&2; gp_fail "-f top of $t differs from pprof -top"; }
+}
+
 # gp_top FILE: "flat_ms cum_ms name" per function, from go tool pprof -top.
 gp_top() {
 	gp_pprof -top -unit=ms -nodecount=100000 -nodefraction=0 -edgefraction=0 "$1" 2>pprof.err |

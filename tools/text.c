@@ -4,7 +4,9 @@
  * 0.5 % of the total are left out), so that it reads the same without Go installed.
  *
  * Nodes are functions by name, as with pprof's default "functions" granularity. Values are
- * the sample type pprof opens the profile on: cpu nanoseconds, or heap bytes, unsampled.
+ * the sample type pprof opens the profile on: cpu nanoseconds, heap bytes (unsampled), the
+ * delay of block and mutex (mutex multiplied by its fraction, as the pprof form is), the
+ * threads of threadcreate and goroutine.
  *
  * goprof-export -f text: Go's `?debug=1` text of the profile type, dispatched from here to
  * one writer per type; the CPU profile has no such text in Go and gets the top table.
@@ -40,6 +42,7 @@ static const struct unit byte_units[] = {
 	{ "B", 1 }, { "kB", 1024.0 }, { "MB", 1048576.0 }, { "GB", 1073741824.0 },
 	{ "TB", 1099511627776.0 }, { NULL, 0 },
 };
+static const struct unit count_units[] = { { "", 1 }, { NULL, 0 } };
 
 /* The table the values of this export are in (time_units or byte_units). */
 static const struct unit *units = time_units;
@@ -106,28 +109,29 @@ static const char *base_name(const char *path)
 
 void gp_text_top(struct gp_export *x)
 {
-	if (x->prof.id != GP_PROFILE_CPU && x->prof.id != GP_PROFILE_ALLOCS)
-		gp_die("-f top knows cpu, heap and allocs profiles; for %s, read -f pprof with "
-		     "go tool pprof -top", x->type);
-
 	struct gp_db *db = x->db;
+	int id = x->prof.id;
+	int64_t scale = id == GP_PROFILE_MUTEX && x->prof.rate > 1 ? x->prof.rate : 1;
 	size_t nnames = db->strs.n;
 	int64_t *flat = calloc(nnames, sizeof(*flat));
 	int64_t *cum = calloc(nnames, sizeof(*cum));
 	uint32_t *stamp = calloc(nnames, sizeof(*stamp));
 	int64_t total = 0;
 
-	units = x->prof.id == GP_PROFILE_ALLOCS ? byte_units : time_units;
+	units = id == GP_PROFILE_ALLOCS ? byte_units :
+		id == GP_PROFILE_THREADCREATE || id == GP_PROFILE_GOROUTINE ? count_units :
+		time_units;
 
 	if (!flat || !cum || !stamp)
 		gp_die("out of memory");
 	gp_export_heap_view(x);
-	for (uint32_t s = 1; s < db->nstacks; s++) {
-		int64_t v = x->sums[s].value;
+	/* stack 0 has no frames: threadcreate's main thread, a goroutine with none */
+	for (uint32_t s = 0; s < db->nstacks; s++) {
+		int64_t v = x->sums[s].value * scale;
 		if (!v)
 			continue;
 		total += llabs(v);
-		size_t n = gp_export_frames(x, s);
+		size_t n = s ? gp_export_frames(x, s) : 0;
 		if (!n)
 			continue;
 		flat[db->funcs[x->frames[0]].name_idx] += v;
@@ -185,14 +189,17 @@ void gp_text_top(struct gp_export *x)
 	if (build_id && *build_id)
 		fprintf(out, "Build ID: %s\n", build_id);
 	/* heap and allocs: what pprof opens them on, a snapshot at the range's end */
-	int heap = x->prof.id == GP_PROFILE_ALLOCS;
+	int heap = id == GP_PROFILE_ALLOCS;
+	/* all but cpu: the profile's time is the range's end, and it has no duration */
+	int snapshot = id != GP_PROFILE_CPU;
 	if (heap)
 		fprintf(out, "Type: %s\n", strcmp(x->type, "heap") == 0 ? "inuse_space" :
 			"alloc_space");
 	else
-		fprintf(out, "Type: %s\n", x->type);
+		fprintf(out, "Type: %s\n", id == GP_PROFILE_BLOCK || id == GP_PROFILE_MUTEX ?
+			"delay" : x->type);
 
-	time_t t = (time_t)((heap ? x->to_ns : x->from_ns) / 1000000000);
+	time_t t = (time_t)((snapshot ? x->to_ns : x->from_ns) / 1000000000);
 	struct tm tm;
 	char tbuf[64];
 	if (x->from_ns && localtime_r(&t, &tm)) {
@@ -208,7 +215,7 @@ void gp_text_top(struct gp_export *x)
 			tm.tm_hour < 12 ? "am" : "pm", zone);
 	}
 	int64_t duration = x->to_ns - x->from_ns;
-	if (duration && !heap) {
+	if (duration && !snapshot) {
 		fmt_value(v1, sizeof(v1), duration, auto_unit(duration));
 		fmt_value(v2, sizeof(v2), total, unit);
 		fmt_pct(p1, sizeof(p1), total, duration);

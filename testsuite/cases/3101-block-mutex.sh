@@ -34,6 +34,8 @@ check() { # PROFILE STACK
 	gp_fail "the block profile charged the holder's unlock"
 check block "waiter;wait_for_lock;pthread_mutex_lock"
 check mutex "main;holder;release_lock;pthread_mutex_unlock"
+gp_same_top prof.db block
+gp_same_top prof.db mutex
 
 # Go's text layouts, with the delay in ns and pprof's legacy parser reading them back
 head -2 block.txt | tr '\n' '|' | grep -qx -- '--- contention:|cycles/second=1000000000|' ||

@@ -24,4 +24,5 @@ done
 head -1 tc.txt | grep -qx 'threadcreate profile: total 8' || gp_fail "text: $(head -1 tc.txt)"
 grep -A1 -x '1 @' tc.txt | grep -qx "#	0x0" || gp_fail "no stack-less record for the main thread"
 grep -A3 '^3 @ ' tc.txt | grep -q '	spawn_three+0x0	' || gp_fail "no record of 3 at spawn_three"
+gp_same_top prof.db threadcreate
 exit 0

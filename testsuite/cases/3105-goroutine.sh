@@ -50,6 +50,7 @@ for want in 'mutex lock:mutex-waiter:pthread_mutex_lock in_mutex' \
 	grep -A7 "\"$name\"]:\$" g2.txt | grep -q '^created by start$' ||
 		{ cat g2.txt >&2; gp_fail "debug=2: $name not created by start"; }
 done
+gp_same_top prof.db goroutine --at +1.3s
 gp_export prof.db last.txt -t goroutine -f text
 head -1 last.txt | grep -qx 'goroutine profile: total 1' || gp_fail "last snapshot: $(head -1 last.txt)"
 exit 0

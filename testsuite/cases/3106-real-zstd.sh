@@ -75,6 +75,10 @@ echo "wall $wall_ms ms, main waited $main_ms ms, the 4 workers $workers_ms ms" >
 awk -v m="$main_ms" -v w="$workers_ms" -v t="$wall_ms" 'BEGIN { exit !(m > 0 && m <= t &&
 	w > 0 && w <= 4 * t) }' || gp_fail "waits longer than the threads lived"
 
+for t in threadcreate block mutex; do
+	gp_same_top z.db $t
+done
+
 # the mutex profile reads back; what it holds is charged at the unlocking calls
 gp_export z.db mutex.pb.gz -t mutex
 gp_traces mutex.pb.gz >mutex.txt || gp_fail "go tool pprof cannot read the mutex profile"

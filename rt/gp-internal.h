@@ -56,6 +56,41 @@ GP_HIDDEN void gp_stack_detach(void);
  */
 GP_HIDDEN void gp_stack_bounds(const void ***base, const void ***top);
 
+/* ---- stacks as keys: the heap and lock profiles' buckets, the trace's stacks ------------ */
+
+/* A 64-bit mixer (the first rounds of MurmurHash3's finalizer). */
+static inline uint64_t gp_mix(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return k;
+}
+
+/* seed mixed with the n innermost frames below top (a shadow stack read in place). */
+static inline uint64_t gp_frames_hash(uint64_t seed, const void *const *top, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		seed = gp_mix(seed ^ (uintptr_t)top[-1 - (int64_t)i]);
+	return seed;
+}
+
+/* Are frames[0..n) (innermost first) the n innermost frames below top? */
+static inline int gp_frames_equal(const void *const *frames, const void *const *top, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (frames[i] != top[-1 - (int64_t)i])
+			return 0;
+	return 1;
+}
+
+/* Copies the n innermost frames below top into frames, innermost first. */
+static inline void gp_frames_copy(const void **frames, const void *const *top, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		frames[i] = top[-1 - (int64_t)i];
+}
+
 /* Decodes the record at p; returns 0, or -1 if p is not a function record. Signal-safe. */
 GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
 

@@ -172,8 +172,7 @@ GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	s->trace_token = gp_trace_thread_create();
 	s->origin.nframes = (uint32_t)keep;
 	s->origin.truncated = (uint32_t)(depth - keep);
-	for (size_t i = 0; i < keep; i++)
-		s->frames[i] = top[-1 - (ptrdiff_t)i];
+	gp_frames_copy(s->frames, top, (uint32_t)keep);
 	int rc = real_pthread_create(thread, attr, trampoline, s);
 	if (rc != 0) {
 		gp_heap_guard(1);

@@ -202,8 +202,7 @@ static int put(struct tbuf *b, const struct rec *r, const void *const *top, cons
 	char *p = b->data + b->len;
 	memcpy(p, r, sizeof(*r));
 	const void **frames = (const void **)(p + sizeof(*r));
-	for (unsigned i = 0; i < r->nframes; i++)
-		frames[i] = top[-1 - (ptrdiff_t)i];
+	gp_frames_copy(frames, top, r->nframes);
 	char *s = (char *)(frames + r->nframes);
 	if (r->name_len) {
 		memcpy(s, name, r->name_len - 1u);
@@ -549,14 +548,6 @@ struct captured {
 	int oom;
 };
 
-static uint64_t mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return k;
-}
-
 static int keys_equal(const struct stack_key *a, const struct stack_key *b)
 {
 	return a->hash == b->hash && a->leaf == b->leaf && a->nframes == b->nframes &&
@@ -586,12 +577,12 @@ static int slots_grow(struct captured *c)
 static uint32_t intern(struct captured *c, const char *leaf, const void *const *frames,
 		       uint32_t n)
 {
-	struct stack_key k = { leaf, frames, n, mix((uintptr_t)leaf ^ n) };
+	struct stack_key k = { leaf, frames, n, gp_mix((uintptr_t)leaf ^ n) };
 
 	if (!leaf && !n)
 		return 0;
 	for (uint32_t i = 0; i < n; i++)
-		k.hash = mix(k.hash ^ (uintptr_t)frames[i]);
+		k.hash = gp_mix(k.hash ^ (uintptr_t)frames[i]);
 	if ((c->nkeys + 1) * 2 > c->nslots && slots_grow(c) != 0)
 		goto oom;
 	size_t j = k.hash & (c->nslots - 1);

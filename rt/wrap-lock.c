@@ -255,18 +255,10 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return k;
-}
-
 static uint64_t rand64(void)
 {
 	if (!tls.rng)
-		tls.rng = mix(now_ns() ^ (uint64_t)gettid() << 32 ^ (uintptr_t)&tls) | 1;
+		tls.rng = gp_mix(now_ns() ^ (uint64_t)gettid() << 32 ^ (uintptr_t)&tls) | 1;
 	tls.rng ^= tls.rng << 13;
 	tls.rng ^= tls.rng >> 7;
 	tls.rng ^= tls.rng << 17;
@@ -397,23 +389,15 @@ static struct gp_lock_bucket *bucket_list;	/* push: prof_lock + release; walk: a
 static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *call,
 					const void **top, uint32_t n, uint32_t truncated)
 {
-	uint64_t h = mix(n ^ (uint64_t)truncated << 32 ^ (uint64_t)tid << 8 ^ (uint64_t)profile);
+	uint64_t h = gp_mix(n ^ (uint64_t)truncated << 32 ^ (uint64_t)tid << 8 ^ (uint64_t)profile);
 
-	h = mix(h ^ (uintptr_t)call);
-
-	for (uint32_t i = 0; i < n; i++)
-		h = mix(h ^ (uintptr_t)top[-1 - (int64_t)i]);
+	h = gp_frames_hash(gp_mix(h ^ (uintptr_t)call), top, n);
 	struct gp_lock_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
-	for (struct gp_lock_bucket *b = *slot; b; b = b->chain) {
-		if (b->hash != h || b->nframes != n || b->truncated != truncated ||
-		    b->tid != tid || b->profile != profile || b->call != call)
-			continue;
-		uint32_t i = 0;
-		while (i < n && b->frames[i] == top[-1 - (int64_t)i])
-			i++;
-		if (i == n)
+	for (struct gp_lock_bucket *b = *slot; b; b = b->chain)
+		if (b->hash == h && b->nframes == n && b->truncated == truncated &&
+		    b->tid == tid && b->profile == profile && b->call == call &&
+		    gp_frames_equal(b->frames, top, n))
 			return b;
-	}
 	struct gp_lock_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
 	if (!b)
 		return NULL;
@@ -423,8 +407,7 @@ static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *c
 	b->call = call;
 	b->nframes = n;
 	b->truncated = truncated;
-	for (uint32_t i = 0; i < n; i++)
-		b->frames[i] = top[-1 - (int64_t)i];
+	gp_frames_copy(b->frames, top, n);
 	b->chain = *slot;
 	*slot = b;
 	b->next = bucket_list;
@@ -436,12 +419,8 @@ static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *c
 static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const char *call,
 		       const void **top, uint32_t n, uint32_t truncated)
 {
-	if (!b || b->tid != tid || b->call != call || b->nframes != n || b->truncated != truncated)
-		return 0;
-	for (uint32_t i = 0; i < n; i++)
-		if (b->frames[i] != top[-1 - (int64_t)i])
-			return 0;
-	return 1;
+	return b && b->tid == tid && b->call == call && b->nframes == n &&
+	       b->truncated == truncated && gp_frames_equal(b->frames, top, n);
 }
 
 /*
@@ -965,26 +944,23 @@ GOPROF_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clo
 		    REAL(pthread_cond_clockwait)(c, m, clock, t));
 }
 
-/* The wakers, for the execution trace: without a trace each is one test and the real call. */
-GOPROF_API int pthread_cond_signal(pthread_cond_t *c)
-{
-	trace_released(c, "pthread_cond_signal");
-	return REAL(pthread_cond_signal)(c);
-}
+/*
+ * The wakers, interposed for the execution trace only (it names who woke each waiter):
+ * without a trace each is one test and the real call.
+ */
+#define WAKER(fn, type)                                                                    \
+	GOPROF_API int fn(type *obj)                                                       \
+	{                                                                                  \
+		trace_released(obj, #fn);                                                  \
+		return REAL(fn)(obj);                                                      \
+	}
 
-GOPROF_API int pthread_cond_broadcast(pthread_cond_t *c)
-{
-	trace_released(c, "pthread_cond_broadcast");
-	return REAL(pthread_cond_broadcast)(c);
-}
+WAKER(pthread_cond_signal, pthread_cond_t)
+WAKER(pthread_cond_broadcast, pthread_cond_t)
 
 /* ---- semaphores ----------------------------------------------------------------------- */
 
-GOPROF_API int sem_post(sem_t *s)
-{
-	trace_released(s, "sem_post");
-	return REAL(sem_post)(s);
-}
+WAKER(sem_post, sem_t)
 
 /* sem_trywait without a trace: 1 when it took the semaphore, errno as it was. */
 static int sem_took(sem_t *s)
@@ -1127,17 +1103,8 @@ GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
 	return SLOW(GP_STATE_COND, c, WAIT_BLOCK, "cnd_timedwait", REAL(cnd_timedwait)(c, m, t));
 }
 
-GOPROF_API int cnd_signal(cnd_t *c)
-{
-	trace_released(c, "cnd_signal");
-	return REAL(cnd_signal)(c);
-}
-
-GOPROF_API int cnd_broadcast(cnd_t *c)
-{
-	trace_released(c, "cnd_broadcast");
-	return REAL(cnd_broadcast)(c);
-}
+WAKER(cnd_signal, cnd_t)
+WAKER(cnd_broadcast, cnd_t)
 
 GOPROF_API int thrd_join(thrd_t t, int *res)
 {

@@ -125,14 +125,6 @@ struct block {
 static struct block *table;		/* heap_lock: open addressing, linear probing */
 static size_t table_cap, table_used;	/* used counts deleted slots too */
 
-static inline uint64_t mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return k;
-}
-
 /* Blocks are 16-byte aligned: the next 16 address bits. */
 static inline uint32_t filter_of(const void *p)
 {
@@ -172,7 +164,7 @@ static int64_t next_countdown(void)
 	if (!tls.rng) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		tls.rng = mix((uint64_t)ts.tv_nsec ^ (uint64_t)gettid() << 32 ^
+		tls.rng = gp_mix((uint64_t)ts.tv_nsec ^ (uint64_t)gettid() << 32 ^
 			      (uintptr_t)&tls) | 1;
 	}
 	tls.rng ^= tls.rng << 13;
@@ -190,28 +182,19 @@ static int64_t next_countdown(void)
  */
 static struct gp_heap_bucket *bucket_of(const void **top, uint32_t n, uint32_t truncated)
 {
-	uint64_t h = mix(n ^ (uint64_t)truncated << 32);
-
-	for (uint32_t i = 0; i < n; i++)
-		h = mix(h ^ (uintptr_t)top[-1 - (int64_t)i]);
+	uint64_t h = gp_frames_hash(gp_mix(n ^ (uint64_t)truncated << 32), top, n);
 	struct gp_heap_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
-	for (struct gp_heap_bucket *b = *slot; b; b = b->chain) {
-		if (b->hash != h || b->nframes != n || b->truncated != truncated)
-			continue;
-		uint32_t i = 0;
-		while (i < n && b->frames[i] == top[-1 - (int64_t)i])
-			i++;
-		if (i == n)
+	for (struct gp_heap_bucket *b = *slot; b; b = b->chain)
+		if (b->hash == h && b->nframes == n && b->truncated == truncated &&
+		    gp_frames_equal(b->frames, top, n))
 			return b;
-	}
 	struct gp_heap_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
 	if (!b)
 		return NULL;
 	b->hash = h;
 	b->nframes = n;
 	b->truncated = truncated;
-	for (uint32_t i = 0; i < n; i++)
-		b->frames[i] = top[-1 - (int64_t)i];
+	gp_frames_copy(b->frames, top, n);
 	b->chain = *slot;
 	*slot = b;
 	b->next = bucket_list;
@@ -235,7 +218,7 @@ static int table_grow(void)
 	for (size_t i = 0; i < table_cap; i++) {
 		if (table[i].addr <= 1)
 			continue;
-		size_t j = mix(table[i].addr) & (cap - 1);
+		size_t j = gp_mix(table[i].addr) & (cap - 1);
 		while (t[j].addr)
 			j = (j + 1) & (cap - 1);
 		t[j] = table[i];
@@ -252,7 +235,7 @@ static struct block *table_find(uintptr_t addr)
 {
 	if (!table_cap)
 		return NULL;
-	for (size_t j = mix(addr) & (table_cap - 1);; j = (j + 1) & (table_cap - 1)) {
+	for (size_t j = gp_mix(addr) & (table_cap - 1);; j = (j + 1) & (table_cap - 1)) {
 		if (table[j].addr == addr)
 			return &table[j];
 		if (!table[j].addr)
@@ -281,7 +264,7 @@ static void remember_block(void *p, uint64_t size, struct gp_heap_bucket *b)
 		forget_block(old);
 	if ((table_used + 1) * 2 > table_cap && table_grow() != 0)
 		return;
-	size_t j = mix((uintptr_t)p) & (table_cap - 1);
+	size_t j = gp_mix((uintptr_t)p) & (table_cap - 1);
 	while (table[j].addr > 1)
 		j = (j + 1) & (table_cap - 1);
 	if (!table[j].addr)

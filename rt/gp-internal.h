@@ -198,6 +198,7 @@ struct gp_thread_info {
 	uint64_t start_ns;		/* CLOCK_REALTIME when it started */
 	uint64_t end_ns;		/* 0 while it runs */
 	uint32_t creator_tid;		/* who called pthread_create; 0 = none (main) */
+	const char *create_call;	/* "pthread_create" or "thrd_create"; NULL: main */
 	uint32_t create_nframes;	/* create_frames[] entries, innermost first */
 	uint32_t create_truncated;	/* frames left out at the root end */
 	const void *const *create_frames;	/* the creator's stack; fixed for good */
@@ -206,6 +207,7 @@ struct gp_thread_info {
 /* How a thread came to be: what gp_thread_started() records for the threadcreate profile. */
 struct gp_thread_origin {
 	uint32_t creator_tid;
+	const char *call;		/* the creating call, a string literal */
 	uint32_t nframes, truncated;
 	const void *const *frames;	/* innermost first; copied */
 };

@@ -165,6 +165,7 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
 	if (origin) {
 		t->info.creator_tid = origin->creator_tid;
+		t->info.create_call = origin->call;
 		t->info.create_nframes = n;
 		t->info.create_truncated = origin->truncated;
 		memcpy(t->create_frames, origin->frames, n * sizeof(t->create_frames[0]));

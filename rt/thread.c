@@ -145,8 +145,9 @@ static int create_internal(pthread_t *thread, const pthread_attr_t *attr,
 	return rc;
 }
 
-GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
-			      void *(*fn)(void *), void *arg)
+/* pthread_create or thrd_create (call) from the program: the new thread records its origin. */
+static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
+		  const char *call)
 {
 	gp_thread_init();
 	if (!real_pthread_create)
@@ -169,6 +170,7 @@ GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 	s->arg = arg;
 	s->stack_bytes = stack_bytes_of(attr);
 	s->origin.creator_tid = (uint32_t)gettid();
+	s->origin.call = call;
 	s->trace_token = gp_trace_thread_create();
 	s->origin.nframes = (uint32_t)keep;
 	s->origin.truncated = (uint32_t)(depth - keep);
@@ -180,6 +182,12 @@ GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 		gp_heap_guard(0);
 	}
 	return rc;
+}
+
+GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
+			      void *(*fn)(void *), void *arg)
+{
+	return create(thread, attr, fn, arg, "pthread_create");
 }
 
 struct thrd_start {
@@ -203,7 +211,7 @@ GOPROF_API int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
 		return thrd_nomem;
 	s->fn = fn;
 	s->arg = arg;
-	int rc = pthread_create((pthread_t *)thr, NULL, thrd_trampoline, s);
+	int rc = create((pthread_t *)thr, NULL, thrd_trampoline, s, "thrd_create");
 	if (rc == 0)
 		return thrd_success;
 	free(s);

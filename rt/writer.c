@@ -717,6 +717,10 @@ static void on_thread(const struct gp_thread_info *t, void *ctx)
 		r->creator_tid = t->creator_tid;
 		r->create_stack = intern_stack(t->create_frames, t->create_nframes,
 					       t->create_truncated, &innermost);
+		/* below it the creating call, as Go's end in runtime.newm */
+		if (t->create_call)
+			r->create_stack = below_call(r->create_stack ? r->create_stack :
+						     unknown_stack(), t->create_call);
 	}
 	r->end_ns = t->end_ns;
 	memcpy(r->name, t->name, sizeof(r->name));

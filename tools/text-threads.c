@@ -165,8 +165,11 @@ static void write_dump(struct gp_export *x)
 			for (size_t f = 0; f < n; f++)
 				write_frame(x, x->frames[f], "");
 		}
-		if (t->create_stack && gp_export_frames(x, t->create_stack))
-			write_frame(x, x->frames[0], "created by ");
+		/* Go names the function that created it: the creating call's caller */
+		size_t nc = t->create_stack ? gp_export_frames(x, t->create_stack) : 0;
+		size_t c = nc > 1 && x->db->funcs[x->frames[0]].kind == GP_FUNC_KIND_SYMBOL;
+		if (nc)
+			write_frame(x, x->frames[c], "created by ");
 		putc('\n', x->out);
 	}
 }

@@ -52,6 +52,7 @@ gp_export z.db tc.pb.gz -t threadcreate
 gp_traces tc.pb.gz >tc.txt
 pool="main;FIO_compressFilename;FIO_compressFilename_srcFile;ZSTD_compressStream2"
 pool="$pool;ZSTD_CCtx_init_compressStream2;ZSTDMT_createCCtx_advanced;POOL_create_advanced"
+pool="$pool;pthread_create"
 [ "$(gp_trace_value tc.txt "$pool")" = 4 ] ||
 	{ cat tc.txt >&2; gp_fail "threadcreate: want 4 threads at $pool"; }
 [ "$(awk '{ n += $1 } END { print n }' tc.txt)" = 4 ] ||

@@ -59,6 +59,7 @@
 #include <sched.h>
 #include <semaphore.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <threads.h>
 #include <time.h>
@@ -1161,15 +1162,26 @@ void gp_lock_trace(int on)
 	set_mode_bit(MODE_TRACE, on);
 }
 
+/*
+ * With lock elision asked for (GLIBC_TUNABLES glibc.elision.enable=1), glibc marks a normal
+ * mutex for elision when it first takes it and then leaves the owner and user count alone
+ * on unlock: a mutex taken here and released there would keep its count, and
+ * pthread_mutex_destroy would say EBUSY. The fast path is then off: no thread gets a tid.
+ */
+static int normal_fast_off;
+
 void gp_lock_resolve(void)
 {
+	const char *t = getenv("GLIBC_TUNABLES");
+
+	normal_fast_off = t && strstr(t, "glibc.elision.enable=1");
 	resolve_all();
 	gp_lock_thread_start();
 }
 
 void gp_lock_thread_start(void)
 {
-	tls.tid = (int)gettid();
+	tls.tid = normal_fast_off ? 0 : (int)gettid();
 }
 
 void gp_lock_init(int database)
@@ -1258,6 +1270,6 @@ void gp_lock_atfork_child(void)
 		memset(&b->written, 0, sizeof(b->written));
 	/* buckets are per tid, and the child's thread has a new one */
 	tls.last[0] = tls.last[1] = NULL;
-	tls.tid = (int)gettid();
+	gp_lock_thread_start();
 	real_pthread_mutex_unlock(&prof_lock);
 }

@@ -29,4 +29,7 @@ check nodb GOPROF_CPU_HZ=0
 check off GOPROF_DB="$GP_WORK/off.db"
 check all GOPROF_DB="$GP_WORK/all.db" GOPROF_BLOCK_RATE=1 GOPROF_MUTEX_FRACTION=1
 check sampled GOPROF_DB="$GP_WORK/sampled.db" GOPROF_BLOCK_RATE=100000 GOPROF_MUTEX_FRACTION=3
+# with lock elision asked for, goprof leaves normal mutexes to glibc (it would not agree on them)
+check elision GLIBC_TUNABLES=glibc.elision.enable=1 GOPROF_DB="$GP_WORK/elision.db" \
+	GOPROF_BLOCK_RATE=1 GOPROF_MUTEX_FRACTION=1
 exit 0

@@ -28,6 +28,13 @@
  *    start and stop one at a time and holds the one session there may be: a second start
  *    fails with Go's text, "tracing is already enabled".
  *  - goprof's own threads (the database writer, the heap-guarded work) are never traced.
+ *  - Wakers: a thread that may have woken another (wrap-lock.c: an unlock that found
+ *    waiters, a signal or post on an object a traced thread waits on; its own exit) adds a
+ *    record that is never an event. At the stop each wake-up takes the last such record of
+ *    another thread on what it waited for, during the wait (match_wakes): its waker, with
+ *    that thread's stack and time, as Go's GoUnblock has them.
+ *  - With a database, each finished trace is also handed to the writer whole, in Go's
+ *    format, for the traces table (keep_in_db).
  *  - fork(): the child has no trace; buffers of the parent's threads are unmapped there.
  */
 #include "config.h"

@@ -47,7 +47,10 @@
  *  - The real functions are looked up with dlsym(RTLD_NEXT) by the constructor, first
  *    thing; a call made before it (another library's constructor) looks its own up then.
  *  - While an execution trace is on (MODE_TRACE), the slow path also appends a block and
- *    an unblock event to the thread's trace buffer (trace.c), with the call's name.
+ *    an unblock event to the thread's trace buffer (trace.c), with the call's name; the
+ *    wakers record where they may have woken someone (gp_trace_wake()): a normal mutex's
+ *    unlock that wakes, and, while trace_waiters counts a traced waiter in the object's
+ *    slot, the other unlocks, the condvar signals and sem_post, interposed for this alone.
  *  - fork(): prof_lock is held across fork; the child forgets the waiters of threads it
  *    does not have.
  */

@@ -4,9 +4,9 @@
 # several configurations. Wall time: ROUNDS paired rounds, each running every
 # configuration once, interleaved; a ratio is the median over rounds of the ratio to the
 # reference run of the same round. Then instructions counted by callgrind, which do not
-# scatter on a shared machine: only those executed inside the loops (the lock wrappers and
-# glibc's functions included; start-up, exit and goprof's writer thread left out). Prints
-# Markdown tables.
+# scatter on a shared machine (the uncontended loop on a recursive mutex too): only those
+# executed inside the loops (the lock wrappers and glibc's functions included; start-up,
+# exit and goprof's writer thread left out). Prints Markdown tables.
 #
 # GOPROF_DB starts goprof's writer thread, and glibc's mutexes take their atomic paths in
 # any process that ever had a second thread: "plain build, one idle thread" is that
@@ -119,6 +119,12 @@ echo
 echo "| configuration | instructions per pair | vs plain build | vs plain, one idle thread |"
 echo "|---|---|---|---|"
 ctable uncontended "$cgn" "$cgn" "$uncontended_cfgs" uncontended
+echo
+echo "callgrind, uncontended on a recursive mutex, $cgn pairs: instructions per pair"
+echo
+echo "| configuration | instructions per pair | vs plain build | vs plain, one idle thread |"
+echo "|---|---|---|---|"
+ctable recursive "$cgn" "$cgn" "$uncontended_cfgs" uncontended
 cgc=$((cgn / 20))
 echo
 echo "callgrind, contended, 4 x $cgc pairs: instructions per pair inside the threads' loops"

@@ -3,6 +3,7 @@
  *	lock-micro uncontended N	N lock/unlock pairs of one mutex from one thread
  *	lock-micro contended N		4 threads, N pairs each, on one mutex, a little work
  *					inside and outside the critical section
+ *	lock-micro recursive N [thread]	the uncontended loop on a recursive mutex
  *	lock-micro uncontended N thread	the same after a thread came and went: glibc's
  *					locks skip their atomic instructions while a process
  *					has never had a second thread, and goprof's writer
@@ -72,6 +73,13 @@ int main(int argc, char **argv)
 	long n = argc > 2 ? atol(argv[2]) : 10000000;
 	int contended = argc > 1 && strcmp(argv[1], "contended") == 0;
 	pthread_t t;
+
+	if (argc > 1 && strcmp(argv[1], "recursive") == 0) {
+		pthread_mutexattr_t a;
+		pthread_mutexattr_init(&a);
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&m, &a);
+	}
 
 	if (argc > 3 && pthread_create(&t, NULL, idle, NULL) == 0)
 		pthread_join(t, NULL);

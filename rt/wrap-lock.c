@@ -700,20 +700,50 @@ static inline int is_normal(const void *m)
 }
 
 #if HAVE_NORMAL_FAST
-static inline int normal_lock(pthread_mutex_t *m)
+/* A free lock word taken, as glibc's first try does; 0 when it was not free. */
+static inline int take_word(int *word)
 {
-	int *word = &m->__data.__lock, free = 0, tid = tls.tid;
+	int free = 0;
 
-	if (!is_normal(m) || !tid)
-		return 0;
 	if (__libc_single_threaded) {
 		if (*word)
 			return 0;
 		*word = 1;
-	} else if (!__atomic_compare_exchange_n(word, &free, 1, 0, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED)) {
-		return 0;
+		return 1;
 	}
+	return __atomic_compare_exchange_n(word, &free, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/*
+ * A recursive mutex (PTHREAD_MUTEX_RECURSIVE_NP, private) by glibc's rules: the owner
+ * counts up, anyone else takes a free word and becomes the owner with a count of 1. 0 to
+ * leave it to glibc: taken by another thread, or a count that would overflow (EAGAIN).
+ */
+static __attribute__((noinline)) int recursive_lock(pthread_mutex_t *m, int tid)
+{
+	if (m->__data.__owner == tid) {
+		if (m->__data.__count + 1 == 0)
+			return 0;
+		++m->__data.__count;
+		return 1;
+	}
+	if (!take_word(&m->__data.__lock))
+		return 0;
+	m->__data.__count = 1;
+	m->__data.__owner = tid;
+	++m->__data.__nusers;
+	return 1;
+}
+
+/* 1 when m is taken here (a normal or a recursive mutex), 0 to leave it to glibc. */
+static inline int normal_lock(pthread_mutex_t *m)
+{
+	int kind = __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED), tid = tls.tid;
+
+	if (GP_UNLIKELY(kind != 0) || !tid)
+		return kind == PTHREAD_MUTEX_RECURSIVE_NP && tid ? recursive_lock(m, tid) : 0;
+	if (!take_word(&m->__data.__lock))
+		return 0;
 	m->__data.__owner = tid;
 	++m->__data.__nusers;
 	return 1;
@@ -736,7 +766,10 @@ static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m, const char 
 	return 0;
 }
 
-/* For an m that is_normal(); 0, pthread_mutex_unlock's and mtx_unlock's success. */
+/*
+ * For an m that is_normal(), or a recursive one whose count goes to 0; 0,
+ * pthread_mutex_unlock's and mtx_unlock's success.
+ */
 static inline int normal_unlock(pthread_mutex_t *m, const char *call)
 {
 	int *word = &m->__data.__lock;
@@ -749,9 +782,31 @@ static inline int normal_unlock(pthread_mutex_t *m, const char *call)
 		return normal_wake(m, call);
 	return 0;
 }
+/* A recursive mutex the calling thread holds (glibc's owner test for its unlock)? */
+static inline int recursive_mine(const pthread_mutex_t *m)
+{
+	return __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED) ==
+		       PTHREAD_MUTEX_RECURSIVE_NP &&
+	       tls.tid && m->__data.__owner == tls.tid;
+}
+
+/* For an m that recursive_mine(): counts down, and releases it at 0. */
+static __attribute__((noinline)) int recursive_unlock(pthread_mutex_t *m, const char *call)
+{
+	if (--m->__data.__count != 0)
+		return 0;
+	return normal_unlock(m, call);
+}
 #else
 static inline int normal_lock(pthread_mutex_t *m) { (void)m; return 0; }
 static inline int normal_unlock(pthread_mutex_t *m, const char *call)
+{
+	(void)m;
+	(void)call;
+	return 0;
+}
+static inline int recursive_mine(const pthread_mutex_t *m) { (void)m; return 0; }
+static inline int recursive_unlock(pthread_mutex_t *m, const char *call)
 {
 	(void)m;
 	(void)call;
@@ -831,6 +886,8 @@ GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
 		return normal_unlock(m, "pthread_mutex_unlock");
 	if (GP_UNLIKELY(any_waiters() || tracing()))
 		return mutex_unlock_charging(m);
+	if (recursive_mine(m))
+		return recursive_unlock(m, "pthread_mutex_unlock");
 	return real_pthread_mutex_unlock(m);
 }
 
@@ -1085,6 +1142,8 @@ GOPROF_API int mtx_unlock(mtx_t *m)
 		return normal_unlock((pthread_mutex_t *)m, "mtx_unlock");
 	if (GP_UNLIKELY(any_waiters() || tracing()))
 		return mtx_unlock_charging(m);
+	if (recursive_mine((pthread_mutex_t *)m))
+		return recursive_unlock((pthread_mutex_t *)m, "mtx_unlock");
 	return real_mtx_unlock(m);
 }
 

@@ -167,6 +167,23 @@ __attribute__((noinline)) static void normal_mutex(const char *when)
 	SHOW_WHEN("shared destroy", pthread_mutex_destroy(&m));
 	pthread_mutexattr_destroy(&a);
 
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&m, &a);
+	SHOW_WHEN("recursive lock", pthread_mutex_lock(&m));
+	SHOW_WHEN("recursive lock again", pthread_mutex_lock(&m));
+	SHOW_WHEN("recursive owner is me", m.__data.__owner == gettid());
+	SHOW_WHEN("recursive trylock (count 3)", pthread_mutex_trylock(&m));
+	SHOW_WHEN("recursive count, users", m.__data.__count * 10 + (int)m.__data.__nusers);
+	SHOW_WHEN("recursive destroy held", pthread_mutex_destroy(&m));
+	SHOW_WHEN("recursive unlock 1", pthread_mutex_unlock(&m));
+	SHOW_WHEN("recursive unlock 2", pthread_mutex_unlock(&m));
+	SHOW_WHEN("recursive unlock 3", pthread_mutex_unlock(&m));
+	SHOW_WHEN("recursive unlock 4 (EPERM)", pthread_mutex_unlock(&m));
+	SHOW_WHEN("recursive owner, lock word", m.__data.__owner * 10 + m.__data.__lock);
+	SHOW_WHEN("recursive destroy", pthread_mutex_destroy(&m));
+	pthread_mutexattr_destroy(&a);
+
 	SHOW_WHEN("mtx_plain init", mtx_init(&c, mtx_plain) == thrd_success);
 	SHOW_WHEN("mtx_plain lock", mtx_lock(&c) == thrd_success);
 	SHOW_WHEN("mtx_plain trylock held", mtx_trylock(&c) == thrd_busy);
@@ -430,8 +447,9 @@ __attribute__((noinline)) static void cancellation(void)
 
 /* ---- contended counting stays exact ---- */
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t count_rec = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static pthread_rwlock_t count_rw = PTHREAD_RWLOCK_INITIALIZER;
-static long counter, rcounter;
+static long counter, rcounter, reccounter;
 
 /* lock and timedlock alternate: waiters of each kind are woken by unlocks of the other */
 __attribute__((noinline)) static void *count(void *arg)
@@ -446,6 +464,11 @@ __attribute__((noinline)) static void *count(void *arg)
 			pthread_mutex_lock(&count_lock);
 		counter++;
 		pthread_mutex_unlock(&count_lock);
+		pthread_mutex_lock(&count_rec);
+		pthread_mutex_lock(&count_rec);
+		reccounter++;
+		pthread_mutex_unlock(&count_rec);
+		pthread_mutex_unlock(&count_rec);
 		pthread_rwlock_wrlock(&count_rw);
 		rcounter++;
 		pthread_rwlock_unlock(&count_rw);
@@ -464,6 +487,7 @@ __attribute__((noinline)) static void contention(void)
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	SHOW("mutex counter", counter);
+	SHOW("recursive mutex counter", reccounter);
 	SHOW("rwlock counter", rcounter);
 }
 

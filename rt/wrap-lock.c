@@ -10,8 +10,9 @@
  *    test and a tail call of the real function.
  *  - Fast path: a free normal mutex (the default kind; glibc's public struct
  *    __pthread_mutex_s) is taken and released right here, with glibc's own protocol
- *    (normal_lock()), so that the wrappers cost nothing beside glibc's functions. A mutex
- *    of another kind whose lock word reads 0 is free: the real lock is called at once.
+ *    (normal_lock()), so that the wrappers cost nothing beside glibc's functions; so is a
+ *    recursive one, by glibc's rules for that kind. A mutex of another kind whose lock word
+ *    reads 0 is free: the real lock is called at once.
  *    Other locks are first tried (trylock, tryjoin, sem_trywait); when that succeeds
  *    there was no wait: no timestamp, no lock of goprof's. unlock reads one global count
  *    of sampled waiters and goes on when it is 0. A mutex of another kind taken by another

@@ -4,7 +4,7 @@
 # several configurations. Wall time: ROUNDS paired rounds, each running every
 # configuration once, interleaved; a ratio is the median over rounds of the ratio to the
 # reference run of the same round. Then instructions counted by callgrind, which do not
-# scatter on a shared machine (the uncontended loop on a recursive mutex too): only those
+# scatter on a shared machine (the uncontended loop on the other mutex kinds too): only those
 # executed inside the loops (the lock wrappers and glibc's functions included; start-up,
 # exit and goprof's writer thread left out). Prints Markdown tables.
 #
@@ -119,12 +119,14 @@ echo
 echo "| configuration | instructions per pair | vs plain build | vs plain, one idle thread |"
 echo "|---|---|---|---|"
 ctable uncontended "$cgn" "$cgn" "$uncontended_cfgs" uncontended
-echo
-echo "callgrind, uncontended on a recursive mutex, $cgn pairs: instructions per pair"
-echo
-echo "| configuration | instructions per pair | vs plain build | vs plain, one idle thread |"
-echo "|---|---|---|---|"
-ctable recursive "$cgn" "$cgn" "$uncontended_cfgs" uncontended
+for kind in recursive errorcheck adaptive; do
+	echo
+	echo "callgrind, uncontended, $kind mutex, $cgn pairs: instructions per pair"
+	echo
+	echo "| configuration | instructions per pair | vs plain build | vs plain, one idle thread |"
+	echo "|---|---|---|---|"
+	ctable $kind "$cgn" "$cgn" "$uncontended_cfgs" uncontended
+done
 cgc=$((cgn / 20))
 echo
 echo "callgrind, contended, 4 x $cgc pairs: instructions per pair inside the threads' loops"

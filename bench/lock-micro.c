@@ -3,7 +3,8 @@
  *	lock-micro uncontended N	N lock/unlock pairs of one mutex from one thread
  *	lock-micro contended N		4 threads, N pairs each, on one mutex, a little work
  *					inside and outside the critical section
- *	lock-micro recursive N [thread]	the uncontended loop on a recursive mutex
+ *	lock-micro recursive N [thread]	the uncontended loop on a recursive mutex; also
+ *					errorcheck and adaptive
  *	lock-micro uncontended N thread	the same after a thread came and went: glibc's
  *					locks skip their atomic instructions while a process
  *					has never had a second thread, and goprof's writer
@@ -11,6 +12,7 @@
  * Prints nanoseconds per pair (CLOCK_MONOTONIC, the whole loop or all threads) and the
  * counter, which must be exact.
  */
+#define _GNU_SOURCE 1
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,10 +76,18 @@ int main(int argc, char **argv)
 	int contended = argc > 1 && strcmp(argv[1], "contended") == 0;
 	pthread_t t;
 
-	if (argc > 1 && strcmp(argv[1], "recursive") == 0) {
+	static const struct {
+		const char *mode;
+		int type;
+	} kinds[] = { { "recursive", PTHREAD_MUTEX_RECURSIVE },
+		      { "errorcheck", PTHREAD_MUTEX_ERRORCHECK },
+		      { "adaptive", PTHREAD_MUTEX_ADAPTIVE_NP } };
+	for (size_t k = 0; argc > 1 && k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		if (strcmp(argv[1], kinds[k].mode) != 0)
+			continue;
 		pthread_mutexattr_t a;
 		pthread_mutexattr_init(&a);
-		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutexattr_settype(&a, kinds[k].type);
 		pthread_mutex_init(&m, &a);
 	}
 

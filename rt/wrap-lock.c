@@ -10,9 +10,9 @@
  *    test and a tail call of the real function.
  *  - Fast path: a free normal mutex (the default kind; glibc's public struct
  *    __pthread_mutex_s) is taken and released right here, with glibc's own protocol
- *    (normal_lock()), so that the wrappers cost nothing beside glibc's functions; so is a
- *    recursive one, by glibc's rules for that kind. A mutex of another kind whose lock word
- *    reads 0 is free: the real lock is called at once.
+ *    (normal_lock()), so that the wrappers cost nothing beside glibc's functions; so are
+ *    adaptive, recursive and error-checking ones, by glibc's rules for each kind. A mutex
+ *    of another kind whose lock word reads 0 is free: the real lock is called at once.
  *    Other locks are first tried (trylock, tryjoin, sem_trywait); when that succeeds
  *    there was no wait: no timestamp, no lock of goprof's. unlock reads one global count
  *    of sampled waiters and goes on when it is 0. A mutex of another kind taken by another
@@ -686,18 +686,27 @@ static inline int looks_free(const void *m)
  * released here, without calling glibc, as glibc itself does it: lock word 0 free, 1
  * taken, 2 taken with waiters; the owner's tid and a user count beside it. A wrapper that
  * only tested and then called on cost 8 instructions a lock/unlock pair, 1.12x of glibc's
- * own (bench/lock-bench.sh); this way the pair costs fewer than glibc's. Any other kind,
- * and a normal mutex already taken, goes to glibc. Locks taken here and released there,
+ * own (bench/lock-bench.sh); this way the pair costs fewer than glibc's. An adaptive
+ * mutex is the same but for glibc's spinning when it is taken; recursive and
+ * error-checking ones follow glibc's rules for them (other_lock()); a mutex already taken,
+ * and any other kind (robust, priority, process-shared, elision), goes to glibc. Locks taken here and released there,
  * or the other way round, agree: the protocol is the one every glibc process shares with
  * others through process-shared mutexes, and the one glibc's own pthread_cond_wait uses.
  * Like glibc, a process that never had a second thread needs no atomic instruction.
  * The owner's tid is the thread's own, set when it starts (gp_lock_thread_start()); a
  * thread goprof did not see start has none and leaves its mutexes to glibc.
  */
+static inline int normal_kind(int kind)
+{
+	/* glibc takes and releases an adaptive mutex as a normal one; it only spins when taken */
+	return kind == 0 || kind == PTHREAD_MUTEX_ADAPTIVE_NP;
+}
+
 static inline int is_normal(const void *m)
 {
 	return HAVE_NORMAL_FAST &&
-	       __atomic_load_n(&((const pthread_mutex_t *)m)->__data.__kind, __ATOMIC_RELAXED) == 0;
+	       normal_kind(__atomic_load_n(&((const pthread_mutex_t *)m)->__data.__kind,
+					   __ATOMIC_RELAXED));
 }
 
 #if HAVE_NORMAL_FAST
@@ -715,34 +724,43 @@ static inline int take_word(int *word)
 	return __atomic_compare_exchange_n(word, &free, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-/*
- * A recursive mutex (PTHREAD_MUTEX_RECURSIVE_NP, private) by glibc's rules: the owner
- * counts up, anyone else takes a free word and becomes the owner with a count of 1. 0 to
- * leave it to glibc: taken by another thread, or a count that would overflow (EAGAIN).
- */
-static __attribute__((noinline)) int recursive_lock(pthread_mutex_t *m, int tid)
+/* The two other private kinds glibc takes like the normal one when they are free. */
+static inline int other_kind(int kind)
 {
-	if (m->__data.__owner == tid) {
+	return kind == PTHREAD_MUTEX_RECURSIVE_NP || kind == PTHREAD_MUTEX_ERRORCHECK_NP;
+}
+
+/*
+ * Those kinds by glibc's rules for each: the owner of a recursive mutex counts up; the
+ * owner of an error-checking one is told EDEADLK (by glibc). Anyone else takes a free word
+ * and becomes the owner, a recursive mutex with a count of 1. 0 to leave it to glibc:
+ * another kind, a mutex taken, the caller's own error-checking one, a count that would
+ * overflow (EAGAIN).
+ */
+static __attribute__((noinline)) int other_lock(pthread_mutex_t *m, int kind, int tid)
+{
+	if (kind == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__owner == tid) {
 		if (m->__data.__count + 1 == 0)
 			return 0;
 		++m->__data.__count;
 		return 1;
 	}
-	if (!take_word(&m->__data.__lock))
+	if (!other_kind(kind) || m->__data.__owner == tid || !take_word(&m->__data.__lock))
 		return 0;
-	m->__data.__count = 1;
+	if (kind == PTHREAD_MUTEX_RECURSIVE_NP)
+		m->__data.__count = 1;
 	m->__data.__owner = tid;
 	++m->__data.__nusers;
 	return 1;
 }
 
-/* 1 when m is taken here (a normal or a recursive mutex), 0 to leave it to glibc. */
+/* 1 when m is taken here (normal, or another kind other_lock() takes), 0 for glibc. */
 static inline int normal_lock(pthread_mutex_t *m)
 {
 	int kind = __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED), tid = tls.tid;
 
-	if (GP_UNLIKELY(kind != 0) || !tid)
-		return kind == PTHREAD_MUTEX_RECURSIVE_NP && tid ? recursive_lock(m, tid) : 0;
+	if (GP_UNLIKELY(!normal_kind(kind)) || !tid)
+		return kind && tid ? other_lock(m, kind, tid) : 0;
 	if (!take_word(&m->__data.__lock))
 		return 0;
 	m->__data.__owner = tid;
@@ -768,8 +786,8 @@ static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m, const char 
 }
 
 /*
- * For an m that is_normal(), or a recursive one whose count goes to 0; 0,
- * pthread_mutex_unlock's and mtx_unlock's success.
+ * For an m that is_normal(), or one held_here() (a recursive one whose count went to 0);
+ * 0, pthread_mutex_unlock's and mtx_unlock's success.
  */
 static inline int normal_unlock(pthread_mutex_t *m, const char *call)
 {
@@ -783,18 +801,18 @@ static inline int normal_unlock(pthread_mutex_t *m, const char *call)
 		return normal_wake(m, call);
 	return 0;
 }
-/* A recursive mutex the calling thread holds (glibc's owner test for its unlock)? */
-static inline int recursive_mine(const pthread_mutex_t *m)
+
+/* A mutex of an other_kind() the calling thread holds (glibc's owner test on unlock)? */
+static inline int held_here(const pthread_mutex_t *m)
 {
-	return __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED) ==
-		       PTHREAD_MUTEX_RECURSIVE_NP &&
-	       tls.tid && m->__data.__owner == tls.tid;
+	return other_kind(__atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED)) && tls.tid &&
+	       m->__data.__owner == tls.tid;
 }
 
-/* For an m that recursive_mine(): counts down, and releases it at 0. */
-static __attribute__((noinline)) int recursive_unlock(pthread_mutex_t *m, const char *call)
+/* For an m that held_here(): a recursive one counts down; released at 0 and otherwise. */
+static __attribute__((noinline)) int other_unlock(pthread_mutex_t *m, const char *call)
 {
-	if (--m->__data.__count != 0)
+	if (m->__data.__kind == PTHREAD_MUTEX_RECURSIVE_NP && --m->__data.__count != 0)
 		return 0;
 	return normal_unlock(m, call);
 }
@@ -806,8 +824,8 @@ static inline int normal_unlock(pthread_mutex_t *m, const char *call)
 	(void)call;
 	return 0;
 }
-static inline int recursive_mine(const pthread_mutex_t *m) { (void)m; return 0; }
-static inline int recursive_unlock(pthread_mutex_t *m, const char *call)
+static inline int held_here(const pthread_mutex_t *m) { (void)m; return 0; }
+static inline int other_unlock(pthread_mutex_t *m, const char *call)
 {
 	(void)m;
 	(void)call;
@@ -887,8 +905,8 @@ GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
 		return normal_unlock(m, "pthread_mutex_unlock");
 	if (GP_UNLIKELY(any_waiters() || tracing()))
 		return mutex_unlock_charging(m);
-	if (recursive_mine(m))
-		return recursive_unlock(m, "pthread_mutex_unlock");
+	if (held_here(m))
+		return other_unlock(m, "pthread_mutex_unlock");
 	return real_pthread_mutex_unlock(m);
 }
 
@@ -1143,8 +1161,8 @@ GOPROF_API int mtx_unlock(mtx_t *m)
 		return normal_unlock((pthread_mutex_t *)m, "mtx_unlock");
 	if (GP_UNLIKELY(any_waiters() || tracing()))
 		return mtx_unlock_charging(m);
-	if (recursive_mine((pthread_mutex_t *)m))
-		return recursive_unlock((pthread_mutex_t *)m, "mtx_unlock");
+	if (held_here((pthread_mutex_t *)m))
+		return other_unlock((pthread_mutex_t *)m, "mtx_unlock");
 	return real_mtx_unlock(m);
 }
 

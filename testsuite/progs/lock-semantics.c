@@ -182,6 +182,27 @@ __attribute__((noinline)) static void normal_mutex(const char *when)
 	SHOW_WHEN("recursive unlock 4 (EPERM)", pthread_mutex_unlock(&m));
 	SHOW_WHEN("recursive owner, lock word", m.__data.__owner * 10 + m.__data.__lock);
 	SHOW_WHEN("recursive destroy", pthread_mutex_destroy(&m));
+
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK);
+	pthread_mutex_init(&m, &a);
+	SHOW_WHEN("errorcheck lock", pthread_mutex_lock(&m));
+	SHOW_WHEN("errorcheck owner is me", m.__data.__owner == gettid());
+	SHOW_WHEN("errorcheck lock again (EDEADLK)", pthread_mutex_lock(&m));
+	SHOW_WHEN("errorcheck destroy held", pthread_mutex_destroy(&m));
+	SHOW_WHEN("errorcheck unlock", pthread_mutex_unlock(&m));
+	SHOW_WHEN("errorcheck unlock again (EPERM)", pthread_mutex_unlock(&m));
+	SHOW_WHEN("errorcheck owner, users", m.__data.__owner * 10 + (int)m.__data.__nusers);
+	SHOW_WHEN("errorcheck destroy", pthread_mutex_destroy(&m));
+
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+	pthread_mutex_init(&m, &a);
+	SHOW_WHEN("adaptive lock", pthread_mutex_lock(&m));
+	SHOW_WHEN("adaptive owner is me", m.__data.__owner == gettid());
+	SHOW_WHEN("adaptive trylock held", pthread_mutex_trylock(&m));
+	SHOW_WHEN("adaptive destroy held", pthread_mutex_destroy(&m));
+	SHOW_WHEN("adaptive unlock", pthread_mutex_unlock(&m));
+	SHOW_WHEN("adaptive owner, lock word", m.__data.__owner * 10 + m.__data.__lock);
+	SHOW_WHEN("adaptive destroy", pthread_mutex_destroy(&m));
 	pthread_mutexattr_destroy(&a);
 
 	SHOW_WHEN("mtx_plain init", mtx_init(&c, mtx_plain) == thrd_success);
@@ -448,8 +469,9 @@ __attribute__((noinline)) static void cancellation(void)
 /* ---- contended counting stays exact ---- */
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t count_rec = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static pthread_mutex_t count_adaptive = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 static pthread_rwlock_t count_rw = PTHREAD_RWLOCK_INITIALIZER;
-static long counter, rcounter, reccounter;
+static long counter, rcounter, reccounter, adcounter;
 
 /* lock and timedlock alternate: waiters of each kind are woken by unlocks of the other */
 __attribute__((noinline)) static void *count(void *arg)
@@ -469,6 +491,9 @@ __attribute__((noinline)) static void *count(void *arg)
 		reccounter++;
 		pthread_mutex_unlock(&count_rec);
 		pthread_mutex_unlock(&count_rec);
+		pthread_mutex_lock(&count_adaptive);
+		adcounter++;
+		pthread_mutex_unlock(&count_adaptive);
 		pthread_rwlock_wrlock(&count_rw);
 		rcounter++;
 		pthread_rwlock_unlock(&count_rw);
@@ -488,6 +513,7 @@ __attribute__((noinline)) static void contention(void)
 		pthread_join(t[i], NULL);
 	SHOW("mutex counter", counter);
 	SHOW("recursive mutex counter", reccounter);
+	SHOW("adaptive mutex counter", adcounter);
 	SHOW("rwlock counter", rcounter);
 }
 

@@ -20,6 +20,9 @@ gp_wait_address run.err
 text="text/plain; charset=utf-8"
 fds() { ls /proc/"$GP_PIDS"/fd | wc -l; }
 gp_fetch warm /debug/pprof/heap
+# the answer can arrive before its connection's thread closed its socket and database: settle
+# as the count at the end does
+sleep 1
 fds_before=$(fds)
 
 error() { # NAME PATH STATUS BODY [CURL ARGS]

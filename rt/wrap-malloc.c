@@ -346,6 +346,18 @@ static void unregister(struct heap_tls *t)
 	t->prev = NULL;
 }
 
+/* p (not NULL) is about to be freed: its record goes, if it is a sampled block. */
+static __attribute__((noinline)) void forget(void *p)
+{
+	tls.guard++;
+	pthread_mutex_lock(&heap_lock);
+	struct block *blk = table_find((uintptr_t)p);
+	if (blk)
+		forget_block(blk);
+	pthread_mutex_unlock(&heap_lock);
+	tls.guard--;
+}
+
 /* Frees p (its record first, when it may be a sampled block). */
 static __attribute__((noinline)) void free_slow(void *p)
 {
@@ -353,15 +365,8 @@ static __attribute__((noinline)) void free_slow(void *p)
 		tls.null_frees++;
 		return;
 	}
-	if (!tls.guard) {
-		tls.guard++;
-		pthread_mutex_lock(&heap_lock);
-		struct block *blk = table_find((uintptr_t)p);
-		if (blk)
-			forget_block(blk);
-		pthread_mutex_unlock(&heap_lock);
-		tls.guard--;
-	}
+	if (!tls.guard)
+		forget(p);
 	__libc_free(p);
 }
 
@@ -428,15 +433,8 @@ hit:
 /* Before p is freed: its record goes when it may be a sampled block. */
 static inline void before_free(void *p)
 {
-	if (GP_UNLIKELY(filter_hit(p)) && p && !tls.guard) {
-		tls.guard++;
-		pthread_mutex_lock(&heap_lock);
-		struct block *blk = table_find((uintptr_t)p);
-		if (blk)
-			forget_block(blk);
-		pthread_mutex_unlock(&heap_lock);
-		tls.guard--;
-	}
+	if (GP_UNLIKELY(filter_hit(p)) && p && !tls.guard)
+		forget(p);
 }
 
 static __attribute__((noinline)) void *malloc_slow(size_t n)

@@ -24,8 +24,10 @@
  *   GoEnd                              END
  *   UserTask*, UserRegion, UserLog     TASK_*, REGION_*, LOG; the log "goprof" "N events
  *                                      dropped" is LOST again
- *   CPUSample                          CPU_SAMPLE of its goroutine
- *   GoSched, Gomaxprocs, ProcStop      nothing (the capture's stop, the P count)
+ *   CPUSample                          CPU_SAMPLE of its goroutine, at its own time value
+ *                                      (gotrace.c writes it with delta 0)
+ *   GoSched, Gomaxprocs, ProcStop,     nothing (the capture's stop, the P count, a P given
+ *   a later ProcStart                  up during a wait and taken back)
  *
  * What the Go file does not keep stays unknown: thread names (a thread is named by its
  * start function), the addresses waited on, the pid (guessed from main's tid) and the
@@ -1004,7 +1006,8 @@ static int build_event(struct reader *r, struct owned *o, const struct rev *e)
 			r->skipped++;
 			break;
 		}
-		ev = add(r, t, GP_TEV_CPU_SAMPLE, e->ts);
+		/* its own time, not the batch's clock: gotrace.c writes it with delta 0 */
+		ev = add(r, t, GP_TEV_CPU_SAMPLE, e->v[1]);
 		if (ev)
 			ev->stack = model_stack(r, e->v[4]);
 		break;

@@ -15,19 +15,31 @@
  * blocked then, and one Gomaxprocs = N. A thread created during the trace gets its GoCreate
  * in its creator's batch. Then, in the thread's own batch:
  *
- *   START                    ProcStart(tid), GoStart(g, seq)
+ *   START                    ProcStart(tid), GoStart(g, seq); blocked at the trace's
+ *                            start: ProcStart(tid), ProcStop
  *   BLOCK why=...            GoBlockSync (MUTEX, SYNC), GoBlockCond, GoSleep, GoBlockRecv,
- *                            GoBlockSend, GoBlockSelect, GoBlockNet, GoBlock (unknown)
- *   UNBLOCK other=W          GoUnblock(g, seq) in W's batch when W is running at that time
- *                            (the viewer then draws an arrow from W), else written by the
- *                            thread itself just before its GoStart (a P that runs nothing
- *                            may unblock, spec §7)
- *   SYSCALL / SYSCALL_END    GoSysCall(stack), GoSysBlock / GoSysExit(g, seq, 0), GoStart
+ *                            GoBlockSend, GoBlockSelect, GoBlockNet, GoBlock (unknown);
+ *                            then ProcStop
+ *   UNBLOCK other=W          ProcStart(tid), GoStart(g, seq); GoUnblock(g, seq) in W's batch
+ *                            when W is running at that time (the viewer then draws an arrow
+ *                            from W), else written by the thread itself between its
+ *                            ProcStart and GoStart (a P that runs nothing may unblock, §7)
+ *   SYSCALL                  GoSysCall(stack), GoSysBlock, ProcStop
+ *   SYSCALL_END              ProcStart(tid), GoSysExit(g, seq, 0), GoStart(g, seq)
  *   CREATE other=X           GoCreate(X, X's start stack, stack)
  *   END                      GoEnd, ProcStop
  *   TASK_*, REGION_*, LOG    UserTaskCreate/End, UserRegion (mode 0/1), UserLog
- *   CPU_SAMPLE               CPUSample(ts, P, g, stack)
+ *   CPU_SAMPLE               CPUSample(ts, P, g, stack), its own delta 0
  *   LOST                     UserLog category "goprof", message "N events dropped"
+ *
+ * The Proc events are the runtime's own discipline (releasep() writes ProcStop when a
+ * goroutine's wait leaves its P with nothing to run, acquirep() ProcStart when it gets one
+ * back): with one P per thread, a waiting thread's P is idle. Go >= 1.23 converts old
+ * traces to its new model and needs that pair around a blocking system call: without it the
+ * P keeps an "in syscall" mark, the slices before and in the call are not drawn and a later
+ * ProcStop makes its viewer panic (spec §11; testsuite/unit/check-trace-go.go replays it). The
+ * P of a thread that starts after the trace's start is stopped at the start, else that
+ * converter would count it running from there.
  *
  * A thread still running when the capture stops gets a GoSched there, as Go's StopTrace
  * does: the viewer needs an end for every running slice. Sequence numbers follow the
@@ -72,11 +84,11 @@ struct buf {
 enum act {
 	A_SKIP,			/* dropped later (a CREATE that cannot be honoured) */
 	A_START,		/* ProcStart, GoStart */
-	A_START_BLOCKED,	/* ProcStart (GoWaiting at the start, or GoStart + GoBlock) */
-	A_BLOCK,
-	A_UNBLOCK,		/* [GoUnblock], GoStart */
-	A_SYSCALL,		/* GoSysCall, GoSysBlock */
-	A_SYSEXIT,		/* GoSysExit, GoStart */
+	A_START_BLOCKED,	/* ProcStart, [GoStart + GoBlock,] ProcStop */
+	A_BLOCK,		/* GoBlock..., ProcStop */
+	A_UNBLOCK,		/* ProcStart, [GoUnblock], GoStart */
+	A_SYSCALL,		/* GoSysCall, GoSysBlock, ProcStop */
+	A_SYSEXIT,		/* ProcStart, GoSysExit, GoStart */
 	A_END,			/* GoEnd, ProcStop */
 	A_STOP,			/* GoSched when the capture stops */
 	A_CREATE,
@@ -629,11 +641,20 @@ static void emit_start(struct enc *e, const struct gthread *g, const struct step
 	EMIT(e, EV_PROC_START, s->ts, g->th->tid);
 	if (s->act == A_START) {
 		EMIT(e, EV_GO_START, s->ts, n, 1);
-	} else if (g->creator >= 0) {
+		return;
+	}
+	if (g->creator >= 0) {
 		/* created in the trace, then blocked at once: GoWaiting is for the start only */
 		EMIT(e, EV_GO_START, s->ts, n, 1);
 		EMIT(e, EV_GO_BLOCK, s->ts, 0);
 	}
+	emit(e, EV_PROC_STOP, s->ts, 0, NULL);
+}
+
+/* The thread gets its P back: ProcStart, as the runtime's acquirep() writes it. */
+static void proc_start(struct enc *e, const struct gthread *g, uint64_t ts)
+{
+	EMIT(e, EV_PROC_START, ts, g->th->tid);
 }
 
 static void emit_log(struct writer *w, struct enc *e, uint64_t ts, uint64_t task,
@@ -662,8 +683,10 @@ static void emit_step(struct writer *w, struct enc *e, const struct gthread *g,
 		break;
 	case A_BLOCK:
 		EMIT(e, block_type(ev->why), s->ts, s->stack);
+		emit(e, EV_PROC_STOP, s->ts, 0, NULL);
 		break;
 	case A_UNBLOCK:
+		proc_start(e, g, s->ts);
 		if (s->self_wake)
 			EMIT(e, EV_GO_UNBLOCK, s->ts, n, s->seq - 1, 0);
 		EMIT(e, EV_GO_START, s->ts, n, s->seq);
@@ -671,8 +694,10 @@ static void emit_step(struct writer *w, struct enc *e, const struct gthread *g,
 	case A_SYSCALL:
 		EMIT(e, EV_GO_SYS_CALL, s->ts, s->stack);
 		emit(e, EV_GO_SYS_BLOCK, s->ts, 0, NULL);
+		emit(e, EV_PROC_STOP, s->ts, 0, NULL);
 		break;
 	case A_SYSEXIT:
+		proc_start(e, g, s->ts);
 		EMIT(e, EV_GO_SYS_EXIT, s->ts, n, s->seq - 1, 0);
 		EMIT(e, EV_GO_START, s->ts, n, s->seq);
 		break;
@@ -704,7 +729,12 @@ static void emit_step(struct writer *w, struct enc *e, const struct gthread *g,
 		emit_log(w, e, s->ts, ev->object, ev->name, s->stack, ev->message);
 		break;
 	case A_CPU:
-		EMIT(e, EV_CPU_SAMPLE, s->ts, s->ts, g->p, n, s->stack);
+		/*
+		 * The sample's time is its first value; its delta is 0, so the batch's clock stays
+		 * where it was: Go >= 1.23 skips CPUSample events when it adds up a batch's deltas
+		 * (Go's runtime writes them in a batch of their own), Go 1.19 does not.
+		 */
+		EMIT(e, EV_CPU_SAMPLE, e->last_ts, s->ts, g->p, n, s->stack);
 		break;
 	case A_LOST:
 		snprintf(msg, sizeof(msg), "%" PRIu64 " events dropped", s->task);
@@ -734,6 +764,15 @@ static void emit_thread(struct writer *w, struct enc *e, size_t i, size_t *wake)
 {
 	const struct gthread *g = &w->th[i];
 
+	/*
+	 * A P first seen after the trace's start is shown running from the start by Go >= 1.23
+	 * (its first ProcStart becomes a status): the P of a thread that starts later is
+	 * stopped at the start.
+	 */
+	if (g->nsteps && g->steps[0].ts > w->t->start_ns) {
+		proc_start(e, g, w->t->start_ns);
+		emit(e, EV_PROC_STOP, w->t->start_ns, 0, NULL);
+	}
 	for (size_t k = 0; k < g->nsteps; k++) {
 		const struct step *s = &g->steps[k];
 

@@ -94,7 +94,10 @@ grep -q '"stack":\["read ?:0","read_pipe [^"]*","worker_b ' c.json || gp_fail "c
 # ---- round trip: -f go of the program's file
 conv -f go -o rt.trace go.trace
 "$TOOL" -d rt.trace >rt.dump 2>dump.err || { cat dump.err >&2; gp_fail "go tool trace -d rt"; }
-diff go.dump rt.dump >&2 || gp_fail "the round trip's dump differs"
+# Go 1.19's dump: events of equal time on different Ps come in the order of a Go map
+sort go.dump >go.sorted
+sort rt.dump >rt.sorted
+diff go.sorted rt.sorted >&2 || gp_fail "the round trip's dump differs"
 cmp go.trace rt.trace || gp_fail "the round trip is not the same file"
 
 # ---- bad input: one line, exit 1; usage: exit 2

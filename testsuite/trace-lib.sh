@@ -1,6 +1,10 @@
 # Shell helpers for the execution-trace cases: go tool trace's web UI, crawled page by
-# page, and ordered matching of its -d dump. Sourced after lib.sh and profile-lib.sh; a case
-# calls trace_setup first, and its EXIT trap kills SERVER (the server's pid) when set.
+# page, ordered matching of its -d dump, and testsuite/unit/check-trace-go.go, which replays
+# each trace as Go >= 1.23's go tool trace opens it. Sourced after lib.sh and profile-lib.sh;
+# a case calls trace_setup first, and its EXIT trap kills SERVER (the server's pid) when set.
+#
+# The -d dump is Go 1.19's: Go >= 1.23 prints its own event model there, so every pattern a
+# case matches in a dump is tied to Go 1.19's go tool trace (the only one installed here).
 
 # in_order FILE ERE...: each pattern matches a line of FILE below the previous one's.
 in_order() {
@@ -15,15 +19,30 @@ in_order() {
 }
 
 # trace_setup: go tool trace (TOOL) with a private HOME and Go cache, no browser; SVG says
-# whether graphviz can draw the profile pages (on CI it must).
+# whether graphviz can draw the profile pages (on CI it must). TOOL is a wrapper that runs
+# check-trace-go on the trace file (its last argument) before the real tool, so that every
+# trace a case reads with "$TOOL -d" or serve is also checked as newer Go reads it.
 trace_setup() {
-	TOOL=$(go env GOTOOLDIR)/trace
+	local real
+	real=$(go env GOTOOLDIR)/trace
 	HOME=$GP_WORK
 	GOCACHE=$GP_BUILDDIR/testsuite/gocache
 	GOFLAGS=
 	BROWSER=true		# go tool trace opens a browser: let that be a no-op
 	export HOME GOCACHE GOFLAGS BROWSER
-	[ -x "$TOOL" ] || gp_fail "no trace tool in $(go env GOTOOLDIR)"
+	[ -x "$real" ] || gp_fail "no trace tool in $(go env GOTOOLDIR)"
+	CHECK_TRACE=$GP_WORK/check-trace-go
+	GO111MODULE=off go build -o "$CHECK_TRACE" "$GP_SRCDIR/testsuite/unit/check-trace-go.go" ||
+		gp_fail "go build check-trace-go.go"
+	TOOL=$GP_WORK/go-tool-trace
+	cat >"$TOOL" <<EOF
+#!/bin/sh
+for f; do :; done
+"$CHECK_TRACE" "\$f" >>"$GP_WORK/check-trace.log" ||
+	{ tail -n 1 "$GP_WORK/check-trace.log" >&2; exit 1; }
+exec "$real" "\$@"
+EOF
+	chmod +x "$TOOL"
 	SVG=yes
 	if ! command -v dot >/dev/null 2>&1; then
 		[ -n "${CI:-}" ] && gp_fail "dot (graphviz) is not installed"
@@ -31,6 +50,68 @@ trace_setup() {
 		echo "graphviz is missing: the SVG profile pages are left out" >&2
 	fi
 	SERVER=
+}
+
+# trace_check FILE...: check-trace-go on each FILE (Go >= 1.23's conversion and viewer
+# invariants), or fail with its message.
+trace_check() {
+	"$CHECK_TRACE" "$@" >>check-trace.log 2>&1 || { tail -n 1 check-trace.log >&2
+		gp_fail "Go >= 1.23's go tool trace would not open $*"; }
+}
+
+# trace_same_slices GO JSON: the JSON trace goprof wrote of the same capture as the Go file
+# GO draws the slices Go >= 1.23's goroutine view draws: each syscall slice at the same time
+# and length, each blocking slice between two running slices (or from the start), and each
+# running slice after the first starts where a JSON slice ends (within 10 ns: the viewer
+# spreads equal times 1 ns apart).
+trace_same_slices() {
+	"$CHECK_TRACE" -orders 0 -slices "$1" >"$1.slices" 2>&1 ||
+		{ tail -n 1 "$1.slices" >&2; gp_fail "check-trace-go $1"; }
+	go run "$GP_SRCDIR/testsuite/unit/check-trace-json.go" "$2" >"$2.events" 2>&1 ||
+		{ tail -n 1 "$2.events" >&2; gp_fail "check-trace-json $2"; }
+	awk -v tol=0.011 '
+	function abs(x) { return x < 0 ? -x : x }
+	FILENAME == ARGV[1] && $1 == "slice" && $2 == "G" {
+		g = substr($4, 3); s = $6 / 1000; d = $7 / 1000
+		if ($3 == "running") {
+			nr[g]++; rs[g, nr[g]] = s; re[g, nr[g]] = s + d
+			if (!(g in first) || s < first[g]) first[g] = s
+		} else {
+			ns[g]++; ss[g, ns[g]] = s; sd[g, ns[g]] = d
+		}
+		next
+	}
+	FILENAME == ARGV[2] && $2 == "X" {
+		t = $1; ts = $(NF - 1); d = $NF
+		nj[t]++; je[t, nj[t]] = ts + d
+		if ($3 == "syscall") {
+			js[t]++; ok = 0
+			for (i = 1; i <= ns[t]; i++)
+				if (abs(ss[t, i] - ts) <= tol && abs(sd[t, i] - d) <= tol) ok = 1
+			if (!ok) { print "not in the viewer: JSON " $0; bad = 1 }
+		} else if ($3 == "block") {
+			ok_end = ts == 0; ok_start = 0
+			for (i = 1; i <= nr[t]; i++) {
+				if (abs(re[t, i] - ts) <= tol) ok_end = 1
+				if (abs(rs[t, i] - ts - d) <= tol) ok_start = 1
+			}
+			if (!ok_end || !ok_start) { print "not between running slices: JSON " $0; bad = 1 }
+		}
+	}
+	END {
+		for (g in ns) if (ns[g] != js[g] + 0) {
+			print "G" g ": " ns[g] " syscall slices in the viewer, " js[g] + 0 " in the JSON"
+			bad = 1
+		}
+		for (k in rs) {
+			split(k, a, SUBSEP); g = a[1]
+			if (rs[k] - first[g] <= tol) continue
+			ok = 0
+			for (i = 1; i <= nj[g]; i++) if (abs(je[g, i] - rs[k]) <= tol) ok = 1
+			if (!ok) { print "G" g ": a running slice at " rs[k] " us ends no JSON slice"; bad = 1 }
+		}
+		exit bad
+	}' "$1.slices" "$2.events" >&2 || gp_fail "$2 and $1 draw different slices"
 }
 
 # serve FILE: go tool trace -http on FILE; BASE is its address, SERVER its pid.

@@ -37,7 +37,8 @@ done
 [ "$(head -c 16 normal.trace | od -An -c | tr -d ' \n')" = 'go1.19trace\0\0\0' ] ||
 	gp_fail "header"
 
-# ---- go tool trace -d: events per P (one P per thread) in order, with ids and seqs
+# ---- go tool trace -d: events per P (one P per thread) in order, with ids and seqs; the
+# patterns are Go 1.19's -d format (newer Go prints its own event model there)
 grep ' p=0 ' normal.dump >p0.txt
 grep ' p=1 ' normal.dump >p1.txt
 grep ' p=2 ' normal.dump >p2.txt

@@ -25,6 +25,7 @@ gp_same_output plain go
 gp_same_output plain json
 [ -s go.err ] && { cat go.err >&2; gp_fail "the traced run wrote to stderr"; }
 
+# the patterns below are Go 1.19's -d format (newer Go prints its own event model)
 "$TOOL" -d go.trace >go.dump 2>dump.err || { cat dump.err >&2; gp_fail "go tool trace -d"; }
 # main is G1 on P 0, worker_a G2 on P 1, worker_b G3 on P 2 (numbered by start)
 grep ' p=0 ' go.dump >p0.txt

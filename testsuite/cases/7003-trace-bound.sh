@@ -6,10 +6,11 @@
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
+. "$GP_SRCDIR/testsuite/trace-lib.sh"
 gp_begin "$0"
 gp_need_go
 
-TOOL=$(go env GOTOOLDIR)/trace
+trace_setup 2>/dev/null
 HOME=$GP_WORK
 export HOME
 gp_build_prog prog trace-busy
@@ -18,6 +19,7 @@ gp_run plain ./prog 10
 GOPROF_TRACE=$GP_WORK/busy.trace GOPROF_TRACE_BUFFER=1048576 gp_run traced ./prog 10
 [ "$GP_RC" = 0 ] || gp_fail "traced run exited with $GP_RC"
 gp_same_output plain traced
+# Go 1.19's -d format (newer Go prints its own event model)
 "$TOOL" -d busy.trace >busy.dump 2>dump.err || { cat dump.err >&2; gp_fail "go tool trace -d"; }
 
 # a record takes 40 bytes or more, so a thread keeps at most 1 MiB / 40 of them; each

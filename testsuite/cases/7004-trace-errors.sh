@@ -7,12 +7,13 @@
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
+. "$GP_SRCDIR/testsuite/trace-lib.sh"
 gp_begin "$0"
 gp_need_go
 HOME=$GP_WORK
 GOCACHE=$GP_BUILDDIR/testsuite/gocache
 export HOME GOCACHE
-TOOL=$(go env GOTOOLDIR)/trace
+trace_setup 2>/dev/null
 
 gp_build_prog api trace-api
 gp_run api ./api "$GP_WORK"

@@ -86,7 +86,7 @@ grep -q '"stack":\["pthread_mutex_lock ?:0","take_lock [^"]*","worker_a ' c.json
 grep -q '"stack":\["pthread_cond_wait ?:0","wait_for_data [^"]*","main ' c.json ||
 	gp_fail "c.json: condvar stack"
 grep -q '"stack":\["read ?:0","read_pipe [^"]*","worker_b ' c.json || gp_fail "c.json: read stack"
-# the same run: a woken_by for each GoUnblock the waker wrote (not g=0)
+# the same run: a woken_by for each GoUnblock the waker wrote (not g=0; Go 1.19's -d format)
 "$TOOL" -d go.trace >go.dump 2>dump.err || { cat dump.err >&2; gp_fail "go tool trace -d"; }
 [ "$(grep -c ' GoUnblock p=[0-9]* g=[1-9]' go.dump)" = "$(grep -o '"woken_by"' c.json | wc -l)" ] ||
 	gp_fail "c.json: woken_by and the GoUnblocks of go.trace differ"

@@ -23,6 +23,7 @@ gp_export env.db env-db.trace -t trace -f go
 cmp -s env.trace env-db.trace || gp_fail "the database's trace differs from GOPROF_TRACE's file"
 [ "$(gp_q env.db "SELECT source FROM traces")" = GOPROF_TRACE ] ||
 	gp_fail "traces rows: $(gp_q env.db "SELECT id, source FROM traces")"
+# Go 1.19's -d format (newer Go prints its own event model)
 "$TOOL" -d env-db.trace >env.dump 2>dump.err || { cat dump.err >&2; gp_fail "go tool trace -d"; }
 grep -q ' GoBlockSync ' env.dump || gp_fail "the kept trace has no mutex wait"
 gp_export env.db env-db.json -t trace

@@ -2,7 +2,12 @@
  * trace-gen: builds a known execution trace in memory and writes it with one of the two
  * trace writers, for testsuite/cases/7001-trace-writers.sh.
  *
- *   trace-gen [-m normal|odd] -f go|json -o FILE
+ *   trace-gen [-m normal|odd] [-l] -f go|json -o FILE
+ *
+ * -l writes the Go file with the sequence goprof wrote around blocking system calls before
+ * it followed the runtime: no ProcStop after GoSysBlock and no ProcStart before GoSysExit.
+ * Go 1.19 reads that file; Go >= 1.23's viewer panics on it, which check-trace-go.go must
+ * tell (case 7008).
  *
  * normal: three threads. main (T1) is asleep when the capture starts, wakes, opens task 1
  * "request" and region "setup", creates worker_a (T2) and worker_b (T3) and logs
@@ -216,9 +221,134 @@ static void make_deep(void)
 
 #define N(a) (sizeof(a) / sizeof(a[0]))
 
+/* One event of a Go trace file, as legacy() rewrites it. */
+struct raw_ev {
+	size_t off, end;		/* the whole event */
+	size_t delta_off, delta_end;	/* its timestamp delta; delta_off = 0: not timed */
+	uint64_t delta;
+	uint8_t type, code, drop;
+};
+
+static size_t uvarint(const uint8_t *p, size_t len, size_t off, uint64_t *v)
+{
+	unsigned shift = 0;
+
+	*v = 0;
+	while (off < len && shift < 64) {
+		*v |= (uint64_t)(p[off] & 0x7f) << shift;
+		if (!(p[off++] & 0x80))
+			return off;
+		shift += 7;
+	}
+	errx(1, "legacy: bad varint at offset %zu", off);
+}
+
+static void put_uvarint(FILE *out, uint64_t v)
+{
+	while (v >= 0x80) {
+		putc((int)(v | 0x80), out);
+		v >>= 7;
+	}
+	putc((int)v, out);
+}
+
+static size_t uvarint_size(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Rewrites the Go file p (len bytes, from gp_trace_write_go) to out without the Proc pair
+ * around blocking system calls; a dropped event's delta moves to the next one.
+ */
+static void legacy(const uint8_t *p, size_t len, FILE *out)
+{
+	struct raw_ev *ev = calloc(len, sizeof(*ev));
+	size_t n = 0, off = 16;
+	uint64_t v, carry = 0;
+
+	if (!ev)
+		err(1, "calloc");
+	while (off < len) {
+		struct raw_ev *e = &ev[n++];
+		uint8_t type = p[off] & 0x3f, code = p[off] >> 6;
+
+		e->off = off++;
+		e->type = type;
+		e->code = code;
+		if (type == 37) {	/* String: id, length, bytes */
+			off = uvarint(p, len, off, &v);
+			off = uvarint(p, len, off, &v);
+			off += v;
+		} else if (code == 3) {
+			off = uvarint(p, len, off, &v);
+			if (type != 3) {	/* every length-prefixed event but Stack is timed */
+				e->delta_off = off;
+				e->delta_end = uvarint(p, len, off, &e->delta);
+			}
+			off += v;
+			if (type == 48) {	/* UserLog: the message follows the body */
+				off = uvarint(p, len, off, &v);
+				off += v;
+			}
+		} else {
+			for (unsigned i = 0; i <= code; i++) {
+				size_t at = off;
+
+				off = uvarint(p, len, off, &v);
+				if (i == 0 && type != 1 && type != 2 && type != 35) {
+					e->delta_off = at;
+					e->delta_end = off;
+					e->delta = v;
+				}
+			}
+		}
+		e->end = off;
+	}
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (ev[i].type == 30 && ev[i + 1].type == 6)		/* GoSysBlock, ProcStop */
+			ev[i + 1].drop = 1;
+		if (ev[i].type == 5 && ev[i + 1].type == 29)		/* ProcStart, GoSysExit */
+			ev[i].drop = 1;
+	}
+	fwrite(p, 1, 16, out);
+	for (size_t i = 0; i < n; i++) {
+		struct raw_ev *e = &ev[i];
+
+		if (e->type == 1)
+			carry = 0;
+		if (e->drop) {
+			carry += e->delta;
+			continue;
+		}
+		if (!e->delta_off || !carry) {
+			fwrite(p + e->off, 1, e->end - e->off, out);
+			continue;
+		}
+		putc(p[e->off], out);
+		if (e->code == 3) {
+			uint64_t body;
+
+			uvarint(p, len, e->off + 1, &body);
+			put_uvarint(out, body - (e->delta_end - e->delta_off) +
+					 uvarint_size(e->delta + carry));
+		}
+		put_uvarint(out, e->delta + carry);
+		fwrite(p + e->delta_end, 1, e->end - e->delta_end, out);
+		carry = 0;
+	}
+	free(ev);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: trace-gen [-m normal|odd] -f go|json -o FILE\n");
+	fprintf(stderr, "usage: trace-gen [-m normal|odd] [-l] -f go|json -o FILE\n");
 	exit(2);
 }
 
@@ -237,10 +367,15 @@ int main(int argc, char **argv)
 		.nstacks = NSTACKS - 1,
 	};
 	FILE *out;
-	int c, rc, odd;
+	char *mem = NULL;
+	size_t memlen = 0;
+	int c, rc, odd, old = 0;
 
-	while ((c = getopt(argc, argv, "f:m:o:")) != -1) {
+	while ((c = getopt(argc, argv, "f:lm:o:")) != -1) {
 		switch (c) {
+		case 'l':
+			old = 1;
+			break;
 		case 'f':
 			format = optarg;
 			break;
@@ -256,7 +391,7 @@ int main(int argc, char **argv)
 	}
 	if (!format || !path || optind != argc ||
 	    (strcmp(format, "go") && strcmp(format, "json")) ||
-	    (strcmp(mode, "normal") && strcmp(mode, "odd")))
+	    (strcmp(mode, "normal") && strcmp(mode, "odd")) || (old && strcmp(format, "go")))
 		usage();
 	odd = !strcmp(mode, "odd");
 
@@ -288,7 +423,7 @@ int main(int argc, char **argv)
 		t.nthreads = 8;
 	}
 
-	out = fopen(path, "w");
+	out = old ? open_memstream(&mem, &memlen) : fopen(path, "w");
 	if (!out)
 		err(1, "%s", path);
 	rc = !strcmp(format, "go") ? gp_trace_write_go(&t, out) : gp_trace_write_json(&t, out);
@@ -296,5 +431,14 @@ int main(int argc, char **argv)
 		errx(1, "writing %s: %s", path, strerror(-rc));
 	if (fclose(out))
 		err(1, "%s", path);
+	if (old) {
+		out = fopen(path, "w");
+		if (!out)
+			err(1, "%s", path);
+		legacy((const uint8_t *)mem, memlen, out);
+		if (fclose(out))
+			err(1, "%s", path);
+		free(mem);
+	}
 	return 0;
 }

@@ -95,7 +95,9 @@ if [ -x "$tool" ]; then
 	# GoSysExit, GoCreate, GoEnd, User*
 	ev=$(grep -cE ' (GoBlock[A-Za-z]*|GoSleep|GoSysCall|GoUnblock|GoSysExit|GoCreate|GoEnd|User[A-Za-z]*) ' \
 		"$work/b.dump")
-	threads=$(grep -c ' ProcStart ' "$work/b.dump")
+	# a thread starts its P again after each wait: count the threads, not the ProcStarts
+	threads=$(sed -n 's/.* ProcStart .* thread=\([0-9]*\)$/\1/p' "$work/b.dump" | sort -u |
+		wc -l)
 	echo
 	echo "bytes per event (GOPROF_TRACE_BUFFER=1 MiB, the buffers full): $ev events kept by" \
 		"$threads threads"

@@ -382,6 +382,13 @@ static void plan_thread(struct writer *w, struct gthread *g)
 				seq += 2;
 				w->repaired++;
 			}
+			/* a full buffer keeps the END: drops seen while blocked show here */
+			if (lost) {
+				s = add_step(w, g, A_LOST, ts, NULL);
+				if (s)
+					s->task = lost;
+				lost = 0;
+			}
 			add_step(w, g, A_END, ts, ev);
 			st = S_DEAD;
 			break;

@@ -76,7 +76,9 @@ in_order odd.dump '^0 GoCreate p=0 g=0 .* g=4 ' '^0 GoCreate p=0 g=0 .* g=5 ' \
 	'^0 GoWaiting p=0 g=5 ' '^0 GoCreate p=0 g=0 .* g=8 ' '^0 Gomaxprocs .* procs=6$' \
 	'^100000 UserTaskCreate p=3 g=4 .* taskid=7 pid=1 ' \
 	'^495000 GoUnblock p=4 g=5 .* g=1 seq=6$' \
-	'^495000 UserLog p=0 g=1 .* message=3 events dropped$' '^800000 GoEnd p=4 g=5 ' ||
+	'^495000 UserLog p=0 g=1 .* message=3 events dropped$' \
+	'^800000 UserLog p=4 g=5 .* category=goprof message=5 events dropped$' \
+	'^800000 GoEnd p=4 g=5 ' ||
 	gp_fail "odd input events"
 grep -q ' GoCreate .* g=99 ' odd.dump && gp_fail "GoCreate of a thread not in the trace"
 

@@ -176,7 +176,7 @@ static const struct gp_trace_event ev_orphan[] = {
 	/* still in its system call when the capture stops */
 };
 
-/* T5: blocked at the start, wakes T1 at 495, ends while blocked */
+/* T5: blocked at the start, wakes T1 at 495, loses events and ends while blocked */
 static const struct gp_trace_event ev_t5[] = {
 	{ .ts_ns = US(0), .kind = GP_TEV_START, .object = 1 },
 	{ .ts_ns = US(300), .kind = GP_TEV_UNBLOCK, .other = 4 },	/* T4 is in a syscall */
@@ -184,6 +184,7 @@ static const struct gp_trace_event ev_t5[] = {
 	  .stack = S_ODD },
 	{ .ts_ns = US(496), .kind = GP_TEV_BLOCK, .why = GP_TB_NET, .name = "accept",
 	  .stack = S_ODD },
+	{ .ts_ns = US(700), .kind = GP_TEV_LOST, .object = 5 },		/* blocked to the END */
 	{ .ts_ns = US(800), .kind = GP_TEV_END },
 };
 

@@ -58,3 +58,7 @@ gp_real_sources() {
 	[ -n "${CI:-}" ] && gp_fail "could not fetch the Debian source package(s) $missing"
 	gp_skip "could not fetch the Debian source package(s) $missing"
 }
+
+# The build tree's goprof-cc and goprof-c++.
+GP_GOPROF_CC=$GP_BUILDDIR/tools/goprof-cc
+GP_GOPROF_CXX=$GP_BUILDDIR/tools/goprof-c++

@@ -45,9 +45,7 @@ build() {
 demo() {
 	cd "$build"
 	rm -f demo.db demo.db-wal demo.db-shm
-	gcc -O2 -g -fplugin="$build/plugin/.libs/goprof.so" -I"$top/rt" -o primes \
-		"$top/examples/primes.c" \
-		-L"$build/rt/.libs" -Wl,-rpath,"$build/rt/.libs" -lgoprof -lpthread
+	"$build/tools/goprof-cc" -O2 -g -o primes "$top/examples/primes.c" -lpthread
 	GOPROF_DB=$build/demo.db ./primes
 	./tools/goprof-export -t cpu -f text demo.db
 	./tools/goprof-export -t cpu -o cpu.pb.gz demo.db

@@ -22,7 +22,7 @@ for f in plain goprof; do
 		{ cat "$GP_WORK/$f.mtest" >&2; gp_fail "$f: meson test failed"; }
 	sed -n 's|^ *[0-9]*/[0-9]* \([^ ]*\) *\([A-Z]*\) .*$|\1 \2|p' "$GP_WORK/$f.mtest" |
 		sort >"$GP_WORK/$f.tests"
-	grep -E '^(Ok|Fail|Skipped):' "$GP_WORK/$f.mtest" | tr -s ' ' | sed "s/ *$//" >>"$GP_WORK/$f.tests"
+	grep -E '^(Ok|Fail|Skipped):' "$GP_WORK/$f.mtest" | sed 's/  */ /g; s/ *$//' >>"$GP_WORK/$f.tests"
 done
 gp_project_same tests
 grep -q '^Ok: [1-9]' "$GP_WORK/goprof.tests" && grep -q '^Fail: 0' "$GP_WORK/goprof.tests" ||

@@ -1,13 +1,15 @@
 # GP_GCC_PLUGIN
 # Finds the plugin headers of the configured $CC and checks that $CXX can build a plugin
 # against them. Sets GCC_PLUGIN_INCLUDE (for building) and GCC_PLUGIN_DIR (where the
-# plugin is installed; --with-gcc-plugin-dir overrides it).
+# plugin is installed; --with-gcc-plugin-dir overrides it), and GCC_FULL_VERSION (the
+# version the plugin is built for, which goprof-cc checks another GCC against).
 AC_DEFUN([GP_GCC_PLUGIN], [
 	AC_REQUIRE([AC_PROG_CC])
 	AC_REQUIRE([AC_PROG_CXX])
 	AC_MSG_CHECKING([for the GCC plugin directory of $CC])
 	gp_cc_plugin_dir=`$CC -print-file-name=plugin 2>/dev/null`
 	gp_cc_major=`$CC -dumpversion 2>/dev/null | sed 's/\..*//'`
+	GCC_FULL_VERSION=`$CC -dumpfullversion 2>/dev/null`
 	AC_MSG_RESULT([$gp_cc_plugin_dir])
 	AS_IF([test "x$gp_cc_plugin_dir" = "xplugin" || test ! -f "$gp_cc_plugin_dir/include/gcc-plugin.h"],
 		[AC_MSG_ERROR([the GCC plugin headers of $CC are missing; on Debian install gcc-$gp_cc_major-plugin-dev])])
@@ -34,4 +36,5 @@ AC_DEFUN([GP_GCC_PLUGIN], [
 		[GCC_PLUGIN_DIR=$withval], [GCC_PLUGIN_DIR=$gp_cc_plugin_dir])
 	AC_SUBST([GCC_PLUGIN_INCLUDE])
 	AC_SUBST([GCC_PLUGIN_DIR])
+	AC_SUBST([GCC_FULL_VERSION])
 ])

@@ -12,7 +12,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Debian packages the build, the tests and the real consumers (go tool pprof) need.
 packages="gcc g++ make autoconf automake libtool pkg-config gcc-12-plugin-dev
 	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libsqlite3-dev sqlite3
-	libelf-dev zlib1g-dev libmicrohttpd-dev golang-go curl valgrind dpkg-dev libc6-dbg tcl graphviz"
+	libelf-dev zlib1g-dev libmicrohttpd-dev golang-go curl valgrind dpkg-dev libc6-dbg tcl graphviz
+	ccache cmake meson ninja-build"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -44,9 +45,7 @@ build() {
 demo() {
 	cd "$build"
 	rm -f demo.db demo.db-wal demo.db-shm
-	gcc -O2 -g -fplugin="$build/plugin/.libs/goprof.so" -I"$top/rt" -o primes \
-		"$top/examples/primes.c" \
-		-L"$build/rt/.libs" -Wl,-rpath,"$build/rt/.libs" -lgoprof -lpthread
+	"$build/tools/goprof-cc" -O2 -g -o primes "$top/examples/primes.c" -lpthread
 	GOPROF_DB=$build/demo.db ./primes
 	./tools/goprof-export -t cpu -f text demo.db
 	./tools/goprof-export -t cpu -o cpu.pb.gz demo.db

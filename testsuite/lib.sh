@@ -44,3 +44,21 @@ gp_same_output() {
 		gp_fail "output of $1 and $2 differ"
 	}
 }
+
+# gp_real_sources DEST PKG...: the Debian source packages PKG unpacked under DEST (see
+# testsuite/real/get-sources.sh); when one cannot be fetched the case skips naming it (under
+# CI it fails).
+gp_real_sources() {
+	local dest=$1 missing
+	shift
+	"$GP_SRCDIR/testsuite/real/get-sources.sh" "$dest" "$@" >get-sources.log 2>&1 && return 0
+	cat get-sources.log >&2
+	missing=$(sed -n 's/^get-sources.sh: could not fetch: //p' get-sources.log)
+	[ -n "$missing" ] || missing="$* (get-sources.sh failed)"
+	[ -n "${CI:-}" ] && gp_fail "could not fetch the Debian source package(s) $missing"
+	gp_skip "could not fetch the Debian source package(s) $missing"
+}
+
+# The build tree's goprof-cc and goprof-c++.
+GP_GOPROF_CC=$GP_BUILDDIR/tools/goprof-cc
+GP_GOPROF_CXX=$GP_BUILDDIR/tools/goprof-c++

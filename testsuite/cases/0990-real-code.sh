@@ -7,11 +7,7 @@ set -u
 gp_begin "$0"
 
 src=$GP_BUILDDIR/real-src
-if ! "$GP_SRCDIR/testsuite/real/get-sources.sh" "$src" >get-sources.log 2>&1; then
-	cat get-sources.log >&2
-	[ -n "${CI:-}" ] && gp_fail "could not fetch the Debian source packages"
-	gp_skip "the Debian source packages could not be fetched"
-fi
+gp_real_sources "$src" lua5.4 sqlite3
 GOPROF_PLUGIN=$GP_PLUGIN GOPROF_RTLIB_DIR=$GP_RTDIR GOPROF_REQUIRED=1 \
 	"$GP_SRCDIR/testsuite/real/build-and-compare.sh" -s "$src" -o "$GP_BUILDDIR/real-build" \
 	all plain goprof >compare.log 2>&1

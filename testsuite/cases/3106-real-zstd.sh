@@ -13,11 +13,7 @@ gp_begin "$0"
 gp_need_go
 
 src=$GP_BUILDDIR/real-src
-if ! "$GP_SRCDIR/testsuite/real/get-sources.sh" "$src" >get-sources.log 2>&1; then
-	cat get-sources.log >&2
-	[ -n "${CI:-}" ] && gp_fail "could not fetch the Debian source packages"
-	gp_skip "the Debian source packages could not be fetched"
-fi
+gp_real_sources "$src" libzstd
 [ -f "$src/libzstd/programs/zstdcli.c" ] || gp_fail "no zstd sources in $src/libzstd"
 
 build() { # NAME CC LIBS: the zstd command in NAME/programs/zstd

@@ -1,12 +1,19 @@
 #!/bin/bash
 # get-sources.sh - fetch and unpack the Debian source packages that the
-# real-world tests build (lua5.4, sqlite3 and libzstd).
+# real-world tests build.
 #
-# Usage: testsuite/real/get-sources.sh [DEST]
+# Usage: testsuite/real/get-sources.sh [DEST [PKG...]]
 #   DEST defaults to $BUILDDIR/real-src, or build/real-src when BUILDDIR
-#   is unset.  Each package is unpacked into DEST/<pkg>-<version> and a
-#   symlink DEST/<pkg> points at it.  Running it again does nothing once
-#   both trees are there.
+#   is unset; the packages default to lua5.4, sqlite3 and libzstd.  Each
+#   package is unpacked into DEST/<pkg>-<version> and a symlink DEST/<pkg>
+#   points at it.  Running it again does nothing for the trees already there.
+#
+# Each package is fetched on its own: the release's current version first
+# (its -updates or -security suite), then, when that cannot be downloaded
+# (a security update's files are not always on the mirror yet), the version
+# of the release suite itself.  One package that cannot be had does not stop
+# the others; the last line then reads "could not fetch: PKG..." and the exit
+# status is 1.  Runs that share DEST take turns (flock).
 #
 # apt is driven with a private configuration under DEST/.apt (its own
 # sources.list with deb-src lines, lists and cache), copied from the suites
@@ -14,12 +21,13 @@
 # Needs root only to install dpkg-dev when it is missing.
 set -eu
 
-PACKAGES="lua5.4 sqlite3 libzstd"
 APT_ETC=/etc/apt
 
 die() { echo "get-sources.sh: $*" >&2; exit 1; }
 
 dest=${1:-${BUILDDIR:-build}/real-src}
+[ $# -gt 0 ] && shift
+PACKAGES=${*:-lua5.4 sqlite3 libzstd}
 mkdir -p "$dest" || die "cannot create $dest"
 dest=$(cd "$dest" && pwd)
 aptdir=$dest/.apt
@@ -117,8 +125,10 @@ setup_apt() {
     echo "get-sources.sh: apt-get update (private config in $aptdir)"
     # shellcheck disable=SC2046
     apt-get $(apt_opts) -q update >"$aptdir/update.log" 2>&1 ||
-      { cat "$aptdir/update.log" >&2; die "apt-get update failed"; }
+      echo "get-sources.sh: apt-get update failed in part (see $aptdir/update.log)" >&2
   fi
+  compgen -G "$aptdir/lists/*_Sources*" >/dev/null ||
+    { cat "$aptdir/update.log" >&2; die "apt-get update fetched no source lists"; }
 }
 
 need_dpkg_dev() {
@@ -127,19 +137,34 @@ need_dpkg_dev() {
   apt_install dpkg-dev || die "cannot install dpkg-dev (needed to unpack source packages)"
 }
 
+# apt-get source PKG-SPEC into DEST, its output in LOG; 0 when it unpacked.
+apt_source() {
+  # shellcheck disable=SC2046
+  (cd "$dest" && apt-get $(apt_opts) -q source "$1") >"$2" 2>&1
+}
+
+# Fetch and unpack one package; 0 on success, 1 (after saying why) if not.
 fetch_one() {
-  local pkg=$1 dir
+  local pkg=$1 dir log=$aptdir/source-$1.log code
   [ -d "$dest/$pkg/" ] && return 0
   echo "get-sources.sh: fetching source package $pkg"
-  # shellcheck disable=SC2046
-  (cd "$dest" && apt-get $(apt_opts) -q source "$pkg") >"$aptdir/source-$pkg.log" 2>&1 ||
-    { cat "$aptdir/source-$pkg.log" >&2; die "apt-get source $pkg failed"; }
+  if ! apt_source "$pkg" "$log"; then
+    cat "$log" >&2
+    code=$(codename)
+    [ -n "$code" ] || { echo "get-sources.sh: apt-get source $pkg failed" >&2; return 1; }
+    echo "get-sources.sh: apt-get source $pkg failed; trying $pkg/$code, the release's version"
+    apt_source "$pkg/$code" "$log" ||
+      { cat "$log" >&2; echo "get-sources.sh: apt-get source $pkg/$code failed" >&2; return 1; }
+  fi
   dir=$(cd "$dest" && ls -d "$pkg"-[0-9]*/ 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$dir" ] || die "apt-get source $pkg left no $pkg-<version> directory in $dest"
+  [ -n "$dir" ] ||
+    { echo "get-sources.sh: apt-get source $pkg left no $pkg-<version> directory" >&2; return 1; }
   ln -sfn "${dir%/}" "$dest/$pkg"
 }
 
 main() {
+  exec 9>"$dest/.lock"
+  flock 9 || die "cannot lock $dest/.lock"
   if have_all; then
     echo "get-sources.sh: sources already in $dest"
     return 0
@@ -147,8 +172,9 @@ main() {
   command -v apt-get >/dev/null 2>&1 || die "apt-get not found (Debian or Ubuntu needed)"
   need_dpkg_dev
   setup_apt
-  local p
-  for p in $PACKAGES; do fetch_one "$p"; done
+  local p failed=""
+  for p in $PACKAGES; do fetch_one "$p" || failed="$failed $p"; done
+  [ -z "$failed" ] || die "could not fetch:$failed"
   echo "get-sources.sh: sources ready in $dest"
 }
 

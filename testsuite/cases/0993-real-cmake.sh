@@ -1,0 +1,30 @@
+#!/bin/sh
+# A real CMake project with ctest: cJSON from Debian's sources, configured with
+# CMAKE_C_COMPILER=goprof-cc and nothing else, builds its shared library instrumented and
+# passes its own ctest suite (19 tests) with the same results as the plain build.
+set -u
+. "$GP_SRCDIR/testsuite/lib.sh"
+. "$GP_SRCDIR/testsuite/profile-lib.sh"
+. "$GP_SRCDIR/testsuite/real/project-lib.sh"
+gp_begin "$0"
+command -v cmake >/dev/null 2>&1 ||
+	{ [ -n "${CI:-}" ] && gp_fail "cmake is not installed"; gp_skip "cmake is not installed"; }
+gp_real_sources "$GP_REAL_SRC" cjson
+
+for f in plain goprof; do
+	gp_project cjson $f
+	gp_project_run $f "cmake" cmake -S . -B b -DCMAKE_C_COMPILER="$CC" -DENABLE_CJSON_TEST=ON
+	gp_project_run $f "the build" cmake --build b
+	(cd b && ctest) >"$GP_WORK/$f.ctest" 2>&1 ||
+		{ cat "$GP_WORK/$f.ctest" >&2; gp_fail "$f: ctest failed"; }
+	sed -n 's/^.*Test *#[0-9]*: *\([^ ]*\) .*\(Passed\|Failed\|Not Run\).*$/\1 \2/p' \
+		"$GP_WORK/$f.ctest" | sort >"$GP_WORK/$f.tests"
+	grep 'tests passed' "$GP_WORK/$f.ctest" >>"$GP_WORK/$f.tests"
+done
+gp_project_same tests
+grep -q '^100% tests passed, 0 tests failed out of [1-9]' "$GP_WORK/goprof.tests" ||
+	gp_fail "ctest: $(tail -1 "$GP_WORK/goprof.tests")"
+echo "ctest: $(tail -1 "$GP_WORK/goprof.tests"), plain and goprof-cc"
+cd "$GP_WORK" || exit 99
+gp_project_instrumented goprof/b/libcjson.so
+exit 0

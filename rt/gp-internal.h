@@ -108,6 +108,7 @@ struct gp_config {
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
 	int64_t block_rate_ns;		/* GOPROF_BLOCK_RATE: ns, 0 = no block profile */
 	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
+	int block_io;			/* GOPROF_BLOCK_IO: 1 = I/O waits in the block profile */
 	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
 					   GOPROF_DB): removed at exit */
 };
@@ -254,8 +255,32 @@ struct gp_wait {
 /* The calling thread's wait record, NULL for a thread goprof does not know (its own). */
 GP_HIDDEN struct gp_wait *gp_thread_wait(void);
 
-/* Reads a thread's state consistently, without stopping it (writer thread). */
+/*
+ * Reads a thread's state consistently, without stopping it (writer thread). A wait in an
+ * I/O call (GP_STATE_IO, _SELECT, _SYSCALL) younger than about 10 ms reads as running: a
+ * read of a cached file is work, not a wait.
+ */
 GP_HIDDEN void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out);
+
+/* One interposed I/O call's wait (wrap-io.c), from gp_io_wait_begin() to _end(). */
+struct gp_io_wait {
+	struct gp_wait *w;		/* NULL: nothing set, nothing to undo */
+	struct gp_wait_state prev;	/* restored at the end: an outer wait, when the call
+					   was made by a signal handler */
+	const char *call;
+	uint64_t t0;			/* gp_clock_ns(); block profile only */
+	uint64_t draw;			/* block profile: uniform in [0, rate) */
+	int block;			/* 1: a block-profile event (GOPROF_BLOCK_IO) */
+};
+
+/*
+ * The calling thread enters call (a string of the process's life, "read"), an I/O wait of
+ * state GP_STATE_IO, _SELECT or _SYSCALL; gp_io_wait_end(): it returned. Only while thread
+ * states are on (a database); c->w stays NULL otherwise and for goprof's own threads.
+ * errno kept. Hot path of every interposed I/O call: no lock, one coarse clock read.
+ */
+GP_HIDDEN void gp_io_wait_begin(struct gp_io_wait *c, int state, const char *call);
+GP_HIDDEN void gp_io_wait_end(struct gp_io_wait *c);
 
 /* One live thread as a snapshot sees it; valid only during the callback. */
 struct gp_thread_snap {
@@ -610,5 +635,8 @@ GP_HIDDEN void gp_lock_trace(int on);
 
 /* Looks the real I/O functions up; constructor, first thing (wrap-io.c). */
 GP_HIDDEN void gp_io_resolve(void);
+
+/* Turns the I/O calls' thread states on when there is a database (constructor). */
+GP_HIDDEN void gp_io_init(int database);
 
 #endif

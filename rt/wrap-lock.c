@@ -284,6 +284,14 @@ static void state_store(struct gp_wait *w, const struct gp_wait_state *s)
 	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+/* An I/O wait shows from this age on (gp_lock_init(): 10 ms and the coarse clock's step). */
+static uint64_t io_show_ns = 10000000;
+
+static int is_io_state(int state)
+{
+	return state == GP_STATE_IO || state == GP_STATE_SELECT || state == GP_STATE_SYSCALL;
+}
+
 /* The thread keeps since_ns in gp_clock_ns() time; readers get CLOCK_REALTIME. */
 void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 {
@@ -302,6 +310,8 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 		uint64_t waited = mono > out->since_ns ? mono - out->since_ns : 0;
 
 		out->since_ns = real > waited ? real - waited : 1;
+		if (is_io_state(out->state) && waited < io_show_ns)
+			*out = (struct gp_wait_state){ GP_STATE_RUNNING, 0, 0, NULL };
 	}
 }
 
@@ -1228,6 +1238,58 @@ GOPROF_API int usleep(useconds_t usec)
 	return SLOW(GP_STATE_SLEEP, NULL, 0, "usleep", REAL(usleep)(usec));
 }
 
+/* ---- I/O calls (wrap-io.c): a state; a block event only with GOPROF_BLOCK_IO=1 ---------- */
+
+/*
+ * The wait begins at CLOCK_MONOTONIC_COARSE (a few ns: a vDSO read of the last tick), as
+ * precise as a dump needs, with no TSC or clock read of its own: an I/O call is often far
+ * shorter than any lock wait, and a read of a cached file must stay as cheap as it was.
+ * The coarse clock lags CLOCK_MONOTONIC by at most one tick; gp_wait_read() hides waits
+ * younger than that and 10 ms. Go's block profile has no network waits (they park in the
+ * netpoller): an I/O wait is a block event only when asked (GOPROF_BLOCK_IO=1).
+ */
+void gp_io_wait_begin(struct gp_io_wait *c, int state, const char *call)
+{
+	int saved = errno;
+	int m = __atomic_load_n(&mode, __ATOMIC_RELAXED);
+	struct timespec ts;
+
+	c->w = NULL;
+	if (!(m & MODE_STATE) || tls.busy || gp_heap_guarded())
+		goto out;
+	c->w = gp_thread_wait();
+	if (!c->w)
+		goto out;
+	c->block = 0;
+	c->call = call;
+	if ((m & MODE_BLOCK) && gp_config.block_io) {
+		int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
+
+		c->block = 1;
+		c->draw = rate > 0 ? rand64() % (uint64_t)rate : 0;
+		c->t0 = gp_clock_ns();
+	}
+	c->prev = c->w->cur;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	struct gp_wait_state s = { state, 0,
+				   (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, call };
+	state_store(c->w, &s);
+out:
+	errno = saved;
+}
+
+void gp_io_wait_end(struct gp_io_wait *c)
+{
+	int saved = errno;
+
+	state_store(c->w, &c->prev);
+	if (c->block) {
+		uint64_t t1 = gp_clock_ns();
+		block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
+	}
+	errno = saved;
+}
+
 /* ---- control ---------------------------------------------------------------------------- */
 
 static void set_mode_bit(int bit, int set)
@@ -1267,8 +1329,12 @@ void gp_lock_thread_start(void)
 
 void gp_lock_init(int database)
 {
+	struct timespec res;
+
 	if (!database)
 		return;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0)
+		io_show_ns += (uint64_t)res.tv_nsec;
 	block_rate = gp_config.block_rate_ns;
 	mutex_fraction = (int)gp_config.mutex_fraction;
 	uint64_t now = now_ns();

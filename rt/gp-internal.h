@@ -238,7 +238,7 @@ struct gp_wait_state {
 
 /*
  * A thread's waits, part of its registry entry (never freed). cur is written only by the
- * thread itself (wrap-lock.c) inside a sequence count; the rest belongs to the mutex
+ * thread itself (wrap-lock.c, wrap-io.c) inside a sequence count; the rest belongs to the mutex
  * waiter table, under the lock of the slot the entry is linked in.
  */
 struct gp_wait {
@@ -252,6 +252,23 @@ struct gp_wait {
 	int linked;			/* owning thread */
 };
 
+/*
+ * Publishes the calling thread's state in its own record w (a sequence count: the writer
+ * reads it with gp_wait_read(), without a lock). Hot path; async-signal-safe.
+ */
+static inline void gp_wait_store(struct gp_wait *w, const struct gp_wait_state *s)
+{
+	unsigned seq = w->seq;
+
+	__atomic_store_n(&w->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&w->cur.state, s->state, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.object, s->object, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.since_ns, s->since_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.call, s->call, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 /* The calling thread's wait record, NULL for a thread goprof does not know (its own). */
 GP_HIDDEN struct gp_wait *gp_thread_wait(void);
 
@@ -262,7 +279,7 @@ GP_HIDDEN struct gp_wait *gp_thread_wait(void);
  */
 GP_HIDDEN void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out);
 
-/* One interposed I/O call's wait (wrap-io.c), from gp_io_wait_begin() to _end(). */
+/* One interposed I/O call's wait (wrap-io.c), from its start to its end. */
 struct gp_io_wait {
 	struct gp_wait *w;		/* NULL: nothing set, nothing to undo */
 	struct gp_wait_state prev;	/* restored at the end: an outer wait, when the call
@@ -274,13 +291,11 @@ struct gp_io_wait {
 };
 
 /*
- * The calling thread enters call (a string of the process's life, "read"), an I/O wait of
- * state GP_STATE_IO, _SELECT or _SYSCALL; gp_io_wait_end(): it returned. Only while thread
- * states are on (a database); c->w stays NULL otherwise and for goprof's own threads.
- * errno kept. Hot path of every interposed I/O call: no lock, one coarse clock read.
+ * With GOPROF_BLOCK_IO=1 and the block profile on, c (its w and call set) becomes a block
+ * event: _begin() sets c->block and the start, _end() records it. errno kept.
  */
-GP_HIDDEN void gp_io_wait_begin(struct gp_io_wait *c, int state, const char *call);
-GP_HIDDEN void gp_io_wait_end(struct gp_io_wait *c);
+GP_HIDDEN void gp_io_block_begin(struct gp_io_wait *c);
+GP_HIDDEN void gp_io_block_end(struct gp_io_wait *c);
 
 /* One live thread as a snapshot sees it; valid only during the callback. */
 struct gp_thread_snap {

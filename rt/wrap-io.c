@@ -8,8 +8,7 @@
  * is one test (of gp_trace_on and io_states, or-ed) and a tail call of the real function,
  * which keeps every result, errno and cancellation point as they are.
  *  - With a database (io_states), the thread's state says the call and since when for the
- *    call's duration (gp_io_wait_begin(), wrap-lock.c: a few stores and a coarse clock
- *    read), in Go's words: "IO wait" for reads, writes and the socket calls, "select" for
+ *    call's duration (io_begin(): a few stores and a coarse clock read), in Go's words: "IO wait" for reads, writes and the socket calls, "select" for
  *    the multiplexers, "syscall" for the others. The state before the call is put back
  *    after it, so that a call made by a signal handler leaves the wait it interrupted
  *    as it was. Results, errno and cancellation stay the real call's.
@@ -37,6 +36,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
@@ -58,6 +58,39 @@ static int io_states;
 static inline int tracing(void)
 {
 	return __atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED);
+}
+
+/*
+ * The calling thread enters call, a wait in state: its state says so until io_end(). The
+ * start is CLOCK_MONOTONIC_COARSE (a vDSO read of the last tick, a few ns), as precise as
+ * a dump needs and cheaper than the TSC where that is not used; it lags CLOCK_MONOTONIC
+ * by at most a tick, and gp_wait_read() shows no I/O wait younger than 10 ms and a tick.
+ * errno is kept (the clock does not fail). goprof's own threads have no wait record.
+ */
+static inline void io_begin(struct gp_io_wait *c, int state, const char *call)
+{
+	struct timespec ts;
+
+	c->w = gp_thread_wait();
+	if (!c->w)
+		return;
+	c->prev = c->w->cur;
+	c->call = call;
+	c->block = 0;
+	if (GP_UNLIKELY(gp_config.block_io))
+		gp_io_block_begin(c);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	struct gp_wait_state s = { state, 0,
+				   (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, call };
+	gp_wait_store(c->w, &s);
+}
+
+/* The call returned: the state before it is back (an outer wait, for a signal handler's). */
+static inline void io_end(struct gp_io_wait *c)
+{
+	gp_wait_store(c->w, &c->prev);
+	if (GP_UNLIKELY(c->block))
+		gp_io_block_end(c);
 }
 
 /* The pointer to the real function and its first-use stub. */
@@ -83,10 +116,12 @@ static inline int tracing(void)
 	static __attribute__((noinline)) ret waited_##fn params                            \
 	{                                                                                  \
 		struct gp_io_wait c_;                                                      \
-		gp_io_wait_begin(&c_, (state), (label));                                   \
+		c_.w = NULL;                                                               \
+		if (__atomic_load_n(&io_states, __ATOMIC_RELAXED))                         \
+			io_begin(&c_, (state), (label));                                   \
 		ret rc = call;                                                             \
 		if (c_.w)                                                                  \
-			gp_io_wait_end(&c_);                                               \
+			io_end(&c_);                                                       \
 		return rc;                                                                 \
 	}                                                                                  \
 	GOPROF_API ret fn params                                                           \

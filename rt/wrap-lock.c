@@ -270,20 +270,6 @@ static uint64_t rand64(void)
 	return tls.rng;
 }
 
-/* Publishes the calling thread's state (seqlock: the writer reads it without a lock). */
-static void state_store(struct gp_wait *w, const struct gp_wait_state *s)
-{
-	unsigned seq = w->seq;
-
-	__atomic_store_n(&w->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&w->cur.state, s->state, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur.object, s->object, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur.since_ns, s->since_ns, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur.call, s->call, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
-}
-
 /* An I/O wait shows from this age on (gp_lock_init(): 10 ms and the coarse clock's step). */
 static uint64_t io_show_ns = 10000000;
 
@@ -617,7 +603,7 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, 
 	c->prev = c->w->cur;
 	c->call = call;
 	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0, call };
-	state_store(c->w, &s);
+	gp_wait_store(c->w, &s);
 	/* a thread already linked waits in a signal handler: its outer wait keeps the entry */
 	if ((how & WAIT_MUTEX) && (m & MODE_MUTEX) && !c->w->linked && mutex_sampled()) {
 		waiter_link(c->w, obj, c->t0);
@@ -648,7 +634,7 @@ static void wait_end(struct wait_ctx *c)
 		__atomic_fetch_sub(&trace_waiters[slot_of(c->obj)], 1, __ATOMIC_RELAXED);
 	if (c->how & WAIT_MUTEX)
 		waiter_unlink(c->w);
-	state_store(c->w, &c->prev);
+	gp_wait_store(c->w, &c->prev);
 	if (c->how & WAIT_BLOCK) {
 		uint64_t t1 = gp_clock_ns();
 		block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
@@ -1238,55 +1224,29 @@ GOPROF_API int usleep(useconds_t usec)
 	return SLOW(GP_STATE_SLEEP, NULL, 0, "usleep", REAL(usleep)(usec));
 }
 
-/* ---- I/O calls (wrap-io.c): a state; a block event only with GOPROF_BLOCK_IO=1 ---------- */
+/* ---- I/O calls (wrap-io.c): a block event only with GOPROF_BLOCK_IO=1 ----------------- */
 
-/*
- * The wait begins at CLOCK_MONOTONIC_COARSE (a few ns: a vDSO read of the last tick), as
- * precise as a dump needs, with no TSC or clock read of its own: an I/O call is often far
- * shorter than any lock wait, and a read of a cached file must stay as cheap as it was.
- * The coarse clock lags CLOCK_MONOTONIC by at most one tick; gp_wait_read() hides waits
- * younger than that and 10 ms. Go's block profile has no network waits (they park in the
- * netpoller): an I/O wait is a block event only when asked (GOPROF_BLOCK_IO=1).
- */
-void gp_io_wait_begin(struct gp_io_wait *c, int state, const char *call)
+/* Go's block profile has no network waits (they park in the netpoller): only when asked. */
+void gp_io_block_begin(struct gp_io_wait *c)
 {
 	int saved = errno;
-	int m = __atomic_load_n(&mode, __ATOMIC_RELAXED);
-	struct timespec ts;
+	int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
 
-	c->w = NULL;
-	if (!(m & MODE_STATE) || tls.busy || gp_heap_guarded())
-		goto out;
-	c->w = gp_thread_wait();
-	if (!c->w)
-		goto out;
-	c->block = 0;
-	c->call = call;
-	if ((m & MODE_BLOCK) && gp_config.block_io) {
-		int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
-
+	if ((__atomic_load_n(&mode, __ATOMIC_RELAXED) & MODE_BLOCK) && rate > 0 && !tls.busy &&
+	    !gp_heap_guarded()) {
 		c->block = 1;
-		c->draw = rate > 0 ? rand64() % (uint64_t)rate : 0;
+		c->draw = rand64() % (uint64_t)rate;
 		c->t0 = gp_clock_ns();
 	}
-	c->prev = c->w->cur;
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	struct gp_wait_state s = { state, 0,
-				   (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, call };
-	state_store(c->w, &s);
-out:
 	errno = saved;
 }
 
-void gp_io_wait_end(struct gp_io_wait *c)
+void gp_io_block_end(struct gp_io_wait *c)
 {
 	int saved = errno;
+	uint64_t t1 = gp_clock_ns();
 
-	state_store(c->w, &c->prev);
-	if (c->block) {
-		uint64_t t1 = gp_clock_ns();
-		block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
-	}
+	block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
 	errno = saved;
 }
 

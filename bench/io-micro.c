@@ -1,0 +1,72 @@
+/*
+ * I/O-wrapper micro benchmark: io-micro FILE N [thread] reads FILE (already in the page
+ * cache: it is read once first) 64 bytes at a time, N read() calls in all, starting over
+ * at its end. Prints nanoseconds per read() (CLOCK_MONOTONIC over the loop) and the bytes
+ * read, which must be N * 64. With "thread", a thread comes and goes first: glibc's read()
+ * takes a longer way (its cancellation checks) in a process that ever had a second
+ * thread, and goprof's database writer is one.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+__attribute__((noinline)) static long reads(int fd, long n)
+{
+	char buf[64];
+	long bytes = 0;
+
+	for (long i = 0; i < n; i++) {
+		ssize_t got = read(fd, buf, sizeof(buf));
+		if (got <= 0) {
+			lseek(fd, 0, SEEK_SET);
+			got = read(fd, buf, sizeof(buf));
+		}
+		bytes += got;
+	}
+	return bytes;
+}
+
+static void *idle(void *arg)
+{
+	return arg;
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t t;
+
+	if (argc < 3 || argc > 4) {
+		fprintf(stderr, "usage: io-micro FILE N [thread]\n");
+		return 2;
+	}
+	if (argc == 4 && strcmp(argv[3], "thread") == 0 &&
+	    (pthread_create(&t, NULL, idle, NULL) != 0 || pthread_join(t, NULL) != 0))
+		return 1;
+	long n = atol(argv[2]);
+	int fd = open(argv[1], O_RDONLY);
+	if (fd < 0) {
+		perror(argv[1]);
+		return 1;
+	}
+	char buf[65536];
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	lseek(fd, 0, SEEK_SET);
+	double t0 = now_ns();
+	long bytes = reads(fd, n);
+	double t1 = now_ns();
+	printf("%.1f %ld\n", (t1 - t0) / (double)n, bytes);
+	return bytes == n * 64 ? 0 : 1;
+}

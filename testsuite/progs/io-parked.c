@@ -5,9 +5,9 @@
  * handler that itself calls poll() interrupt the thread in in_nested()'s read, 'r'
  * releases every thread into after_io(), where it waits at a barrier, and 'q' (or the end
  * of the input) lets them finish. fast-reader reads a small file over and over until
- * then. Before all that, main checks that the wrappers keep results, errno, EINTR and
- * cancellation; every result is printed, so that a profiled run's output can be compared
- * with a plain one's.
+ * then; in_read() tells on standard error how long it waited (read_ms=). Before all that,
+ * main checks that the wrappers keep results, errno, EINTR and cancellation; every result
+ * is printed, so that a profiled run's output can be compared with a plain one's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +26,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "wait-clock.h"
 
 #define NPARKED 12			/* threads released into after_io() */
 
@@ -53,8 +55,11 @@ __attribute__((noinline)) void after_io(void)
 __attribute__((noinline)) void in_read(void)
 {
 	char c = 0;
+	uint64_t t0 = mono_ns();
 	long rc = read(p_read[0], &c, 1);
-	say(0, c == 'x' ? "read x" : "read ?", rc, errno);
+	int err = errno;
+	fprintf(stderr, "read_ms=%llu\n", (unsigned long long)((mono_ns() - t0) / 1000000));
+	say(0, c == 'x' ? "read x" : "read ?", rc, err);
 }
 
 __attribute__((noinline)) void in_recv(void)

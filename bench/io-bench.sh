@@ -40,10 +40,10 @@ goprof, no GOPROF_DB|goprof|GOPROF_CPU_HZ=0|
 goprof, GOPROF_DB (thread states)|goprof|$db|
 goprof, GOPROF_DB, GOPROF_BLOCK_IO=1, block rate 1|goprof|$db GOPROF_BLOCK_IO=1 GOPROF_BLOCK_RATE=1|"
 
-run() { # PROGRAM ENV COUNT EXTRA: ns per read
+run() { # PROGRAM ENV COUNT EXTRA: wall and CPU ns per read
 	rm -f "$work"/db*
 	# shellcheck disable=SC2086
-	env $2 "$work/$1" "$work/data" "$3" $4 | cut -d' ' -f1
+	env $2 "$work/$1" "$work/data" "$3" $4 | cut -d' ' -f1,2
 }
 
 median() {
@@ -55,30 +55,40 @@ r=0
 while [ $r -lt "$rounds" ]; do
 	i=0
 	echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
-		run "$prog" "$envs" "$n" "$extra" >>"$work/ns.$i"
+		run "$prog" "$envs" "$n" "$extra" >"$work/one"
+		cut -d' ' -f1 "$work/one" >>"$work/ns.$i"
+		cut -d' ' -f2 "$work/one" >>"$work/cpu.$i"
 		i=$((i + 1))
 	done
 	r=$((r + 1))
 done
-echo "read() of 64 bytes from a cached file, $n calls; median of $rounds paired rounds"
-echo
-echo "| configuration | ns per read() | vs plain build | vs plain, one idle thread |" \
-	"fastest run, ns | fastest vs fastest plain, one idle thread |"
-echo "|---|---|---|---|---|---|"
 ratio() { # FILE REFFILE: median of the per-round ratios
 	paste "$1" "$2" | awk '{ print $1 / $2 }' | median
 }
 fastest() {
 	sort -g "$1" | head -1
 }
-i=0
-echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
-	printf '| %s | %s | %.3fx | %.3fx | %s | %.3fx |\n' "$label" "$(median <"$work/ns.$i")" \
-		"$(ratio "$work/ns.$i" "$work/ns.0")" "$(ratio "$work/ns.$i" "$work/ns.1")" \
-		"$(fastest "$work/ns.$i")" \
-		"$(echo "$(fastest "$work/ns.$i") / $(fastest "$work/ns.1")" | bc -l)"
-	i=$((i + 1))
-done
+# table WHAT FILE-PREFIX
+table() {
+	echo "read() of 64 bytes from a cached file, $n calls: $1 per call; median of $rounds" \
+		"paired rounds"
+	echo
+	echo "| configuration | ns per read() | vs plain build | vs plain, one idle thread |" \
+		"fastest run, ns | fastest vs fastest plain, one idle thread |"
+	echo "|---|---|---|---|---|---|"
+	i=0
+	echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
+		printf '| %s | %s | %.3fx | %.3fx | %s | %.3fx |\n' "$label" \
+			"$(median <"$work/$2.$i")" "$(ratio "$work/$2.$i" "$work/$2.0")" \
+			"$(ratio "$work/$2.$i" "$work/$2.1")" "$(fastest "$work/$2.$i")" \
+			"$(echo "$(fastest "$work/$2.$i") / $(fastest "$work/$2.1")" | bc -l)"
+		i=$((i + 1))
+	done
+}
+table "wall time" ns
+echo
+table "the thread's CPU time (user and kernel)" cpu
+echo
 
 command -v valgrind >/dev/null 2>&1 || exit 0
 echo

@@ -6,9 +6,10 @@
 # also a block-profile event). Wall time: ROUNDS paired rounds, each running every
 # configuration once; a ratio is the median over rounds of the ratio to the plain run of
 # the same round; the fastest run of each is given too (the machine's other load only ever
-# slows a run down). GOPROF_DB starts goprof's writer thread, and glibc's read() takes its
-# cancellation checks in any process that ever had a second thread: "plain build, one idle
-# thread" is that baseline for the configurations with a database. Then the instructions callgrind counts in user space per read() (the
+# slows a run down). GOPROF_DB starts goprof's writer thread, and in a process with a second
+# live thread glibc's read() takes its cancellation checks and the kernel counts references
+# to the file: "plain build, one idle thread" (a thread asleep through the loop) is that
+# baseline for the configurations with a database. Then the instructions callgrind counts in user space per read() (the
 # loop and what it calls; the system call's own time in the kernel is not counted), which
 # do not scatter on a shared machine. Prints Markdown tables.
 #

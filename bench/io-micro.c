@@ -3,9 +3,10 @@
  * cache: it is read once first) 64 bytes at a time, N read() calls in all, starting over
  * at its end. Prints nanoseconds per read(), of wall time (CLOCK_MONOTONIC over the loop)
  * and of the thread's CPU time (CLOCK_THREAD_CPUTIME_ID: user and kernel, not the time
- * it waited for a CPU on a busy machine), and the bytes read, which must be N * 64. With "thread", a thread comes and goes first: glibc's read()
- * takes a longer way (its cancellation checks) in a process that ever had a second
- * thread, and goprof's database writer is one.
+ * it waited for a CPU on a busy machine), and the bytes read, which must be N * 64. With
+ * "thread", a second thread sleeps through the loop, as goprof's database writer does: in
+ * a process with another live thread, glibc's read() takes its cancellation checks and the
+ * kernel counts references to the file it reads.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -39,9 +40,13 @@ __attribute__((noinline)) static long reads(int fd, long n)
 	return bytes;
 }
 
+static int idle_pipe[2];
+
 static void *idle(void *arg)
 {
-	return arg;
+	char c;
+
+	return read(idle_pipe[0], &c, 1) < 0 ? arg : NULL;
 }
 
 int main(int argc, char **argv)
@@ -52,8 +57,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: io-micro FILE N [thread]\n");
 		return 2;
 	}
-	if (argc == 4 && strcmp(argv[3], "thread") == 0 &&
-	    (pthread_create(&t, NULL, idle, NULL) != 0 || pthread_join(t, NULL) != 0))
+	int thread = argc == 4 && strcmp(argv[3], "thread") == 0;
+	if (thread && (pipe(idle_pipe) != 0 || pthread_create(&t, NULL, idle, NULL) != 0))
 		return 1;
 	long n = atol(argv[2]);
 	int fd = open(argv[1], O_RDONLY);
@@ -69,5 +74,7 @@ int main(int argc, char **argv)
 	long bytes = reads(fd, n);
 	double t1 = now_ns(CLOCK_MONOTONIC), c1 = now_ns(CLOCK_THREAD_CPUTIME_ID);
 	printf("%.1f %.1f %ld\n", (t1 - t0) / (double)n, (c1 - c0) / (double)n, bytes);
+	if (thread && (write(idle_pipe[1], "", 1) != 1 || pthread_join(t, NULL) != 0))
+		return 1;
 	return bytes == n * 64 ? 0 : 1;
 }

@@ -2,7 +2,8 @@
  * Blocking system calls, interposed for the goroutine profile's thread states and for the
  * execution trace: read, write, the socket calls, poll, select and the epoll waits (and the
  * _FORTIFY_SOURCE forms of read, recv, recvfrom, poll and ppoll, which checked builds call
- * instead); for the states only, the waits for children, signals and file locks.
+ * instead); for the states only, the waits for children, signals and file locks (flock,
+ * and fcntl's record locks).
  *
  * DESIGN. Every wrapper runs on the program's threads. With no database and no trace on it
  * is one test (of gp_trace_on and io_states, or-ed) and a tail call of the real function,
@@ -29,8 +30,10 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <sys/file.h>
@@ -240,6 +243,58 @@ WRAP_STATE(int, sigsuspend, "sigsuspend", (const sigset_t *set), (set))
 WRAP_STATE(int, pause, "pause", (void), ())
 WRAP_STATE(int, flock, "flock", (int fd, int op), (fd, op))
 
+/*
+ * fcntl, and fcntl64 (what a program built with _FILE_OFFSET_BITS=64 calls), are variadic
+ * with at most one argument, which the C library itself reads as a pointer-sized word; only
+ * the waits for a record lock (F_SETLKW, F_OFD_SETLKW) set the state.
+ */
+typedef int (*fcntl_fn)(int fd, int cmd, ...);
+static fcntl_fn real_fcntl, real_fcntl64;	/* NULL until first used or resolved */
+
+static int fcntl_call(fcntl_fn *real, const char *name, int fd, int cmd, void *arg)
+{
+	fcntl_fn f = __atomic_load_n(real, __ATOMIC_RELAXED);
+
+	if (GP_UNLIKELY(!f)) {
+		f = (fcntl_fn)dlsym(RTLD_NEXT, name);
+		if (!f) {
+			errno = ENOSYS;
+			return -1;
+		}
+		__atomic_store_n(real, f, __ATOMIC_RELAXED);
+	}
+	if (GP_LIKELY(!__atomic_load_n(&io_states, __ATOMIC_RELAXED)) ||
+	    (cmd != F_SETLKW && cmd != F_OFD_SETLKW))
+		return f(fd, cmd, arg);
+	struct gp_io_wait c;
+	c.w = NULL;
+	io_begin(&c, GP_STATE_SYSCALL, "fcntl");
+	int rc = f(fd, cmd, arg);
+	if (c.w)
+		io_end(&c);
+	return rc;
+}
+
+GOPROF_API int fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_call(&real_fcntl, "fcntl", fd, cmd, arg);
+}
+
+GOPROF_API int fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+
+	va_start(ap, cmd);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	return fcntl_call(&real_fcntl64, "fcntl64", fd, cmd, arg);
+}
+
 #define RESOLVE(fn)                                                                        \
 	do {                                                                               \
 		void *p_ = dlsym(RTLD_NEXT, #fn);                                          \
@@ -284,6 +339,8 @@ void gp_io_resolve(void)
 	RESOLVE(sigsuspend);
 	RESOLVE(pause);
 	RESOLVE(flock);
+	RESOLVE(fcntl);
+	RESOLVE(fcntl64);
 }
 
 void gp_io_init(int database)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # goroutine: threads parked in read, recv, accept, connect (IO wait), poll, select,
-# epoll_wait (select), waitpid, sigwait, pause and flock (syscall) show that state, the call
+# epoll_wait (select), waitpid, sigwait, pause, flock and fcntl (syscall) show that state, the call
 # as their innermost frame and a duration that grows, through curl (debug=1 and 2), go tool
 # pprof -tagfocus state=... and the history; a signal handler's own call inside a wait
 # leaves that wait as it was; a thread reading a cached file is mostly running; once
@@ -39,6 +39,7 @@ sigwaiter|syscall|sigwait|in_sigwait
 pauser|syscall|pause|in_pause
 locker|syscall|flock|in_flock
 nester|IO wait|read|in_nested
+recordlocker|syscall|fcntl|in_fcntl
 END
 
 # header DUMP NAME: the "goroutine N [...]:" line of thread NAME

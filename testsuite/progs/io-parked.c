@@ -1,10 +1,10 @@
 /*
  * Threads parked in the blocking calls goprof interposes, each in a function named after
- * its place (in_read() in read on a pipe, in_epoll() in epoll_wait...) and in a thread
- * named after it, until the commands on standard input release them: 's' makes a signal
- * handler that itself calls poll() interrupt the thread in in_nested()'s read, 'r'
- * releases every thread into after_io(), where it waits at a barrier, and 'q' (or the end
- * of the input) lets them finish. fast-reader reads a small file over and over until
+ * its place (in_read() in read on a pipe, in_epoll() in epoll_wait, in_fcntl() for a record
+ * lock...) and in a thread named after it, until the commands on standard input release
+ * them: 's' makes a signal handler that itself calls poll() interrupt the thread in
+ * in_nested()'s read, 'r' releases every thread into after_io(), where it waits at a
+ * barrier, and 'q' (or the end of the input) lets them finish. fast-reader reads a small file over and over until
  * then; in_read() tells on standard error how long it waited (read_ms=). Before all that,
  * main checks that the wrappers keep results, errno, EINTR and cancellation; every result
  * is printed, so that a profiled run's output can be compared with a plain one's.
@@ -29,7 +29,7 @@
 
 #include "wait-clock.h"
 
-#define NPARKED 12			/* threads released into after_io() */
+#define NPARKED 13			/* threads released into after_io() */
 
 static int p_read[2], p_poll[2], p_select[2], p_epoll[2], p_nested[2], pair[2];
 static int listen_accept, listen_connect, epfd, lock_fd, fast_fd;
@@ -141,6 +141,15 @@ __attribute__((noinline)) void in_flock(void)
 	close(fd);
 }
 
+__attribute__((noinline)) void in_fcntl(void)
+{
+	struct flock l = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd = open("io-parked.lock", O_RDWR | O_CLOEXEC);
+	long rc = fcntl(fd, F_OFD_SETLKW, &l);
+	say(12, "fcntl F_OFD_SETLKW", rc, errno);
+	close(fd);
+}
+
 __attribute__((noinline)) void in_nested(void)
 {
 	char c = 0;
@@ -158,7 +167,7 @@ __attribute__((noinline)) void in_fast(void)
 		bytes += read(fast_fd, buf, sizeof(buf));
 		n++;
 	}
-	snprintf(results[12], sizeof(results[12]), "fast reads: %s",
+	snprintf(results[13], sizeof(results[13]), "fast reads: %s",
 		 n > 0 && bytes == n * 64 ? "all 64 bytes" : "short");
 }
 
@@ -274,6 +283,7 @@ static void release(const pthread_t *t, int held)
 		usleep(10000);
 	}
 	flock(held, LOCK_UN);
+	fcntl(held, F_OFD_SETLK, &(struct flock){ .l_type = F_UNLCK, .l_whence = SEEK_SET });
 	write(p_nested[1], "n", 1);
 	close(c2);
 	printf("released\n");
@@ -283,11 +293,11 @@ int main(void)
 {
 	static void (*const places[NPARKED + 1])(void) = {
 		in_read, in_recv, in_accept, in_connect, in_poll, in_select, in_epoll,
-		in_waitpid, in_sigwait, in_pause, in_flock, in_nested, in_fast,
+		in_waitpid, in_sigwait, in_pause, in_flock, in_nested, in_fcntl, in_fast,
 	};
 	static const char *const names[NPARKED + 1] = {
 		"pipe-reader", "recver", "acceptor", "connector", "poller", "selector", "epoller",
-		"reaper", "sigwaiter", "pauser", "locker", "nester", "fast-reader",
+		"reaper", "sigwaiter", "pauser", "locker", "nester", "recordlocker", "fast-reader",
 	};
 	pthread_t t[NPARKED + 1];
 	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
@@ -323,6 +333,8 @@ int main(void)
 	}
 	int held = open("io-parked.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	flock(held, LOCK_EX);
+	/* a record lock of the same file, which conflicts with in_fcntl()'s */
+	fcntl(held, F_OFD_SETLK, &(struct flock){ .l_type = F_WRLCK, .l_whence = SEEK_SET });
 	memset(file, 'f', sizeof(file));
 	fast_fd = open("io-parked.data", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	write(fast_fd, file, sizeof(file));

@@ -9,9 +9,9 @@
 # slows a run down). GOPROF_DB starts goprof's writer thread, and in a process with a second
 # live thread glibc's read() takes its cancellation checks and the kernel counts references
 # to the file: "plain build, one idle thread" (a thread asleep through the loop) is that
-# baseline for the configurations with a database. Then the instructions callgrind counts in user space per read() (the
-# loop and what it calls; the system call's own time in the kernel is not counted), which
-# do not scatter on a shared machine. Prints Markdown tables.
+# baseline for the configurations with a database. Then the instructions callgrind counts
+# in user space per read() (the loop and what it calls; the system call's own time in the
+# kernel is not counted), which do not scatter on a shared machine. Prints Markdown tables.
 #
 #	bench/io-bench.sh [BUILDDIR]		(default: the current directory)
 #	N=... ROUNDS=... CALLGRIND_N=... bench/io-bench.sh BUILDDIR
@@ -30,16 +30,18 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rt=$(cd "$rt" && pwd)
 $cc -O2 -o "$work/plain" "$src/io-micro.c" -lpthread
-$cc -O2 -fplugin="$plugin" -o "$work/goprof" "$src/io-micro.c" -L"$rt" -Wl,-rpath,"$rt" -lgoprof -lpthread
+$cc -O2 -fplugin="$plugin" -o "$work/goprof" "$src/io-micro.c" -L"$rt" -Wl,-rpath,"$rt" \
+	-lgoprof -lpthread
 head -c 1048576 /dev/urandom >"$work/data"
 
 db="GOPROF_DB=$work/db GOPROF_CPU_HZ=0 GOPROF_MEMPROFILE_RATE=0"
+bio="GOPROF_BLOCK_IO=1 GOPROF_BLOCK_RATE=1"
 # label|program|environment|extra argument; the first two rows are the references
 cfgs="plain build|plain||
 plain build, one idle thread|plain||thread
 goprof, no GOPROF_DB|goprof|GOPROF_CPU_HZ=0|
 goprof, GOPROF_DB (thread states)|goprof|$db|
-goprof, GOPROF_DB, GOPROF_BLOCK_IO=1, block rate 1|goprof|$db GOPROF_BLOCK_IO=1 GOPROF_BLOCK_RATE=1|"
+goprof, GOPROF_DB, GOPROF_BLOCK_IO=1, block rate 1|goprof|$db $bio|"
 
 run() { # PROGRAM ENV COUNT EXTRA: wall and CPU ns per read
 	rm -f "$work"/db*
@@ -95,7 +97,8 @@ command -v valgrind >/dev/null 2>&1 || exit 0
 echo
 echo "callgrind, $cgn calls: user-space instructions per read() (the loop and its callees)"
 echo
-echo "| configuration | instructions per read() | added to plain | added to plain, one idle thread |"
+echo "| configuration | instructions per read() | added to plain |" \
+	"added to plain, one idle thread |"
 echo "|---|---|---|---|"
 echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
 	rm -f "$work"/db*

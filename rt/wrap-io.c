@@ -6,14 +6,9 @@
  * and fcntl's record locks).
  *
  * DESIGN. Every wrapper runs on the program's threads. With no database and no trace on it
- * is one test (of gp_trace_on and io_states, or-ed) and a tail call of the real function,
- * which keeps every result, errno and cancellation point as they are.
- *  - With a database (io_states), the thread's state says the call and since when for the
- *    call's duration (io_begin(): a few stores and a coarse clock read), in Go's words: "IO wait" for reads, writes and the socket calls, "select" for
- *    the multiplexers, "syscall" for the others. The state before the call is put back
- *    after it, so that a call made by a signal handler leaves the wait it interrupted
- *    as it was. Results, errno and cancellation stay the real call's.
- *  - While a trace is on, the call is timed on both sides
+ * is one test (gp_trace_on and io_states, or-ed) and a tail call of the real function,
+ * which keeps every result, errno and
+ * cancellation point as they are. While a trace is on, the call is timed on both sides
  * and, when it took SYSCALL_MIN_NS (10 us) or more, recorded as a blocking system call
  * that began at the first time and ended at the second (trace.c): a call that did not
  * block costs two reads of the cheap clock (clock.c: rdtsc where usable, in ticks, against
@@ -21,6 +16,12 @@
  * buffer with calls that never waited. The stack is taken after the call; the
  * shadow stack is the same as before it, since these wrappers are not instrumented.
  * goprof's own threads (the database writer's file I/O) are never recorded (trace.c).
+ *
+ * With a database (io_states), the thread's state says the call and since when for as long
+ * as the call runs (io_begin(): a few stores and a coarse clock read), in Go's words: "IO
+ * wait" for reads, writes and the socket calls, "select" for the multiplexers, "syscall"
+ * for the others. The state before the call is put back after it, so that a call made by
+ * a signal handler leaves the wait it interrupted as it was.
  *
  * The real functions are looked up with dlsym(RTLD_NEXT) by the constructor; until then
  * each pointer holds a stub that looks its function up on first use, so that no wrapper
@@ -275,25 +276,18 @@ static int fcntl_call(fcntl_fn *real, const char *name, int fd, int cmd, void *a
 	return rc;
 }
 
-GOPROF_API int fcntl(int fd, int cmd, ...)
-{
-	va_list ap;
+#define WRAP_FCNTL(fn)                                                                     \
+	GOPROF_API int fn(int fd, int cmd, ...)                                            \
+	{                                                                                  \
+		va_list ap;                                                                \
+		va_start(ap, cmd);                                                         \
+		void *arg = va_arg(ap, void *);                                            \
+		va_end(ap);                                                                \
+		return fcntl_call(&real_##fn, #fn, fd, cmd, arg);                          \
+	}
 
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return fcntl_call(&real_fcntl, "fcntl", fd, cmd, arg);
-}
-
-GOPROF_API int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-
-	va_start(ap, cmd);
-	void *arg = va_arg(ap, void *);
-	va_end(ap);
-	return fcntl_call(&real_fcntl64, "fcntl64", fd, cmd, arg);
-}
+WRAP_FCNTL(fcntl)
+WRAP_FCNTL(fcntl64)
 
 #define RESOLVE(fn)                                                                        \
 	do {                                                                               \

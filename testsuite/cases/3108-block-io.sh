@@ -9,7 +9,7 @@ gp_begin "$0"
 gp_need_go
 
 gp_build_prog prog io-parked
-stack='run;in_read;read'
+stack='parked_run;in_read;read'
 for cfg in off on; do
 	io=0
 	[ $cfg = on ] && io=1
@@ -20,13 +20,14 @@ for cfg in off on; do
 	got=$(gp_trace_value $cfg.txt "$stack")
 	want=$(sed -n 's/^read_ms=//p' $cfg.err)
 	if [ $cfg = off ]; then
-		[ "$got" = 0 ] || { cat $cfg.txt >&2; gp_fail "GOPROF_BLOCK_IO=0: $stack has $got ms"; }
+		[ "$got" = 0 ] ||
+			{ cat $cfg.txt >&2; gp_fail "GOPROF_BLOCK_IO=0: $stack has $got ms"; }
 		grep -Eq ';(read|poll|epoll_wait|accept|waitpid)$' $cfg.txt &&
-			{ cat $cfg.txt >&2; gp_fail "GOPROF_BLOCK_IO=0: I/O waits in the block profile"; }
+			{ cat $cfg.txt >&2; gp_fail "GOPROF_BLOCK_IO=0: I/O waits were recorded"; }
 	else
 		[ "$want" -ge 500 ] || gp_fail "the program waited only $want ms in read"
 		gp_within "$got" "$want" 10 ||
-			{ cat $cfg.txt >&2; gp_fail "GOPROF_BLOCK_IO=1: $stack has $got ms, truth $want"; }
+			{ cat $cfg.txt >&2; gp_fail "GOPROF_BLOCK_IO=1: $got ms, truth $want"; }
 	fi
 done
 exit 0

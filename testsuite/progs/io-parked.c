@@ -4,10 +4,11 @@
  * lock...) and in a thread named after it, until the commands on standard input release
  * them: 's' makes a signal handler that itself calls poll() interrupt the thread in
  * in_nested()'s read, 'r' releases every thread into after_io(), where it waits at a
- * barrier, and 'q' (or the end of the input) lets them finish. fast-reader reads a small file over and over until
- * then; in_read() tells on standard error how long it waited (read_ms=). Before all that,
- * main checks that the wrappers keep results, errno, EINTR and cancellation; every result
- * is printed, so that a profiled run's output can be compared with a plain one's.
+ * barrier, and 'q' (or the end of the input) lets them finish. fast-reader reads a small
+ * file over and over until then; in_read() tells on standard error how long it waited
+ * (read_ms=). Before all that, main checks that the wrappers keep results, errno, EINTR and
+ * cancellation; every result is printed, so that a profiled run's output can be compared
+ * with a plain one's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,9 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "parked.h"
 #include "wait-clock.h"
 
-#define NPARKED 13			/* threads released into after_io() */
+#define NPARKED 13			/* threads parked in a call; fast-reader is one more */
 
 static int p_read[2], p_poll[2], p_select[2], p_epoll[2], p_nested[2], pair[2];
 static int listen_accept, listen_connect, epfd, lock_fd, fast_fd;
@@ -184,25 +186,6 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-static void *run(void *arg)
-{
-	void (*place)(void) = (void (*)(void))arg;
-
-	place();
-	if (place != in_fast)
-		after_io();
-	return NULL;
-}
-
-static pthread_t start(void (*place)(void), const char *name)
-{
-	pthread_t t;
-
-	pthread_create(&t, NULL, run, (void *)place);
-	pthread_setname_np(t, name);
-	return t;
-}
-
 static int unix_listener(struct sockaddr_un *a, const char *path, int backlog)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -339,9 +322,10 @@ int main(void)
 	fast_fd = open("io-parked.data", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	write(fast_fd, file, sizeof(file));
 
-	pthread_barrier_init(&barrier, NULL, NPARKED + 1);
+	parked_after = after_io;
+	pthread_barrier_init(&barrier, NULL, NPARKED + 2);
 	for (int i = 0; i <= NPARKED; i++)
-		t[i] = start(places[i], names[i]);
+		t[i] = park(places[i], names[i]);
 	printf("parked\n");
 	fflush(stdout);
 

@@ -164,11 +164,11 @@ __attribute__((noinline)) void in_fast(void)
 {
 	char buf[64];
 	long n = 0, bytes = 0;
-	while (!released) {
+	do {
 		lseek(fast_fd, 0, SEEK_SET);
 		bytes += read(fast_fd, buf, sizeof(buf));
 		n++;
-	}
+	} while (!released);
 	snprintf(results[13], sizeof(results[13]), "fast reads: %s",
 		 n > 0 && bytes == n * 64 ? "all 64 bytes" : "short");
 }

@@ -108,6 +108,7 @@ struct gp_config {
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
 	int64_t block_rate_ns;		/* GOPROF_BLOCK_RATE: ns, 0 = no block profile */
 	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
+	int block_io;			/* GOPROF_BLOCK_IO: 1 = I/O waits in the block profile */
 	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
 					   GOPROF_DB): removed at exit */
 };
@@ -237,7 +238,7 @@ struct gp_wait_state {
 
 /*
  * A thread's waits, part of its registry entry (never freed). cur is written only by the
- * thread itself (wrap-lock.c) inside a sequence count; the rest belongs to the mutex
+ * thread itself (wrap-lock.c, wrap-io.c) inside a sequence count; the rest belongs to the mutex
  * waiter table, under the lock of the slot the entry is linked in.
  */
 struct gp_wait {
@@ -251,11 +252,50 @@ struct gp_wait {
 	int linked;			/* owning thread */
 };
 
+/*
+ * Publishes the calling thread's state in its own record w (a sequence count: the writer
+ * reads it with gp_wait_read(), without a lock). Hot path; async-signal-safe.
+ */
+static inline void gp_wait_store(struct gp_wait *w, const struct gp_wait_state *s)
+{
+	unsigned seq = w->seq;
+
+	__atomic_store_n(&w->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&w->cur.state, s->state, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.object, s->object, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.since_ns, s->since_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.call, s->call, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
 /* The calling thread's wait record, NULL for a thread goprof does not know (its own). */
 GP_HIDDEN struct gp_wait *gp_thread_wait(void);
 
-/* Reads a thread's state consistently, without stopping it (writer thread). */
+/*
+ * Reads a thread's state consistently, without stopping it (writer thread). A wait in an
+ * I/O call (GP_STATE_IO, _SELECT, _SYSCALL) younger than about 10 ms reads as running: a
+ * read of a cached file is work, not a wait.
+ */
 GP_HIDDEN void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out);
+
+/* One interposed I/O call's wait (wrap-io.c), from its start to its end. */
+struct gp_io_wait {
+	struct gp_wait *w;		/* NULL: nothing set, nothing to undo */
+	struct gp_wait_state prev;	/* restored at the end: an outer wait, when the call
+					   was made by a signal handler */
+	const char *call;
+	uint64_t t0;			/* gp_clock_ns(); block profile only */
+	uint64_t draw;			/* block profile: uniform in [0, rate) */
+	int block;			/* 1: a block-profile event (GOPROF_BLOCK_IO) */
+};
+
+/*
+ * With GOPROF_BLOCK_IO=1 and the block profile on, c (its w and call set) becomes a block
+ * event: _begin() sets c->block and the start, _end() records it. errno kept.
+ */
+GP_HIDDEN void gp_io_block_begin(struct gp_io_wait *c);
+GP_HIDDEN void gp_io_block_end(struct gp_io_wait *c);
 
 /* One live thread as a snapshot sees it; valid only during the callback. */
 struct gp_thread_snap {
@@ -610,5 +650,8 @@ GP_HIDDEN void gp_lock_trace(int on);
 
 /* Looks the real I/O functions up; constructor, first thing (wrap-io.c). */
 GP_HIDDEN void gp_io_resolve(void);
+
+/* Turns the I/O calls' thread states on when there is a database (constructor). */
+GP_HIDDEN void gp_io_init(int database);
 
 #endif

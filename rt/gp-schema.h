@@ -77,7 +77,12 @@ enum gp_thread_state {
 	GP_STATE_BARRIER = 5,		/* pthread_barrier_wait */
 	GP_STATE_JOIN = 6,		/* pthread_join, thrd_join */
 	GP_STATE_SLEEP = 7,		/* nanosleep, clock_nanosleep, sleep, usleep */
-	GP_STATE_IO = 8,		/* a blocking read/write/poll... (when interposed) */
+	GP_STATE_IO = 8,		/* read, write, recv*, send*, accept*, connect */
+	GP_STATE_SELECT = 9,		/* poll, ppoll, select, pselect, epoll_wait/pwait/pwait2 */
+	GP_STATE_SYSCALL = 10,		/* wait*, sigwait*, pause, sigsuspend, flock, fcntl's
+					   F_SETLKW, F_OFD_SETLKW (9 and 10 are new values
+					   of the same column, not a new schema: an older
+					   reader says "unknown") */
 };
 
 /* functions.kind: where a function's name came from. */

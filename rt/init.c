@@ -100,6 +100,7 @@ static void read_config(void)
 	gp_config.mem_rate = env_uint("GOPROF_MEMPROFILE_RATE", 524288, 0, 1u << 30);
 	gp_config.block_rate_ns = env_i64("GOPROF_BLOCK_RATE", 0, 0, INT64_MAX / 2);
 	gp_config.mutex_fraction = env_uint("GOPROF_MUTEX_FRACTION", 0, 0, INT_MAX);
+	gp_config.block_io = (int)env_uint("GOPROF_BLOCK_IO", 0, 0, 1);
 }
 
 /*
@@ -173,6 +174,7 @@ __attribute__((constructor(101))) static void gp_init(void)
 		database = 1;
 	}
 	gp_lock_init(database);
+	gp_io_init(database);
 	/* sampled from here on: the database is open, the writer thread runs */
 	gp_heap_init();
 	gp_heap_guard(1);

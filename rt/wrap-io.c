@@ -1,10 +1,13 @@
 /*
- * Blocking system calls, interposed for the execution trace: read, write, the socket
- * calls, poll, select and epoll_wait (and the _FORTIFY_SOURCE forms of read, recv,
- * recvfrom, poll and ppoll, which checked builds call instead).
+ * Blocking system calls, interposed for the goroutine profile's thread states and for the
+ * execution trace: read, write, the socket calls, poll, select and the epoll waits (and the
+ * _FORTIFY_SOURCE forms of read, recv, recvfrom, poll and ppoll, which checked builds call
+ * instead); for the states only, the waits for children, signals and file locks (flock,
+ * and fcntl's record locks).
  *
- * DESIGN. Every wrapper runs on the program's threads. With no trace on it is one test of
- * gp_trace_on and a tail call of the real function, which keeps every result, errno and
+ * DESIGN. Every wrapper runs on the program's threads. With no database and no trace on it
+ * is one test (gp_trace_on and io_states, or-ed) and a tail call of the real function,
+ * which keeps every result, errno and
  * cancellation point as they are. While a trace is on, the call is timed on both sides
  * and, when it took SYSCALL_MIN_NS (10 us) or more, recorded as a blocking system call
  * that began at the first time and ended at the second (trace.c): a call that did not
@@ -14,6 +17,12 @@
  * shadow stack is the same as before it, since these wrappers are not instrumented.
  * goprof's own threads (the database writer's file I/O) are never recorded (trace.c).
  *
+ * With a database (io_states), the thread's state says the call and since when for as long
+ * as the call runs (io_begin(): a few stores and a coarse clock read), in Go's words: "IO
+ * wait" for reads, writes and the socket calls, "select" for the multiplexers, "syscall"
+ * for the others. The state before the call is put back after it, so that a call made by
+ * a signal handler leaves the wait it interrupted as it was.
+ *
  * The real functions are looked up with dlsym(RTLD_NEXT) by the constructor; until then
  * each pointer holds a stub that looks its function up on first use, so that no wrapper
  * ever calls through NULL.
@@ -22,14 +31,20 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
+#include "gp-schema.h"
 #include "trace.h"
 
 /* The checked forms glibc declares only under _FORTIFY_SOURCE. */
@@ -41,11 +56,49 @@ int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen);
 int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		const sigset_t *ss, size_t fdslen);
 
+/* Non-zero with a database: the calls set the thread's state. Set once, by the constructor. */
+static int io_states;
+
+static inline int tracing(void)
+{
+	return __atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED);
+}
+
 /*
- * WRAP(type, function, name in the trace, why, fd, (parameters), (arguments)) defines the
- * wrapper, its traced slow path, the pointer to the real function and its first-use stub.
+ * The calling thread enters call, a wait in state: its state says so until io_end(). The
+ * start is CLOCK_MONOTONIC_COARSE (a vDSO read of the last tick, a few ns), as precise as
+ * a dump needs and cheaper than the TSC where that is not used; it lags CLOCK_MONOTONIC
+ * by at most a tick, and gp_wait_read() shows no I/O wait younger than 10 ms and a tick.
+ * errno is kept (the clock does not fail). goprof's own threads have no wait record.
  */
-#define WRAP(ret, fn, label, why, fd, params, args)                                        \
+static inline void io_begin(struct gp_io_wait *c, int state, const char *call)
+{
+	struct timespec ts;
+
+	c->w = gp_thread_wait();
+	if (!c->w)
+		return;
+	c->prev = c->w->cur;
+	c->call = call;
+	c->block = 0;
+	if (GP_UNLIKELY(gp_config.block_io))
+		gp_io_block_begin(c);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	struct gp_wait_state s = { state, 0,
+				   (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, call };
+	gp_wait_store(c->w, &s);
+}
+
+/* The call returned: the state before it is back (an outer wait, for a signal handler's). */
+static inline void io_end(struct gp_io_wait *c)
+{
+	gp_wait_store(c->w, &c->prev);
+	if (GP_UNLIKELY(c->block))
+		gp_io_block_end(c);
+}
+
+/* The pointer to the real function and its first-use stub. */
+#define REAL_FN(ret, fn, params, args)                                                     \
 	static ret first_##fn params;                                                      \
 	static ret(*real_##fn) params = first_##fn;                                        \
 	static ret first_##fn params                                                       \
@@ -57,7 +110,39 @@ int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		}                                                                          \
 		real_##fn = f;                                                             \
 		return f args;                                                             \
+	}
+
+/*
+ * The wrapper: the real function at once unless on; else the slow path, which runs call
+ * (the real function, or its traced form) in state.
+ */
+#define WAITED_FN(ret, fn, label, state, params, args, call, on)                          \
+	static __attribute__((noinline)) ret waited_##fn params                            \
+	{                                                                                  \
+		struct gp_io_wait c_;                                                      \
+		c_.w = NULL;                                                               \
+		if (__atomic_load_n(&io_states, __ATOMIC_RELAXED))                         \
+			io_begin(&c_, (state), (label));                                   \
+		ret rc = call;                                                             \
+		if (c_.w)                                                                  \
+			io_end(&c_);                                                       \
+		return rc;                                                                 \
 	}                                                                                  \
+	GOPROF_API ret fn params                                                           \
+	{                                                                                  \
+		if (GP_LIKELY(!(on)))                                                      \
+			return real_##fn args;                                             \
+		return waited_##fn args;                                                   \
+	}
+
+/*
+ * WRAP(type, function, name in the trace and the dump, why, fd, (parameters), (arguments))
+ * defines the wrapper of a call the trace records, its traced form, the pointer to the
+ * real function and its first-use stub. The state follows from why: the multiplexers
+ * (GP_TB_SELECT) are "select", the others "IO wait".
+ */
+#define WRAP(ret, fn, label, why, fd, params, args)                                        \
+	REAL_FN(ret, fn, params, args)                                                     \
 	static __attribute__((noinline)) ret traced_##fn params                            \
 	{                                                                                  \
 		uint64_t t0 = gp_clock_ticks();                                            \
@@ -67,12 +152,15 @@ int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 			gp_trace_syscall((why), (label), (fd), t0, t1);                    \
 		return rc;                                                                 \
 	}                                                                                  \
-	GOPROF_API ret fn params                                                           \
-	{                                                                                  \
-		if (GP_LIKELY(!__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED)))          \
-			return real_##fn args;                                             \
-		return traced_##fn args;                                                   \
-	}
+	WAITED_FN(ret, fn, label, (why) == GP_TB_SELECT ? GP_STATE_SELECT : GP_STATE_IO,   \
+		  params, args, tracing() ? traced_##fn args : real_##fn args,             \
+		  tracing() | __atomic_load_n(&io_states, __ATOMIC_RELAXED))
+
+/* A call only the thread states know ("syscall"): the trace shows the thread running. */
+#define WRAP_STATE(ret, fn, label, params, args)                                           \
+	REAL_FN(ret, fn, params, args)                                                     \
+	WAITED_FN(ret, fn, label, GP_STATE_SYSCALL, params, args, real_##fn args,          \
+		  __atomic_load_n(&io_states, __ATOMIC_RELAXED))
 
 WRAP(ssize_t, read, "read", GP_TB_RECV, fd, (int fd, void *buf, size_t n), (fd, buf, n))
 WRAP(ssize_t, write, "write", GP_TB_SEND, fd, (int fd, const void *buf, size_t n), (fd, buf, n))
@@ -129,6 +217,78 @@ WRAP(int, __ppoll_chk, "ppoll", GP_TB_SELECT, -1,
       size_t fdslen),
      (fds, nfds, timeout, ss, fdslen))
 
+WRAP(int, epoll_pwait2, "epoll_pwait2", GP_TB_SELECT, epfd,
+     (int epfd, struct epoll_event *events, int max, const struct timespec *timeout,
+      const sigset_t *ss),
+     (epfd, events, max, timeout, ss))
+WRAP(int, recvmmsg, "recvmmsg", GP_TB_RECV, fd,
+     (int fd, struct mmsghdr *vec, unsigned int n, int flags, struct timespec *timeout),
+     (fd, vec, n, flags, timeout))
+WRAP(int, sendmmsg, "sendmmsg", GP_TB_SEND, fd,
+     (int fd, struct mmsghdr *vec, unsigned int n, int flags), (fd, vec, n, flags))
+
+WRAP_STATE(pid_t, wait, "wait", (int *status), (status))
+WRAP_STATE(pid_t, waitpid, "waitpid", (pid_t pid, int *status, int options),
+	   (pid, status, options))
+WRAP_STATE(pid_t, wait4, "wait4", (pid_t pid, int *status, int options, struct rusage *usage),
+	   (pid, status, options, usage))
+WRAP_STATE(int, waitid, "waitid", (idtype_t type, id_t id, siginfo_t *info, int options),
+	   (type, id, info, options))
+WRAP_STATE(int, sigwait, "sigwait", (const sigset_t *set, int *sig), (set, sig))
+WRAP_STATE(int, sigwaitinfo, "sigwaitinfo", (const sigset_t *set, siginfo_t *info),
+	   (set, info))
+WRAP_STATE(int, sigtimedwait, "sigtimedwait",
+	   (const sigset_t *set, siginfo_t *info, const struct timespec *timeout),
+	   (set, info, timeout))
+WRAP_STATE(int, sigsuspend, "sigsuspend", (const sigset_t *set), (set))
+WRAP_STATE(int, pause, "pause", (void), ())
+WRAP_STATE(int, flock, "flock", (int fd, int op), (fd, op))
+
+/*
+ * fcntl, and fcntl64 (what a program built with _FILE_OFFSET_BITS=64 calls), are variadic
+ * with at most one argument, which the C library itself reads as a pointer-sized word; only
+ * the waits for a record lock (F_SETLKW, F_OFD_SETLKW) set the state.
+ */
+typedef int (*fcntl_fn)(int fd, int cmd, ...);
+static fcntl_fn real_fcntl, real_fcntl64;	/* NULL until first used or resolved */
+
+static int fcntl_call(fcntl_fn *real, const char *name, int fd, int cmd, void *arg)
+{
+	fcntl_fn f = __atomic_load_n(real, __ATOMIC_RELAXED);
+
+	if (GP_UNLIKELY(!f)) {
+		f = (fcntl_fn)dlsym(RTLD_NEXT, name);
+		if (!f) {
+			errno = ENOSYS;
+			return -1;
+		}
+		__atomic_store_n(real, f, __ATOMIC_RELAXED);
+	}
+	if (GP_LIKELY(!__atomic_load_n(&io_states, __ATOMIC_RELAXED)) ||
+	    (cmd != F_SETLKW && cmd != F_OFD_SETLKW))
+		return f(fd, cmd, arg);
+	struct gp_io_wait c;
+	c.w = NULL;
+	io_begin(&c, GP_STATE_SYSCALL, "fcntl");
+	int rc = f(fd, cmd, arg);
+	if (c.w)
+		io_end(&c);
+	return rc;
+}
+
+#define WRAP_FCNTL(fn)                                                                     \
+	GOPROF_API int fn(int fd, int cmd, ...)                                            \
+	{                                                                                  \
+		va_list ap;                                                                \
+		va_start(ap, cmd);                                                         \
+		void *arg = va_arg(ap, void *);                                            \
+		va_end(ap);                                                                \
+		return fcntl_call(&real_##fn, #fn, fd, cmd, arg);                          \
+	}
+
+WRAP_FCNTL(fcntl)
+WRAP_FCNTL(fcntl64)
+
 #define RESOLVE(fn)                                                                        \
 	do {                                                                               \
 		void *p_ = dlsym(RTLD_NEXT, #fn);                                          \
@@ -160,4 +320,24 @@ void gp_io_resolve(void)
 	RESOLVE(__recvfrom_chk);
 	RESOLVE(__poll_chk);
 	RESOLVE(__ppoll_chk);
+	RESOLVE(epoll_pwait2);
+	RESOLVE(recvmmsg);
+	RESOLVE(sendmmsg);
+	RESOLVE(wait);
+	RESOLVE(waitpid);
+	RESOLVE(wait4);
+	RESOLVE(waitid);
+	RESOLVE(sigwait);
+	RESOLVE(sigwaitinfo);
+	RESOLVE(sigtimedwait);
+	RESOLVE(sigsuspend);
+	RESOLVE(pause);
+	RESOLVE(flock);
+	RESOLVE(fcntl);
+	RESOLVE(fcntl64);
+}
+
+void gp_io_init(int database)
+{
+	__atomic_store_n(&io_states, database, __ATOMIC_RELAXED);
 }

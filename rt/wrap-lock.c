@@ -270,18 +270,12 @@ static uint64_t rand64(void)
 	return tls.rng;
 }
 
-/* Publishes the calling thread's state (seqlock: the writer reads it without a lock). */
-static void state_store(struct gp_wait *w, const struct gp_wait_state *s)
-{
-	unsigned seq = w->seq;
+/* An I/O wait shows from this age on (gp_lock_init(): 10 ms and the coarse clock's step). */
+static uint64_t io_show_ns = 10000000;
 
-	__atomic_store_n(&w->seq, seq + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
-	__atomic_store_n(&w->cur.state, s->state, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur.object, s->object, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur.since_ns, s->since_ns, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->cur.call, s->call, __ATOMIC_RELAXED);
-	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
+static int is_io_state(int state)
+{
+	return state == GP_STATE_IO || state == GP_STATE_SELECT || state == GP_STATE_SYSCALL;
 }
 
 /* The thread keeps since_ns in gp_clock_ns() time; readers get CLOCK_REALTIME. */
@@ -302,6 +296,8 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 		uint64_t waited = mono > out->since_ns ? mono - out->since_ns : 0;
 
 		out->since_ns = real > waited ? real - waited : 1;
+		if (is_io_state(out->state) && waited < io_show_ns)
+			*out = (struct gp_wait_state){ GP_STATE_RUNNING, 0, 0, NULL };
 	}
 }
 
@@ -607,7 +603,7 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, 
 	c->prev = c->w->cur;
 	c->call = call;
 	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0, call };
-	state_store(c->w, &s);
+	gp_wait_store(c->w, &s);
 	/* a thread already linked waits in a signal handler: its outer wait keeps the entry */
 	if ((how & WAIT_MUTEX) && (m & MODE_MUTEX) && !c->w->linked && mutex_sampled()) {
 		waiter_link(c->w, obj, c->t0);
@@ -638,7 +634,7 @@ static void wait_end(struct wait_ctx *c)
 		__atomic_fetch_sub(&trace_waiters[slot_of(c->obj)], 1, __ATOMIC_RELAXED);
 	if (c->how & WAIT_MUTEX)
 		waiter_unlink(c->w);
-	state_store(c->w, &c->prev);
+	gp_wait_store(c->w, &c->prev);
 	if (c->how & WAIT_BLOCK) {
 		uint64_t t1 = gp_clock_ns();
 		block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
@@ -1228,6 +1224,32 @@ GOPROF_API int usleep(useconds_t usec)
 	return SLOW(GP_STATE_SLEEP, NULL, 0, "usleep", REAL(usleep)(usec));
 }
 
+/* ---- I/O calls (wrap-io.c): a block event only with GOPROF_BLOCK_IO=1 ----------------- */
+
+/* Go's block profile has no network waits (they park in the netpoller): only when asked. */
+void gp_io_block_begin(struct gp_io_wait *c)
+{
+	int saved = errno;
+	int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
+
+	if ((__atomic_load_n(&mode, __ATOMIC_RELAXED) & MODE_BLOCK) && rate > 0 && !tls.busy &&
+	    !gp_heap_guarded()) {
+		c->block = 1;
+		c->draw = rand64() % (uint64_t)rate;
+		c->t0 = gp_clock_ns();
+	}
+	errno = saved;
+}
+
+void gp_io_block_end(struct gp_io_wait *c)
+{
+	int saved = errno;
+	uint64_t t1 = gp_clock_ns();
+
+	block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
+	errno = saved;
+}
+
 /* ---- control ---------------------------------------------------------------------------- */
 
 static void set_mode_bit(int bit, int set)
@@ -1267,8 +1289,12 @@ void gp_lock_thread_start(void)
 
 void gp_lock_init(int database)
 {
+	struct timespec res;
+
 	if (!database)
 		return;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0)
+		io_show_ns += (uint64_t)res.tv_nsec;
 	block_rate = gp_config.block_rate_ns;
 	mutex_fraction = (int)gp_config.mutex_fraction;
 	uint64_t now = now_ns();

@@ -247,6 +247,7 @@ static void run_free(struct run *r)
 		close(r->out_fd);
 	free(r->x.frames);
 	free(r->x.threads);
+	free(r->x.groups);
 	free(r->x.sums);
 	free(r->x.inuse);
 	free(r->x.ever);
@@ -255,6 +256,42 @@ static void run_free(struct run *r)
 	free(r->threads0);
 	gp_db_close(&r->db);
 	free(r);
+}
+
+static int by_stack_state(const void *a, const void *b)
+{
+	const struct gp_export_group *l = a, *r = b;
+
+	if (l->stack != r->stack)
+		return l->stack < r->stack ? -1 : 1;
+	return (l->state > r->state) - (l->state < r->state);
+}
+
+/*
+ * The goroutine profile's groups: the snapshot's threads, one each, less those of the
+ * delta's first snapshot (n0 of them), per (stack, state).
+ */
+static void group_threads(struct gp_export *x, const struct gp_db_thread *t0, size_t n0)
+{
+	size_t n = x->nthreads + n0, out = 0;
+	struct gp_export_group *g = gp_xcalloc(n ? n : 1, sizeof(*g));
+
+	for (size_t i = 0; i < n; i++) {
+		const struct gp_db_thread *t = i < x->nthreads ? &x->threads[i] :
+								   &t0[i - x->nthreads];
+		g[i] = (struct gp_export_group){ t->stack, t->state, i < x->nthreads ? 1 : -1 };
+	}
+	qsort(g, n, sizeof(*g), by_stack_state);
+	for (size_t i = 0; i < n; i++) {
+		if (out && !by_stack_state(&g[out - 1], &g[i]))
+			g[out - 1].count += g[i].count;
+		else
+			g[out++] = g[i];
+		if (!g[out - 1].count)
+			out--;
+	}
+	x->groups = g;
+	x->ngroups = out;
 }
 
 /* A usage error inside a run: -2 from gp_export_run (goprof-export exits 2 for it). */
@@ -363,6 +400,7 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 			}
 			x->from_ns = when0;
 		}
+		group_threads(x, r->threads0, n0);
 	}
 	if (threadcreate || goroutine) {
 		for (size_t t = 0; t < x->nthreads; t++) {

@@ -11,6 +11,18 @@
 
 #include "db.h"
 
+/* Goroutine profile: the threads of one stack in one state (a delta: may be negative). */
+struct gp_export_group {
+	uint32_t stack;
+	int state;			/* enum gp_thread_state */
+	int64_t count;
+};
+
+/* One label of a sample: key and string value, static strings. */
+struct gp_export_label {
+	const char *key, *value;
+};
+
 struct gp_export {
 	struct gp_db *db;
 	const char *type;		/* profile name, "cpu" */
@@ -23,6 +35,9 @@ struct gp_export {
 	struct gp_db_thread *threads;	/* threadcreate: the threads started in the range;
 					   goroutine: those of the chosen snapshot */
 	size_t nthreads;
+	struct gp_export_group *groups;	/* goroutine: per (stack, state), sorted so; the
+					   count 0 ones left out */
+	size_t ngroups;
 	int debug;			/* text: Go's ?debug= value (1 unless asked) */
 	unsigned char *ever;		/* heap and allocs only, per stack id: 1 if it
 					   allocated before the range's end (Go keeps such a
@@ -103,6 +118,17 @@ int gp_export_buckets(const char *db_path, int64_t *start_ns, int64_t *width_ns)
 
 /* The exporter for a -f name, or NULL. */
 const struct gp_exporter *gp_export_format(const char *name);
+
+/* Go's words for a thread state ("IO wait", "running"); "unknown" for one it does not know. */
+const char *gp_export_state_name(int state);
+
+/*
+ * The labels of a goroutine group's sample ("state" and its name) in out[0..max), as every
+ * format shows them: pprof's sample labels, debug=1's `# labels:` line (labels.c). Returns
+ * how many.
+ */
+size_t gp_export_group_labels(const struct gp_export_group *g, struct gp_export_label *out,
+			      size_t max);
 
 /* goprof-export serve (serve.c): returns the exit status. */
 int gp_serve_main(int argc, char **argv);

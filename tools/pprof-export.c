@@ -50,14 +50,67 @@ void gp_export_unsample(int64_t count, int64_t bytes, int64_t rate, int64_t *out
 	out[1] = (int64_t)((double)bytes * scale);
 }
 
+/* What one profile's samples share while they are added. */
+struct build {
+	struct gp_export *x;
+	struct gp_pprof *b;
+	uint64_t *loc_of;		/* function id -> location id, 0 = none yet */
+	uint64_t *map_of;		/* mapping id -> pprof mapping id */
+	uint64_t *locs;			/* scratch: one sample's locations */
+	size_t locs_cap;
+};
+
+/* Adds a sample of stack with values (one per sample type), its locations made on demand. */
+static void add_sample(struct build *c, uint32_t stack, const int64_t *values)
+{
+	struct gp_export *x = c->x;
+	size_t n = gp_export_frames(x, stack);
+
+	if (n > c->locs_cap) {
+		c->locs_cap = n * 2;
+		free(c->locs);
+		c->locs = malloc(c->locs_cap * sizeof(*c->locs));
+		if (!c->locs)
+			gp_die("out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = x->frames[i];
+		if (!c->loc_of[id]) {
+			const struct gp_db_func *f = &x->db->funcs[id];
+			uint64_t fn = gp_pprof_function(c->b, f->name, f->name, f->file,
+							f->start_line);
+			oom(fn);
+			oom(c->loc_of[id] = gp_pprof_location(c->b, c->map_of[f->mapping_id], 0, fn,
+							      f->start_line));
+		}
+		c->locs[i] = c->loc_of[id];
+	}
+	if (gp_pprof_sample(c->b, c->locs, n, values) != 0)
+		gp_die("out of memory");
+}
+
+/* goroutine: one sample per (stack, state), labelled as every format labels it */
+static void add_groups(struct build *c)
+{
+	for (size_t i = 0; i < c->x->ngroups; i++) {
+		const struct gp_export_group *g = &c->x->groups[i];
+		struct gp_export_label l[4];
+		int64_t values[1] = { g->count };
+
+		add_sample(c, g->stack, values);
+		size_t nl = gp_export_group_labels(g, l, sizeof(l) / sizeof(l[0]));
+		for (size_t k = 0; k < nl; k++)
+			if (gp_pprof_sample_label_str(c->b, l[k].key, l[k].value) != 0)
+				gp_die("out of memory");
+	}
+}
+
 static void write_pprof(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
 	struct gp_pprof *b = gp_pprof_new();
 	uint64_t *loc_of = calloc(db->nfuncs, sizeof(*loc_of));	/* function id -> location */
 	uint64_t *map_of = calloc(db->nmaps ? db->nmaps : 1, sizeof(*map_of));
-	uint64_t *locs = NULL;
-	size_t locs_cap = 0;
 
 	if (!b || !loc_of || !map_of)
 		gp_die("out of memory");
@@ -116,42 +169,22 @@ static void write_pprof(struct gp_export *x)
 	if (db->nmaps <= 1)
 		oom(gp_pprof_mapping(b, 0, 0, 0, db->exe, db->build_id, ALL_SYMBOLS));
 
+	struct build c = { .x = x, .b = b, .loc_of = loc_of, .map_of = map_of };
+	if (x->prof.id == GP_PROFILE_GOROUTINE)
+		add_groups(&c);
 	/* stack 0, the empty one, only ever has threads (threadcreate of the main thread) */
-	for (uint32_t s = 0; s < db->nstacks; s++) {
+	for (uint32_t s = 0; s < db->nstacks && x->prof.id != GP_PROFILE_GOROUTINE; s++) {
 		/* heap: every stack that ever allocated, all-zero records too, as Go does */
 		if (heap ? !x->ever[s] : !x->sums[s].count && !x->sums[s].value)
 			continue;
-		size_t n = gp_export_frames(x, s);
-		if (n > locs_cap) {
-			locs_cap = n * 2;
-			free(locs);
-			locs = malloc(locs_cap * sizeof(*locs));
-			if (!locs)
-				gp_die("out of memory");
-		}
-		for (size_t i = 0; i < n; i++) {
-			uint32_t id = x->frames[i];
-			if (!loc_of[id]) {
-				const struct gp_db_func *f = &db->funcs[id];
-				uint64_t fn = gp_pprof_function(b, f->name, f->name, f->file,
-								f->start_line);
-				oom(fn);
-				oom(loc_of[id] = gp_pprof_location(b, map_of[f->mapping_id], 0, fn,
-								   f->start_line));
-			}
-			locs[i] = loc_of[id];
-		}
 		int64_t values[4] = { x->sums[s].count * scale, x->sums[s].value * scale };
-		if (x->prof.id == GP_PROFILE_THREADCREATE || x->prof.id == GP_PROFILE_GOROUTINE)
-			values[1] = 0;	/* one sample type: only values[0] is written */
 		if (heap) {
 			gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate,
 					   values);
 			gp_export_unsample(x->inuse[s].count, x->inuse[s].value, x->prof.rate,
 					   values + 2);
 		}
-		if (gp_pprof_sample(b, locs, n, values) != 0)
-			gp_die("out of memory");
+		add_sample(&c, s, values);
 		/* Go's label: the record's average object size, raw */
 		if (heap && x->sums[s].count > 0 &&
 		    gp_pprof_sample_label_num(b, "bytes", x->sums[s].value / x->sums[s].count))
@@ -163,7 +196,7 @@ static void write_pprof(struct gp_export *x)
 		errno = -rc;
 		gp_die_errno("writing the profile");
 	}
-	free(locs);
+	free(c.locs);
 	free(map_of);
 	free(loc_of);
 	gp_pprof_free(b);

@@ -20,8 +20,9 @@
 struct sample_rec {
 	size_t loc_off;		/* first location id in loc_pool */
 	size_t nloc;
-	int64_t label_key;	/* string index of its numeric label's key, 0 = none */
-	int64_t label_num;
+	int64_t label_key;	/* string index of its label's key, 0 = none */
+	int64_t label_num;	/* a numeric label's value */
+	int64_t label_str;	/* a string label's value (string index), 0 = numeric */
 };
 
 struct gp_pprof {
@@ -137,6 +138,18 @@ int gp_pprof_sample_label_num(struct gp_pprof *b, const char *key, int64_t num)
 	return 0;
 }
 
+int gp_pprof_sample_label_str(struct gp_pprof *b, const char *key, const char *value)
+{
+	int64_t k = gp_strtab_add(&b->strtab, key), v = gp_strtab_add(&b->strtab, value);
+
+	if (k < 0 || v < 0)
+		return -ENOMEM;
+	b->samples[b->nsamples - 1].label_key = k;
+	b->samples[b->nsamples - 1].label_num = 0;
+	b->samples[b->nsamples - 1].label_str = v;
+	return 0;
+}
+
 void gp_pprof_time(struct gp_pprof *b, int64_t time_ns, int64_t duration_ns)
 {
 	b->msg.time_nanos = time_ns;
@@ -224,6 +237,7 @@ int gp_pprof_sample(struct gp_pprof *b, const uint64_t *loc_ids, size_t nloc,
 	s->nloc = nloc;
 	s->label_key = 0;
 	s->label_num = 0;
+	s->label_str = 0;
 	if (nloc)
 		memcpy(b->loc_pool + b->nloc_pool, loc_ids, nloc * sizeof(*loc_ids));
 	b->nloc_pool += nloc;
@@ -331,6 +345,7 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 			perftools__profiles__label__init(&labels[i]);
 			labels[i].key = b->samples[i].label_key;
 			labels[i].num = b->samples[i].label_num;
+			labels[i].str = b->samples[i].label_str;
 			plabels[i] = &labels[i];
 			samples[i].n_label = 1;
 			samples[i].label = &plabels[i];

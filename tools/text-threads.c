@@ -79,21 +79,51 @@ static void write_contention(struct gp_export *x)
 	free(v);
 }
 
+/* Go's "@ 0x.. 0x.." text of stack, then for a goroutine group its "# labels:" line. */
+static char *count_key(struct gp_export *x, uint32_t stack, const struct gp_export_group *g)
+{
+	struct gp_export_label l[4];
+	size_t nl = g ? gp_export_group_labels(g, l, sizeof(l) / sizeof(l[0])) : 0;
+	size_t nf = gp_export_frames(x, stack), len = 2 + nf * 11 + 16;
+	for (size_t k = 0; k < nl; k++)
+		len += strlen(l[k].key) + strlen(l[k].value) + 8;
+	char *p = malloc(len);
+	size_t off = 1;
+
+	if (!p)
+		gp_die("out of memory");
+	strcpy(p, "@");
+	for (size_t f = 0; f < nf; f++)
+		off += (size_t)sprintf(p + off, " 0x%x", x->frames[f]);
+	/* Go's labelMap.String(): {"key":"value", ...}, keys sorted (ours come sorted) */
+	for (size_t k = 0; k < nl; k++)
+		off += (size_t)sprintf(p + off, "%s\"%s\":\"%s\"", k ? ", " : "\n# labels: {",
+				       l[k].key, l[k].value);
+	if (nl)
+		strcpy(p + off, "}");
+	return p;
+}
+
 /* threadcreate and goroutine: "<count> @ ..." sorted by count, then by that text. */
 static void write_counts(struct gp_export *x)
 {
 	size_t n;
-	struct record *v = collect(x, &n);
+	struct record *v;
 	int64_t total = 0;
+	int groups = x->prof.id == GP_PROFILE_GOROUTINE;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t nf = gp_export_frames(x, v[i].stack), off = 1;
-		char *p = v[i].key = malloc(2 + nf * 11);
-		if (!p)
+	if (groups) {
+		v = malloc((x->ngroups ? x->ngroups : 1) * sizeof(*v));
+		if (!v)
 			gp_die("out of memory");
-		strcpy(p, "@");
-		for (size_t f = 0; f < nf; f++)
-			off += (size_t)sprintf(p + off, " 0x%x", x->frames[f]);
+		for (n = 0; n < x->ngroups; n++)
+			v[n] = (struct record){ .stack = x->groups[n].stack,
+						.count = x->groups[n].count };
+	} else {
+		v = collect(x, &n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i].key = count_key(x, v[i].stack, groups ? &x->groups[i] : NULL);
 		total += v[i].count;
 	}
 	qsort(v, n, sizeof(*v), by_count_then_key);
@@ -105,21 +135,6 @@ static void write_counts(struct gp_export *x)
 		free(v[i].key);
 	}
 	free(v);
-}
-
-static const char *state_name(int state)
-{
-	static const char *const names[] = {
-		[GP_STATE_RUNNING] = "running",	  [GP_STATE_MUTEX] = "mutex lock",
-		[GP_STATE_RWLOCK] = "rwlock",	  [GP_STATE_COND] = "cond wait",
-		[GP_STATE_SEM] = "semaphore wait", [GP_STATE_BARRIER] = "barrier wait",
-		[GP_STATE_JOIN] = "join",	  [GP_STATE_SLEEP] = "sleep",
-		[GP_STATE_IO] = "IO wait",
-	};
-
-	if (state < 0 || (size_t)state >= sizeof(names) / sizeof(names[0]) || !names[state])
-		return "unknown";
-	return names[state];
 }
 
 /* One frame as a panic dump prints it: "name(...)\n\tfile:line\n". */
@@ -141,7 +156,8 @@ static void write_dump(struct gp_export *x)
 	for (size_t i = 0; i < x->nthreads; i++) {
 		const struct gp_db_thread *t = &x->threads[i];
 
-		fprintf(x->out, "goroutine %lld [%s", (long long)t->tid, state_name(t->state));
+		fprintf(x->out, "goroutine %lld [%s", (long long)t->tid,
+			gp_export_state_name(t->state));
 		if (t->state != GP_STATE_RUNNING) {
 			if (t->wait_object)
 				fprintf(x->out, " 0x%llx", (unsigned long long)t->wait_object);

@@ -22,7 +22,7 @@ gp_traces g.pb.gz >traces.txt
 for at in in_mutex:pthread_mutex_lock in_cond:pthread_cond_wait in_sleep:nanosleep in_busy: \
 	in_join:pthread_join in_barrier:pthread_barrier_wait; do
 	place=${at%%:*} call=${at#*:}
-	stack="run;$place${call:+;$call}"
+	stack="parked_run;$place${call:+;$call}"
 	got=$(gp_trace_value traces.txt "$stack")
 	[ "$got" = 1 ] || { cat traces.txt >&2; gp_fail "threads at $stack: $got, want 1"; }
 	grep -q "	$place+0x0	" g1.txt || gp_fail "debug=1 has no $place frame"
@@ -47,8 +47,8 @@ for want in 'mutex lock:mutex-waiter:pthread_mutex_lock in_mutex' \
 	"$fns "*) ;;
 	*) cat g2.txt >&2; gp_fail "debug=2: $name is in '$got', want '$fns'" ;;
 	esac
-	grep -A7 "\"$name\"]:\$" g2.txt | grep -q '^created by start$' ||
-		{ cat g2.txt >&2; gp_fail "debug=2: $name not created by start"; }
+	grep -A7 "\"$name\"]:\$" g2.txt | grep -q '^created by park$' ||
+		{ cat g2.txt >&2; gp_fail "debug=2: $name not created by park"; }
 done
 gp_same_top prof.db goroutine --at +1.3s
 gp_export prof.db last.txt -t goroutine -f text

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "parked.h"
+
 #define PARK_MS 1600
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -66,35 +68,18 @@ __attribute__((noinline)) void in_barrier(void)
 	pthread_barrier_wait(&barrier);
 }
 
-static void *run(void *arg)
-{
-	void (*place)(void) = (void (*)(void))arg;
-
-	place();
-	return NULL;
-}
-
-static pthread_t start(void (*place)(void), const char *name)
-{
-	pthread_t t;
-
-	pthread_create(&t, NULL, run, (void *)place);
-	pthread_setname_np(t, name);
-	return t;
-}
-
 int main(void)
 {
 	pthread_t t[5];
 
 	pthread_barrier_init(&barrier, NULL, 2);
 	pthread_mutex_lock(&lock);
-	sleeper = start(in_sleep, "sleeper");
-	t[0] = start(in_mutex, "mutex-waiter");
-	t[1] = start(in_cond, "cond-waiter");
-	t[2] = start(in_busy, "busy");
-	t[3] = start(in_join, "joiner");
-	t[4] = start(in_barrier, "barrier-waiter");
+	sleeper = park(in_sleep, "sleeper");
+	t[0] = park(in_mutex, "mutex-waiter");
+	t[1] = park(in_cond, "cond-waiter");
+	t[2] = park(in_busy, "busy");
+	t[3] = park(in_join, "joiner");
+	t[4] = park(in_barrier, "barrier-waiter");
 	sleep_ms(PARK_MS);
 
 	pthread_mutex_unlock(&lock);

@@ -97,6 +97,36 @@ GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
 /* Installs the pthread_create interposition (thread.c); called once from the constructor. */
 GP_HIDDEN void gp_thread_init(void);
 
+/* ---- labels (labels.c): the calling thread's key=value set, carried by every stack ------ */
+
+/*
+ * One push: key=value on top of parent. The set a node stands for is the path to the
+ * root, the innermost value of a key winning. Interned, immutable, never freed: anything
+ * recorded may keep the address.
+ */
+struct gp_labels {
+	const struct gp_labels *parent;	/* the set this push extended; NULL: none */
+	struct gp_labels *chain;	/* intern table chain; fixed once published */
+	uint64_t hash;
+	uint32_t depth;			/* pushes from the empty set (parent's + 1) */
+	const char *key, *value;	/* copies, in the same allocation */
+};
+
+/* The calling thread's labels, NULL for none. Signal-safe to read on the thread itself. */
+extern GP_HIDDEN __thread const struct gp_labels *gp_labels_cur
+	__attribute__((tls_model("initial-exec")));
+
+/* A new thread starts with its creator's labels (thread.c's trampoline), which it cannot pop. */
+GP_HIDDEN void gp_labels_adopt(const struct gp_labels *inherited);
+
+/* The value of key in set (innermost wins), NULL if absent. Any thread. */
+GP_HIDDEN const char *gp_labels_get(const struct gp_labels *set, const char *key);
+
+/* A push (push = 1) or pop of node n as a log of the execution trace ("label" category). */
+GP_HIDDEN void gp_labels_trace(const struct gp_labels *n, int push);
+
+GP_HIDDEN void gp_labels_atfork_child(void);
+
 /* ---- configuration (init.c): GOPROF_* read once at start ------------------------------ */
 
 #define GP_MAX_STACK_DEPTH 4096		/* the most frames a sample may keep */
@@ -136,6 +166,7 @@ struct gp_sample {
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end (deep stacks) */
 	int lost;			/* 1: count samples were dropped (ring full) */
+	const struct gp_labels *labels;	/* the thread's labels then, NULL: none */
 	const void *const *frames;	/* function records (gp_func_decode) */
 };
 
@@ -202,6 +233,7 @@ struct gp_thread_info {
 	uint32_t create_nframes;	/* create_frames[] entries, innermost first */
 	uint32_t create_truncated;	/* frames left out at the root end */
 	const void *const *create_frames;	/* the creator's stack; fixed for good */
+	const struct gp_labels *create_labels;	/* the creator's labels then, NULL: none */
 };
 
 /* How a thread came to be: what gp_thread_started() records for the threadcreate profile. */
@@ -210,6 +242,7 @@ struct gp_thread_origin {
 	const char *call;		/* the creating call, a string literal */
 	uint32_t nframes, truncated;
 	const void *const *frames;	/* innermost first; copied */
+	const struct gp_labels *labels;	/* the creator's labels */
 };
 
 /*
@@ -264,6 +297,7 @@ struct gp_thread_snap {
 	struct gp_wait_state wait;
 	uint32_t nframes, truncated;	/* frames[], innermost first; root end left out */
 	const void *const *frames;
+	const struct gp_labels *labels;	/* its labels then, NULL: none */
 };
 
 /*
@@ -303,7 +337,9 @@ struct gp_lock_bucket {
 		uint64_t count, delay_ns;	/* rounded count and delay in the database */
 		uint32_t stack;		/* stacks.id of frames, 0 = not interned yet */
 		uint32_t leaf;		/* stacks.id of stack below call, 0 = not yet */
+		uint32_t labelled;	/* stacks.id of the leaf with labels, 0 = not yet */
 	} written;			/* writer thread only */
+	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
 	const void *frames[];		/* function records (gp_func_decode) */
@@ -354,6 +390,7 @@ struct gp_heap_bucket {
 		uint64_t alloc_objects, alloc_bytes, free_objects, free_bytes;
 		uint32_t stack;		/* stacks.id, 0 = not interned yet */
 	} written;			/* writer thread only: what is in the database */
+	const struct gp_labels *labels;	/* the allocating thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
 	const void *frames[];		/* function records (gp_func_decode) */

@@ -152,6 +152,12 @@ struct pc_sym {
 
 struct node_row {
 	uint32_t id, parent, func;
+	uint32_t labels;	/* labels.id, 0 = none */
+};
+
+struct label_row {
+	uint32_t id, parent;
+	const char *key, *value;	/* the label node's (they live as long as the process) */
 };
 
 struct agg {
@@ -187,7 +193,7 @@ struct writer {
 	sqlite3_stmt *ins_map, *ins_func, *ins_stack, *up_sample, *up_thread, *up_end;
 	sqlite3_stmt *ins_snap, *ins_snap_thread, *up_profile;
 	sqlite3_stmt *ins_heapstats;	/* NULL while heap profiling is off */
-	sqlite3_stmt *ins_trace;
+	sqlite3_stmt *ins_trace, *ins_label;
 
 	struct func_row *funcs;		/* [id - 1] */
 	size_t nfuncs, capfuncs, funcs_written;
@@ -196,11 +202,18 @@ struct writer {
 	struct node_row *new_nodes;	/* stack rows not yet written */
 	size_t nnew_nodes, capnew_nodes;
 	uint32_t next_node;		/* last stack id handed out */
+	uint64_t *node_keys;		/* [id]: parent << 32 | function of every stack row */
+	size_t capnode_keys;
+	struct label_row *new_labels;	/* labels rows not yet written */
+	size_t nnew_labels, capnew_labels;
+	uint32_t next_label;		/* last labels id handed out */
 
 	struct u64map func_by_record;	/* record address -> function id */
 	struct u64map func_by_name;	/* hash(name, mapping) -> function id */
 	struct u64map func_by_call;	/* interposed call's name (its address) -> function id */
 	struct u64map node_by_key;	/* parent << 32 | function -> stack id */
+	struct u64map labels_by_node;	/* struct gp_labels address -> labels id */
+	struct u64map labelled_by_key;	/* stack << 32 | labels id -> labelled stack id */
 	struct u64map sym_by_pc;	/* pc -> index in syms + 1 (1: no symbol) */
 	struct pc_sym *syms;		/* symbols found at sampled PCs */
 	size_t nsyms, capsyms;
@@ -423,6 +436,7 @@ static struct pc_sym *sym_of_pc(uintptr_t pc)
 }
 
 static uint32_t node(uint32_t parent, uint32_t func);
+static uint32_t new_node(uint32_t parent, uint32_t func, uint32_t labels);
 
 /*
  * The function row of an interposed call ("pthread_mutex_lock"), the leaf of the lock
@@ -459,13 +473,67 @@ static uint32_t node(uint32_t parent, uint32_t func)
 
 	if (id || !func)
 		return id;
-	if (grow((void **)&w.new_nodes, &w.capnew_nodes, w.nnew_nodes, sizeof(*w.new_nodes)))
+	id = new_node(parent, func, 0);
+	if (id && map_put(&w.node_by_key, key, id) != 0)
 		return 0;
-	id = w.next_node + 1;
-	if (map_put(&w.node_by_key, key, id) != 0)
+	return id;
+}
+
+/* A new stack row; 0 on OOM. */
+static uint32_t new_node(uint32_t parent, uint32_t func, uint32_t labels)
+{
+	uint32_t id = w.next_node + 1;
+
+	if (grow((void **)&w.new_nodes, &w.capnew_nodes, w.nnew_nodes, sizeof(*w.new_nodes)) ||
+	    grow((void **)&w.node_keys, &w.capnode_keys, id, sizeof(*w.node_keys)))
 		return 0;
 	w.next_node = id;
-	w.new_nodes[w.nnew_nodes++] = (struct node_row){ id, parent, func };
+	w.node_keys[id] = (uint64_t)parent << 32 | func;
+	w.new_nodes[w.nnew_nodes++] = (struct node_row){ id, parent, func, labels };
+	return id;
+}
+
+/* The labels row of set (its parents' first), made on first use; 0 on OOM. */
+static uint32_t label_row(const struct gp_labels *set)
+{
+	uint32_t id = map_get(&w.labels_by_node, (uintptr_t)set);
+
+	if (id)
+		return id;
+	uint32_t parent = set->parent ? label_row(set->parent) : 0;
+	if (set->parent && !parent)
+		return 0;
+	if (grow((void **)&w.new_labels, &w.capnew_labels, w.nnew_labels,
+		 sizeof(*w.new_labels)))
+		return 0;
+	id = w.next_label + 1;
+	if (map_put(&w.labels_by_node, (uintptr_t)set, id) != 0)
+		return 0;
+	w.next_label = id;
+	w.new_labels[w.nnew_labels++] = (struct label_row){ id, parent, set->key, set->value };
+	return id;
+}
+
+/*
+ * The stack row that names stack with the label set: stack itself when there are none,
+ * else a copy of its leaf row carrying the set (gp-schema.h). 0 on OOM; the empty stack
+ * cannot carry labels and stays 0.
+ */
+static uint32_t labelled(uint32_t stack, const struct gp_labels *set)
+{
+	if (!set || !stack)
+		return stack;
+	uint32_t lab = label_row(set);
+	if (!lab)
+		return 0;
+	uint64_t key = (uint64_t)stack << 32 | lab;
+	uint32_t id = map_get(&w.labelled_by_key, key);
+	if (id)
+		return id;
+	uint64_t leaf = w.node_keys[stack];
+	id = new_node((uint32_t)(leaf >> 32), (uint32_t)leaf, lab);
+	if (id && map_put(&w.labelled_by_key, key, id) != 0)
+		return 0;
 	return id;
 }
 
@@ -571,6 +639,7 @@ static void on_sample(const struct gp_sample *s, void *ctx)
 		}
 		if (!leaf)
 			leaf = unknown_stack();
+		leaf = labelled(leaf, s->labels);
 	}
 	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
 			     s->count * w.period_ns) != 0)
@@ -597,7 +666,8 @@ static size_t collect_heap(void)
 		    fo == b->written.free_objects && fb == b->written.free_bytes)
 			continue;
 		if (!b->written.stack &&
-		    !(b->written.stack = bucket_stack(b->frames, b->nframes, b->truncated))) {
+		    !(b->written.stack = labelled(bucket_stack(b->frames, b->nframes,
+							       b->truncated), b->labels))) {
 			w.err = -ENOMEM;
 			return changed;
 		}
@@ -645,7 +715,13 @@ static size_t collect_lock(void)
 			w.err = -ENOMEM;
 			return changed;
 		}
-		if (agg_add(b->profile, now, b->call ? b->written.leaf : b->written.stack, b->tid,
+		if (!b->written.labelled &&
+		    !(b->written.labelled = labelled(b->call ? b->written.leaf : b->written.stack,
+						     b->labels))) {
+			w.err = -ENOMEM;
+			return changed;
+		}
+		if (agg_add(b->profile, now, b->written.labelled, b->tid,
 			    count - b->written.count,
 			    delay - b->written.delay_ns) != 0)
 			w.err = -ENOMEM;
@@ -721,6 +797,7 @@ static void on_thread(const struct gp_thread_info *t, void *ctx)
 		if (t->create_call)
 			r->create_stack = below_call(r->create_stack ? r->create_stack :
 						     unknown_stack(), t->create_call);
+		r->create_stack = labelled(r->create_stack, t->create_labels);
 	}
 	r->end_ns = t->end_ns;
 	memcpy(r->name, t->name, sizeof(r->name));
@@ -760,6 +837,7 @@ static void on_snap(const struct gp_thread_snap *s, void *ctx)
 	r->stack = intern_stack(s->frames, s->nframes, s->truncated, &innermost);
 	if (r->stack && s->wait.state != GP_STATE_RUNNING && s->wait.call)
 		r->stack = below_call(r->stack, s->wait.call);
+	r->stack = labelled(r->stack, s->labels);
 }
 
 static int write_snapshot(uint64_t time_ns)
@@ -956,10 +1034,22 @@ static int commit(void)
 		sqlite3_bind_int64(st, 1, w.new_nodes[i].id);
 		sqlite3_bind_int64(st, 2, w.new_nodes[i].parent);
 		sqlite3_bind_int64(st, 3, w.new_nodes[i].func);
+		sqlite3_bind_int64(st, 4, w.new_nodes[i].labels);
 		if (step_reset(st) != 0)
 			goto out_rollback;
 	}
 	w.nnew_nodes = 0;
+	for (size_t i = 0; i < w.nnew_labels; i++) {
+		const struct label_row *l = &w.new_labels[i];
+		st = w.ins_label;
+		sqlite3_bind_int64(st, 1, l->id);
+		sqlite3_bind_int64(st, 2, l->parent);
+		sqlite3_bind_text(st, 3, l->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, l->value, -1, SQLITE_STATIC);
+		if (step_reset(st) != 0)
+			goto out_rollback;
+	}
+	w.nnew_labels = 0;
 	for (size_t i = 0; i < w.naggs; i++) {
 		const struct agg *a = &w.aggs[i];
 		st = w.up_sample;
@@ -1245,7 +1335,8 @@ static int open_db(void)
 		return -EIO;
 	if (prepare(&w.ins_map, "INSERT INTO mappings VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
-	    prepare(&w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3)") ||
+	    prepare(&w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(&w.ins_label, "INSERT INTO labels VALUES (?1, ?2, ?3, ?4)") ||
 	    prepare(&w.up_sample, "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		    "ON CONFLICT (profile, bucket, stack_id, tid) DO UPDATE SET "
 		    "count = count + excluded.count, value = value + excluded.value") ||
@@ -1271,7 +1362,7 @@ static void close_db(void)
 {
 	sqlite3_stmt *sts[] = { w.ins_map, w.ins_func, w.ins_stack, w.up_sample, w.up_thread,
 				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile,
-				w.ins_heapstats, w.ins_trace };
+				w.ins_heapstats, w.ins_trace, w.ins_label };
 
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
@@ -1280,7 +1371,7 @@ static void close_db(void)
 	w.db = NULL;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
-	w.ins_heapstats = w.ins_trace = NULL;
+	w.ins_heapstats = w.ins_trace = w.ins_label = NULL;
 }
 
 /* Drains the rings; opens a lazily opened database once there is something to write. */
@@ -1369,6 +1460,8 @@ static void reset_state(void)
 	free(w.funcs);
 	free(w.maps);
 	free(w.new_nodes);
+	free(w.node_keys);
+	free(w.new_labels);
 	free(w.aggs);
 	free(w.agg_slots);
 	free(w.threads);
@@ -1379,6 +1472,8 @@ static void reset_state(void)
 	map_free(&w.func_by_name);
 	map_free(&w.func_by_call);
 	map_free(&w.node_by_key);
+	map_free(&w.labels_by_node);
+	map_free(&w.labelled_by_key);
 	map_free(&w.sym_by_pc);
 	memset(&w, 0, sizeof(w));
 }
@@ -1491,7 +1586,7 @@ void gp_writer_atfork_child(void)
 	w.db = NULL;	/* the parent's handle: not ours to close */
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
-	w.ins_heapstats = w.ins_trace = NULL;
+	w.ins_heapstats = w.ins_trace = w.ins_label = NULL;
 	/* the parent's traces are the parent's */
 	pthread_mutex_init(&traces_lock, NULL);
 	traces = NULL;

@@ -61,8 +61,25 @@ struct gp_db {
 	size_t nmaps;
 	uint32_t *stack_parent;		/* [id]: caller's row, 0 at the root */
 	uint32_t *stack_func;		/* [id]: functions id */
+	uint32_t *stack_labels;		/* [id]: labels id of the stack's label set, 0 = none */
 	size_t nstacks;			/* highest id + 1 */
+	uint32_t *label_parent;		/* [id]: the set a labels row extends, 0 = none */
+	const char **label_key;		/* [id], NULL: no such row */
+	const char **label_value;	/* [id] */
+	size_t nlabels;			/* highest labels id + 1 */
 };
+
+/* One label of a set, as gp_db_label_set() gives it. */
+struct gp_db_label {
+	const char *key, *value;
+};
+
+/*
+ * The labels of the stack row stack (none: 0), each key once with its innermost value,
+ * sorted by key, into out; returns how many (at most max: the innermost max keys).
+ */
+size_t gp_db_label_set(const struct gp_db *db, uint32_t stack, struct gp_db_label *out,
+		       size_t max);
 
 /*
  * Where f is, for a frame line: its source file ("file:line"), else the object its mapping

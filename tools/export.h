@@ -11,6 +11,9 @@
 
 #include "db.h"
 
+/* The most labels (distinct keys) one sample's set may show; inner ones are kept. */
+#define GP_EXPORT_MAX_LABELS 64
+
 struct gp_export {
 	struct gp_db *db;
 	const char *type;		/* profile name, "cpu" */

@@ -50,6 +50,18 @@ void gp_export_unsample(int64_t count, int64_t bytes, int64_t rate, int64_t *out
 	out[1] = (int64_t)((double)bytes * scale);
 }
 
+/* The labels of stack s (goprof_label_push) as string labels of the sample added last. */
+static int add_labels(struct gp_pprof *b, const struct gp_db *db, uint32_t s)
+{
+	struct gp_db_label set[GP_EXPORT_MAX_LABELS];
+	size_t n = gp_db_label_set(db, s, set, GP_EXPORT_MAX_LABELS);
+
+	for (size_t i = 0; i < n; i++)
+		if (gp_pprof_sample_label_str(b, set[i].key, set[i].value) != 0)
+			return -ENOMEM;
+	return 0;
+}
+
 static void write_pprof(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
@@ -150,7 +162,7 @@ static void write_pprof(struct gp_export *x)
 			gp_export_unsample(x->inuse[s].count, x->inuse[s].value, x->prof.rate,
 					   values + 2);
 		}
-		if (gp_pprof_sample(b, locs, n, values) != 0)
+		if (gp_pprof_sample(b, locs, n, values) != 0 || add_labels(b, db, s) != 0)
 			gp_die("out of memory");
 		/* Go's label: the record's average object size, raw */
 		if (heap && x->sums[s].count > 0 &&

@@ -45,6 +45,12 @@ int gp_pprof_default_type(struct gp_pprof *b, const char *type);
  */
 int gp_pprof_sample_label_num(struct gp_pprof *b, const char *key, int64_t num);
 
+/*
+ * Gives the sample added last one more string label {key, str} (a goprof_label_push label,
+ * which pprof filters with -tagfocus). Returns 0 or -ENOMEM.
+ */
+int gp_pprof_sample_label_str(struct gp_pprof *b, const char *key, const char *value);
+
 /* Sets time_nanos (start, ns since the epoch) and duration_nanos (0: not set). */
 void gp_pprof_time(struct gp_pprof *b, int64_t time_ns, int64_t duration_ns);
 

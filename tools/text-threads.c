@@ -79,6 +79,59 @@ static void write_contention(struct gp_export *x)
 	free(v);
 }
 
+/* s as Go's %q writes it: quoted, with backslash escapes for quotes and control bytes. */
+static void put_quoted(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			putc(c, out);
+	}
+	putc('"', out);
+}
+
+/*
+ * The key Go's printCountProfile groups and sorts by: "@ 0x... 0x..." and, when the stack
+ * carries labels, "\n# labels: {"k":"v", ...}" (Go's labelMap.String), malloc'd.
+ */
+static char *count_key(struct gp_export *x, uint32_t stack)
+{
+	struct gp_db_label set[GP_EXPORT_MAX_LABELS];
+	size_t nl = gp_db_label_set(x->db, stack, set, GP_EXPORT_MAX_LABELS);
+	size_t nf = gp_export_frames(x, stack), len = 0;
+	char *key = NULL;
+	FILE *f = open_memstream(&key, &len);
+
+	if (!f)
+		gp_die("out of memory");
+	putc('@', f);
+	for (size_t i = 0; i < nf; i++)
+		fprintf(f, " 0x%x", x->frames[i]);
+	if (nl)
+		fputs("\n# labels: {", f);
+	for (size_t i = 0; i < nl; i++) {
+		if (i)
+			fputs(", ", f);
+		put_quoted(f, set[i].key);
+		putc(':', f);
+		put_quoted(f, set[i].value);
+	}
+	if (nl)
+		putc('}', f);
+	if (fclose(f) != 0 || !key)
+		gp_die("out of memory");
+	return key;
+}
+
 /* threadcreate and goroutine: "<count> @ ..." sorted by count, then by that text. */
 static void write_counts(struct gp_export *x)
 {
@@ -87,13 +140,7 @@ static void write_counts(struct gp_export *x)
 	int64_t total = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t nf = gp_export_frames(x, v[i].stack), off = 1;
-		char *p = v[i].key = malloc(2 + nf * 11);
-		if (!p)
-			gp_die("out of memory");
-		strcpy(p, "@");
-		for (size_t f = 0; f < nf; f++)
-			off += (size_t)sprintf(p + off, " 0x%x", x->frames[f]);
+		v[i].key = count_key(x, v[i].stack);
 		total += v[i].count;
 	}
 	qsort(v, n, sizeof(*v), by_count_then_key);

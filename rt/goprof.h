@@ -149,6 +149,44 @@ static inline void goprof_label_scope_end_(const int *pushed)
 		goprof_label_scope_, __LINE__) = goprof_label_push((key), (value))
 #endif
 
+/* ---- custom profiles (Go's pprof.NewProfile) --------------------------------------------- */
+
+/* A profile of the program's own (open connections, files...): see goprof_profile_new(). */
+typedef struct goprof_profile goprof_profile;
+
+/*
+ * goprof_profile_new - makes a profile @name of the program's own, like Go's
+ * pprof.NewProfile: a set of entries, each the stack (and labels) of the code that added
+ * it, listed with its count in /debug/pprof/, served at /debug/pprof/NAME (?debug=0 pprof
+ * with sample type NAME/count, ?debug=1 Go's count-profile text), exported by
+ * `goprof-export -t NAME` and kept in the database's history (--at T).
+ * @name: 1 to 63 of [A-Za-z0-9._-], not the name of a built-in profile or endpoint
+ *
+ * Returns the profile, which lives as long as the process; NULL with errno EINVAL for a
+ * bad name, EEXIST for a name taken (built-in or made before), ENOSPC beyond 128 profiles,
+ * ENOMEM. Works without a database too (counts only). Thread-safe.
+ */
+GOPROF_API goprof_profile *goprof_profile_new(const char *name);
+
+/*
+ * goprof_profile_add - adds the entry @key (any pointer: the connection, the FILE *...) to
+ * @p with the calling thread's stack and labels, like Go's Profile.Add.
+ * Returns 0; -EEXIST when @key is in @p already (Go panics); -EINVAL when @p is NULL;
+ * -ENOMEM. Copies the stack; @key is never dereferenced. Thread-safe; not
+ * async-signal-safe.
+ */
+GOPROF_API int goprof_profile_add(goprof_profile *p, const void *key);
+
+/*
+ * goprof_profile_remove - removes the entry @key from @p (Go's Profile.Remove).
+ * Returns 0; -ENOENT when @key is not in @p; -EINVAL when @p is NULL. Thread-safe; not
+ * async-signal-safe.
+ */
+GOPROF_API int goprof_profile_remove(goprof_profile *p, const void *key);
+
+/* goprof_profile_count - the entries in @p now (Go's Profile.Count); 0 for NULL. Thread-safe. */
+GOPROF_API long goprof_profile_count(const goprof_profile *p);
+
 /* ---- execution trace (Go's runtime/trace) ----------------------------------------------- */
 
 #define GOPROF_TRACE_GO 0	/* Go 1.19's execution-trace format, for `go tool trace` */

@@ -4,6 +4,7 @@
 #ifndef GOPROF_RT_GP_INTERNAL_H
 #define GOPROF_RT_GP_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
@@ -126,6 +127,52 @@ GP_HIDDEN const char *gp_labels_get(const struct gp_labels *set, const char *key
 GP_HIDDEN void gp_labels_trace(const struct gp_labels *n, int push);
 
 GP_HIDDEN void gp_labels_atfork_child(void);
+
+/* ---- custom profiles (custom.c): goprof_profile_new and its entries --------------------- */
+
+/*
+ * One goprof_profile_add(): the key, the adder's stack and labels, and when it was added
+ * and removed. Fields are fixed once the entry is in its profile's table, but for those
+ * marked with the profile's lock.
+ */
+struct gp_custom_entry {
+	struct gp_custom_entry *chain;	/* key table chain; lock */
+	struct gp_custom_entry *pend_next;	/* pending list; lock */
+	const void *key;
+	uint64_t id;			/* custom_entries.id: 1, 2, ... per profile */
+	uint64_t added_ns;		/* CLOCK_REALTIME */
+	uint64_t removed_ns;		/* 0 while in the table; lock */
+	int pending;			/* on the pending list; lock */
+	const struct gp_labels *labels;
+	uint32_t nframes, truncated;	/* frames[], innermost first; root end left out */
+	const void *frames[];
+};
+
+struct goprof_profile {
+	struct goprof_profile *next;	/* gp_custom_profiles()' list; fixed once pushed */
+	int id;				/* profiles.id: GP_PROFILE_CUSTOM + n; fixed */
+	char name[64];			/* fixed */
+	pthread_mutex_t lock;
+	struct gp_custom_entry **slots;	/* key table, cap chains; lock */
+	size_t cap;			/* lock */
+	size_t n;			/* live entries; lock to write, read relaxed */
+	uint64_t last_id;		/* lock */
+	struct gp_custom_entry *pending;	/* added or removed since the writer looked; lock */
+};
+
+/* The newest profile; follow ->next for the others. Any thread, lock-free. */
+GP_HIDDEN struct goprof_profile *gp_custom_profiles(void);
+
+/*
+ * Hands every entry added or removed since the last call to fn (under its profile's lock:
+ * fn must not call goprof_profile_*), then frees the removed ones. Returns how many.
+ * Writer thread.
+ */
+GP_HIDDEN size_t gp_custom_drain(void (*fn)(const struct goprof_profile *p,
+					    const struct gp_custom_entry *e, void *ctx),
+				 void *ctx);
+
+GP_HIDDEN void gp_custom_atfork_child(void);
 
 /* ---- configuration (init.c): GOPROF_* read once at start ------------------------------ */
 

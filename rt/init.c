@@ -149,6 +149,7 @@ static void atfork_child(void)
 	gp_sampler_atfork_child();
 	gp_trace_atfork_child();
 	gp_labels_atfork_child();
+	gp_custom_atfork_child();
 	/* the new writer thread and its state are goprof's, not the program's allocations */
 	gp_heap_guard(1);
 	if (gp_config.db_pattern)

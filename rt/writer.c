@@ -166,6 +166,13 @@ struct agg {
 	uint64_t count, value;
 };
 
+struct custom_row {
+	int profile;			/* profiles.id */
+	uint64_t id;			/* custom_entries.id */
+	uint32_t stack;			/* stacks.id, labels included */
+	uint64_t added_ns, removed_ns;	/* removed_ns 0: live */
+};
+
 struct thread_row {
 	uint32_t tid;
 	uint64_t start_ns, end_ns;
@@ -193,7 +200,7 @@ struct writer {
 	sqlite3_stmt *ins_map, *ins_func, *ins_stack, *up_sample, *up_thread, *up_end;
 	sqlite3_stmt *ins_snap, *ins_snap_thread, *up_profile;
 	sqlite3_stmt *ins_heapstats;	/* NULL while heap profiling is off */
-	sqlite3_stmt *ins_trace, *ins_label;
+	sqlite3_stmt *ins_trace, *ins_label, *up_custom;
 
 	struct func_row *funcs;		/* [id - 1] */
 	size_t nfuncs, capfuncs, funcs_written;
@@ -230,6 +237,9 @@ struct writer {
 	struct snap_row *snaps;		/* this commit's snapshot */
 	size_t nsnaps, capsnaps;
 	uint32_t last_snapshot;		/* snapshots.id */
+	struct custom_row *customs;	/* custom_entries rows to write in this commit */
+	size_t ncustoms, capcustoms;
+	int custom_profiles_written;	/* profiles rows written for custom profiles */
 	int64_t block_rate_written;	/* profiles.rate of 'block', 0 = no row yet */
 	int mutex_fraction_written;	/* of 'mutex' */
 	int err;			/* first error of this batch (-errno or -EIO) */
@@ -732,6 +742,22 @@ static size_t collect_lock(void)
 	return changed;
 }
 
+/* gp_custom_drain callback: one entry added or removed, queued for the next commit. */
+static void on_custom(const struct goprof_profile *p, const struct gp_custom_entry *e,
+		      void *ctx)
+{
+	(void)ctx;
+	if (grow((void **)&w.customs, &w.capcustoms, w.ncustoms, sizeof(*w.customs))) {
+		w.err = -ENOMEM;
+		return;
+	}
+	uint32_t stack = labelled(bucket_stack(e->frames, e->nframes, e->truncated), e->labels);
+	if (!stack)
+		w.err = -ENOMEM;
+	w.customs[w.ncustoms++] = (struct custom_row){ p->id, e->id, stack, e->added_ns,
+						       e->removed_ns };
+}
+
 /* ---- database ----------------------------------------------------------------------------- */
 
 static int sql_fail(const char *what)
@@ -984,6 +1010,43 @@ int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source, 
 	return 0;
 }
 
+/* profiles rows for the custom profiles made since the last commit, then their entries. */
+static int write_customs(void)
+{
+	const struct goprof_profile *p;
+	sqlite3_stmt *st = w.up_profile;
+	int n = 0;
+
+	for (p = gp_custom_profiles(); p; p = p->next)
+		n++;
+	/* newest first: the ones not written yet are the first n - written */
+	for (p = gp_custom_profiles(); p && n > w.custom_profiles_written; p = p->next, n--) {
+		sqlite3_bind_int(st, 1, p->id);
+		sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, 1);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)w.start_ns);
+		if (step_reset(st) != 0)
+			return -EIO;
+	}
+	for (p = gp_custom_profiles(); p; p = p->next)
+		if (p->id - GP_PROFILE_CUSTOM + 1 > w.custom_profiles_written)
+			w.custom_profiles_written = p->id - GP_PROFILE_CUSTOM + 1;
+	for (size_t i = 0; i < w.ncustoms; i++) {
+		const struct custom_row *r = &w.customs[i];
+		st = w.up_custom;
+		sqlite3_bind_int(st, 1, r->profile);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)r->id);
+		sqlite3_bind_int64(st, 3, r->stack);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)r->added_ns);
+		if (r->removed_ns)
+			sqlite3_bind_int64(st, 5, (sqlite3_int64)r->removed_ns);
+		if (step_reset(st) != 0)
+			return -EIO;
+	}
+	w.ncustoms = 0;
+	return 0;
+}
+
 static int commit(void)
 {
 	sqlite3_stmt *st;
@@ -1069,7 +1132,7 @@ static int commit(void)
 	for (size_t i = 0; i < w.npend_threads; i++)
 		if (write_thread(&w.threads[w.pend_threads[i]]) != 0)
 			goto out_rollback;
-	if (write_snapshot(snap_ns) != 0 || write_lock_profiles() != 0)
+	if (write_snapshot(snap_ns) != 0 || write_lock_profiles() != 0 || write_customs() != 0)
 		goto out_rollback;
 
 	w.last_commit_ns = now_ns();
@@ -1337,6 +1400,8 @@ static int open_db(void)
 	    prepare(&w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4)") ||
 	    prepare(&w.ins_label, "INSERT INTO labels VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(&w.up_custom, "INSERT INTO custom_entries VALUES (?1, ?2, ?3, ?4, ?5) "
+		    "ON CONFLICT (profile, id) DO UPDATE SET removed_ns = excluded.removed_ns") ||
 	    prepare(&w.up_sample, "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		    "ON CONFLICT (profile, bucket, stack_id, tid) DO UPDATE SET "
 		    "count = count + excluded.count, value = value + excluded.value") ||
@@ -1362,7 +1427,7 @@ static void close_db(void)
 {
 	sqlite3_stmt *sts[] = { w.ins_map, w.ins_func, w.ins_stack, w.up_sample, w.up_thread,
 				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile,
-				w.ins_heapstats, w.ins_trace, w.ins_label };
+				w.ins_heapstats, w.ins_trace, w.ins_label, w.up_custom };
 
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
@@ -1371,7 +1436,7 @@ static void close_db(void)
 	w.db = NULL;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
-	w.ins_heapstats = w.ins_trace = w.ins_label = NULL;
+	w.ins_heapstats = w.ins_trace = w.ins_label = w.up_custom = NULL;
 }
 
 /* Drains the rings; opens a lazily opened database once there is something to write. */
@@ -1381,6 +1446,7 @@ static void collect(void)
 
 	n += collect_heap();
 	n += collect_lock();
+	n += gp_custom_drain(on_custom, NULL);
 
 	if ((n || __atomic_load_n(&traces, __ATOMIC_RELAXED)) && w.lazy_open && !w.broken) {
 		w.lazy_open = 0;
@@ -1467,6 +1533,7 @@ static void reset_state(void)
 	free(w.threads);
 	free(w.pend_threads);
 	free(w.snaps);
+	free(w.customs);
 	free(w.syms);
 	map_free(&w.func_by_record);
 	map_free(&w.func_by_name);
@@ -1586,7 +1653,7 @@ void gp_writer_atfork_child(void)
 	w.db = NULL;	/* the parent's handle: not ours to close */
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
-	w.ins_heapstats = w.ins_trace = w.ins_label = NULL;
+	w.ins_heapstats = w.ins_trace = w.ins_label = w.up_custom = NULL;
 	/* the parent's traces are the parent's */
 	pthread_mutex_init(&traces_lock, NULL);
 	traces = NULL;

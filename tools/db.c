@@ -459,6 +459,31 @@ int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_
 	return 0;
 }
 
+size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
+		    struct gp_db_sum *sums)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc;
+
+	if (db->version < 4)
+		return 0;
+	st = prepare(db, "SELECT stack_id FROM custom_entries WHERE profile = ?1 AND "
+		     "added_ns <= ?2 AND (removed_ns IS NULL OR removed_ns > ?2)");
+	sqlite3_bind_int(st, 1, profile);
+	sqlite3_bind_int64(st, 2, at_ns);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t s = stack_col(db, st, 0);
+		sums[s].count += sign;
+		sums[s].value += sign;
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		die_sql(db, "reading custom_entries failed");
+	sqlite3_finalize(st);
+	return n;
+}
+
 int gp_db_heapstats(struct gp_db *db, int64_t to_ns, struct gp_db_heapstats *out)
 {
 	sqlite3_stmt *st;

@@ -148,6 +148,14 @@ int gp_db_threads(struct gp_db *db, int64_t from_ns, int64_t to_ns, struct gp_db
 int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_db_thread **out,
 		   size_t *n);
 
+/*
+ * The entries of the custom profile profile (profiles.id) live at at_ns, one count and one
+ * value each added to sums[stack_id] (db->nstacks entries); sign -1 subtracts them (a
+ * delta). Returns how many. Needs gp_db_load() first.
+ */
+size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
+		    struct gp_db_sum *sums);
+
 /* One heapstats row (schema 2): the allocator's statistics at time_ns. */
 struct gp_db_heapstats {
 	int64_t time_ns;

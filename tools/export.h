@@ -14,6 +14,9 @@
 /* The most labels (distinct keys) one sample's set may show; inner ones are kept. */
 #define GP_EXPORT_MAX_LABELS 64
 
+/* The most custom profiles the index lists (goprof_profile_new makes at most 128). */
+#define GP_EXPORT_MAX_CUSTOM 128
+
 struct gp_export {
 	struct gp_db *db;
 	const char *type;		/* profile name, "cpu" */
@@ -96,6 +99,11 @@ struct gp_export_counts {
 	long long block, mutex;		/* stacks recorded */
 	long long goroutine;		/* threads at the last snapshot */
 	long long threadcreate;		/* threads ever */
+	size_t ncustom;			/* the program's own profiles, by name */
+	struct {
+		char name[64];
+		long long count;	/* entries live at the last commit */
+	} custom[GP_EXPORT_MAX_CUSTOM];
 };
 
 /* Fills c from the database; 0, or -1 with one line in err. */

@@ -115,8 +115,16 @@ static void write_pprof(struct gp_export *x)
 			gp_die("out of memory");
 		break;
 	default:
-		gp_die("%s: exporting %s profiles is not supported", db->path, x->type);
+		if (x->prof.id < GP_PROFILE_CUSTOM)
+			gp_die("%s: exporting %s profiles is not supported", db->path, x->type);
+		/* Go's count profiles: NAME/count, period NAME/count 1 */
+		gp_pprof_time(b, x->to_ns, 0);
+		if (gp_pprof_sample_type(b, x->type, "count") ||
+		    gp_pprof_period(b, x->type, "count", 1))
+			gp_die("out of memory");
 	}
+	int counts = x->prof.id == GP_PROFILE_THREADCREATE || x->prof.id == GP_PROFILE_GOROUTINE ||
+		x->prof.id >= GP_PROFILE_CUSTOM;
 
 	/* Mapping 1 must be the main executable: pprof names the profile after it. */
 	for (size_t i = 1; i < db->nmaps; i++) {
@@ -154,7 +162,7 @@ static void write_pprof(struct gp_export *x)
 			locs[i] = loc_of[id];
 		}
 		int64_t values[4] = { x->sums[s].count * scale, x->sums[s].value * scale };
-		if (x->prof.id == GP_PROFILE_THREADCREATE || x->prof.id == GP_PROFILE_GOROUTINE)
+		if (counts)
 			values[1] = 0;	/* one sample type: only values[0] is written */
 		if (heap) {
 			gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate,

@@ -238,6 +238,11 @@ void gp_text_threads(struct gp_export *x)
 		write_counts(x);
 		break;
 	default:
+		/* the program's own profiles: Go's count-profile text, debug=2 as well */
+		if (x->prof.id >= GP_PROFILE_CUSTOM) {
+			write_counts(x);
+			break;
+		}
 		gp_die("no text layout for %s profiles", x->type);
 	}
 }

@@ -5,8 +5,10 @@
 # shadows an outer one, a thread inherits its creator's labels (and cannot pop them), heap
 # bytes stay under the label they were allocated with after an unlabelled free, a sleeping
 # thread's goroutine entry carries its label (pprof and Go's debug=1 "# labels:" line), a
-# thread's threadcreate entry its creator's, and a --from/--to window keeps them. The API's
-# error cases are checked by the program itself; without a database labels change nothing.
+# thread's threadcreate entry its creator's, a wait for a mutex the waiter's (block) and
+# its release the holder's (mutex), the execution trace logs each push and pop, and a
+# --from/--to window keeps them. The API's error cases are checked by the program itself;
+# without a database labels change nothing.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
@@ -16,7 +18,8 @@ gp_need_go
 gp_build_prog prog labels
 gp_run plain ./prog
 [ "$GP_RC" = 0 ] || { cat plain.out >&2; gp_fail "program without a database exited with $GP_RC"; }
-GOPROF_DB=$GP_WORK/prof.db GOPROF_MEMPROFILE_RATE=1 gp_run run ./prog
+GOPROF_DB=$GP_WORK/prof.db GOPROF_MEMPROFILE_RATE=1 GOPROF_BLOCK_RATE=1 GOPROF_MUTEX_FRACTION=1 \
+	GOPROF_TRACE=$GP_WORK/trace.out gp_run run ./prog
 [ "$GP_RC" = 0 ] || { cat run.out >&2; gp_fail "program exited with $GP_RC"; }
 gp_same_output plain run
 
@@ -80,4 +83,21 @@ grep -A1 '^1 @ ' g1.txt | grep -qx '# labels: {"role":"sleeper"}' ||
 gp_export prof.db tc.pb.gz -t threadcreate
 gp_pprof -traces -tagfocus=kind=inherit tc.pb.gz 2>pprof.err >tc.txt
 grep -q 'pthread_create' tc.txt || { cat tc.txt >&2; gp_fail "no threadcreate entry under kind=inherit"; }
+
+# block and mutex: the 300 ms wait under the waiter's label, its release under the holder's
+gp_export prof.db block.pb.gz -t block
+gp_export prof.db mutex.pb.gz -t mutex
+gp_traces block.pb.gz -tagfocus=lock=waiter >block.txt
+b=$(gp_trace_value block.txt "main;wait_lock;pthread_mutex_lock")
+gp_within "${b%.*}" 300 20 || { cat block.txt >&2; gp_fail "block under lock=waiter: $b ms, want about 300"; }
+gp_traces mutex.pb.gz -tagfocus=lock=holder >mutex.txt
+m=$(gp_trace_value mutex.txt "holder;pthread_mutex_unlock")
+gp_within "${m%.*}" 300 20 || { cat mutex.txt >&2; gp_fail "mutex under lock=holder: $m ms, want about 300"; }
+
+# the trace: every push and pop is a "label" log, in order
+"$GP_EXPORT" -t trace -f json -o trace.json trace.out 2>export.err ||
+	{ cat export.err >&2; gp_fail "converting the trace failed"; }
+grep -o '"label=\(kind\|phase\)=[^"]*"' trace.json | head -4 | tr '\n' ' ' >logs.txt
+[ "$(cat logs.txt)" = '"label=kind=light" "label=kind=light popped" "label=kind=heavy" "label=phase=inner" ' ] ||
+	gp_fail "trace label logs: $(cat logs.txt)"
 exit 0

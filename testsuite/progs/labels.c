@@ -8,6 +8,8 @@
  *  - under owner=a 10 blocks of 1000 B are kept; under owner=b 20 are allocated and 10 of
  *    them freed later with no label set;
  *  - a thread sleeps 1.5 s in in_sleep() under role=sleeper (goroutine profile);
+ *  - a thread holds a mutex 300 ms under lock=holder while main waits for it in
+ *    wait_lock() under lock=waiter (block and mutex profiles);
  *  - the API's error cases return what goprof.h says.
  */
 #include <errno.h>
@@ -45,6 +47,28 @@ __attribute__((noinline)) void in_sleep(void)
 {
 	usleep(1500000);
 	sink = NULL;
+}
+
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+static volatile int held;
+
+static void *holder(void *arg)
+{
+	(void)arg;
+	goprof_label_push("lock", "holder");
+	pthread_mutex_lock(&m);
+	held = 1;
+	usleep(300000);
+	pthread_mutex_unlock(&m);
+	goprof_label_pop();
+	return NULL;
+}
+
+__attribute__((noinline)) void wait_lock(void)
+{
+	pthread_mutex_lock(&m);
+	sink = &m;
+	pthread_mutex_unlock(&m);
 }
 
 static void *child(void *arg)
@@ -127,6 +151,15 @@ int main(void)
 	goprof_label_pop();
 	for (int i = 0; i < 10; i++)
 		free(b[i]);
+
+	if (pthread_create(&t, NULL, holder, NULL) != 0)
+		return 1;
+	while (!held)
+		usleep(1000);
+	goprof_label_push("lock", "waiter");
+	wait_lock();
+	goprof_label_pop();
+	pthread_join(t, NULL);
 
 	pthread_join(s, &rc);
 	if (rc || !a[9] || !b[19])

@@ -5,6 +5,7 @@
 # 3 + 3 after it (--at), Go's count-profile text says so, and, live, the /debug/pprof/
 # index lists the profile with its count and /debug/pprof/conns?debug=0|1 serves it. The
 # program itself checks the API's error cases and 4 threads adding and removing at once.
+# The example examples/conn-server.c builds, and its leaked connections are all uploads.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
@@ -76,4 +77,17 @@ gp_fetch none /debug/pprof/nosuch
 touch stop
 wait "$GP_PIDS" || gp_fail "the live program failed: $(cat live.out)"
 GP_PIDS=
+
+# the README's example: every connection left open is an upload's, opened in open_conn
+# shellcheck disable=SC2086
+$GP_CC -O2 $GP_FLAGS $GP_INC -o server "$GP_SRCDIR/examples/conn-server.c" $GP_LIBS ||
+	gp_fail "building examples/conn-server.c failed"
+GOPROF_DB=$GP_WORK/server.db gp_run server ./server 1
+[ "$GP_RC" = 0 ] || gp_fail "conn-server exited with $GP_RC"
+open=$(sed -n 's/^\([0-9]*\) connections still open$/\1/p' server.out)
+[ "${open:-0}" -gt 0 ] || gp_fail "conn-server: $(cat server.out)"
+gp_export server.db server-conns.pb.gz -t conns
+gp_traces server-conns.pb.gz -tagfocus=handler=upload >server.txt
+v=$(gp_trace_value server.txt "main;listen_loop;open_conn")
+[ "$v" = "$open" ] || { cat server.txt >&2; gp_fail "conns: $v uploads open in open_conn, the program says $open"; }
 exit 0

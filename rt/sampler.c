@@ -6,9 +6,10 @@
  * own CPU-time clock (CLOCK_THREAD_CPUTIME_ID), delivered to that very thread
  * (SIGEV_THREAD_ID) as a real-time signal (signals.c says why not SIGPROF): one
  * process-wide setitimer() under-counts busy multi-threaded programs, which is why Go 1.18
- * moved to the same scheme. The signal handler (signal context) copies the interrupted PC and the top of the shadow stack into
- * the thread's own ring (ring.h): no lock, no allocation, errno preserved. The collector
- * thread (writer.c) drains the rings with gp_cpu_drain().
+ * moved to the same scheme. The signal handler (signal context) copies the interrupted
+ * PC, the thread's labels (one pointer, labels.c) and the top of the shadow stack into the
+ * thread's own ring (ring.h): no lock, no allocation, errno preserved. The collector thread
+ * (writer.c) drains the rings with gp_cpu_drain().
  *
  * Locks: reg_lock guards the list and each entry's lifetime; it is taken on thread start
  * and end, by gp_cpu_drain(), gp_threads_foreach() and gp_threads_snapshot(), never in

@@ -19,8 +19,9 @@
  *    its malloc, in the same thread or through the synchronisation the program needed to
  *    hand the pointer over.
  *  - Slow path (a sampled allocation, or a free whose filter word is non-zero): under
- *    heap_lock, the innermost shadow-stack frames find or make their bucket (stacks are
- *    interned: a bucket is never freed and its frames never change) and the block goes into
+ *    heap_lock, the innermost shadow-stack frames and the thread's labels (labels.c) find or
+ *    make their bucket (stacks are interned: a bucket is never freed and its frames never
+ *    change, so a block keeps its labels until it is freed) and the block goes into
  *    the side table keyed by address; a free finds its block there and charges the free to
  *    the block's bucket. The side table and buckets get their memory from __libc_malloc.
  *  - A per-thread guard (TLS) marks goprof's own work: inside the slow path, on the writer

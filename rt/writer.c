@@ -23,8 +23,10 @@
  * Any SQLite error stops the database for good (one line on stderr); the program goes on.
  *
  * Interning: a function is keyed by its record's address (or, for symbols found at a PC
- * and made-up frames, by name and mapping); a stack row by (caller row, function). Rows
- * get their ids here, so a sample never waits for a database round trip.
+ * and made-up frames, by name and mapping); a stack row by (caller row, function); a label
+ * set (labels.c) by its node's address, a labelled stack by (stack, label set). Rows get
+ * their ids here, so a sample never waits for a database round trip. Custom profiles'
+ * entries (custom.c) are drained with the rings and written once, then again when removed.
  */
 #include "config.h"
 

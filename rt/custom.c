@@ -11,7 +11,9 @@
  * copy and the allocation (__libc_malloc: goprof's own memory, never sampled) happen
  * before it. The writer thread (gp_custom_drain) takes each profile's mutex in turn, hands
  * every pending entry to its callback and frees the removed ones; while no database is
- * written nobody drains, so a removed entry is freed at once. Profiles are never freed;
+ * written nobody drains, so a removed entry is freed at once. The mutexes are taken under
+ * the heap guard, so that the lock profiles never record goprof's own waits. Profiles are
+ * never freed;
  * the list of them only grows (a release store of the head, acquire loads to walk it).
  * Not for signal handlers: the mutexes are not async-signal-safe.
  */
@@ -80,6 +82,7 @@ goprof_profile *goprof_profile_new(const char *name)
 			errno = EEXIST;
 			return NULL;
 		}
+	gp_heap_guard(1);
 	pthread_mutex_lock(&list_lock);
 	for (p = profiles; p; p = p->next)
 		if (strcmp(p->name, name) == 0)
@@ -99,6 +102,7 @@ goprof_profile *goprof_profile_new(const char *name)
 		__atomic_store_n(&profiles, p, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&list_lock);
+	gp_heap_guard(0);
 	if (err)
 		errno = err;
 	return p;
@@ -176,6 +180,7 @@ int goprof_profile_add(goprof_profile *p, const void *key)
 	gp_frames_copy(e->frames, top, keep);
 	e->added_ns = now_ns();
 
+	gp_heap_guard(1);	/* goprof's own lock: the lock profiles never record it */
 	pthread_mutex_lock(&p->lock);
 	if (lookup(p, key, NULL)) {
 		rc = -EEXIST;
@@ -194,6 +199,7 @@ int goprof_profile_add(goprof_profile *p, const void *key)
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
+	gp_heap_guard(0);
 	if (rc)
 		__libc_free(e);
 	errno = saved;
@@ -208,6 +214,7 @@ int goprof_profile_remove(goprof_profile *p, const void *key)
 	if (!p)
 		return -EINVAL;
 	uint64_t now = now_ns();
+	gp_heap_guard(1);
 	pthread_mutex_lock(&p->lock);
 	e = lookup(p, key, &link);
 	if (e) {
@@ -221,6 +228,7 @@ int goprof_profile_remove(goprof_profile *p, const void *key)
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
+	gp_heap_guard(0);
 	/* not on a list the writer will drain: nobody else knows it any more */
 	if (e && !kept())
 		__libc_free(e);

@@ -146,7 +146,7 @@ static inline void goprof_label_scope_end_(const int *pushed)
  */
 #define GOPROF_LABEL_SCOPE(key, value)                                                     \
 	__attribute__((cleanup(goprof_label_scope_end_))) const int GOPROF_LABEL_CAT_(      \
-		goprof_label_scope_, __LINE__) = goprof_label_push((key), (value))
+		goprof_label_scope_, __COUNTER__) = goprof_label_push((key), (value))
 #endif
 
 /* ---- custom profiles (Go's pprof.NewProfile) --------------------------------------------- */

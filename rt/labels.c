@@ -17,7 +17,8 @@
  *    creator's labels; it cannot pop what it inherited (base_depth).
  * The intern table is a fixed array of chains: lookups (any thread) follow the chains with
  * acquire loads and take no lock; a new node is made and published (release) under
- * labels_lock, its memory from __libc_malloc (never a sampled block). Readers of another
+ * labels_lock (under the heap guard: the lock profiles never record it), its memory from
+ * __libc_malloc (never a sampled block). Readers of another
  * thread's labels (the goroutine snapshot) load its gp_labels_cur with acquire.
  */
 #include "config.h"
@@ -77,6 +78,7 @@ static const struct gp_labels *intern(const struct gp_labels *parent, const char
 
 	if (GP_LIKELY(hit != NULL))
 		return hit;
+	gp_heap_guard(1);	/* goprof's own lock: the lock profiles never record it */
 	pthread_mutex_lock(&labels_lock);
 	hit = find(slot, h, parent, key, value);
 	if (!hit && nodes < LABEL_NODES_MAX) {
@@ -97,6 +99,7 @@ static const struct gp_labels *intern(const struct gp_labels *parent, const char
 		}
 	}
 	pthread_mutex_unlock(&labels_lock);
+	gp_heap_guard(0);
 	return hit;
 }
 

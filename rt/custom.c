@@ -13,9 +13,8 @@
  * every pending entry to its callback and frees the removed ones; while no database is
  * written nobody drains, so a removed entry is freed at once. The mutexes are taken under
  * the heap guard, so that the lock profiles never record goprof's own waits. Profiles are
- * never freed;
- * the list of them only grows (a release store of the head, acquire loads to walk it).
- * Not for signal handlers: the mutexes are not async-signal-safe.
+ * never freed; the list of them only grows (a release store of the head, acquire loads to
+ * walk it). Not for signal handlers: the mutexes are not async-signal-safe.
  */
 #include "config.h"
 

@@ -1,16 +1,18 @@
 /*
  * Custom profiles (Go's pprof.NewProfile): a program keeps a profile of its own resources,
  * such as open connections or files. goprof_profile_add() records the calling thread's
- * stack and labels under a key; goprof_profile_remove() drops it. The writer stores every
- * entry with the times it was added and removed (custom_entries), so that the exporter can
- * show the entries live at any time, as it does the goroutine snapshots.
+ * stack and labels under a key; goprof_profile_remove() drops it. The writer keeps the
+ * number of live entries per stack and, at each commit, stores the counts that changed
+ * (custom_counts), so that the exporter can show what was live at any commit, as it does
+ * the goroutine snapshots, in a database that grows with changes, not with entries.
  *
  * DESIGN. Each profile has its own mutex guarding its key table (chained, grown by
  * doubling) and its pending list: the entries added or removed since the writer last
  * looked. Add and remove take the mutex for a table operation and a list push; the stack
  * copy and the allocation (__libc_malloc: goprof's own memory, never sampled) happen
  * before it. The writer thread (gp_custom_drain) takes each profile's mutex in turn, hands
- * every pending entry to its callback and frees the removed ones; while no database is
+ * every pending entry to its callback (which counts it in or out: entry->counted) and
+ * frees the removed ones; while no database is
  * written nobody drains, so a removed entry is freed at once. The mutexes are taken under
  * the heap guard, so that the lock profiles never record goprof's own waits. Profiles are
  * never freed; the list of them only grows (a release store of the head, acquire loads to
@@ -190,7 +192,6 @@ int goprof_profile_add(goprof_profile *p, const void *key)
 		e->chain = p->slots[s];
 		p->slots[s] = e;
 		__atomic_store_n(&p->n, p->n + 1, __ATOMIC_RELAXED);
-		e->id = ++p->last_id;
 		if (kept()) {
 			e->pending = 1;
 			e->pend_next = p->pending;
@@ -245,7 +246,7 @@ struct goprof_profile *gp_custom_profiles(void)
 	return __atomic_load_n(&profiles, __ATOMIC_ACQUIRE);
 }
 
-size_t gp_custom_drain(void (*fn)(const struct goprof_profile *p, const struct gp_custom_entry *e,
+size_t gp_custom_drain(void (*fn)(const struct goprof_profile *p, struct gp_custom_entry *e,
 				  void *ctx),
 		       void *ctx)
 {
@@ -277,6 +278,7 @@ void gp_custom_atfork_child(void)
 		for (size_t i = 0; i < p->cap; i++)
 			for (struct gp_custom_entry *e = p->slots[i]; e; e = e->chain) {
 				e->pending = 1;
+				e->counted = 0;
 				e->pend_next = p->pending;
 				p->pending = e;
 			}

@@ -139,10 +139,10 @@ struct gp_custom_entry {
 	struct gp_custom_entry *chain;	/* key table chain; lock */
 	struct gp_custom_entry *pend_next;	/* pending list; lock */
 	const void *key;
-	uint64_t id;			/* custom_entries.id: 1, 2, ... per profile */
 	uint64_t added_ns;		/* CLOCK_REALTIME */
 	uint64_t removed_ns;		/* 0 while in the table; lock */
 	int pending;			/* on the pending list; lock */
+	int counted;			/* the writer counted it live; lock */
 	const struct gp_labels *labels;
 	uint32_t nframes, truncated;	/* frames[], innermost first; root end left out */
 	const void *frames[];
@@ -156,7 +156,6 @@ struct goprof_profile {
 	struct gp_custom_entry **slots;	/* key table, cap chains; lock */
 	size_t cap;			/* lock */
 	size_t n;			/* live entries; lock to write, read relaxed */
-	uint64_t last_id;		/* lock */
 	struct gp_custom_entry *pending;	/* added or removed since the writer looked; lock */
 };
 
@@ -169,7 +168,7 @@ GP_HIDDEN struct goprof_profile *gp_custom_profiles(void);
  * Writer thread.
  */
 GP_HIDDEN size_t gp_custom_drain(void (*fn)(const struct goprof_profile *p,
-					    const struct gp_custom_entry *e, void *ctx),
+					    struct gp_custom_entry *e, void *ctx),
 				 void *ctx);
 
 GP_HIDDEN void gp_custom_atfork_child(void);

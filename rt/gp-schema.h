@@ -19,8 +19,8 @@
  *			by the writer and added up in place when a bucket spans two commits
  *	labels		label sets (goprof_label_push) as a tree, like stacks; a stack that
  *			carries labels ends in a leaf row naming its set (since version 4)
- *	custom_entries	the entries of the program's own profiles (goprof_profile_new), each
- *			with the stack that added it and when it was added and removed
+ *	custom_counts	the program's own profiles (goprof_profile_new): live entries per
+ *			stack, a row at each commit that changed the count
  *
  * Size: a samples row costs about 20 bytes (a WITHOUT ROWID table, small integers, no
  * extra index); a 4-thread program sampled at 100 Hz writes at most 400 rows a second,
@@ -67,7 +67,7 @@ enum gp_profile_id {
 	GP_PROFILE_GOROUTINE = 7,
 	/*
 	 * The program's own profiles (goprof_profile_new) take ids from here up, in the order
-	 * they were made; no samples rows: they come from custom_entries. Since version 4.
+	 * they were made; no samples rows: they come from custom_counts. Since version 4.
 	 */
 	GP_PROFILE_CUSTOM = 100,
 };
@@ -240,15 +240,16 @@ enum gp_func_kind {
 "  source TEXT NOT NULL,          -- 'GOPROF_TRACE', 'api' or 'http'\n" \
 "  go_trace BLOB NOT NULL         -- the file go tool trace reads\n" \
 ");\n" \
-"-- The entries of the program's own profiles (profiles.id >= 100, goprof_profile_new): an\n" \
-"-- entry is live at time T when added_ns <= T and it was not removed by then (version 4).\n" \
-"CREATE TABLE custom_entries (\n" \
+"-- The program's own profiles (profiles.id >= 100, goprof_profile_new): how many entries\n" \
+"-- added at a stack were live, from the commit at time_ns on; a row is written only when\n" \
+"-- that number changed since the last commit. At time T, a stack has the count of its\n" \
+"-- newest row with time_ns <= T (version 4).\n" \
+"CREATE TABLE custom_counts (\n" \
 "  profile INTEGER NOT NULL,      -- profiles.id\n" \
-"  id INTEGER NOT NULL,           -- increasing with time within the profile\n" \
-"  stack_id INTEGER NOT NULL,     -- stacks.id of the stack that added it (labels included)\n" \
-"  added_ns INTEGER NOT NULL,     -- when goprof_profile_add() was called\n" \
-"  removed_ns INTEGER,            -- when goprof_profile_remove() was, NULL while live\n" \
-"  PRIMARY KEY (profile, id)\n" \
+"  stack_id INTEGER NOT NULL,     -- stacks.id of the adding stack (labels included)\n" \
+"  time_ns INTEGER NOT NULL,      -- the commit (the goroutine snapshot of the same time)\n" \
+"  count INTEGER NOT NULL,        -- live entries\n" \
+"  PRIMARY KEY (profile, stack_id, time_ns)\n" \
 ") WITHOUT ROWID;\n"
 
 #endif

@@ -26,7 +26,8 @@
  * and made-up frames, by name and mapping); a stack row by (caller row, function); a label
  * set (labels.c) by its node's address, a labelled stack by (stack, label set). Rows get
  * their ids here, so a sample never waits for a database round trip. Custom profiles'
- * entries (custom.c) are drained with the rings and written once, then again when removed.
+ * entries (custom.c) are drained with the rings into live counts per (profile, stack); a
+ * commit writes the counts that changed.
  */
 #include "config.h"
 
@@ -168,11 +169,11 @@ struct agg {
 	uint64_t count, value;
 };
 
-struct custom_row {
+struct custom_count {
 	int profile;			/* profiles.id */
-	uint64_t id;			/* custom_entries.id */
 	uint32_t stack;			/* stacks.id, labels included */
-	uint64_t added_ns, removed_ns;	/* removed_ns 0: live */
+	int64_t live;			/* entries live now */
+	int64_t written;		/* the count in the database */
 };
 
 struct thread_row {
@@ -239,8 +240,9 @@ struct writer {
 	struct snap_row *snaps;		/* this commit's snapshot */
 	size_t nsnaps, capsnaps;
 	uint32_t last_snapshot;		/* snapshots.id */
-	struct custom_row *customs;	/* custom_entries rows to write in this commit */
+	struct custom_count *customs;	/* every (custom profile, stack) seen */
 	size_t ncustoms, capcustoms;
+	struct u64map custom_by_key;	/* profile << 32 | stack -> customs index + 1 */
 	int custom_profiles_written;	/* profiles rows written for custom profiles */
 	int64_t block_rate_written;	/* profiles.rate of 'block', 0 = no row yet */
 	int mutex_fraction_written;	/* of 'mutex' */
@@ -744,20 +746,35 @@ static size_t collect_lock(void)
 	return changed;
 }
 
-/* gp_custom_drain callback: one entry added or removed, queued for the next commit. */
-static void on_custom(const struct goprof_profile *p, const struct gp_custom_entry *e,
-		      void *ctx)
+/*
+ * gp_custom_drain callback: an entry added (counted in) or removed (counted out, if it was
+ * in: one added and removed between two drains never counts).
+ */
+static void on_custom(const struct goprof_profile *p, struct gp_custom_entry *e, void *ctx)
 {
+	int delta = !e->removed_ns ? !e->counted : -e->counted;
+
 	(void)ctx;
-	if (grow((void **)&w.customs, &w.capcustoms, w.ncustoms, sizeof(*w.customs))) {
+	e->counted = !e->removed_ns;
+	if (!delta)
+		return;
+	uint32_t stack = labelled(bucket_stack(e->frames, e->nframes, e->truncated), e->labels);
+	uint64_t key = (uint64_t)p->id << 32 | stack;
+	uint32_t i = stack ? map_get(&w.custom_by_key, key) : 0;
+	if (!stack) {
 		w.err = -ENOMEM;
 		return;
 	}
-	uint32_t stack = labelled(bucket_stack(e->frames, e->nframes, e->truncated), e->labels);
-	if (!stack)
-		w.err = -ENOMEM;
-	w.customs[w.ncustoms++] = (struct custom_row){ p->id, e->id, stack, e->added_ns,
-						       e->removed_ns };
+	if (!i) {
+		if (grow((void **)&w.customs, &w.capcustoms, w.ncustoms, sizeof(*w.customs)) ||
+		    map_put(&w.custom_by_key, key, (uint32_t)w.ncustoms + 1)) {
+			w.err = -ENOMEM;
+			return;
+		}
+		w.customs[w.ncustoms] = (struct custom_count){ p->id, stack, 0, 0 };
+		i = (uint32_t)++w.ncustoms;
+	}
+	w.customs[i - 1].live += delta;
 }
 
 /* ---- database ----------------------------------------------------------------------------- */
@@ -1012,8 +1029,8 @@ int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source, 
 	return 0;
 }
 
-/* profiles rows for the custom profiles made since the last commit, then their entries. */
-static int write_customs(void)
+/* profiles rows for the custom profiles made since the last commit, then changed counts. */
+static int write_customs(uint64_t time_ns)
 {
 	const struct goprof_profile *p;
 	sqlite3_stmt *st = w.up_profile;
@@ -1034,18 +1051,18 @@ static int write_customs(void)
 		if (p->id - GP_PROFILE_CUSTOM + 1 > w.custom_profiles_written)
 			w.custom_profiles_written = p->id - GP_PROFILE_CUSTOM + 1;
 	for (size_t i = 0; i < w.ncustoms; i++) {
-		const struct custom_row *r = &w.customs[i];
+		struct custom_count *c = &w.customs[i];
+		if (c->live == c->written)
+			continue;
 		st = w.up_custom;
-		sqlite3_bind_int(st, 1, r->profile);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)r->id);
-		sqlite3_bind_int64(st, 3, r->stack);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)r->added_ns);
-		if (r->removed_ns)
-			sqlite3_bind_int64(st, 5, (sqlite3_int64)r->removed_ns);
+		sqlite3_bind_int(st, 1, c->profile);
+		sqlite3_bind_int64(st, 2, c->stack);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)time_ns);
+		sqlite3_bind_int64(st, 4, c->live);
 		if (step_reset(st) != 0)
 			return -EIO;
+		c->written = c->live;
 	}
-	w.ncustoms = 0;
 	return 0;
 }
 
@@ -1134,7 +1151,8 @@ static int commit(void)
 	for (size_t i = 0; i < w.npend_threads; i++)
 		if (write_thread(&w.threads[w.pend_threads[i]]) != 0)
 			goto out_rollback;
-	if (write_snapshot(snap_ns) != 0 || write_lock_profiles() != 0 || write_customs() != 0)
+	if (write_snapshot(snap_ns) != 0 || write_lock_profiles() != 0 ||
+	    write_customs(snap_ns) != 0)
 		goto out_rollback;
 
 	w.last_commit_ns = now_ns();
@@ -1402,8 +1420,7 @@ static int open_db(void)
 	    prepare(&w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4)") ||
 	    prepare(&w.ins_label, "INSERT INTO labels VALUES (?1, ?2, ?3, ?4)") ||
-	    prepare(&w.up_custom, "INSERT INTO custom_entries VALUES (?1, ?2, ?3, ?4, ?5) "
-		    "ON CONFLICT (profile, id) DO UPDATE SET removed_ns = excluded.removed_ns") ||
+	    prepare(&w.up_custom, "INSERT OR REPLACE INTO custom_counts VALUES (?1, ?2, ?3, ?4)") ||
 	    prepare(&w.up_sample, "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		    "ON CONFLICT (profile, bucket, stack_id, tid) DO UPDATE SET "
 		    "count = count + excluded.count, value = value + excluded.value") ||
@@ -1543,6 +1560,7 @@ static void reset_state(void)
 	map_free(&w.node_by_key);
 	map_free(&w.labels_by_node);
 	map_free(&w.labelled_by_key);
+	map_free(&w.custom_by_key);
 	map_free(&w.sym_by_pc);
 	memset(&w, 0, sizeof(w));
 }

@@ -468,18 +468,21 @@ size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
 
 	if (db->version < 4)
 		return 0;
-	st = prepare(db, "SELECT stack_id FROM custom_entries WHERE profile = ?1 AND "
-		     "added_ns <= ?2 AND (removed_ns IS NULL OR removed_ns > ?2)");
+	/* each stack's newest count at or before at_ns */
+	st = prepare(db, "SELECT stack_id, count FROM custom_counts c WHERE profile = ?1 AND "
+		     "time_ns = (SELECT max(time_ns) FROM custom_counts d WHERE d.profile = ?1 "
+		     "AND d.stack_id = c.stack_id AND d.time_ns <= ?2)");
 	sqlite3_bind_int(st, 1, profile);
 	sqlite3_bind_int64(st, 2, at_ns);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		uint32_t s = stack_col(db, st, 0);
-		sums[s].count += sign;
-		sums[s].value += sign;
-		n++;
+		int64_t count = sqlite3_column_int64(st, 1);
+		sums[s].count += sign * count;
+		sums[s].value += sign * count;
+		n += (size_t)(count > 0 ? count : 0);
 	}
 	if (rc != SQLITE_DONE)
-		die_sql(db, "reading custom_entries failed");
+		die_sql(db, "reading custom_counts failed");
 	sqlite3_finalize(st);
 	return n;
 }

@@ -149,9 +149,9 @@ int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_
 		   size_t *n);
 
 /*
- * The entries of the custom profile profile (profiles.id) live at at_ns, one count and one
- * value each added to sums[stack_id] (db->nstacks entries); sign -1 subtracts them (a
- * delta). Returns how many. Needs gp_db_load() first.
+ * The entries of the custom profile profile (profiles.id) live at the last commit at or
+ * before at_ns, one count and one value each added to sums[stack_id] (db->nstacks
+ * entries); sign -1 subtracts them (a delta). Returns how many. Needs gp_db_load() first.
  */
 size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
 		    struct gp_db_sum *sums);

@@ -535,9 +535,12 @@ static void count(struct gp_db *db, void *arg)
 	if (db->version < 4)
 		return;
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->db, "SELECT name, (SELECT count(*) FROM custom_entries e "
-			       "WHERE e.profile = p.id AND e.removed_ns IS NULL) FROM profiles p "
-			       "WHERE id >= ?1 ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+	/* each stack's newest count */
+	if (sqlite3_prepare_v2(db->db, "SELECT name, (SELECT coalesce(sum(count), 0) FROM "
+			       "custom_counts c WHERE c.profile = p.id AND c.time_ns = (SELECT "
+			       "max(time_ns) FROM custom_counts d WHERE d.profile = p.id AND "
+			       "d.stack_id = c.stack_id)) FROM profiles p WHERE id >= ?1 "
+			       "ORDER BY name", -1, &st, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_int(st, 1, GP_PROFILE_CUSTOM);
 	while (c->ncustom < GP_EXPORT_MAX_CUSTOM && sqlite3_step(st) == SQLITE_ROW) {

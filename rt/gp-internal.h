@@ -120,9 +120,6 @@ extern GP_HIDDEN __thread const struct gp_labels *gp_labels_cur
 /* A new thread starts with its creator's labels (thread.c's trampoline), which it cannot pop. */
 GP_HIDDEN void gp_labels_adopt(const struct gp_labels *inherited);
 
-/* The value of key in set (innermost wins), NULL if absent. Any thread. */
-GP_HIDDEN const char *gp_labels_get(const struct gp_labels *set, const char *key);
-
 /* A push (push = 1) or pop of node n as a log of the execution trace ("label" category). */
 GP_HIDDEN void gp_labels_trace(const struct gp_labels *n, int push);
 

@@ -142,14 +142,6 @@ void gp_labels_adopt(const struct gp_labels *inherited)
 	__atomic_store_n(&gp_labels_cur, inherited, __ATOMIC_RELEASE);
 }
 
-const char *gp_labels_get(const struct gp_labels *set, const char *key)
-{
-	for (; set; set = set->parent)
-		if (strcmp(set->key, key) == 0)
-			return set->value;
-	return NULL;
-}
-
 void gp_labels_trace(const struct gp_labels *n, int push)
 {
 	char msg[2 * LABEL_STR_MAX + 8];

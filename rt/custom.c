@@ -153,7 +153,7 @@ static int grow(struct goprof_profile *p)
 /* Whether anyone will drain the pending lists: a database is written. */
 static int kept(void)
 {
-	return gp_config.db_pattern != NULL;
+	return gp_config.database;
 }
 
 int goprof_profile_add(goprof_profile *p, const void *key)

@@ -183,6 +183,8 @@ struct gp_config {
 	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
 	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
 					   GOPROF_DB): removed at exit */
+	int database;			/* the writer started: a database is written (set
+					   once by the constructor) */
 };
 
 extern GP_HIDDEN struct gp_config gp_config;

@@ -174,6 +174,7 @@ __attribute__((constructor(101))) static void gp_init(void)
 		gp_signals_take_fatal();
 		database = 1;
 	}
+	gp_config.database = database;
 	gp_lock_init(database);
 	/* sampled from here on: the database is open, the writer thread runs */
 	gp_heap_init();

@@ -111,7 +111,7 @@ int goprof_label_push(const char *key, const char *value)
 	if (klen > LABEL_STR_MAX || vlen > LABEL_STR_MAX)
 		return -EINVAL;
 	/* no database, no profile to carry them: nothing to do */
-	if (!gp_config.db_pattern)
+	if (!gp_config.database)
 		return 0;
 
 	int saved = errno;

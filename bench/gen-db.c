@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 		 "'0123456789abcdef0123456789abcdef01234567', 4194304, 8388608, 0)", mode);
 	exec(sql);
 	ins_func = prep("INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, 1)");
-	ins_stack = prep("INSERT INTO stacks VALUES (?1, ?2, ?3)");
+	ins_stack = prep("INSERT INTO stacks (id, parent, function_id) VALUES (?1, ?2, ?3)");
 	ins_sample = prep("INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	if (strcmp(mode, "small") == 0)
 		gen_small();

@@ -100,6 +100,93 @@ GOPROF_API int goprof_mutex_fraction_set(int n);
 /* goprof_mutex_fraction_get - the mutex profile's fraction, 0 when off. Thread-safe. */
 GOPROF_API int goprof_mutex_fraction_get(void);
 
+/* ---- labels (Go's pprof.Do and pprof.Labels) -------------------------------------------- */
+
+/*
+ * goprof_label_push - adds the label @key=@value to the calling thread's set, on top of
+ * what is there: a key pushed again shadows its outer value until goprof_label_pop().
+ * Every stack goprof records on this thread from now on carries the set: CPU samples, heap
+ * and allocs (a block keeps the labels it was allocated with until it is freed), block and
+ * mutex events, the threads it creates (threadcreate), its goroutine-profile entry and
+ * custom-profile entries; pprof shows them as sample labels (-tagfocus, -tags). A thread
+ * created while labels are set starts with them, as a goroutine does (and cannot pop them).
+ * While an execution trace is on, each push and pop is a "label" log in it.
+ * @key: not NULL, not empty; @value: not NULL; each at most 4095 bytes, copied
+ *
+ * Returns 0; -EINVAL for a bad argument; -ENOMEM when out of memory, or when the process
+ * already made 2^20 distinct (set, key, value) pushes (each one is kept for the life of the
+ * process: a label should name a kind of work, not one request). The first push of a
+ * given key and value on a given set allocates; later ones do not, and take no lock.
+ * Without a database (GOPROF_DB, GOPROF_HTTP) it only checks its arguments.
+ * Thread-safe; not async-signal-safe.
+ */
+GOPROF_API int goprof_label_push(const char *key, const char *value);
+
+/*
+ * goprof_label_pop - undoes the calling thread's last goprof_label_push() that succeeded.
+ * Does nothing when the thread has pushed nothing. Thread-safe; allocates nothing.
+ */
+GOPROF_API void goprof_label_pop(void);
+
+#if defined(__GNUC__)
+/* The cleanup of GOPROF_LABEL_SCOPE: pops what the scope pushed. */
+static inline void goprof_label_scope_end_(const int *pushed)
+{
+	if (*pushed == 0)
+		goprof_label_pop();
+}
+
+#define GOPROF_LABEL_CAT2_(a, b) a##b
+#define GOPROF_LABEL_CAT_(a, b) GOPROF_LABEL_CAT2_(a, b)
+
+/*
+ * GOPROF_LABEL_SCOPE(key, value) - a statement that pushes @key=@value until the end of
+ * the enclosing block, however the block is left (return, break, goto), like Go's
+ * pprof.Do: { GOPROF_LABEL_SCOPE("handler", "search"); serve(req); }. GCC and Clang.
+ */
+#define GOPROF_LABEL_SCOPE(key, value)                                                     \
+	__attribute__((cleanup(goprof_label_scope_end_))) const int GOPROF_LABEL_CAT_(      \
+		goprof_label_scope_, __COUNTER__) = goprof_label_push((key), (value))
+#endif
+
+/* ---- custom profiles (Go's pprof.NewProfile) --------------------------------------------- */
+
+/* A profile of the program's own (open connections, files...): see goprof_profile_new(). */
+typedef struct goprof_profile goprof_profile;
+
+/*
+ * goprof_profile_new - makes a profile @name of the program's own, like Go's
+ * pprof.NewProfile: a set of entries, each the stack (and labels) of the code that added
+ * it, listed with its count in /debug/pprof/, served at /debug/pprof/NAME (?debug=0 pprof
+ * with sample type NAME/count, ?debug=1 Go's count-profile text), exported by
+ * `goprof-export -t NAME` and kept in the database's history (--at T).
+ * @name: 1 to 63 of [A-Za-z0-9._-], not the name of a built-in profile or endpoint
+ *
+ * Returns the profile, which lives as long as the process; NULL with errno EINVAL for a
+ * bad name, EEXIST for a name taken (built-in or made before), ENOSPC beyond 128 profiles,
+ * ENOMEM. Works without a database too (counts only). Thread-safe.
+ */
+GOPROF_API goprof_profile *goprof_profile_new(const char *name);
+
+/*
+ * goprof_profile_add - adds the entry @key (any pointer: the connection, the FILE *...) to
+ * @p with the calling thread's stack and labels, like Go's Profile.Add.
+ * Returns 0; -EEXIST when @key is in @p already (Go panics); -EINVAL when @p is NULL;
+ * -ENOMEM. Copies the stack; @key is never dereferenced. Thread-safe; not
+ * async-signal-safe.
+ */
+GOPROF_API int goprof_profile_add(goprof_profile *p, const void *key);
+
+/*
+ * goprof_profile_remove - removes the entry @key from @p (Go's Profile.Remove).
+ * Returns 0; -ENOENT when @key is not in @p; -EINVAL when @p is NULL. Thread-safe; not
+ * async-signal-safe.
+ */
+GOPROF_API int goprof_profile_remove(goprof_profile *p, const void *key);
+
+/* goprof_profile_count - the entries in @p now (Go's Profile.Count); 0 for NULL. Thread-safe. */
+GOPROF_API long goprof_profile_count(const goprof_profile *p);
+
 /* ---- execution trace (Go's runtime/trace) ----------------------------------------------- */
 
 #define GOPROF_TRACE_GO 0	/* Go 1.19's execution-trace format, for `go tool trace` */

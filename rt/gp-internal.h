@@ -4,6 +4,7 @@
 #ifndef GOPROF_RT_GP_INTERNAL_H
 #define GOPROF_RT_GP_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
@@ -97,6 +98,78 @@ GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
 /* Installs the pthread_create interposition (thread.c); called once from the constructor. */
 GP_HIDDEN void gp_thread_init(void);
 
+/* ---- labels (labels.c): the calling thread's key=value set, carried by every stack ------ */
+
+/*
+ * One push: key=value on top of parent. The set a node stands for is the path to the
+ * root, the innermost value of a key winning. Interned, immutable, never freed: anything
+ * recorded may keep the address.
+ */
+struct gp_labels {
+	const struct gp_labels *parent;	/* the set this push extended; NULL: none */
+	struct gp_labels *chain;	/* intern table chain; fixed once published */
+	uint64_t hash;
+	uint32_t depth;			/* pushes from the empty set (parent's + 1) */
+	const char *key, *value;	/* copies, in the same allocation */
+};
+
+/* The calling thread's labels, NULL for none. Signal-safe to read on the thread itself. */
+extern GP_HIDDEN __thread const struct gp_labels *gp_labels_cur
+	__attribute__((tls_model("initial-exec")));
+
+/* A new thread starts with its creator's labels (thread.c's trampoline), which it cannot pop. */
+GP_HIDDEN void gp_labels_adopt(const struct gp_labels *inherited);
+
+/* A push (push = 1) or pop of node n as a log of the execution trace ("label" category). */
+GP_HIDDEN void gp_labels_trace(const struct gp_labels *n, int push);
+
+GP_HIDDEN void gp_labels_atfork_child(void);
+
+/* ---- custom profiles (custom.c): goprof_profile_new and its entries --------------------- */
+
+/*
+ * One goprof_profile_add(): the key, the adder's stack and labels, and when it was added
+ * and removed. Fields are fixed once the entry is in its profile's table, but for those
+ * marked with the profile's lock.
+ */
+struct gp_custom_entry {
+	struct gp_custom_entry *chain;	/* key table chain; lock */
+	struct gp_custom_entry *pend_next;	/* pending list; lock */
+	const void *key;
+	uint64_t added_ns;		/* CLOCK_REALTIME */
+	uint64_t removed_ns;		/* 0 while in the table; lock */
+	int pending;			/* on the pending list; lock */
+	int counted;			/* the writer counted it live; lock */
+	const struct gp_labels *labels;
+	uint32_t nframes, truncated;	/* frames[], innermost first; root end left out */
+	const void *frames[];
+};
+
+struct goprof_profile {
+	struct goprof_profile *next;	/* gp_custom_profiles()' list; fixed once pushed */
+	int id;				/* profiles.id: GP_PROFILE_CUSTOM + n; fixed */
+	char name[64];			/* fixed */
+	pthread_mutex_t lock;
+	struct gp_custom_entry **slots;	/* key table, cap chains; lock */
+	size_t cap;			/* lock */
+	size_t n;			/* live entries; lock to write, read relaxed */
+	struct gp_custom_entry *pending;	/* added or removed since the writer looked; lock */
+};
+
+/* The newest profile; follow ->next for the others. Any thread, lock-free. */
+GP_HIDDEN struct goprof_profile *gp_custom_profiles(void);
+
+/*
+ * Hands every entry added or removed since the last call to fn (under its profile's lock:
+ * fn must not call goprof_profile_*), then frees the removed ones. Returns how many.
+ * Writer thread.
+ */
+GP_HIDDEN size_t gp_custom_drain(void (*fn)(const struct goprof_profile *p,
+					    struct gp_custom_entry *e, void *ctx),
+				 void *ctx);
+
+GP_HIDDEN void gp_custom_atfork_child(void);
+
 /* ---- configuration (init.c): GOPROF_* read once at start ------------------------------ */
 
 #define GP_MAX_STACK_DEPTH 4096		/* the most frames a sample may keep */
@@ -111,6 +184,8 @@ struct gp_config {
 	int block_io;			/* GOPROF_BLOCK_IO: 1 = I/O waits in the block profile */
 	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
 					   GOPROF_DB): removed at exit */
+	int database;			/* the writer started: a database is written (set
+					   once by the constructor) */
 };
 
 extern GP_HIDDEN struct gp_config gp_config;
@@ -137,6 +212,7 @@ struct gp_sample {
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end (deep stacks) */
 	int lost;			/* 1: count samples were dropped (ring full) */
+	const struct gp_labels *labels;	/* the thread's labels then, NULL: none */
 	const void *const *frames;	/* function records (gp_func_decode) */
 };
 
@@ -203,6 +279,7 @@ struct gp_thread_info {
 	uint32_t create_nframes;	/* create_frames[] entries, innermost first */
 	uint32_t create_truncated;	/* frames left out at the root end */
 	const void *const *create_frames;	/* the creator's stack; fixed for good */
+	const struct gp_labels *create_labels;	/* the creator's labels then, NULL: none */
 };
 
 /* How a thread came to be: what gp_thread_started() records for the threadcreate profile. */
@@ -211,6 +288,7 @@ struct gp_thread_origin {
 	const char *call;		/* the creating call, a string literal */
 	uint32_t nframes, truncated;
 	const void *const *frames;	/* innermost first; copied */
+	const struct gp_labels *labels;	/* the creator's labels */
 };
 
 /*
@@ -304,6 +382,7 @@ struct gp_thread_snap {
 	struct gp_wait_state wait;
 	uint32_t nframes, truncated;	/* frames[], innermost first; root end left out */
 	const void *const *frames;
+	const struct gp_labels *labels;	/* its labels then, NULL: none */
 };
 
 /*
@@ -343,7 +422,9 @@ struct gp_lock_bucket {
 		uint64_t count, delay_ns;	/* rounded count and delay in the database */
 		uint32_t stack;		/* stacks.id of frames, 0 = not interned yet */
 		uint32_t leaf;		/* stacks.id of stack below call, 0 = not yet */
+		uint32_t labelled;	/* stacks.id of the leaf with labels, 0 = not yet */
 	} written;			/* writer thread only */
+	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
 	const void *frames[];		/* function records (gp_func_decode) */
@@ -394,6 +475,7 @@ struct gp_heap_bucket {
 		uint64_t alloc_objects, alloc_bytes, free_objects, free_bytes;
 		uint32_t stack;		/* stacks.id, 0 = not interned yet */
 	} written;			/* writer thread only: what is in the database */
+	const struct gp_labels *labels;	/* the allocating thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
 	const void *frames[];		/* function records (gp_func_decode) */

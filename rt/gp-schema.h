@@ -17,6 +17,10 @@
  *			a stack is named by the row of its innermost frame
  *	samples		counts per (profile, time bucket, stack, thread), aggregated in memory
  *			by the writer and added up in place when a bucket spans two commits
+ *	labels		label sets (goprof_label_push) as a tree, like stacks; a stack that
+ *			carries labels ends in a leaf row naming its set (since version 4)
+ *	custom_counts	the program's own profiles (goprof_profile_new): live entries per
+ *			stack, a row at each commit that changed the count
  *
  * Size: a samples row costs about 20 bytes (a WITHOUT ROWID table, small integers, no
  * extra index); a 4-thread program sampled at 100 Hz writes at most 400 rows a second,
@@ -26,7 +30,7 @@
 #define GOPROF_RT_GP_SCHEMA_H
 
 /* PRAGMA user_version of the databases this goprof writes, and the newest it can read. */
-#define GP_SCHEMA_VERSION 3
+#define GP_SCHEMA_VERSION 4
 
 /* PRAGMA application_id of every goprof database: "GPRF". */
 #define GP_SCHEMA_APPLICATION_ID 0x47505246
@@ -61,6 +65,11 @@ enum gp_profile_id {
 	GP_PROFILE_THREADCREATE = 6,
 	/* No samples rows: goroutine comes from the snapshots tables. */
 	GP_PROFILE_GOROUTINE = 7,
+	/*
+	 * The program's own profiles (goprof_profile_new) take ids from here up, in the order
+	 * they were made; no samples rows: they come from custom_counts. Since version 4.
+	 */
+	GP_PROFILE_CUSTOM = 100,
 };
 
 /*
@@ -152,11 +161,24 @@ enum gp_func_kind {
 "-- parent (0: an outermost frame). The stack with id S is the path from row S up to the\n" \
 "-- root: S is its innermost (leaf) frame, parent < id always holds, and equal stacks share\n" \
 "-- rows. When a sample's PC lies outside the innermost instrumented function, the leaf\n" \
-"-- row is the symbol found at that PC (kind symbol) below that function's row.\n" \
+"-- row is the symbol found at that PC (kind symbol) below that function's row. A stack\n" \
+"-- recorded with labels is named by a row of its own: a copy of its leaf row (same parent\n" \
+"-- and function) that names the label set; no row has such a row as parent.\n" \
 "CREATE TABLE stacks (\n" \
 "  id INTEGER PRIMARY KEY,\n" \
 "  parent INTEGER NOT NULL,       -- stacks.id of the caller's frame, 0 at the root\n" \
-"  function_id INTEGER NOT NULL   -- functions.id\n" \
+"  function_id INTEGER NOT NULL,  -- functions.id\n" \
+"  labels INTEGER NOT NULL DEFAULT 0 -- labels.id of the stack's label set, 0 = none\n" \
+"                                 -- (since version 4)\n" \
+");\n" \
+"-- Label sets (goprof_label_push) as a tree: a row is one push, key = value on top of the\n" \
+"-- set parent (0: the empty set). The set with id L is the path from row L to the root;\n" \
+"-- of two rows with one key, the one nearer L wins. parent < id always holds (version 4).\n" \
+"CREATE TABLE labels (\n" \
+"  id INTEGER PRIMARY KEY,\n" \
+"  parent INTEGER NOT NULL,       -- labels.id of the set this push extended, 0 = none\n" \
+"  key TEXT NOT NULL,\n" \
+"  value TEXT NOT NULL\n" \
 ");\n" \
 "-- Threads seen, live or ended. A sample belongs to the row with its tid whose lifetime\n" \
 "-- covers the sample (tids are reused only after a thread ended).\n" \
@@ -222,6 +244,17 @@ enum gp_func_kind {
 "  end_ns INTEGER NOT NULL,       -- when it stopped\n" \
 "  source TEXT NOT NULL,          -- 'GOPROF_TRACE', 'api' or 'http'\n" \
 "  go_trace BLOB NOT NULL         -- the file go tool trace reads\n" \
-");\n"
+");\n" \
+"-- The program's own profiles (profiles.id >= 100, goprof_profile_new): how many entries\n" \
+"-- added at a stack were live, from the commit at time_ns on; a row is written only when\n" \
+"-- that number changed since the last commit. At time T, a stack has the count of its\n" \
+"-- newest row with time_ns <= T (version 4).\n" \
+"CREATE TABLE custom_counts (\n" \
+"  profile INTEGER NOT NULL,      -- profiles.id\n" \
+"  stack_id INTEGER NOT NULL,     -- stacks.id of the adding stack (labels included)\n" \
+"  time_ns INTEGER NOT NULL,      -- the commit (the goroutine snapshot of the same time)\n" \
+"  count INTEGER NOT NULL,        -- live entries\n" \
+"  PRIMARY KEY (profile, stack_id, time_ns)\n" \
+") WITHOUT ROWID;\n"
 
 #endif

@@ -149,6 +149,8 @@ static void atfork_child(void)
 	gp_heap_atfork_child();
 	gp_sampler_atfork_child();
 	gp_trace_atfork_child();
+	gp_labels_atfork_child();
+	gp_custom_atfork_child();
 	/* the new writer thread and its state are goprof's, not the program's allocations */
 	gp_heap_guard(1);
 	if (gp_config.db_pattern)
@@ -173,6 +175,7 @@ __attribute__((constructor(101))) static void gp_init(void)
 		gp_signals_take_fatal();
 		database = 1;
 	}
+	gp_config.database = database;
 	gp_lock_init(database);
 	gp_io_init(database);
 	/* sampled from here on: the database is open, the writer thread runs */

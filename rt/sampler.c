@@ -6,9 +6,10 @@
  * own CPU-time clock (CLOCK_THREAD_CPUTIME_ID), delivered to that very thread
  * (SIGEV_THREAD_ID) as a real-time signal (signals.c says why not SIGPROF): one
  * process-wide setitimer() under-counts busy multi-threaded programs, which is why Go 1.18
- * moved to the same scheme. The signal handler (signal context) copies the interrupted PC and the top of the shadow stack into
- * the thread's own ring (ring.h): no lock, no allocation, errno preserved. The collector
- * thread (writer.c) drains the rings with gp_cpu_drain().
+ * moved to the same scheme. The signal handler (signal context) copies the interrupted
+ * PC, the thread's labels (one pointer, labels.c) and the top of the shadow stack into the
+ * thread's own ring (ring.h): no lock, no allocation, errno preserved. The collector thread
+ * (writer.c) drains the rings with gp_cpu_drain().
  *
  * Locks: reg_lock guards the list and each entry's lifetime; it is taken on thread start
  * and end, by gp_cpu_drain(), gp_threads_foreach() and gp_threads_snapshot(), never in
@@ -39,7 +40,7 @@
 #include "ring.h"
 
 #define MIN_RING_ORDER 13		/* 8192 words = 64 KiB per sampled thread */
-#define HEADER_WORDS 4			/* time, pc, nframes | truncated << 32, ticks */
+#define HEADER_WORDS 5			/* time, pc, nframes | truncated << 32, ticks, labels */
 
 struct gp_thread {
 	struct gp_thread *next;		/* reg_lock */
@@ -50,6 +51,7 @@ struct gp_thread {
 	int ended;			/* reg_lock */
 	int stack_live;			/* reg_lock: stack_base may be read */
 	const void **const *sp_addr;	/* the thread's __goprof_sp; fixed */
+	const struct gp_labels *const *labels_addr;	/* its gp_labels_cur; fixed */
 	const void **stack_base;	/* its slot array, NULL: scratch; fixed */
 	size_t stack_cap;		/* slots */
 	struct gp_wait wait;		/* wrap-lock.c; see struct gp_wait */
@@ -87,6 +89,7 @@ static void take_sample(struct gp_thread *t, uintptr_t pc, uint64_t ticks)
 	gp_ring_put(t->ring, at, 1, pc);
 	gp_ring_put(t->ring, at, 2, keep | (depth - keep) << 32);
 	gp_ring_put(t->ring, at, 3, ticks);
+	gp_ring_put(t->ring, at, 4, (uintptr_t)gp_labels_cur);
 	for (uint64_t i = 0; i < keep; i++)
 		gp_ring_put(t->ring, at, HEADER_WORDS + i, (uintptr_t)top[-1 - (int64_t)i]);
 	gp_ring_commit(t->ring, at, HEADER_WORDS + keep);
@@ -166,12 +169,14 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 	if (origin) {
 		t->info.creator_tid = origin->creator_tid;
 		t->info.create_call = origin->call;
+		t->info.create_labels = origin->labels;
 		t->info.create_nframes = n;
 		t->info.create_truncated = origin->truncated;
 		memcpy(t->create_frames, origin->frames, n * sizeof(t->create_frames[0]));
 	}
 	t->info.create_frames = t->create_frames;
 	t->sp_addr = (const void **const *)&__goprof_sp;
+	t->labels_addr = &gp_labels_cur;
 	gp_stack_region(&t->stack_base, &t->stack_cap);
 	t->stack_live = 1;
 	if (sampling)
@@ -253,6 +258,7 @@ void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), 
 		s.tid = t->info.tid;
 		s.start_ns = t->info.start_ns;
 		gp_wait_read(&t->wait, &s.wait);
+		s.labels = __atomic_load_n(t->labels_addr, __ATOMIC_ACQUIRE);
 		if (t->stack_base) {
 			const void **sp = __atomic_load_n(t->sp_addr, __ATOMIC_RELAXED);
 			if (sp < t->stack_base || sp > t->stack_base + t->stack_cap)
@@ -286,6 +292,7 @@ static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
 		s.time_ns = buf[0];
 		s.pc = (uintptr_t)buf[1];
 		s.count = buf[3];
+		s.labels = (const struct gp_labels *)(uintptr_t)buf[4];
 		s.tid = t->info.tid;
 		s.nframes = (uint32_t)(buf[2] & 0xffffffffu);
 		if (s.nframes > n - HEADER_WORDS)

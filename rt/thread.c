@@ -37,6 +37,7 @@ struct start {
 	void *arg;
 	size_t stack_bytes;	/* the new thread's machine stack */
 	uint64_t trace_token;	/* its CREATE in the execution trace, 0 = none */
+	const struct gp_labels *labels;	/* the creator's, the new thread's to start with */
 	struct gp_thread_origin origin;	/* origin.frames points at frames[] */
 	const void *frames[];	/* the creator's stack, innermost first */
 };
@@ -65,6 +66,7 @@ static void *trampoline(void *p)
 {
 	struct start s = *(struct start *)p;
 
+	gp_labels_adopt(s.labels);
 	gp_heap_guard(1);
 	gp_lock_thread_start();
 	gp_stack_attach(s.stack_bytes);
@@ -171,6 +173,7 @@ static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(voi
 	s->stack_bytes = stack_bytes_of(attr);
 	s->origin.creator_tid = (uint32_t)gettid();
 	s->origin.call = call;
+	s->origin.labels = s->labels = gp_labels_cur;
 	s->trace_token = gp_trace_thread_create();
 	s->origin.nframes = (uint32_t)keep;
 	s->origin.truncated = (uint32_t)(depth - keep);

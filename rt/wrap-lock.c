@@ -388,16 +388,18 @@ static struct gp_lock_bucket *bucket_list;	/* push: prof_lock + release; walk: a
 
 /* prof_lock held: the bucket of (profile, tid, call, the n innermost frames below top). */
 static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *call,
-					const void **top, uint32_t n, uint32_t truncated)
+					const void **top, uint32_t n, uint32_t truncated,
+					const struct gp_labels *labels)
 {
-	uint64_t h = gp_mix(n ^ (uint64_t)truncated << 32 ^ (uint64_t)tid << 8 ^ (uint64_t)profile);
+	uint64_t h = gp_mix(n ^ (uint64_t)truncated << 32 ^ (uint64_t)tid << 8 ^ (uint64_t)profile ^
+			    (uintptr_t)labels);
 
 	h = gp_frames_hash(gp_mix(h ^ (uintptr_t)call), top, n);
 	struct gp_lock_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
 	for (struct gp_lock_bucket *b = *slot; b; b = b->chain)
 		if (b->hash == h && b->nframes == n && b->truncated == truncated &&
 		    b->tid == tid && b->profile == profile && b->call == call &&
-		    gp_frames_equal(b->frames, top, n))
+		    b->labels == labels && gp_frames_equal(b->frames, top, n))
 			return b;
 	struct gp_lock_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
 	if (!b)
@@ -408,6 +410,7 @@ static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *c
 	b->call = call;
 	b->nframes = n;
 	b->truncated = truncated;
+	b->labels = labels;
 	gp_frames_copy(b->frames, top, n);
 	b->chain = *slot;
 	*slot = b;
@@ -416,11 +419,12 @@ static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *c
 	return b;
 }
 
-/* Is b the bucket of (tid, call, the n innermost frames below top, truncated)? */
+/* Is b the bucket of (tid, call, the n innermost frames below top, truncated, labels)? */
 static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const char *call,
-		       const void **top, uint32_t n, uint32_t truncated)
+		       const void **top, uint32_t n, uint32_t truncated,
+		       const struct gp_labels *labels)
 {
-	return b && b->tid == tid && b->call == call && b->nframes == n &&
+	return b && b->tid == tid && b->call == call && b->nframes == n && b->labels == labels &&
 	       b->truncated == truncated && gp_frames_equal(b->frames, top, n);
 }
 
@@ -441,11 +445,12 @@ static void record(int profile, uint32_t tid, const char *call, uint64_t count_f
 	uint32_t keep = (uint32_t)(depth < gp_config.stack_depth ? depth : gp_config.stack_depth);
 	uint32_t truncated = (uint32_t)(depth - keep);
 	struct gp_lock_bucket *b = *last;
+	const struct gp_labels *labels = gp_labels_cur;
 
-	if (!same_bucket(b, tid, call, top, keep, truncated)) {
+	if (!same_bucket(b, tid, call, top, keep, truncated, labels)) {
 		tls.busy++;
 		real_pthread_mutex_lock(&prof_lock);
-		b = bucket_of(profile, tid, call, top, keep, truncated);
+		b = bucket_of(profile, tid, call, top, keep, truncated, labels);
 		real_pthread_mutex_unlock(&prof_lock);
 		tls.busy--;
 		if (!b)

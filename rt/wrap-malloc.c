@@ -19,8 +19,9 @@
  *    its malloc, in the same thread or through the synchronisation the program needed to
  *    hand the pointer over.
  *  - Slow path (a sampled allocation, or a free whose filter word is non-zero): under
- *    heap_lock, the innermost shadow-stack frames find or make their bucket (stacks are
- *    interned: a bucket is never freed and its frames never change) and the block goes into
+ *    heap_lock, the innermost shadow-stack frames and the thread's labels (labels.c) find or
+ *    make their bucket (stacks are interned: a bucket is never freed and its frames never
+ *    change, so a block keeps its labels until it is freed) and the block goes into
  *    the side table keyed by address; a free finds its block there and charges the free to
  *    the block's bucket. The side table and buckets get their memory from __libc_malloc.
  *  - A per-thread guard (TLS) marks goprof's own work: inside the slow path, on the writer
@@ -180,13 +181,15 @@ static int64_t next_countdown(void)
  * heap_lock held: the bucket of the n innermost frames below top (the thread's shadow
  * stack, read in place: it does not change while this thread is in here).
  */
-static struct gp_heap_bucket *bucket_of(const void **top, uint32_t n, uint32_t truncated)
+static struct gp_heap_bucket *bucket_of(const void **top, uint32_t n, uint32_t truncated,
+				       const struct gp_labels *labels)
 {
-	uint64_t h = gp_frames_hash(gp_mix(n ^ (uint64_t)truncated << 32), top, n);
+	uint64_t h = gp_frames_hash(gp_mix(n ^ (uint64_t)truncated << 32 ^ (uintptr_t)labels),
+				    top, n);
 	struct gp_heap_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
 	for (struct gp_heap_bucket *b = *slot; b; b = b->chain)
 		if (b->hash == h && b->nframes == n && b->truncated == truncated &&
-		    gp_frames_equal(b->frames, top, n))
+		    b->labels == labels && gp_frames_equal(b->frames, top, n))
 			return b;
 	struct gp_heap_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
 	if (!b)
@@ -194,6 +197,7 @@ static struct gp_heap_bucket *bucket_of(const void **top, uint32_t n, uint32_t t
 	b->hash = h;
 	b->nframes = n;
 	b->truncated = truncated;
+	b->labels = labels;
 	gp_frames_copy(b->frames, top, n);
 	b->chain = *slot;
 	*slot = b;
@@ -285,7 +289,8 @@ static void record_alloc(void *p, uint64_t size)
 
 	tls.guard++;
 	pthread_mutex_lock(&heap_lock);
-	struct gp_heap_bucket *b = bucket_of(top, (uint32_t)keep, (uint32_t)(depth - keep));
+	struct gp_heap_bucket *b = bucket_of(top, (uint32_t)keep, (uint32_t)(depth - keep),
+					     gp_labels_cur);
 	if (b)
 		remember_block(p, size, b);
 	pthread_mutex_unlock(&heap_lock);

@@ -23,8 +23,11 @@
  * Any SQLite error stops the database for good (one line on stderr); the program goes on.
  *
  * Interning: a function is keyed by its record's address (or, for symbols found at a PC
- * and made-up frames, by name and mapping); a stack row by (caller row, function). Rows
- * get their ids here, so a sample never waits for a database round trip.
+ * and made-up frames, by name and mapping); a stack row by (caller row, function); a label
+ * set (labels.c) by its node's address, a labelled stack by (stack, label set). Rows get
+ * their ids here, so a sample never waits for a database round trip. Custom profiles'
+ * entries (custom.c) are drained with the rings into live counts per (profile, stack); a
+ * commit writes the counts that changed.
  */
 #include "config.h"
 
@@ -152,12 +155,25 @@ struct pc_sym {
 
 struct node_row {
 	uint32_t id, parent, func;
+	uint32_t labels;	/* labels.id, 0 = none */
+};
+
+struct label_row {
+	uint32_t id, parent;
+	const char *key, *value;	/* the label node's (they live as long as the process) */
 };
 
 struct agg {
 	uint32_t bucket, stack, tid;
 	uint8_t profile;
 	uint64_t count, value;
+};
+
+struct custom_count {
+	int profile;			/* profiles.id */
+	uint32_t stack;			/* stacks.id, labels included */
+	int64_t live;			/* entries live now */
+	int64_t written;		/* the count in the database */
 };
 
 struct thread_row {
@@ -187,7 +203,7 @@ struct writer {
 	sqlite3_stmt *ins_map, *ins_func, *ins_stack, *up_sample, *up_thread, *up_end;
 	sqlite3_stmt *ins_snap, *ins_snap_thread, *up_profile;
 	sqlite3_stmt *ins_heapstats;	/* NULL while heap profiling is off */
-	sqlite3_stmt *ins_trace;
+	sqlite3_stmt *ins_trace, *ins_label, *up_custom;
 
 	struct func_row *funcs;		/* [id - 1] */
 	size_t nfuncs, capfuncs, funcs_written;
@@ -196,11 +212,18 @@ struct writer {
 	struct node_row *new_nodes;	/* stack rows not yet written */
 	size_t nnew_nodes, capnew_nodes;
 	uint32_t next_node;		/* last stack id handed out */
+	uint64_t *node_keys;		/* [id]: parent << 32 | function of every stack row */
+	size_t capnode_keys;
+	struct label_row *new_labels;	/* labels rows not yet written */
+	size_t nnew_labels, capnew_labels;
+	uint32_t next_label;		/* last labels id handed out */
 
 	struct u64map func_by_record;	/* record address -> function id */
 	struct u64map func_by_name;	/* hash(name, mapping) -> function id */
 	struct u64map func_by_call;	/* interposed call's name (its address) -> function id */
 	struct u64map node_by_key;	/* parent << 32 | function -> stack id */
+	struct u64map labels_by_node;	/* struct gp_labels address -> labels id */
+	struct u64map labelled_by_key;	/* stack << 32 | labels id -> labelled stack id */
 	struct u64map sym_by_pc;	/* pc -> index in syms + 1 (1: no symbol) */
 	struct pc_sym *syms;		/* symbols found at sampled PCs */
 	size_t nsyms, capsyms;
@@ -217,6 +240,10 @@ struct writer {
 	struct snap_row *snaps;		/* this commit's snapshot */
 	size_t nsnaps, capsnaps;
 	uint32_t last_snapshot;		/* snapshots.id */
+	struct custom_count *customs;	/* every (custom profile, stack) seen */
+	size_t ncustoms, capcustoms;
+	struct u64map custom_by_key;	/* profile << 32 | stack -> customs index + 1 */
+	int custom_profiles_written;	/* profiles rows written for custom profiles */
 	int64_t block_rate_written;	/* profiles.rate of 'block', 0 = no row yet */
 	int mutex_fraction_written;	/* of 'mutex' */
 	int err;			/* first error of this batch (-errno or -EIO) */
@@ -423,6 +450,7 @@ static struct pc_sym *sym_of_pc(uintptr_t pc)
 }
 
 static uint32_t node(uint32_t parent, uint32_t func);
+static uint32_t new_node(uint32_t parent, uint32_t func, uint32_t labels);
 
 /*
  * The function row of an interposed call ("pthread_mutex_lock"), the leaf of the lock
@@ -459,13 +487,67 @@ static uint32_t node(uint32_t parent, uint32_t func)
 
 	if (id || !func)
 		return id;
-	if (grow((void **)&w.new_nodes, &w.capnew_nodes, w.nnew_nodes, sizeof(*w.new_nodes)))
+	id = new_node(parent, func, 0);
+	if (id && map_put(&w.node_by_key, key, id) != 0)
 		return 0;
-	id = w.next_node + 1;
-	if (map_put(&w.node_by_key, key, id) != 0)
+	return id;
+}
+
+/* A new stack row; 0 on OOM. */
+static uint32_t new_node(uint32_t parent, uint32_t func, uint32_t labels)
+{
+	uint32_t id = w.next_node + 1;
+
+	if (grow((void **)&w.new_nodes, &w.capnew_nodes, w.nnew_nodes, sizeof(*w.new_nodes)) ||
+	    grow((void **)&w.node_keys, &w.capnode_keys, id, sizeof(*w.node_keys)))
 		return 0;
 	w.next_node = id;
-	w.new_nodes[w.nnew_nodes++] = (struct node_row){ id, parent, func };
+	w.node_keys[id] = (uint64_t)parent << 32 | func;
+	w.new_nodes[w.nnew_nodes++] = (struct node_row){ id, parent, func, labels };
+	return id;
+}
+
+/* The labels row of set (its parents' first), made on first use; 0 on OOM. */
+static uint32_t label_row(const struct gp_labels *set)
+{
+	uint32_t id = map_get(&w.labels_by_node, (uintptr_t)set);
+
+	if (id)
+		return id;
+	uint32_t parent = set->parent ? label_row(set->parent) : 0;
+	if (set->parent && !parent)
+		return 0;
+	if (grow((void **)&w.new_labels, &w.capnew_labels, w.nnew_labels,
+		 sizeof(*w.new_labels)))
+		return 0;
+	id = w.next_label + 1;
+	if (map_put(&w.labels_by_node, (uintptr_t)set, id) != 0)
+		return 0;
+	w.next_label = id;
+	w.new_labels[w.nnew_labels++] = (struct label_row){ id, parent, set->key, set->value };
+	return id;
+}
+
+/*
+ * The stack row that names stack with the label set: stack itself when there are none,
+ * else a copy of its leaf row carrying the set (gp-schema.h). 0 on OOM; the empty stack
+ * cannot carry labels and stays 0.
+ */
+static uint32_t labelled(uint32_t stack, const struct gp_labels *set)
+{
+	if (!set || !stack)
+		return stack;
+	uint32_t lab = label_row(set);
+	if (!lab)
+		return 0;
+	uint64_t key = (uint64_t)stack << 32 | lab;
+	uint32_t id = map_get(&w.labelled_by_key, key);
+	if (id)
+		return id;
+	uint64_t leaf = w.node_keys[stack];
+	id = new_node((uint32_t)(leaf >> 32), (uint32_t)leaf, lab);
+	if (id && map_put(&w.labelled_by_key, key, id) != 0)
+		return 0;
 	return id;
 }
 
@@ -571,6 +653,7 @@ static void on_sample(const struct gp_sample *s, void *ctx)
 		}
 		if (!leaf)
 			leaf = unknown_stack();
+		leaf = labelled(leaf, s->labels);
 	}
 	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
 			     s->count * w.period_ns) != 0)
@@ -597,7 +680,8 @@ static size_t collect_heap(void)
 		    fo == b->written.free_objects && fb == b->written.free_bytes)
 			continue;
 		if (!b->written.stack &&
-		    !(b->written.stack = bucket_stack(b->frames, b->nframes, b->truncated))) {
+		    !(b->written.stack = labelled(bucket_stack(b->frames, b->nframes,
+							       b->truncated), b->labels))) {
 			w.err = -ENOMEM;
 			return changed;
 		}
@@ -645,7 +729,13 @@ static size_t collect_lock(void)
 			w.err = -ENOMEM;
 			return changed;
 		}
-		if (agg_add(b->profile, now, b->call ? b->written.leaf : b->written.stack, b->tid,
+		if (!b->written.labelled &&
+		    !(b->written.labelled = labelled(b->call ? b->written.leaf : b->written.stack,
+						     b->labels))) {
+			w.err = -ENOMEM;
+			return changed;
+		}
+		if (agg_add(b->profile, now, b->written.labelled, b->tid,
 			    count - b->written.count,
 			    delay - b->written.delay_ns) != 0)
 			w.err = -ENOMEM;
@@ -654,6 +744,37 @@ static size_t collect_lock(void)
 		changed++;
 	}
 	return changed;
+}
+
+/*
+ * gp_custom_drain callback: an entry added (counted in) or removed (counted out, if it was
+ * in: one added and removed between two drains never counts).
+ */
+static void on_custom(const struct goprof_profile *p, struct gp_custom_entry *e, void *ctx)
+{
+	int delta = !e->removed_ns ? !e->counted : -e->counted;
+
+	(void)ctx;
+	e->counted = !e->removed_ns;
+	if (!delta)
+		return;
+	uint32_t stack = labelled(bucket_stack(e->frames, e->nframes, e->truncated), e->labels);
+	uint64_t key = (uint64_t)p->id << 32 | stack;
+	uint32_t i = stack ? map_get(&w.custom_by_key, key) : 0;
+	if (!stack) {
+		w.err = -ENOMEM;
+		return;
+	}
+	if (!i) {
+		if (grow((void **)&w.customs, &w.capcustoms, w.ncustoms, sizeof(*w.customs)) ||
+		    map_put(&w.custom_by_key, key, (uint32_t)w.ncustoms + 1)) {
+			w.err = -ENOMEM;
+			return;
+		}
+		w.customs[w.ncustoms] = (struct custom_count){ p->id, stack, 0, 0 };
+		i = (uint32_t)++w.ncustoms;
+	}
+	w.customs[i - 1].live += delta;
 }
 
 /* ---- database ----------------------------------------------------------------------------- */
@@ -721,6 +842,7 @@ static void on_thread(const struct gp_thread_info *t, void *ctx)
 		if (t->create_call)
 			r->create_stack = below_call(r->create_stack ? r->create_stack :
 						     unknown_stack(), t->create_call);
+		r->create_stack = labelled(r->create_stack, t->create_labels);
 	}
 	r->end_ns = t->end_ns;
 	memcpy(r->name, t->name, sizeof(r->name));
@@ -760,6 +882,7 @@ static void on_snap(const struct gp_thread_snap *s, void *ctx)
 	r->stack = intern_stack(s->frames, s->nframes, s->truncated, &innermost);
 	if (r->stack && s->wait.state != GP_STATE_RUNNING && s->wait.call)
 		r->stack = below_call(r->stack, s->wait.call);
+	r->stack = labelled(r->stack, s->labels);
 }
 
 static int write_snapshot(uint64_t time_ns)
@@ -906,6 +1029,43 @@ int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source, 
 	return 0;
 }
 
+/* profiles rows for the custom profiles made since the last commit, then changed counts. */
+static int write_customs(uint64_t time_ns)
+{
+	const struct goprof_profile *p;
+	sqlite3_stmt *st = w.up_profile;
+	int n = 0;
+
+	for (p = gp_custom_profiles(); p; p = p->next)
+		n++;
+	/* newest first: the ones not written yet are the first n - written */
+	for (p = gp_custom_profiles(); p && n > w.custom_profiles_written; p = p->next, n--) {
+		sqlite3_bind_int(st, 1, p->id);
+		sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, 1);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)w.start_ns);
+		if (step_reset(st) != 0)
+			return -EIO;
+	}
+	for (p = gp_custom_profiles(); p; p = p->next)
+		if (p->id - GP_PROFILE_CUSTOM + 1 > w.custom_profiles_written)
+			w.custom_profiles_written = p->id - GP_PROFILE_CUSTOM + 1;
+	for (size_t i = 0; i < w.ncustoms; i++) {
+		struct custom_count *c = &w.customs[i];
+		if (c->live == c->written)
+			continue;
+		st = w.up_custom;
+		sqlite3_bind_int(st, 1, c->profile);
+		sqlite3_bind_int64(st, 2, c->stack);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)time_ns);
+		sqlite3_bind_int64(st, 4, c->live);
+		if (step_reset(st) != 0)
+			return -EIO;
+		c->written = c->live;
+	}
+	return 0;
+}
+
 static int commit(void)
 {
 	sqlite3_stmt *st;
@@ -956,10 +1116,22 @@ static int commit(void)
 		sqlite3_bind_int64(st, 1, w.new_nodes[i].id);
 		sqlite3_bind_int64(st, 2, w.new_nodes[i].parent);
 		sqlite3_bind_int64(st, 3, w.new_nodes[i].func);
+		sqlite3_bind_int64(st, 4, w.new_nodes[i].labels);
 		if (step_reset(st) != 0)
 			goto out_rollback;
 	}
 	w.nnew_nodes = 0;
+	for (size_t i = 0; i < w.nnew_labels; i++) {
+		const struct label_row *l = &w.new_labels[i];
+		st = w.ins_label;
+		sqlite3_bind_int64(st, 1, l->id);
+		sqlite3_bind_int64(st, 2, l->parent);
+		sqlite3_bind_text(st, 3, l->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, l->value, -1, SQLITE_STATIC);
+		if (step_reset(st) != 0)
+			goto out_rollback;
+	}
+	w.nnew_labels = 0;
 	for (size_t i = 0; i < w.naggs; i++) {
 		const struct agg *a = &w.aggs[i];
 		st = w.up_sample;
@@ -979,7 +1151,8 @@ static int commit(void)
 	for (size_t i = 0; i < w.npend_threads; i++)
 		if (write_thread(&w.threads[w.pend_threads[i]]) != 0)
 			goto out_rollback;
-	if (write_snapshot(snap_ns) != 0 || write_lock_profiles() != 0)
+	if (write_snapshot(snap_ns) != 0 || write_lock_profiles() != 0 ||
+	    write_customs(snap_ns) != 0)
 		goto out_rollback;
 
 	w.last_commit_ns = now_ns();
@@ -1245,7 +1418,9 @@ static int open_db(void)
 		return -EIO;
 	if (prepare(&w.ins_map, "INSERT INTO mappings VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
-	    prepare(&w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3)") ||
+	    prepare(&w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(&w.ins_label, "INSERT INTO labels VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(&w.up_custom, "INSERT OR REPLACE INTO custom_counts VALUES (?1, ?2, ?3, ?4)") ||
 	    prepare(&w.up_sample, "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 		    "ON CONFLICT (profile, bucket, stack_id, tid) DO UPDATE SET "
 		    "count = count + excluded.count, value = value + excluded.value") ||
@@ -1271,7 +1446,7 @@ static void close_db(void)
 {
 	sqlite3_stmt *sts[] = { w.ins_map, w.ins_func, w.ins_stack, w.up_sample, w.up_thread,
 				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile,
-				w.ins_heapstats, w.ins_trace };
+				w.ins_heapstats, w.ins_trace, w.ins_label, w.up_custom };
 
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
@@ -1280,7 +1455,7 @@ static void close_db(void)
 	w.db = NULL;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
-	w.ins_heapstats = w.ins_trace = NULL;
+	w.ins_heapstats = w.ins_trace = w.ins_label = w.up_custom = NULL;
 }
 
 /* Drains the rings; opens a lazily opened database once there is something to write. */
@@ -1290,6 +1465,7 @@ static void collect(void)
 
 	n += collect_heap();
 	n += collect_lock();
+	n += gp_custom_drain(on_custom, NULL);
 
 	if ((n || __atomic_load_n(&traces, __ATOMIC_RELAXED)) && w.lazy_open && !w.broken) {
 		w.lazy_open = 0;
@@ -1369,16 +1545,22 @@ static void reset_state(void)
 	free(w.funcs);
 	free(w.maps);
 	free(w.new_nodes);
+	free(w.node_keys);
+	free(w.new_labels);
 	free(w.aggs);
 	free(w.agg_slots);
 	free(w.threads);
 	free(w.pend_threads);
 	free(w.snaps);
+	free(w.customs);
 	free(w.syms);
 	map_free(&w.func_by_record);
 	map_free(&w.func_by_name);
 	map_free(&w.func_by_call);
 	map_free(&w.node_by_key);
+	map_free(&w.labels_by_node);
+	map_free(&w.labelled_by_key);
+	map_free(&w.custom_by_key);
 	map_free(&w.sym_by_pc);
 	memset(&w, 0, sizeof(w));
 }
@@ -1491,7 +1673,7 @@ void gp_writer_atfork_child(void)
 	w.db = NULL;	/* the parent's handle: not ours to close */
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
-	w.ins_heapstats = w.ins_trace = NULL;
+	w.ins_heapstats = w.ins_trace = w.ins_label = w.up_custom = NULL;
 	/* the parent's traces are the parent's */
 	pthread_mutex_init(&traces_lock, NULL);
 	traces = NULL;

@@ -226,21 +226,48 @@ void gp_db_load(struct gp_db *db)
 		die_sql(db, "reading functions failed");
 	sqlite3_finalize(st);
 
+	/* label sets (schema 4) before the stacks that name them */
+	db->nlabels = db->version >= 4 ? id_span(db, "SELECT coalesce(max(id), 0) FROM labels") : 1;
+	db->label_parent = gp_xcalloc(db->nlabels, sizeof(*db->label_parent));
+	db->label_key = gp_xcalloc(db->nlabels, sizeof(*db->label_key));
+	db->label_value = gp_xcalloc(db->nlabels, sizeof(*db->label_value));
+	if (db->version >= 4) {
+		st = prepare(db, "SELECT id, parent, key, value FROM labels");
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			int64_t parent = sqlite3_column_int64(st, 1);
+			if (id <= 0 || parent < 0 || parent >= id)
+				gp_die("%s: corrupt goprof database (labels row %lld)", db->path,
+				       (long long)id);
+			db->label_parent[id] = (uint32_t)parent;
+			db->label_key[id] = col_str(db, st, 2);
+			db->label_value[id] = col_str(db, st, 3);
+		}
+		if (rc != SQLITE_DONE)
+			die_sql(db, "reading labels failed");
+		sqlite3_finalize(st);
+	}
+
 	db->nstacks = id_span(db, "SELECT coalesce(max(id), 0) FROM stacks");
 	db->stack_parent = gp_xcalloc(db->nstacks, sizeof(*db->stack_parent));
 	db->stack_func = gp_xcalloc(db->nstacks, sizeof(*db->stack_func));
-	st = prepare(db, "SELECT id, parent, function_id FROM stacks");
+	db->stack_labels = gp_xcalloc(db->nstacks, sizeof(*db->stack_labels));
+	st = prepare(db, db->version >= 4 ? "SELECT id, parent, function_id, labels FROM stacks" :
+		     "SELECT id, parent, function_id, 0 FROM stacks");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		int64_t parent = sqlite3_column_int64(st, 1);
 		int64_t fn = sqlite3_column_int64(st, 2);
+		int64_t lab = sqlite3_column_int64(st, 3);
 		/* parent < id keeps every walk to the root finite */
 		if (id <= 0 || parent < 0 || parent >= id || fn <= 0 ||
-		    (size_t)fn >= db->nfuncs || !db->funcs[fn].present)
+		    (size_t)fn >= db->nfuncs || !db->funcs[fn].present || lab < 0 ||
+		    (size_t)lab >= db->nlabels || (lab && !db->label_key[lab]))
 			gp_die("%s: corrupt goprof database (stack row %lld)", db->path,
 			     (long long)id);
 		db->stack_parent[id] = (uint32_t)parent;
 		db->stack_func[id] = (uint32_t)fn;
+		db->stack_labels[id] = (uint32_t)lab;
 	}
 	if (rc != SQLITE_DONE)
 		die_sql(db, "reading stacks failed");
@@ -277,6 +304,27 @@ size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t l
 		die_sql(db, "reading samples failed");
 	sqlite3_finalize(st);
 	return rows;
+}
+
+size_t gp_db_label_set(const struct gp_db *db, uint32_t stack, struct gp_db_label *out,
+		       size_t max)
+{
+	size_t n = 0, i;
+
+	for (uint32_t l = stack < db->nstacks ? db->stack_labels[stack] : 0; l && n < max;
+	     l = db->label_parent[l]) {
+		/* an outer value of a key already seen is shadowed */
+		for (i = 0; i < n && strcmp(out[i].key, db->label_key[l]) != 0; i++)
+			;
+		if (i < n)
+			continue;
+		/* insertion by key */
+		for (i = n; i > 0 && strcmp(out[i - 1].key, db->label_key[l]) > 0; i--)
+			out[i] = out[i - 1];
+		out[i] = (struct gp_db_label){ db->label_key[l], db->label_value[l] };
+		n++;
+	}
+	return n;
 }
 
 /* Does the database have this table? (Older schemas lack some.) */
@@ -411,6 +459,34 @@ int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_
 	return 0;
 }
 
+size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
+		    struct gp_db_sum *sums)
+{
+	sqlite3_stmt *st;
+	size_t n = 0;
+	int rc;
+
+	if (db->version < 4)
+		return 0;
+	/* each stack's newest count at or before at_ns */
+	st = prepare(db, "SELECT stack_id, count FROM custom_counts c WHERE profile = ?1 AND "
+		     "time_ns = (SELECT max(time_ns) FROM custom_counts d WHERE d.profile = ?1 "
+		     "AND d.stack_id = c.stack_id AND d.time_ns <= ?2)");
+	sqlite3_bind_int(st, 1, profile);
+	sqlite3_bind_int64(st, 2, at_ns);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		uint32_t s = stack_col(db, st, 0);
+		int64_t count = sqlite3_column_int64(st, 1);
+		sums[s].count += sign * count;
+		sums[s].value += sign * count;
+		n += (size_t)(count > 0 ? count : 0);
+	}
+	if (rc != SQLITE_DONE)
+		die_sql(db, "reading custom_counts failed");
+	sqlite3_finalize(st);
+	return n;
+}
+
 int gp_db_heapstats(struct gp_db *db, int64_t to_ns, struct gp_db_heapstats *out)
 {
 	sqlite3_stmt *st;
@@ -445,5 +521,9 @@ void gp_db_close(struct gp_db *db)
 	free(db->funcs);
 	free(db->stack_parent);
 	free(db->stack_func);
+	free(db->stack_labels);
+	free(db->label_parent);
+	free(db->label_key);
+	free(db->label_value);
 	memset(db, 0, sizeof(*db));
 }

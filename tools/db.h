@@ -61,8 +61,25 @@ struct gp_db {
 	size_t nmaps;
 	uint32_t *stack_parent;		/* [id]: caller's row, 0 at the root */
 	uint32_t *stack_func;		/* [id]: functions id */
+	uint32_t *stack_labels;		/* [id]: labels id of the stack's label set, 0 = none */
 	size_t nstacks;			/* highest id + 1 */
+	uint32_t *label_parent;		/* [id]: the set a labels row extends, 0 = none */
+	const char **label_key;		/* [id], NULL: no such row */
+	const char **label_value;	/* [id] */
+	size_t nlabels;			/* highest labels id + 1 */
 };
+
+/* One label of a set, as gp_db_label_set() gives it. */
+struct gp_db_label {
+	const char *key, *value;
+};
+
+/*
+ * The labels of the stack row stack (none: 0), each key once with its innermost value,
+ * sorted by key, into out; returns how many (at most max: the innermost max keys).
+ */
+size_t gp_db_label_set(const struct gp_db *db, uint32_t stack, struct gp_db_label *out,
+		       size_t max);
 
 /*
  * Where f is, for a frame line: its source file ("file:line"), else the object its mapping
@@ -130,6 +147,14 @@ int gp_db_threads(struct gp_db *db, int64_t from_ns, int64_t to_ns, struct gp_db
  */
 int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_db_thread **out,
 		   size_t *n);
+
+/*
+ * The entries of the custom profile profile (profiles.id) live at the last commit at or
+ * before at_ns, one count and one value each added to sums[stack_id] (db->nstacks
+ * entries); sign -1 subtracts them (a delta). Returns how many. Needs gp_db_load() first.
+ */
+size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
+		    struct gp_db_sum *sums);
 
 /* One heapstats row (schema 2): the allocator's statistics at time_ns. */
 struct gp_db_heapstats {

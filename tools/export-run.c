@@ -317,22 +317,28 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 	const struct gp_exporter *ex = gp_export_format(q->format);
 	int has_from = q->from || q->from_ns, has_to = q->to || q->to_ns;
 
-	if (!gp_export_type_known(type))
-		bad_query("unknown profile type '%s' (known: cpu, heap, allocs, block, mutex, "
-			  "threadcreate, goroutine)", type);
 	if (!ex)
 		bad_query("unknown format '%s' (known: pprof, text, top, folded)", q->format);
 	x->db = db;
 	x->type = type;
 	x->debug = q->debug ? q->debug : 1;
 	gp_db_open(db, db_path);
+	/* any other name: one of the program's own profiles (goprof_profile_new), if any */
+	int custom = !gp_export_type_known(type) && gp_db_profile(db, type, &x->prof) == 0 &&
+		x->prof.id >= GP_PROFILE_CUSTOM;
+	if (!custom && !gp_export_type_known(type))
+		bad_query("unknown profile type '%s' (known: cpu, heap, allocs, block, mutex, "
+			  "threadcreate, goroutine, and the program's own profiles it made)", type);
 
 	/* heap and allocs are two views of one record: the allocs and frees profiles */
 	int heap = strcmp(type, "heap") == 0 || strcmp(type, "allocs") == 0;
 	/* threadcreate and goroutine come from the threads and snapshots, not samples */
 	int threadcreate = strcmp(type, "threadcreate") == 0;
+	/* a custom profile is, like goroutine, what was live at one time */
 	int goroutine = strcmp(type, "goroutine") == 0;
-	if (threadcreate || goroutine) {
+	if (custom) {
+		x->prof.rate = x->prof.period = 1;
+	} else if (threadcreate || goroutine) {
 		x->prof.id = threadcreate ? GP_PROFILE_THREADCREATE : GP_PROFILE_GOROUTINE;
 		x->prof.rate = x->prof.period = 1;
 		if (db->version < 2)
@@ -341,10 +347,11 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 	} else if (gp_db_profile(db, heap ? "allocs" : type, &x->prof) != 0) {
 		gp_die("%s: profile type '%s' not in this database", db->path, type);
 	}
-	if (q->at && !goroutine)
-		bad_query("--at applies to goroutine profiles only (use --from/--to)");
-	if ((q->from || q->to) && goroutine)
-		bad_query("a goroutine profile is one snapshot: use --at, not --from/--to");
+	if (q->at && !goroutine && !custom)
+		bad_query("--at applies to goroutine and custom profiles only (use --from/--to)");
+	if ((q->from || q->to) && (goroutine || custom))
+		bad_query("a %s profile is one snapshot: use --at, not --from/--to",
+			  custom ? "custom" : "goroutine");
 
 	int64_t first, last;
 	int have = gp_db_bucket_span(db, x->prof.id, &first, &last) == 0;
@@ -364,7 +371,7 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 		x->to_ns = end_ns;
 
 	char b1[64], b2[64], b3[64], b4[64];
-	if ((has_from || has_to) && x->to_ns <= x->from_ns && !goroutine)
+	if ((has_from || has_to) && x->to_ns <= x->from_ns && !goroutine && !custom)
 		gp_die("%s: no %s samples between %s and %s (the data spans %s to %s)", db->path,
 		       type, fmt_time(x->from_ns, b1, sizeof(b1)),
 		       fmt_time(x->to_ns, b2, sizeof(b2)), fmt_time(db->start_ns, b3, sizeof(b3)),
@@ -402,7 +409,20 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 		}
 		group_threads(x, r->threads0, n0);
 	}
-	if (threadcreate || goroutine) {
+	if (custom) {
+		/* live at --at, or at the end; a delta: minus what was live at the start */
+		int64_t at = q->to_ns ? q->to_ns : end_ns;
+		if (q->at && gp_export_parse_time(q->at, db->start_ns, &at) != 0)
+			bad_query("bad time '%s' for --at (RFC 3339, unix seconds or +DURATION)",
+				  q->at);
+		rows = gp_db_custom(db, x->prof.id, at, 1, x->sums);
+		x->from_ns = x->to_ns = at;
+		if (q->delta && q->from_ns) {
+			gp_db_custom(db, x->prof.id, q->from_ns, -1, x->sums);
+			x->from_ns = q->from_ns;
+		}
+		rows += !rows;	/* no entries is an answer, not a missing window */
+	} else if (threadcreate || goroutine) {
 		for (size_t t = 0; t < x->nthreads; t++) {
 			uint32_t s = threadcreate ? x->threads[t].create_stack : x->threads[t].stack;
 			x->sums[s].count++;
@@ -550,6 +570,25 @@ static void count(struct gp_db *db, void *arg)
 		c->goroutine = count_sql(db->db, "SELECT count(*) FROM snapshot_threads WHERE "
 					 "snapshot = (SELECT max(id) FROM snapshots)");
 	}
+	if (db->version < 4)
+		return;
+	sqlite3_stmt *st;
+	/* each stack's newest count */
+	if (sqlite3_prepare_v2(db->db, "SELECT name, (SELECT coalesce(sum(count), 0) FROM "
+			       "custom_counts c WHERE c.profile = p.id AND c.time_ns = (SELECT "
+			       "max(time_ns) FROM custom_counts d WHERE d.profile = p.id AND "
+			       "d.stack_id = c.stack_id)) FROM profiles p WHERE id >= ?1 "
+			       "ORDER BY name", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_int(st, 1, GP_PROFILE_CUSTOM);
+	while (c->ncustom < GP_EXPORT_MAX_CUSTOM && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		if (!name || strlen(name) >= sizeof(c->custom[0].name))
+			continue;
+		strcpy(c->custom[c->ncustom].name, name);
+		c->custom[c->ncustom++].count = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
 }
 
 int gp_export_count(const char *db_path, struct gp_export_counts *c, char *err, size_t errlen)

@@ -23,6 +23,12 @@ struct gp_export_label {
 	const char *key, *value;
 };
 
+/* The most labels (distinct keys) one sample's set may show; inner ones are kept. */
+#define GP_EXPORT_MAX_LABELS 64
+
+/* The most custom profiles the index lists (goprof_profile_new makes at most 128). */
+#define GP_EXPORT_MAX_CUSTOM 128
+
 struct gp_export {
 	struct gp_db *db;
 	const char *type;		/* profile name, "cpu" */
@@ -108,6 +114,11 @@ struct gp_export_counts {
 	long long block, mutex;		/* stacks recorded */
 	long long goroutine;		/* threads at the last snapshot */
 	long long threadcreate;		/* threads ever */
+	size_t ncustom;			/* the program's own profiles, by name */
+	struct {
+		char name[64];
+		long long count;	/* entries live at the last commit */
+	} custom[GP_EXPORT_MAX_CUSTOM];
 };
 
 /* Fills c from the database; 0, or -1 with one line in err. */
@@ -123,12 +134,13 @@ const struct gp_exporter *gp_export_format(const char *name);
 const char *gp_export_state_name(int state);
 
 /*
- * The labels of a goroutine group's sample ("state" and its name) in out[0..max), as every
- * format shows them: pprof's sample labels, debug=1's `# labels:` line (labels.c). Returns
- * how many.
+ * The labels of a sample of stack in out[0..max), as every format shows them (pprof's
+ * sample labels, debug=1's `# labels:` line): the stack's own (goprof_label_push) and, for
+ * a goroutine group g (or NULL), its "state", which hides a pushed label of that key;
+ * sorted by key, as Go's labelMap.String() sorts them (labels.c). Returns how many.
  */
-size_t gp_export_group_labels(const struct gp_export_group *g, struct gp_export_label *out,
-			      size_t max);
+size_t gp_export_labels(struct gp_export *x, uint32_t stack, const struct gp_export_group *g,
+			struct gp_export_label *out, size_t max);
 
 /* goprof-export serve (serve.c): returns the exit status. */
 int gp_serve_main(int argc, char **argv);

@@ -360,6 +360,23 @@ static int parse_int(const char *s, long *out)
 	return 0;
 }
 
+/* Is name one of the program's own profiles (goprof_profile_new) in the database? */
+static int is_custom_profile(struct gp_http *h, const char *name)
+{
+	struct gp_export_counts *c = calloc(1, sizeof(*c));
+	char err[256];
+	int found = 0;
+
+	if (!c)
+		return 0;
+	sync_db(h);
+	if (gp_export_count(h->db_path, c, err, sizeof(err)) == 0)
+		for (size_t i = 0; i < c->ncustom && !found; i++)
+			found = strcmp(c->custom[i].name, name) == 0;
+	free(c);
+	return found;
+}
+
 static const char *const named_profiles[] = {
 	"allocs", "block", "goroutine", "heap", "mutex", "threadcreate",
 };
@@ -461,35 +478,51 @@ static enum MHD_Result serve_index(struct gp_http *h, struct MHD_Connection *con
 		{ "threadcreate", "The stacks that created each thread" },
 		{ "trace", "Execution trace of the next seconds; read it with go tool trace" },
 	};
-	struct gp_export_counts c = { 0 };
+	struct gp_export_counts *c = calloc(1, sizeof(*c));
 	char err[256];
 	char *page = NULL;
-	size_t len = 0;
+	size_t len = 0, nrows = sizeof(rows) / sizeof(rows[0]);
 	FILE *f;
 
+	if (!c)
+		return answer_error(conn, 500, "out of memory");
 	sync_db(h);
-	gp_export_count(h->db_path, &c, err, sizeof(err));
+	gp_export_count(h->db_path, c, err, sizeof(err));
 	if (!(f = open_memstream(&page, &len)))
 		return answer_error(conn, 500, "out of memory");
 	fputs("<html>\n<head>\n<title>/debug/pprof/</title>\n<style>\n.profile-name{\n"
 	      "\tdisplay:inline-block;\n\twidth:6rem;\n}\n</style>\n</head>\n<body>\n"
 	      "/debug/pprof/<br>\n<br>\nTypes of profiles available:\n<table>\n"
 	      "<thead><td>Count</td><td>Profile</td></thead>\n", f);
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		long long n = strcmp(rows[i].name, "allocs") == 0 ? c.heap :
-			strcmp(rows[i].name, "heap") == 0 ? c.heap :
-			strcmp(rows[i].name, "block") == 0 ? c.block :
-			strcmp(rows[i].name, "mutex") == 0 ? c.mutex :
-			strcmp(rows[i].name, "goroutine") == 0 ? c.goroutine :
-			strcmp(rows[i].name, "threadcreate") == 0 ? c.threadcreate : 0;
-		fprintf(f, "<tr><td>%lld</td><td><a href='%s?debug=1'>%s</a></td></tr>\n", n,
-			rows[i].name, rows[i].name);
+	/* built-in and custom profiles merged by name, as Go sorts them */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t i = 0, j = 0;
+		while (i < nrows || j < c->ncustom) {
+			int builtin = j == c->ncustom ||
+				(i < nrows && strcmp(rows[i].name, c->custom[j].name) < 0);
+			const char *name = builtin ? rows[i].name : c->custom[j].name;
+			long long n = !builtin ? c->custom[j].count :
+				strcmp(name, "allocs") == 0 || strcmp(name, "heap") == 0 ? c->heap :
+				strcmp(name, "block") == 0 ? c->block :
+				strcmp(name, "mutex") == 0 ? c->mutex :
+				strcmp(name, "goroutine") == 0 ? c->goroutine :
+				strcmp(name, "threadcreate") == 0 ? c->threadcreate : 0;
+			if (pass == 0)
+				fprintf(f, "<tr><td>%lld</td><td><a href='%s?debug=1'>%s</a></td>"
+					"</tr>\n", n, name, name);
+			else
+				fprintf(f, "<li><div class=profile-name>%s: </div> %s</li>\n", name,
+					builtin ? rows[i].what : "");
+			if (builtin)
+				i++;
+			else
+				j++;
+		}
+		if (pass == 0)
+			fputs("</table>\n<a href=\"goroutine?debug=2\">full goroutine stack "
+			      "dump</a>\n<br>\n<p>\nProfile Descriptions:\n<ul>\n", f);
 	}
-	fputs("</table>\n<a href=\"goroutine?debug=2\">full goroutine stack dump</a>\n<br>\n"
-	      "<p>\nProfile Descriptions:\n<ul>\n", f);
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		fprintf(f, "<li><div class=profile-name>%s: </div> %s</li>\n", rows[i].name,
-			rows[i].what);
+	free(c);
 	fputs("</ul>\n</p>\n</body>\n</html>", f);
 	if (fclose(f) != 0) {
 		free(page);
@@ -666,12 +699,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (plen < sizeof(prefix) - 1 || strncmp(path, prefix, sizeof(prefix) - 1) != 0)
 		return answer_error(conn, 404, "404 page not found");
 
-	char name[32];
+	char name[64];
 	size_t nlen = plen - (sizeof(prefix) - 1);
 	const char *n0 = path + sizeof(prefix) - 1;
-	/* names are lowercase words: anything else (../, %2e, ...) is no profile */
+	/* names are words of [A-Za-z0-9._-] (goprof_profile_new's): anything else is none */
 	for (size_t i = 0; i < nlen; i++)
-		if (!islower((unsigned char)n0[i]))
+		if (!isalnum((unsigned char)n0[i]) && !strchr("._-", n0[i]))
 			return answer_error(conn, 404, "Unknown profile");
 	if (nlen >= sizeof(name))
 		return answer_error(conn, 404, "Unknown profile");
@@ -697,7 +730,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return serve_cpu(h, conn);
 	if (strcmp(name, "trace") == 0)
 		return serve_trace(h, conn);
-	if (is_named_profile(name))
+	if (is_named_profile(name) || is_custom_profile(h, name))
 		return serve_named(h, conn, name);
 	return answer_error(conn, 404, "Unknown profile");
 }

@@ -1,10 +1,14 @@
 /*
- * The labels goprof puts on samples: for now the goroutine profile's "state" of each
- * thread (Go's words: "IO wait", "select", "running"...), so that `pprof -tagfocus
- * state=...` and the `# labels:` lines of debug=1 show what threads wait for. Every
- * output format asks here, so that a sample's labels read the same in each.
+ * The labels goprof puts on samples: those the program pushed (goprof_label_push, stored
+ * with the stack) and the goroutine profile's "state" of each thread (Go's words: "IO
+ * wait", "select", "running"...), so that `pprof -tagfocus state=...` and the `# labels:`
+ * lines of debug=1 show what threads wait for. Every output format asks here, so that a
+ * sample's labels read the same in each.
  */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 #include "export.h"
 #include "gp-schema.h"
@@ -25,11 +29,23 @@ const char *gp_export_state_name(int state)
 	return names[state];
 }
 
-size_t gp_export_group_labels(const struct gp_export_group *g, struct gp_export_label *out,
-			      size_t max)
+static int by_key(const void *a, const void *b)
 {
-	if (max < 1)
-		return 0;
-	out[0] = (struct gp_export_label){ "state", gp_export_state_name(g->state) };
-	return 1;
+	return strcmp(((const struct gp_export_label *)a)->key,
+		      ((const struct gp_export_label *)b)->key);
+}
+
+size_t gp_export_labels(struct gp_export *x, uint32_t stack, const struct gp_export_group *g,
+			struct gp_export_label *out, size_t max)
+{
+	struct gp_db_label set[GP_EXPORT_MAX_LABELS];
+	size_t n = 0, nset = gp_db_label_set(x->db, stack, set, GP_EXPORT_MAX_LABELS);
+
+	if (g && n < max)
+		out[n++] = (struct gp_export_label){ "state", gp_export_state_name(g->state) };
+	for (size_t i = 0; i < nset && n < max; i++)
+		if (!g || strcmp(set[i].key, "state") != 0)
+			out[n++] = (struct gp_export_label){ set[i].key, set[i].value };
+	qsort(out, n, sizeof(*out), by_key);
+	return n;
 }

@@ -60,9 +60,14 @@ struct build {
 	size_t locs_cap;
 };
 
-/* Adds a sample of stack with values (one per sample type), its locations made on demand. */
-static void add_sample(struct build *c, uint32_t stack, const int64_t *values)
+/*
+ * Adds a sample of stack with values (one per sample type), its locations made on demand,
+ * and its labels: the stack's own (goprof_label_push) and, for a goroutine group, the state.
+ */
+static void add_sample(struct build *c, uint32_t stack, const int64_t *values,
+		       const struct gp_export_group *g)
 {
+	struct gp_export_label l[GP_EXPORT_MAX_LABELS + 1];
 	struct gp_export *x = c->x;
 	size_t n = gp_export_frames(x, stack);
 
@@ -87,6 +92,10 @@ static void add_sample(struct build *c, uint32_t stack, const int64_t *values)
 	}
 	if (gp_pprof_sample(c->b, c->locs, n, values) != 0)
 		gp_die("out of memory");
+	size_t nl = gp_export_labels(x, stack, g, l, sizeof(l) / sizeof(l[0]));
+	for (size_t k = 0; k < nl; k++)
+		if (gp_pprof_sample_label_str(c->b, l[k].key, l[k].value) != 0)
+			gp_die("out of memory");
 }
 
 /* goroutine: one sample per (stack, state), labelled as every format labels it */
@@ -94,14 +103,9 @@ static void add_groups(struct build *c)
 {
 	for (size_t i = 0; i < c->x->ngroups; i++) {
 		const struct gp_export_group *g = &c->x->groups[i];
-		struct gp_export_label l[4];
 		int64_t values[1] = { g->count };
 
-		add_sample(c, g->stack, values);
-		size_t nl = gp_export_group_labels(g, l, sizeof(l) / sizeof(l[0]));
-		for (size_t k = 0; k < nl; k++)
-			if (gp_pprof_sample_label_str(c->b, l[k].key, l[k].value) != 0)
-				gp_die("out of memory");
+		add_sample(c, g->stack, values, g);
 	}
 }
 
@@ -156,8 +160,16 @@ static void write_pprof(struct gp_export *x)
 			gp_die("out of memory");
 		break;
 	default:
-		gp_die("%s: exporting %s profiles is not supported", db->path, x->type);
+		if (x->prof.id < GP_PROFILE_CUSTOM)
+			gp_die("%s: exporting %s profiles is not supported", db->path, x->type);
+		/* Go's count profiles: NAME/count, period NAME/count 1 */
+		gp_pprof_time(b, x->to_ns, 0);
+		if (gp_pprof_sample_type(b, x->type, "count") ||
+		    gp_pprof_period(b, x->type, "count", 1))
+			gp_die("out of memory");
 	}
+	int counts = x->prof.id == GP_PROFILE_THREADCREATE || x->prof.id == GP_PROFILE_GOROUTINE ||
+		x->prof.id >= GP_PROFILE_CUSTOM;
 
 	/* Mapping 1 must be the main executable: pprof names the profile after it. */
 	for (size_t i = 1; i < db->nmaps; i++) {
@@ -178,13 +190,15 @@ static void write_pprof(struct gp_export *x)
 		if (heap ? !x->ever[s] : !x->sums[s].count && !x->sums[s].value)
 			continue;
 		int64_t values[4] = { x->sums[s].count * scale, x->sums[s].value * scale };
+		if (counts)
+			values[1] = 0;	/* one sample type: only values[0] is written */
 		if (heap) {
 			gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate,
 					   values);
 			gp_export_unsample(x->inuse[s].count, x->inuse[s].value, x->prof.rate,
 					   values + 2);
 		}
-		add_sample(&c, s, values);
+		add_sample(&c, s, values, NULL);
 		/* Go's label: the record's average object size, raw */
 		if (heap && x->sums[s].count > 0 &&
 		    gp_pprof_sample_label_num(b, "bytes", x->sums[s].value / x->sums[s].count))

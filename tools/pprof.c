@@ -20,9 +20,13 @@
 struct sample_rec {
 	size_t loc_off;		/* first location id in loc_pool */
 	size_t nloc;
-	int64_t label_key;	/* string index of its label's key, 0 = none */
-	int64_t label_num;	/* a numeric label's value */
-	int64_t label_str;	/* a string label's value (string index), 0 = numeric */
+	size_t label_off;	/* first label in label_pool */
+	size_t nlabels;
+};
+
+struct label_rec {
+	int64_t key, str;	/* string indexes; str 0 for a numeric label */
+	int64_t num;
 };
 
 struct gp_pprof {
@@ -44,6 +48,8 @@ struct gp_pprof {
 	size_t nloc_pool, caploc_pool;
 	int64_t *val_pool;				/* ntypes values per sample */
 	size_t capval_pool;
+	struct label_rec *label_pool;			/* labels of all samples */
+	size_t nlabel_pool, caplabel_pool;
 };
 
 /* Makes room for one more element in an array of elements of size sz. */
@@ -90,6 +96,7 @@ void gp_pprof_free(struct gp_pprof *b)
 	free(b->samples);
 	free(b->loc_pool);
 	free(b->val_pool);
+	free(b->label_pool);
 	free(b);
 }
 
@@ -127,27 +134,28 @@ int gp_pprof_default_type(struct gp_pprof *b, const char *type)
 	return b->msg.default_sample_type < 0 ? -ENOMEM : 0;
 }
 
-int gp_pprof_sample_label_num(struct gp_pprof *b, const char *key, int64_t num)
+/* Appends a label to the sample added last (its labels are contiguous in the pool). */
+static int add_label(struct gp_pprof *b, const char *key, const char *str, int64_t num)
 {
 	int64_t k = gp_strtab_add(&b->strtab, key);
+	int64_t v = str ? gp_strtab_add(&b->strtab, str) : 0;
 
-	if (k < 0)
+	if (k < 0 || v < 0 || grow((void **)&b->label_pool, &b->caplabel_pool, b->nlabel_pool, 1,
+				   sizeof(*b->label_pool)))
 		return -ENOMEM;
-	b->samples[b->nsamples - 1].label_key = k;
-	b->samples[b->nsamples - 1].label_num = num;
+	b->label_pool[b->nlabel_pool++] = (struct label_rec){ k, v, num };
+	b->samples[b->nsamples - 1].nlabels++;
 	return 0;
+}
+
+int gp_pprof_sample_label_num(struct gp_pprof *b, const char *key, int64_t num)
+{
+	return add_label(b, key, NULL, num);
 }
 
 int gp_pprof_sample_label_str(struct gp_pprof *b, const char *key, const char *value)
 {
-	int64_t k = gp_strtab_add(&b->strtab, key), v = gp_strtab_add(&b->strtab, value);
-
-	if (k < 0 || v < 0)
-		return -ENOMEM;
-	b->samples[b->nsamples - 1].label_key = k;
-	b->samples[b->nsamples - 1].label_num = 0;
-	b->samples[b->nsamples - 1].label_str = v;
-	return 0;
+	return add_label(b, key, value, 0);
 }
 
 void gp_pprof_time(struct gp_pprof *b, int64_t time_ns, int64_t duration_ns)
@@ -235,9 +243,8 @@ int gp_pprof_sample(struct gp_pprof *b, const uint64_t *loc_ids, size_t nloc,
 	struct sample_rec *s = &b->samples[b->nsamples];
 	s->loc_off = b->nloc_pool;
 	s->nloc = nloc;
-	s->label_key = 0;
-	s->label_num = 0;
-	s->label_str = 0;
+	s->label_off = b->nlabel_pool;
+	s->nlabels = 0;
 	if (nloc)
 		memcpy(b->loc_pool + b->nloc_pool, loc_ids, nloc * sizeof(*loc_ids));
 	b->nloc_pool += nloc;
@@ -324,8 +331,8 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 	Perftools__Profiles__Function **pfuncs = malloc((b->nfuncs + 1) * sizeof(*pfuncs));
 	Perftools__Profiles__Location **plocs = malloc((b->nlocs + 1) * sizeof(*plocs));
 	Perftools__Profiles__Line **plines = malloc((b->nlocs + 1) * sizeof(*plines));
-	Perftools__Profiles__Label *labels = malloc((b->nsamples + 1) * sizeof(*labels));
-	Perftools__Profiles__Label **plabels = malloc((b->nsamples + 1) * sizeof(*plabels));
+	Perftools__Profiles__Label *labels = malloc((b->nlabel_pool + 1) * sizeof(*labels));
+	Perftools__Profiles__Label **plabels = malloc((b->nlabel_pool + 1) * sizeof(*plabels));
 	struct gz_sink *s = calloc(1, sizeof(*s));
 	int rc = -ENOMEM;
 
@@ -341,16 +348,16 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 		samples[i].location_id = b->loc_pool + b->samples[i].loc_off;
 		samples[i].n_value = b->ntypes;
 		samples[i].value = b->val_pool + i * b->ntypes;
-		if (b->samples[i].label_key) {
-			perftools__profiles__label__init(&labels[i]);
-			labels[i].key = b->samples[i].label_key;
-			labels[i].num = b->samples[i].label_num;
-			labels[i].str = b->samples[i].label_str;
-			plabels[i] = &labels[i];
-			samples[i].n_label = 1;
-			samples[i].label = &plabels[i];
-		}
+		samples[i].n_label = b->samples[i].nlabels;
+		samples[i].label = plabels + b->samples[i].label_off;
 		psamples[i] = &samples[i];
+	}
+	for (size_t i = 0; i < b->nlabel_pool; i++) {
+		perftools__profiles__label__init(&labels[i]);
+		labels[i].key = b->label_pool[i].key;
+		labels[i].str = b->label_pool[i].str;
+		labels[i].num = b->label_pool[i].num;
+		plabels[i] = &labels[i];
 	}
 	for (size_t i = 0; i < b->nmaps; i++)
 		pmaps[i] = &b->maps[i];

@@ -46,8 +46,8 @@ int gp_pprof_default_type(struct gp_pprof *b, const char *type);
 int gp_pprof_sample_label_num(struct gp_pprof *b, const char *key, int64_t num);
 
 /*
- * Gives the sample added last one string label {key, value} (goroutine: "state"), in
- * place of any label it had. Returns 0 or -ENOMEM.
+ * Gives the sample added last one more string label {key, str} (a goprof_label_push label,
+ * which pprof filters with -tagfocus). Returns 0 or -ENOMEM.
  */
 int gp_pprof_sample_label_str(struct gp_pprof *b, const char *key, const char *value);
 

@@ -79,29 +79,58 @@ static void write_contention(struct gp_export *x)
 	free(v);
 }
 
-/* Go's "@ 0x.. 0x.." text of stack, then for a goroutine group its "# labels:" line. */
+/* s as Go's %q writes it: quoted, with backslash escapes for quotes and control bytes. */
+static void put_quoted(FILE *out, const char *s)
+{
+	putc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			putc(c, out);
+	}
+	putc('"', out);
+}
+
+/*
+ * The key Go's printCountProfile groups and sorts by: "@ 0x... 0x..." and, when the sample
+ * carries labels (the stack's, a goroutine group's state), "\n# labels: {"k":"v", ...}"
+ * (Go's labelMap.String), malloc'd.
+ */
 static char *count_key(struct gp_export *x, uint32_t stack, const struct gp_export_group *g)
 {
-	struct gp_export_label l[4];
-	size_t nl = g ? gp_export_group_labels(g, l, sizeof(l) / sizeof(l[0])) : 0;
-	size_t nf = gp_export_frames(x, stack), len = 2 + nf * 11 + 16;
-	for (size_t k = 0; k < nl; k++)
-		len += strlen(l[k].key) + strlen(l[k].value) + 8;
-	char *p = malloc(len);
-	size_t off = 1;
+	struct gp_export_label set[GP_EXPORT_MAX_LABELS + 1];
+	size_t nl = gp_export_labels(x, stack, g, set, sizeof(set) / sizeof(set[0]));
+	size_t nf = gp_export_frames(x, stack), len = 0;
+	char *key = NULL;
+	FILE *f = open_memstream(&key, &len);
 
-	if (!p)
+	if (!f)
 		gp_die("out of memory");
-	strcpy(p, "@");
-	for (size_t f = 0; f < nf; f++)
-		off += (size_t)sprintf(p + off, " 0x%x", x->frames[f]);
-	/* Go's labelMap.String(): {"key":"value", ...}, keys sorted (ours come sorted) */
-	for (size_t k = 0; k < nl; k++)
-		off += (size_t)sprintf(p + off, "%s\"%s\":\"%s\"", k ? ", " : "\n# labels: {",
-				       l[k].key, l[k].value);
+	putc('@', f);
+	for (size_t i = 0; i < nf; i++)
+		fprintf(f, " 0x%x", x->frames[i]);
 	if (nl)
-		strcpy(p + off, "}");
-	return p;
+		fputs("\n# labels: {", f);
+	for (size_t i = 0; i < nl; i++) {
+		if (i)
+			fputs(", ", f);
+		put_quoted(f, set[i].key);
+		putc(':', f);
+		put_quoted(f, set[i].value);
+	}
+	if (nl)
+		putc('}', f);
+	if (fclose(f) != 0 || !key)
+		gp_die("out of memory");
+	return key;
 }
 
 /* threadcreate and goroutine: "<count> @ ..." sorted by count, then by that text. */
@@ -207,6 +236,11 @@ void gp_text_threads(struct gp_export *x)
 		write_counts(x);
 		break;
 	default:
+		/* the program's own profiles: Go's count-profile text, debug=2 as well */
+		if (x->prof.id >= GP_PROFILE_CUSTOM) {
+			write_counts(x);
+			break;
+		}
 		gp_die("no text layout for %s profiles", x->type);
 	}
 }

@@ -119,7 +119,8 @@ void gp_text_top(struct gp_export *x)
 	int64_t total = 0;
 
 	units = id == GP_PROFILE_ALLOCS ? byte_units :
-		id == GP_PROFILE_THREADCREATE || id == GP_PROFILE_GOROUTINE ? count_units :
+		id == GP_PROFILE_THREADCREATE || id == GP_PROFILE_GOROUTINE ||
+		id >= GP_PROFILE_CUSTOM ? count_units :
 		time_units;
 
 	if (!flat || !cum || !stamp)

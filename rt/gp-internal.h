@@ -114,6 +114,13 @@ struct gp_config {
 
 extern GP_HIDDEN struct gp_config gp_config;
 
+/*
+ * getenv() for goprof's own variables (GOPROF_*, and TMPDIR for its files): NULL when the
+ * program runs set-user-ID or set-group-ID (AT_SECURE), whose environment comes from a user
+ * the program does not trust, as glibc ignores its own variables there. Cold path.
+ */
+GP_HIDDEN const char *gp_env(const char *name);
+
 /* One line "goprof: ..." on stderr, written at once. Not signal-safe (vsnprintf). */
 GP_HIDDEN void gp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

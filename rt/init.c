@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
@@ -51,13 +52,38 @@ void gp_warn(const char *fmt, ...)
 	(void)unused;
 }
 
+const char *gp_env(const char *name)
+{
+	return getauxval(AT_SECURE) ? NULL : getenv(name);
+}
+
+/*
+ * A set-user-ID or set-group-ID program (AT_SECURE) takes its environment from a user who
+ * may not open the files it can: GOPROF_TRACE=/etc/shadow would truncate that file and
+ * GOPROF_DB would create root's files anywhere. goprof then ignores its variables, as glibc
+ * ignores LD_PRELOAD and its own, and says so once when any is set.
+ */
+static void say_secure(void)
+{
+	extern char **environ;
+
+	if (!getauxval(AT_SECURE))
+		return;
+	for (char **e = environ; e && *e; e++)
+		if (strncmp(*e, "GOPROF_", 7) == 0) {
+			gp_warn("a set-user-ID or set-group-ID program: the GOPROF_* variables "
+				"are ignored");
+			return;
+		}
+}
+
 /*
  * An unsigned integer variable in [lo, hi]; anything else keeps the default and says so
  * once. Returns the value to use.
  */
 static unsigned env_uint(const char *name, unsigned def, unsigned lo, unsigned hi)
 {
-	const char *s = getenv(name);
+	const char *s = gp_env(name);
 	char *end;
 
 	if (!s || !*s)
@@ -75,7 +101,7 @@ static unsigned env_uint(const char *name, unsigned def, unsigned lo, unsigned h
 /* A whole number of nanoseconds in [lo, hi], as env_uint. */
 static int64_t env_i64(const char *name, int64_t def, int64_t lo, int64_t hi)
 {
-	const char *s = getenv(name);
+	const char *s = gp_env(name);
 	char *end;
 
 	if (!s || !*s)
@@ -92,7 +118,7 @@ static int64_t env_i64(const char *name, int64_t def, int64_t lo, int64_t hi)
 
 static void read_config(void)
 {
-	const char *db = getenv("GOPROF_DB");
+	const char *db = gp_env("GOPROF_DB");
 
 	gp_config.db_pattern = db && *db ? db : NULL;
 	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
@@ -109,7 +135,7 @@ static void read_config(void)
 static void read_http_config(void)
 {
 	static char path[256];
-	const char *listen = getenv("GOPROF_HTTP"), *dir = getenv("TMPDIR");
+	const char *listen = gp_env("GOPROF_HTTP"), *dir = gp_env("TMPDIR");
 
 	if (!listen || !*listen || gp_config.db_pattern)
 		return;
@@ -164,6 +190,7 @@ __attribute__((constructor(101))) static void gp_init(void)
 	gp_io_resolve();
 	gp_thread_init();
 	gp_stack_attach(0);
+	say_secure();
 	read_config();
 	read_http_config();
 	gp_sampler_init();

@@ -1223,9 +1223,9 @@ out:
 
 void gp_trace_init(void)
 {
-	const char *path = getenv("GOPROF_TRACE");
-	const char *format = getenv("GOPROF_TRACE_FORMAT");
-	const char *cap = getenv("GOPROF_TRACE_BUFFER");
+	const char *path = gp_env("GOPROF_TRACE");
+	const char *format = gp_env("GOPROF_TRACE_FORMAT");
+	const char *cap = gp_env("GOPROF_TRACE_BUFFER");
 	char file[4096];
 	int json = 0;
 
@@ -1263,7 +1263,7 @@ void gp_trace_fini(void)
 		return;
 	int rc = goprof_trace_stop();
 	if (rc && rc != -EINVAL)
-		gp_warn("GOPROF_TRACE=%s: writing the trace failed: %s", getenv("GOPROF_TRACE"),
+		gp_warn("GOPROF_TRACE=%s: writing the trace failed: %s", gp_env("GOPROF_TRACE"),
 			strerror(-rc));
 }
 

@@ -116,11 +116,49 @@ static int64_t env_i64(const char *name, int64_t def, int64_t lo, int64_t hi)
 	return v;
 }
 
+/*
+ * GOPROF_DB, copied: a program may write over its environment block (setproctitle), and a
+ * fork child expands the pattern again. A relative path is made absolute against the
+ * directory the program starts in, so that a later chdir() or daemon() does not move the
+ * child's database; a '%' in that directory is escaped as "%%". Returns the pattern or NULL.
+ */
+static const char *db_pattern_config(void)
+{
+	static char pat[PATH_MAX];
+	char cwd[PATH_MAX];
+	const char *db = gp_env("GOPROF_DB");
+	size_t n = 0;
+
+	if (!db || !*db)
+		return NULL;
+	if (db[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd))) {
+			gp_warn("GOPROF_DB=%s: the working directory is unknown (%s); the path "
+				"stays relative", db, strerror(errno));
+			cwd[0] = '\0';
+		}
+		const char *c = cwd;
+		for (; *c && n < sizeof(pat) - 3; c++) {
+			if (*c == '%')
+				pat[n++] = '%';
+			pat[n++] = *c;
+		}
+		if (n > 1)
+			pat[n++] = '/';
+		if (*c)
+			n = sizeof(pat);
+	}
+	if (n + strlen(db) >= sizeof(pat)) {
+		gp_warn("GOPROF_DB=%s: the path is too long; no database", db);
+		return NULL;
+	}
+	strcpy(pat + n, db);
+	return pat;
+}
+
 static void read_config(void)
 {
-	const char *db = gp_env("GOPROF_DB");
-
-	gp_config.db_pattern = db && *db ? db : NULL;
+	gp_config.db_pattern = db_pattern_config();
 	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
 	gp_config.stack_depth = env_uint("GOPROF_STACK_DEPTH", 256, 1, GP_MAX_STACK_DEPTH);
 	gp_config.mem_rate = env_uint("GOPROF_MEMPROFILE_RATE", 524288, 0, 1u << 30);

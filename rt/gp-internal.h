@@ -197,6 +197,11 @@ struct gp_pc_info {
  */
 GP_HIDDEN int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out);
 
+/* The symbol cache's lock, held across fork() (after the writer's); the child's is free. */
+GP_HIDDEN void gp_symbolize_atfork_prepare(void);
+GP_HIDDEN void gp_symbolize_atfork_parent(void);
+GP_HIDDEN void gp_symbolize_atfork_child(void);
+
 /* ---- threads (thread.c): the registry of live and ended threads ------------------------- */
 
 struct gp_thread_info {
@@ -422,6 +427,13 @@ GP_HIDDEN void gp_writer_stop(void);
  * most timeout_ms for it. Async-signal-safe.
  */
 GP_HIDDEN void gp_writer_crash_flush(unsigned timeout_ms);
+
+/*
+ * Around fork(), first of goprof's handlers: prepare waits until the writer thread is
+ * between two rounds of work and holds it there; parent lets it go on.
+ */
+GP_HIDDEN void gp_writer_atfork_prepare(void);
+GP_HIDDEN void gp_writer_atfork_parent(void);
 
 /* In the child after fork(): a fresh database (the pattern's %p is the new pid). */
 GP_HIDDEN void gp_writer_atfork_child(void);

@@ -191,6 +191,9 @@ static void read_http_config(void)
 static void atfork_prepare(void)
 {
 	gp_heap_guard(1);
+	/* the writer first: it takes the others while it works */
+	gp_writer_atfork_prepare();
+	gp_symbolize_atfork_prepare();
 	gp_sampler_atfork_prepare();
 	gp_heap_atfork_prepare();
 	gp_lock_atfork_prepare();
@@ -201,11 +204,14 @@ static void atfork_parent(void)
 	gp_lock_atfork_parent();
 	gp_heap_atfork_parent();
 	gp_sampler_atfork_parent();
+	gp_symbolize_atfork_parent();
+	gp_writer_atfork_parent();
 	gp_heap_guard(0);
 }
 
 static void atfork_child(void)
 {
+	gp_symbolize_atfork_child();
 	gp_clock_atfork_child();
 	gp_http_host_atfork_child();
 	gp_lock_atfork_child();

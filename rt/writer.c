@@ -179,6 +179,7 @@ struct writer {
 	sqlite3 *db;			/* writer thread (start/stop: before/after it) */
 	char path[PATH_MAX];
 	int lazy_open;			/* open at the first sample (fork children) */
+	uint64_t fork_mark;		/* history_mark() at fork (fork children) */
 	int broken;			/* a database error: stop writing */
 	uint64_t start_ns;		/* origin of the buckets */
 	uint64_t period_ns;		/* CPU sampling period */
@@ -238,6 +239,13 @@ static pthread_t thread;
 static int running;			/* the thread exists (owner: start/stop/atfork) */
 static pid_t running_pid;		/* the process the thread belongs to */
 static sem_t wake;
+/*
+ * Held by the writer thread while it works (SQLite, the symbol cache, its own tables) and
+ * taken across fork(), so that a child never inherits a lock or a half-made change of that
+ * work: between two rounds the writer holds nothing.
+ */
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+static int busy_held;			/* the forking thread took busy_lock */
 static volatile sig_atomic_t stop_req;
 static unsigned flush_req;		/* atomics: crash flush handshake */
 static unsigned flush_done;
@@ -1283,11 +1291,34 @@ static void close_db(void)
 	w.ins_heapstats = w.ins_trace = NULL;
 }
 
-/* Drains the rings; opens a lazily opened database once there is something to write. */
+/*
+ * A figure that changes with every heap or lock event recorded: the totals of the buckets,
+ * which only grow.
+ */
+static uint64_t history_mark(void)
+{
+	uint64_t m = 0;
+
+	for (struct gp_heap_bucket *b = gp_heap_buckets(); b; b = b->next)
+		m += __atomic_load_n(&b->alloc_objects, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&b->free_objects, __ATOMIC_RELAXED) + 1;
+	for (struct gp_lock_bucket *b = gp_lock_buckets(); b; b = b->next)
+		m += __atomic_load_n(&b->count_fp, __ATOMIC_RELAXED) + 1;
+	return m;
+}
+
+/*
+ * Drains the rings; opens a lazily opened database once there is something to write. A
+ * fork child's database holds the heap and lock history it inherited, but only once the
+ * child has events of its own: one that only calls exec() leaves no copy behind.
+ */
 static void collect(void)
 {
 	size_t n = gp_cpu_drain(on_sample, NULL);
 
+	if (w.lazy_open && !n && !__atomic_load_n(&traces, __ATOMIC_RELAXED) &&
+	    history_mark() == w.fork_mark)
+		return;
 	n += collect_heap();
 	n += collect_lock();
 
@@ -1315,6 +1346,7 @@ static void *writer_main(void *unused)
 		}
 		sem_timedwait(&wake, &ts);
 
+		pthread_mutex_lock(&busy_lock);
 		int stopping = stop_req;
 		unsigned want = __atomic_load_n(&flush_req, __ATOMIC_ACQUIRE);
 		collect();
@@ -1324,9 +1356,11 @@ static void *writer_main(void *unused)
 		__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
 		if (stopping)
 			break;
+		pthread_mutex_unlock(&busy_lock);
 	}
 	if (w.db)
 		close_db();
+	pthread_mutex_unlock(&busy_lock);
 	return NULL;
 }
 
@@ -1480,10 +1514,27 @@ void gp_writer_crash_flush(unsigned timeout_ms)
 	(void)gp_writer_sync(timeout_ms);
 }
 
+void gp_writer_atfork_prepare(void)
+{
+	if (running && running_pid == getpid() && !pthread_equal(pthread_self(), thread)) {
+		pthread_mutex_lock(&busy_lock);
+		busy_held = 1;
+	}
+}
+
+void gp_writer_atfork_parent(void)
+{
+	if (busy_held) {
+		busy_held = 0;
+		pthread_mutex_unlock(&busy_lock);
+	}
+}
+
 void gp_writer_atfork_child(void)
 {
 	char parent_path[PATH_MAX];
 
+	gp_writer_atfork_parent();
 	if (!running)
 		return;
 	running = 0;
@@ -1496,5 +1547,6 @@ void gp_writer_atfork_child(void)
 	pthread_mutex_init(&traces_lock, NULL);
 	traces = NULL;
 	flush_req = flush_done = 0;
-	start(1, parent_path);
+	if (start(1, parent_path) == 0)
+		w.fork_mark = history_mark();
 }

@@ -117,6 +117,25 @@ static int64_t env_i64(const char *name, int64_t def, int64_t lo, int64_t hi)
 }
 
 /*
+ * src with every '%' doubled, as a path pattern's literal part, at out (cap bytes with the
+ * NUL). Returns its length, or -1 when it does not fit.
+ */
+static int pattern_literal(char *out, size_t cap, const char *src)
+{
+	size_t n = 0;
+
+	for (; *src; src++) {
+		if (n + 3 > cap)
+			return -1;
+		if (*src == '%')
+			out[n++] = '%';
+		out[n++] = *src;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+/*
  * GOPROF_DB, copied: a program may write over its environment block (setproctitle), and a
  * fork child expands the pattern again. A relative path is made absolute against the
  * directory the program starts in, so that a later chdir() or daemon() does not move the
@@ -127,7 +146,7 @@ static const char *db_pattern_config(void)
 	static char pat[PATH_MAX];
 	char cwd[PATH_MAX];
 	const char *db = gp_env("GOPROF_DB");
-	size_t n = 0;
+	int n = 0;
 
 	if (!db || !*db)
 		return NULL;
@@ -137,18 +156,13 @@ static const char *db_pattern_config(void)
 				"stays relative", db, strerror(errno));
 			cwd[0] = '\0';
 		}
-		const char *c = cwd;
-		for (; *c && n < sizeof(pat) - 3; c++) {
-			if (*c == '%')
-				pat[n++] = '%';
-			pat[n++] = *c;
-		}
+		n = pattern_literal(pat, sizeof(pat) - 1, cwd);
 		if (n > 1)
 			pat[n++] = '/';
-		if (*c)
+		if (n < 0)
 			n = sizeof(pat);
 	}
-	if (n + strlen(db) >= sizeof(pat)) {
+	if ((size_t)n + strlen(db) >= sizeof(pat)) {
 		gp_warn("GOPROF_DB=%s: the path is too long; no database", db);
 		return NULL;
 	}
@@ -167,22 +181,37 @@ static void read_config(void)
 }
 
 /*
- * GOPROF_HTTP without GOPROF_DB: the server answers from a database of goprof's own,
- * removed at exit.
+ * GOPROF_HTTP without GOPROF_DB: the server answers from a database of goprof's own, in a
+ * new directory of mode 0700 with a random name under TMPDIR (mkdtemp), so that no other
+ * user can guess its name, plant a file or a link there, or read it; both are removed at
+ * exit.
  */
 static void read_http_config(void)
 {
-	static char path[256];
-	const char *listen = gp_env("GOPROF_HTTP"), *dir = gp_env("TMPDIR");
+	static char path[PATH_MAX];
+	char dir[PATH_MAX];
+	const char *listen = gp_env("GOPROF_HTTP"), *tmp = gp_env("TMPDIR");
 
 	if (!listen || !*listen || gp_config.db_pattern)
 		return;
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if (snprintf(path, sizeof(path), "%s/goprof-http-%%p.db", dir) >= (int)sizeof(path)) {
-		gp_warn("TMPDIR=%s is too long for GOPROF_HTTP's database; not serving", dir);
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (snprintf(dir, sizeof(dir), "%s/goprof-XXXXXX", tmp) >= (int)sizeof(dir)) {
+		gp_warn("TMPDIR=%s is too long for GOPROF_HTTP's database; not serving", tmp);
 		return;
 	}
+	if (!mkdtemp(dir)) {
+		gp_warn("GOPROF_HTTP: cannot make a private directory in %s (%s); not serving",
+			tmp, strerror(errno));
+		return;
+	}
+	int n = pattern_literal(path, sizeof(path) - 16, dir);
+	if (n < 0) {
+		rmdir(dir);
+		gp_warn("TMPDIR=%s is too long for GOPROF_HTTP's database; not serving", tmp);
+		return;
+	}
+	strcpy(path + n, "/http-%p.db");
 	gp_config.db_pattern = path;
 	gp_config.db_temporary = 1;
 }

@@ -1482,6 +1482,13 @@ void gp_writer_stop(void)
 			snprintf(p, sizeof(p), "%s%s", w.path, suffix[i]);
 			unlink(p);
 		}
+		/* the private directory too, once no fork child's database is left in it */
+		char *slash = strrchr(w.path, '/');
+		if (slash) {
+			*slash = '\0';
+			rmdir(w.path);
+			*slash = '/';
+		}
 	}
 }
 

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,6 +240,7 @@ static pthread_t thread;
 static int running;			/* the thread exists (owner: start/stop/atfork) */
 static pid_t running_pid;		/* the process the thread belongs to */
 static sem_t wake;
+static int lock_fd = -1;		/* the database file, flock()ed shared while written */
 /*
  * Held by the writer thread while it works (SQLite, the symbol cache, its own tables) and
  * taken across fork(), so that a child never inherits a lock or a half-made change of that
@@ -1096,21 +1098,75 @@ static int after_exec_path(char *path, size_t size)
 }
 
 /*
+ * A new empty file at path, mode 0600, with a shared flock() already on it (lock_fd): made
+ * under a name of this process and linked into place, so that no other process ever finds
+ * it unlocked. Returns 0, -EEXIST when path exists, or -errno.
+ */
+static int create_locked(const char *path)
+{
+	char tmp[PATH_MAX + 32];
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.new", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlink(tmp);	/* a leftover of an ended process that had this pid */
+	int fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	flock(fd, LOCK_SH);
+	int rc = link(tmp, path) == 0 ? 0 : -errno;
+	unlink(tmp);
+	if (rc == -EPERM || rc == -EOPNOTSUPP) {
+		/* a file system without hard links: a short window, then */
+		close(fd);
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		flock(fd, LOCK_SH);
+		rc = 0;
+	}
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	lock_fd = fd;
+	return 0;
+}
+
+/* Does a live process write the database at path? Its writer holds a shared flock(). */
+static int in_use(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	int busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+/*
  * Creates the file mode 0600 before SQLite sees it (its -wal and -shm files copy that
- * mode). An old goprof database in the way is replaced, unless this process wrote it
- * before an exec(); any other file is left alone. path may be changed (PATH_MAX bytes).
+ * mode). A database a live process writes is never touched: this one goes to PATH.PID
+ * beside it. An old goprof database whose process has ended is replaced, unless this
+ * process wrote it before an exec(); any other file is left alone. path may be changed
+ * (PATH_MAX bytes).
  */
 static int create_file(char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	int exists = fd < 0 && errno == EEXIST;
+	int rc = create_locked(path);
 
-	if (exists && is_goprof_db(path) && db_pid(path) == (long)getpid() &&
-	    after_exec_path(path, PATH_MAX) == 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		exists = fd < 0 && errno == EEXIST;
+	if (rc == -EEXIST && in_use(path)) {
+		size_t len = strlen(path);
+		if (snprintf(path + len, PATH_MAX - len, ".%d", (int)getpid()) >=
+		    (int)(PATH_MAX - len))
+			rc = -ENAMETOOLONG;
+		else
+			rc = create_locked(path);
 	}
-	if (exists) {
+	if (rc == -EEXIST && is_goprof_db(path) && db_pid(path) == (long)getpid() &&
+	    after_exec_path(path, PATH_MAX) == 0)
+		rc = create_locked(path);
+	if (rc == -EEXIST) {
 		if (!is_goprof_db(path)) {
 			gp_warn("GOPROF_DB %s: the file exists and is not a goprof database; "
 				"not overwriting it", path);
@@ -1122,14 +1178,12 @@ static int create_file(char *path)
 		snprintf(side, sizeof(side), "%s-shm", path);
 		unlink(side);
 		unlink(path);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		rc = create_locked(path);
 	}
-	if (fd < 0) {
-		int err = errno;
-		gp_warn("GOPROF_DB %s: %s", path, strerror(err));
-		return -err;
+	if (rc) {
+		gp_warn("GOPROF_DB %s: %s", path, strerror(-rc));
+		return rc;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -1286,6 +1340,9 @@ static void close_db(void)
 	if (w.db && sqlite3_close(w.db) != SQLITE_OK)
 		gp_warn("GOPROF_DB %s: closing failed: %s", w.path, sqlite3_errmsg(w.db));
 	w.db = NULL;
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
 	w.ins_heapstats = w.ins_trace = NULL;
@@ -1547,6 +1604,10 @@ void gp_writer_atfork_child(void)
 	running = 0;
 	memcpy(parent_path, w.path, sizeof(parent_path));
 	w.db = NULL;	/* the parent's handle: not ours to close */
+	/* the parent's lock stays with the parent's descriptor */
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
 	w.ins_heapstats = w.ins_trace = NULL;

@@ -435,6 +435,25 @@ GP_HIDDEN void gp_writer_crash_flush(unsigned timeout_ms);
 GP_HIDDEN void gp_writer_atfork_prepare(void);
 GP_HIDDEN void gp_writer_atfork_parent(void);
 
+/* Is the caller the writer thread? Any thread. */
+GP_HIDDEN int gp_writer_is_self(void);
+
+/*
+ * The program is about to put another file on fd, a descriptor of the database (dup2):
+ * waits until the writer is between two rounds, then stops it writing for good, with one
+ * line on stderr; its descriptors are the program's from then on. Any program thread.
+ */
+GP_HIDDEN void gp_writer_fd_lost(int fd);
+
+/*
+ * Descriptors goprof writes through (fds.c), kept from the program's close(), close_range()
+ * and closefrom(); a dup2() onto one calls gp_writer_fd_lost() first. gp_fd_own() adds one
+ * (writer or constructor, when the database opens), gp_fd_forget_all() forgets them all
+ * (before the database closes, in a fork child).
+ */
+GP_HIDDEN void gp_fd_own(int fd);
+GP_HIDDEN void gp_fd_forget_all(void);
+
 /* In the child after fork(): a fresh database (the pattern's %p is the new pid). */
 GP_HIDDEN void gp_writer_atfork_child(void);
 

@@ -28,6 +28,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -182,6 +184,7 @@ struct writer {
 	int lazy_open;			/* open at the first sample (fork children) */
 	uint64_t fork_mark;		/* history_mark() at fork (fork children) */
 	int broken;			/* a database error: stop writing */
+	int lost;			/* the program took a descriptor of db: closed for good */
 	uint64_t start_ns;		/* origin of the buckets */
 	uint64_t period_ns;		/* CPU sampling period */
 	uint64_t last_commit_ns;
@@ -1296,6 +1299,36 @@ static int prepare(sqlite3_stmt **st, const char *sql)
 }
 
 /* Creates and fills the database header, prepares the statements. */
+/*
+ * The descriptors of the database, its -wal and -shm files (SQLite's, found by their
+ * files) and its lock, kept from the program's close() and dup2() (fds.c).
+ */
+static void own_fds(void)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	struct stat want[3], st;
+	char p[PATH_MAX + 8];
+	int have[3];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", w.path, suffix[i]);
+		have[i] = stat(p, &want[i]) == 0;
+	}
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == dirfd(d) || fd == lock_fd || fstat(fd, &st) != 0)
+			continue;
+		for (int i = 0; i < 3; i++)
+			if (have[i] && st.st_dev == want[i].st_dev && st.st_ino == want[i].st_ino)
+				gp_fd_own(fd);
+	}
+	if (d)
+		closedir(d);
+	gp_fd_own(lock_fd);
+}
+
 static int open_db(void)
 {
 	if (create_file(w.path) != 0)
@@ -1326,6 +1359,7 @@ static int open_db(void)
 	    (gp_config.mem_rate && prepare(&w.ins_heapstats, "INSERT OR REPLACE INTO heapstats "
 					   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")))
 		return sql_fail("preparing statements failed");
+	own_fds();
 	return 0;
 }
 
@@ -1335,6 +1369,7 @@ static void close_db(void)
 				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile,
 				w.ins_heapstats, w.ins_trace };
 
+	gp_fd_forget_all();
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
 	if (w.db && sqlite3_close(w.db) != SQLITE_OK)
@@ -1371,6 +1406,9 @@ static uint64_t history_mark(void)
  */
 static void collect(void)
 {
+	/* nothing more can be written: the rings fill and count their drops, memory stays put */
+	if (w.broken)
+		return;
 	size_t n = gp_cpu_drain(on_sample, NULL);
 
 	if (w.lazy_open && !n && !__atomic_load_n(&traces, __ATOMIC_RELAXED) &&
@@ -1578,6 +1616,41 @@ void gp_writer_crash_flush(unsigned timeout_ms)
 	(void)gp_writer_sync(timeout_ms);
 }
 
+int gp_writer_is_self(void)
+{
+	return running && pthread_equal(pthread_self(), thread);
+}
+
+void gp_writer_fd_lost(int fd)
+{
+	gp_heap_guard(1);
+	if (running && running_pid == getpid()) {
+		/* between two rounds: no write of the writer is under way */
+		pthread_mutex_lock(&busy_lock);
+		if (!w.lost) {
+			/*
+			 * The last round, here (the writer is parked): what was sampled so far
+			 * is committed and the database closed while its descriptors are still
+			 * its own.
+			 */
+			w.lost = 1;
+			if (!w.broken && !w.lazy_open && w.db) {
+				collect();
+				commit();
+			}
+			w.broken = 1;
+			close_db();
+			gp_warn("GOPROF_DB %s: the program put another file on descriptor %d of the "
+				"database; goprof stops writing it", w.path, fd);
+		}
+		gp_fd_forget_all();
+		pthread_mutex_unlock(&busy_lock);
+	} else {
+		gp_fd_forget_all();
+	}
+	gp_heap_guard(0);
+}
+
 void gp_writer_atfork_prepare(void)
 {
 	if (running && running_pid == getpid() && !pthread_equal(pthread_self(), thread)) {
@@ -1605,6 +1678,7 @@ void gp_writer_atfork_child(void)
 	memcpy(parent_path, w.path, sizeof(parent_path));
 	w.db = NULL;	/* the parent's handle: not ours to close */
 	/* the parent's lock stays with the parent's descriptor */
+	gp_fd_forget_all();
 	if (lock_fd >= 0)
 		close(lock_fd);
 	lock_fd = -1;

@@ -122,6 +122,14 @@ void gp_db_open(struct gp_db *db, const char *path)
 		gp_die("out of memory");
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		die_sql(db, "cannot open");
+	/*
+	 * One read transaction for the handle's whole life: a live database gets commits
+	 * while it is read, and arrays sized by one query are filled by another. WAL keeps
+	 * this snapshot for the reader; gp_db_close() ends it.
+	 */
+	if (sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		die_sql(db, "cannot begin reading");
+	pragma_int(db, "SELECT count(*) FROM sqlite_master");
 
 	int64_t app = pragma_int(db, "PRAGMA application_id");
 	db->version = (int)pragma_int(db, "PRAGMA user_version");
@@ -192,6 +200,9 @@ void gp_db_load(struct gp_db *db)
 		int64_t id = sqlite3_column_int64(st, 0);
 		if (id <= 0)
 			continue;
+		if ((size_t)id >= db->nmaps)
+			gp_die("%s: corrupt goprof database (mapping row %lld)", db->path,
+			       (long long)id);
 		struct gp_db_mapping *m = &db->maps[id];
 		m->path = col_str(db, st, 1);
 		m->build_id = col_str(db, st, 2);
@@ -211,6 +222,9 @@ void gp_db_load(struct gp_db *db)
 		int64_t id = sqlite3_column_int64(st, 0);
 		if (id <= 0)
 			continue;
+		if ((size_t)id >= db->nfuncs)
+			gp_die("%s: corrupt goprof database (function row %lld)", db->path,
+			       (long long)id);
 		struct gp_db_func *f = &db->funcs[id];
 		f->name = col_str(db, st, 1);
 		f->name_idx = (uint32_t)gp_strtab_add(&db->strs, f->name);
@@ -235,7 +249,7 @@ void gp_db_load(struct gp_db *db)
 		int64_t parent = sqlite3_column_int64(st, 1);
 		int64_t fn = sqlite3_column_int64(st, 2);
 		/* parent < id keeps every walk to the root finite */
-		if (id <= 0 || parent < 0 || parent >= id || fn <= 0 ||
+		if (id <= 0 || (size_t)id >= db->nstacks || parent < 0 || parent >= id || fn <= 0 ||
 		    (size_t)fn >= db->nfuncs || !db->funcs[fn].present)
 			gp_die("%s: corrupt goprof database (stack row %lld)", db->path,
 			     (long long)id);

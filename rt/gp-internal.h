@@ -115,9 +115,10 @@ struct gp_config {
 extern GP_HIDDEN struct gp_config gp_config;
 
 /*
- * getenv() for goprof's own variables (GOPROF_*, and TMPDIR for its files): NULL when the
- * program runs set-user-ID or set-group-ID (AT_SECURE), whose environment comes from a user
- * the program does not trust, as glibc ignores its own variables there. Cold path.
+ * getenv() for goprof's own variables (GOPROF_*): NULL when the program runs set-user-ID or
+ * set-group-ID (AT_SECURE), whose environment comes from a user the program does not trust,
+ * as glibc ignores its own variables there; the first one set there is named on stderr,
+ * once. Cold path.
  */
 GP_HIDDEN const char *gp_env(const char *name);
 

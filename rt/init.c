@@ -52,29 +52,21 @@ void gp_warn(const char *fmt, ...)
 	(void)unused;
 }
 
-const char *gp_env(const char *name)
-{
-	return getauxval(AT_SECURE) ? NULL : getenv(name);
-}
-
 /*
  * A set-user-ID or set-group-ID program (AT_SECURE) takes its environment from a user who
  * may not open the files it can: GOPROF_TRACE=/etc/shadow would truncate that file and
  * GOPROF_DB would create root's files anywhere. goprof then ignores its variables, as glibc
- * ignores LD_PRELOAD and its own, and says so once when any is set.
+ * ignores LD_PRELOAD and its own, and says so once, at the first one that is set.
  */
-static void say_secure(void)
+const char *gp_env(const char *name)
 {
-	extern char **environ;
+	const char *v = getenv(name);
 
-	if (!getauxval(AT_SECURE))
-		return;
-	for (char **e = environ; e && *e; e++)
-		if (strncmp(*e, "GOPROF_", 7) == 0) {
-			gp_warn("a set-user-ID or set-group-ID program: the GOPROF_* variables "
-				"are ignored");
-			return;
-		}
+	if (!v || !getauxval(AT_SECURE))
+		return v;
+	gp_warn_once("a set-user-ID or set-group-ID program: GOPROF_* variables such as %s "
+		     "are ignored", name);
+	return NULL;
 }
 
 /*
@@ -190,10 +182,11 @@ static void read_http_config(void)
 {
 	static char path[PATH_MAX];
 	char dir[PATH_MAX];
-	const char *listen = gp_env("GOPROF_HTTP"), *tmp = gp_env("TMPDIR");
+	const char *listen = gp_env("GOPROF_HTTP"), *tmp;
 
 	if (!listen || !*listen || gp_config.db_pattern)
 		return;
+	tmp = getenv("TMPDIR");	/* never in secure mode: GOPROF_HTTP is ignored there */
 	if (!tmp || !*tmp)
 		tmp = "/tmp";
 	if (snprintf(dir, sizeof(dir), "%s/goprof-XXXXXX", tmp) >= (int)sizeof(dir)) {
@@ -263,7 +256,6 @@ __attribute__((constructor(101))) static void gp_init(void)
 	gp_io_resolve();
 	gp_thread_init();
 	gp_stack_attach(0);
-	say_secure();
 	read_config();
 	read_http_config();
 	gp_sampler_init();

@@ -69,8 +69,9 @@ cmp -s priv/shadow shadow.want || gp_fail "GOPROF_TRACE wrote into root's file"
 [ "$(grep -c . suid.err)" = 1 ] && grep -q '^goprof: .*set-user-ID.*GOPROF_.*ignored' suid.err ||
 	gp_fail "expected one line saying GOPROF_* is ignored, got: $(cat suid.err)"
 
-# No GOPROF_* variable: nothing to say.
-run_as_user ./suid-prog >suid.out 2>suid.err </dev/null
+# None of goprof's variables: nothing to say (GOPROF_BUILD_DIR, of the build scripts, is
+# not one of them).
+GOPROF_BUILD_DIR=$GP_BUILDDIR run_as_user ./suid-prog >suid.out 2>suid.err </dev/null
 [ ! -s suid.err ] || gp_fail "a set-user-ID program without GOPROF_* got: $(cat suid.err)"
 
 # The same program, not set-user-ID, run by the same user: profiled.

@@ -56,7 +56,7 @@ static int tsc_usable(void)
 {
 	unsigned a, b, c, d;
 	char src[32] = "";
-	const char *env = getenv("GOPROF_CLOCK");
+	const char *env = gp_env("GOPROF_CLOCK");
 
 	if (env && !strcmp(env, "monotonic"))
 		return 0;

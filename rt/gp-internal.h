@@ -190,6 +190,14 @@ struct gp_config {
 
 extern GP_HIDDEN struct gp_config gp_config;
 
+/*
+ * getenv() for goprof's own variables (GOPROF_*): NULL when the program runs set-user-ID or
+ * set-group-ID (AT_SECURE), whose environment comes from a user the program does not trust,
+ * as glibc ignores its own variables there; the first one set there is named on stderr,
+ * once. Cold path.
+ */
+GP_HIDDEN const char *gp_env(const char *name);
+
 /* One line "goprof: ..." on stderr, written at once. Not signal-safe (vsnprintf). */
 GP_HIDDEN void gp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -266,6 +274,11 @@ struct gp_pc_info {
  * Returns 0, or -1 when pc lies in no known object. Collector thread (not signal-safe).
  */
 GP_HIDDEN int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out);
+
+/* The symbol cache's lock, held across fork() (after the writer's); the child's is free. */
+GP_HIDDEN void gp_symbolize_atfork_prepare(void);
+GP_HIDDEN void gp_symbolize_atfork_parent(void);
+GP_HIDDEN void gp_symbolize_atfork_child(void);
 
 /* ---- threads (thread.c): the registry of live and ended threads ------------------------- */
 
@@ -537,6 +550,32 @@ GP_HIDDEN void gp_writer_stop(void);
  * most timeout_ms for it. Async-signal-safe.
  */
 GP_HIDDEN void gp_writer_crash_flush(unsigned timeout_ms);
+
+/*
+ * Around fork(), first of goprof's handlers: prepare waits until the writer thread is
+ * between two rounds of work and holds it there; parent lets it go on.
+ */
+GP_HIDDEN void gp_writer_atfork_prepare(void);
+GP_HIDDEN void gp_writer_atfork_parent(void);
+
+/* Is the caller the writer thread? Any thread. */
+GP_HIDDEN int gp_writer_is_self(void);
+
+/*
+ * The program is about to put another file on fd, a descriptor of the database (dup2):
+ * waits until the writer is between two rounds, then stops it writing for good, with one
+ * line on stderr; its descriptors are the program's from then on. Any program thread.
+ */
+GP_HIDDEN void gp_writer_fd_lost(int fd);
+
+/*
+ * Descriptors goprof writes through (fds.c), kept from the program's close(), close_range()
+ * and closefrom(); a dup2() onto one calls gp_writer_fd_lost() first. gp_fd_own() adds one
+ * (writer or constructor, when the database opens), gp_fd_forget_all() forgets them all
+ * (before the database closes, in a fork child).
+ */
+GP_HIDDEN void gp_fd_own(int fd);
+GP_HIDDEN void gp_fd_forget_all(void);
 
 /* In the child after fork(): a fresh database (the pattern's %p is the new pid). */
 GP_HIDDEN void gp_writer_atfork_child(void);

@@ -100,14 +100,14 @@ static void *load_module(char *err, size_t errlen)
 
 static int env_flag(const char *name)
 {
-	const char *s = getenv(name);
+	const char *s = gp_env(name);
 
 	return s && strcmp(s, "1") == 0;
 }
 
 void gp_http_host_start(void)
 {
-	const char *listen = getenv("GOPROF_HTTP");
+	const char *listen = gp_env("GOPROF_HTTP");
 	char err[512] = "";
 
 	if (!listen || !*listen || server)
@@ -130,7 +130,7 @@ void gp_http_host_start(void)
 	if (start && server_stop) {
 		struct gp_http_host host = {
 			.listen = listen,
-			.token = getenv("GOPROF_HTTP_TOKEN"),
+			.token = gp_env("GOPROF_HTTP_TOKEN"),
 			.allow_remote = env_flag("GOPROF_HTTP_ALLOW_REMOTE"),
 			.cmdline = env_flag("GOPROF_HTTP_CMDLINE"),
 			.db_path = db_path,
@@ -189,7 +189,7 @@ void gp_http_host_stop(void)
 
 void gp_http_host_start(void)
 {
-	const char *listen = getenv("GOPROF_HTTP");
+	const char *listen = gp_env("GOPROF_HTTP");
 
 	if (listen && *listen)
 		gp_warn("GOPROF_HTTP=%s: this goprof was built without the HTTP server "

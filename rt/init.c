@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
@@ -52,12 +53,29 @@ void gp_warn(const char *fmt, ...)
 }
 
 /*
+ * A set-user-ID or set-group-ID program (AT_SECURE) takes its environment from a user who
+ * may not open the files it can: GOPROF_TRACE=/etc/shadow would truncate that file and
+ * GOPROF_DB would create root's files anywhere. goprof then ignores its variables, as glibc
+ * ignores LD_PRELOAD and its own, and says so once, at the first one that is set.
+ */
+const char *gp_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (!v || !getauxval(AT_SECURE))
+		return v;
+	gp_warn_once("a set-user-ID or set-group-ID program: GOPROF_* variables such as %s "
+		     "are ignored", name);
+	return NULL;
+}
+
+/*
  * An unsigned integer variable in [lo, hi]; anything else keeps the default and says so
  * once. Returns the value to use.
  */
 static unsigned env_uint(const char *name, unsigned def, unsigned lo, unsigned hi)
 {
-	const char *s = getenv(name);
+	const char *s = gp_env(name);
 	char *end;
 
 	if (!s || !*s)
@@ -75,7 +93,7 @@ static unsigned env_uint(const char *name, unsigned def, unsigned lo, unsigned h
 /* A whole number of nanoseconds in [lo, hi], as env_uint. */
 static int64_t env_i64(const char *name, int64_t def, int64_t lo, int64_t hi)
 {
-	const char *s = getenv(name);
+	const char *s = gp_env(name);
 	char *end;
 
 	if (!s || !*s)
@@ -90,11 +108,63 @@ static int64_t env_i64(const char *name, int64_t def, int64_t lo, int64_t hi)
 	return v;
 }
 
+/*
+ * src with every '%' doubled, as a path pattern's literal part, at out (cap bytes with the
+ * NUL). Returns its length, or -1 when it does not fit.
+ */
+static int pattern_literal(char *out, size_t cap, const char *src)
+{
+	size_t n = 0;
+
+	for (; *src; src++) {
+		if (n + 3 > cap)
+			return -1;
+		if (*src == '%')
+			out[n++] = '%';
+		out[n++] = *src;
+	}
+	out[n] = '\0';
+	return (int)n;
+}
+
+/*
+ * GOPROF_DB, copied: a program may write over its environment block (setproctitle), and a
+ * fork child expands the pattern again. A relative path is made absolute against the
+ * directory the program starts in, so that a later chdir() or daemon() does not move the
+ * child's database; a '%' in that directory is escaped as "%%". Returns the pattern or NULL.
+ */
+static const char *db_pattern_config(void)
+{
+	static char pat[PATH_MAX];
+	char cwd[PATH_MAX];
+	const char *db = gp_env("GOPROF_DB");
+	int n = 0;
+
+	if (!db || !*db)
+		return NULL;
+	if (db[0] != '/') {
+		if (!getcwd(cwd, sizeof(cwd))) {
+			gp_warn("GOPROF_DB=%s: the working directory is unknown (%s); the path "
+				"stays relative", db, strerror(errno));
+			cwd[0] = '\0';
+		}
+		n = pattern_literal(pat, sizeof(pat) - 1, cwd);
+		if (n > 1)
+			pat[n++] = '/';
+		if (n < 0)
+			n = sizeof(pat);
+	}
+	if ((size_t)n + strlen(db) >= sizeof(pat)) {
+		gp_warn("GOPROF_DB=%s: the path is too long; no database", db);
+		return NULL;
+	}
+	strcpy(pat + n, db);
+	return pat;
+}
+
 static void read_config(void)
 {
-	const char *db = getenv("GOPROF_DB");
-
-	gp_config.db_pattern = db && *db ? db : NULL;
+	gp_config.db_pattern = db_pattern_config();
 	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
 	gp_config.stack_depth = env_uint("GOPROF_STACK_DEPTH", 256, 1, GP_MAX_STACK_DEPTH);
 	gp_config.mem_rate = env_uint("GOPROF_MEMPROFILE_RATE", 524288, 0, 1u << 30);
@@ -104,22 +174,38 @@ static void read_config(void)
 }
 
 /*
- * GOPROF_HTTP without GOPROF_DB: the server answers from a database of goprof's own,
- * removed at exit.
+ * GOPROF_HTTP without GOPROF_DB: the server answers from a database of goprof's own, in a
+ * new directory of mode 0700 with a random name under TMPDIR (mkdtemp), so that no other
+ * user can guess its name, plant a file or a link there, or read it; both are removed at
+ * exit.
  */
 static void read_http_config(void)
 {
-	static char path[256];
-	const char *listen = getenv("GOPROF_HTTP"), *dir = getenv("TMPDIR");
+	static char path[PATH_MAX];
+	char dir[PATH_MAX];
+	const char *listen = gp_env("GOPROF_HTTP"), *tmp;
 
 	if (!listen || !*listen || gp_config.db_pattern)
 		return;
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if (snprintf(path, sizeof(path), "%s/goprof-http-%%p.db", dir) >= (int)sizeof(path)) {
-		gp_warn("TMPDIR=%s is too long for GOPROF_HTTP's database; not serving", dir);
+	tmp = getenv("TMPDIR");	/* never in secure mode: GOPROF_HTTP is ignored there */
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (snprintf(dir, sizeof(dir), "%s/goprof-XXXXXX", tmp) >= (int)sizeof(dir)) {
+		gp_warn("TMPDIR=%s is too long for GOPROF_HTTP's database; not serving", tmp);
 		return;
 	}
+	if (!mkdtemp(dir)) {
+		gp_warn("GOPROF_HTTP: cannot make a private directory in %s (%s); not serving",
+			tmp, strerror(errno));
+		return;
+	}
+	int n = pattern_literal(path, sizeof(path) - 16, dir);
+	if (n < 0) {
+		rmdir(dir);
+		gp_warn("TMPDIR=%s is too long for GOPROF_HTTP's database; not serving", tmp);
+		return;
+	}
+	strcpy(path + n, "/http-%p.db");
 	gp_config.db_pattern = path;
 	gp_config.db_temporary = 1;
 }
@@ -128,6 +214,9 @@ static void read_http_config(void)
 static void atfork_prepare(void)
 {
 	gp_heap_guard(1);
+	/* the writer first: it takes the others while it works */
+	gp_writer_atfork_prepare();
+	gp_symbolize_atfork_prepare();
 	gp_sampler_atfork_prepare();
 	gp_heap_atfork_prepare();
 	gp_lock_atfork_prepare();
@@ -138,11 +227,14 @@ static void atfork_parent(void)
 	gp_lock_atfork_parent();
 	gp_heap_atfork_parent();
 	gp_sampler_atfork_parent();
+	gp_symbolize_atfork_parent();
+	gp_writer_atfork_parent();
 	gp_heap_guard(0);
 }
 
 static void atfork_child(void)
 {
+	gp_symbolize_atfork_child();
 	gp_clock_atfork_child();
 	gp_http_host_atfork_child();
 	gp_lock_atfork_child();

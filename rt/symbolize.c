@@ -296,3 +296,18 @@ int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out)
 	pthread_mutex_unlock(&sym_lock);
 	return rc;
 }
+
+void gp_symbolize_atfork_prepare(void)
+{
+	pthread_mutex_lock(&sym_lock);
+}
+
+void gp_symbolize_atfork_parent(void)
+{
+	pthread_mutex_unlock(&sym_lock);
+}
+
+void gp_symbolize_atfork_child(void)
+{
+	pthread_mutex_unlock(&sym_lock);
+}

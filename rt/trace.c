@@ -1221,12 +1221,14 @@ out:
 	return rc;
 }
 
+/* GOPROF_TRACE's file, named once: the program may rewrite its environment later */
+static char env_file[4096];
+
 void gp_trace_init(void)
 {
-	const char *path = getenv("GOPROF_TRACE");
-	const char *format = getenv("GOPROF_TRACE_FORMAT");
-	const char *cap = getenv("GOPROF_TRACE_BUFFER");
-	char file[4096];
+	const char *path = gp_env("GOPROF_TRACE");
+	const char *format = gp_env("GOPROF_TRACE_FORMAT");
+	const char *cap = gp_env("GOPROF_TRACE_BUFFER");
 	int json = 0;
 
 	if (cap && *cap) {
@@ -1247,9 +1249,9 @@ void gp_trace_init(void)
 		else if (strcmp(format, "go"))
 			gp_warn("GOPROF_TRACE_FORMAT=%s is neither go nor json; using go", format);
 	}
-	int rc = gp_path_expand(path, file, sizeof(file));
+	int rc = gp_path_expand(path, env_file, sizeof(env_file));
 	if (!rc)
-		rc = goprof_trace_start(file, json ? GOPROF_TRACE_JSON : GOPROF_TRACE_GO);
+		rc = goprof_trace_start(env_file, json ? GOPROF_TRACE_JSON : GOPROF_TRACE_GO);
 	if (rc) {
 		gp_warn("GOPROF_TRACE=%s: cannot trace: %s", path, strerror(-rc));
 		return;
@@ -1263,8 +1265,7 @@ void gp_trace_fini(void)
 		return;
 	int rc = goprof_trace_stop();
 	if (rc && rc != -EINVAL)
-		gp_warn("GOPROF_TRACE=%s: writing the trace failed: %s", getenv("GOPROF_TRACE"),
-			strerror(-rc));
+		gp_warn("GOPROF_TRACE %s: writing the trace failed: %s", env_file, strerror(-rc));
 }
 
 /* The child of fork() has no trace: the parent writes it. Only this thread exists here. */

@@ -31,6 +31,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +44,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -195,7 +198,9 @@ struct writer {
 	sqlite3 *db;			/* writer thread (start/stop: before/after it) */
 	char path[PATH_MAX];
 	int lazy_open;			/* open at the first sample (fork children) */
+	uint64_t fork_mark;		/* history_mark() at fork (fork children) */
 	int broken;			/* a database error: stop writing */
+	int lost;			/* the program took a descriptor of db: closed for good */
 	uint64_t start_ns;		/* origin of the buckets */
 	uint64_t period_ns;		/* CPU sampling period */
 	uint64_t last_commit_ns;
@@ -265,6 +270,14 @@ static pthread_t thread;
 static int running;			/* the thread exists (owner: start/stop/atfork) */
 static pid_t running_pid;		/* the process the thread belongs to */
 static sem_t wake;
+static int lock_fd = -1;		/* the database file, flock()ed shared while written */
+/*
+ * Held by the writer thread while it works (SQLite, the symbol cache, its own tables) and
+ * taken across fork(), so that a child never inherits a lock or a half-made change of that
+ * work: between two rounds the writer holds nothing.
+ */
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+static int busy_held;			/* the forking thread took busy_lock */
 static volatile sig_atomic_t stop_req;
 static unsigned flush_req;		/* atomics: crash flush handshake */
 static unsigned flush_done;
@@ -1261,21 +1274,75 @@ static int after_exec_path(char *path, size_t size)
 }
 
 /*
+ * A new empty file at path, mode 0600, with a shared flock() already on it (lock_fd): made
+ * under a name of this process and linked into place, so that no other process ever finds
+ * it unlocked. Returns 0, -EEXIST when path exists, or -errno.
+ */
+static int create_locked(const char *path)
+{
+	char tmp[PATH_MAX + 32];
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.new", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlink(tmp);	/* a leftover of an ended process that had this pid */
+	int fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	flock(fd, LOCK_SH);
+	int rc = link(tmp, path) == 0 ? 0 : -errno;
+	unlink(tmp);
+	if (rc == -EPERM || rc == -EOPNOTSUPP) {
+		/* a file system without hard links: a short window, then */
+		close(fd);
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		flock(fd, LOCK_SH);
+		rc = 0;
+	}
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	lock_fd = fd;
+	return 0;
+}
+
+/* Does a live process write the database at path? Its writer holds a shared flock(). */
+static int in_use(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	int busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+/*
  * Creates the file mode 0600 before SQLite sees it (its -wal and -shm files copy that
- * mode). An old goprof database in the way is replaced, unless this process wrote it
- * before an exec(); any other file is left alone. path may be changed (PATH_MAX bytes).
+ * mode). A database a live process writes is never touched: this one goes to PATH.PID
+ * beside it. An old goprof database whose process has ended is replaced, unless this
+ * process wrote it before an exec(); any other file is left alone. path may be changed
+ * (PATH_MAX bytes).
  */
 static int create_file(char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	int exists = fd < 0 && errno == EEXIST;
+	int rc = create_locked(path);
 
-	if (exists && is_goprof_db(path) && db_pid(path) == (long)getpid() &&
-	    after_exec_path(path, PATH_MAX) == 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		exists = fd < 0 && errno == EEXIST;
+	if (rc == -EEXIST && in_use(path)) {
+		size_t len = strlen(path);
+		if (snprintf(path + len, PATH_MAX - len, ".%d", (int)getpid()) >=
+		    (int)(PATH_MAX - len))
+			rc = -ENAMETOOLONG;
+		else
+			rc = create_locked(path);
 	}
-	if (exists) {
+	if (rc == -EEXIST && is_goprof_db(path) && db_pid(path) == (long)getpid() &&
+	    after_exec_path(path, PATH_MAX) == 0)
+		rc = create_locked(path);
+	if (rc == -EEXIST) {
 		if (!is_goprof_db(path)) {
 			gp_warn("GOPROF_DB %s: the file exists and is not a goprof database; "
 				"not overwriting it", path);
@@ -1287,14 +1354,12 @@ static int create_file(char *path)
 		snprintf(side, sizeof(side), "%s-shm", path);
 		unlink(side);
 		unlink(path);
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		rc = create_locked(path);
 	}
-	if (fd < 0) {
-		int err = errno;
-		gp_warn("GOPROF_DB %s: %s", path, strerror(err));
-		return -err;
+	if (rc) {
+		gp_warn("GOPROF_DB %s: %s", path, strerror(-rc));
+		return rc;
 	}
-	close(fd);
 	return 0;
 }
 
@@ -1407,6 +1472,36 @@ static int prepare(sqlite3_stmt **st, const char *sql)
 }
 
 /* Creates and fills the database header, prepares the statements. */
+/*
+ * The descriptors of the database, its -wal and -shm files (SQLite's, found by their
+ * files) and its lock, kept from the program's close() and dup2() (fds.c).
+ */
+static void own_fds(void)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	struct stat want[3], st;
+	char p[PATH_MAX + 8];
+	int have[3];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", w.path, suffix[i]);
+		have[i] = stat(p, &want[i]) == 0;
+	}
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == dirfd(d) || fd == lock_fd || fstat(fd, &st) != 0)
+			continue;
+		for (int i = 0; i < 3; i++)
+			if (have[i] && st.st_dev == want[i].st_dev && st.st_ino == want[i].st_ino)
+				gp_fd_own(fd);
+	}
+	if (d)
+		closedir(d);
+	gp_fd_own(lock_fd);
+}
+
 static int open_db(void)
 {
 	if (create_file(w.path) != 0)
@@ -1439,6 +1534,7 @@ static int open_db(void)
 	    (gp_config.mem_rate && prepare(&w.ins_heapstats, "INSERT OR REPLACE INTO heapstats "
 					   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")))
 		return sql_fail("preparing statements failed");
+	own_fds();
 	return 0;
 }
 
@@ -1448,21 +1544,51 @@ static void close_db(void)
 				w.up_end, w.ins_snap, w.ins_snap_thread, w.up_profile,
 				w.ins_heapstats, w.ins_trace, w.ins_label, w.up_custom };
 
+	gp_fd_forget_all();
 	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
 		sqlite3_finalize(sts[i]);
 	if (w.db && sqlite3_close(w.db) != SQLITE_OK)
 		gp_warn("GOPROF_DB %s: closing failed: %s", w.path, sqlite3_errmsg(w.db));
 	w.db = NULL;
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
 	w.ins_heapstats = w.ins_trace = w.ins_label = w.up_custom = NULL;
 }
 
-/* Drains the rings; opens a lazily opened database once there is something to write. */
+/*
+ * A figure that changes with every heap or lock event recorded: the totals of the buckets,
+ * which only grow.
+ */
+static uint64_t history_mark(void)
+{
+	uint64_t m = 0;
+
+	for (struct gp_heap_bucket *b = gp_heap_buckets(); b; b = b->next)
+		m += __atomic_load_n(&b->alloc_objects, __ATOMIC_RELAXED) +
+		     __atomic_load_n(&b->free_objects, __ATOMIC_RELAXED) + 1;
+	for (struct gp_lock_bucket *b = gp_lock_buckets(); b; b = b->next)
+		m += __atomic_load_n(&b->count_fp, __ATOMIC_RELAXED) + 1;
+	return m;
+}
+
+/*
+ * Drains the rings; opens a lazily opened database once there is something to write. A
+ * fork child's database holds the heap and lock history it inherited, but only once the
+ * child has events of its own: one that only calls exec() leaves no copy behind.
+ */
 static void collect(void)
 {
+	/* nothing more can be written: the rings fill and count their drops, memory stays put */
+	if (w.broken)
+		return;
 	size_t n = gp_cpu_drain(on_sample, NULL);
 
+	if (w.lazy_open && !n && !__atomic_load_n(&traces, __ATOMIC_RELAXED) &&
+	    history_mark() == w.fork_mark)
+		return;
 	n += collect_heap();
 	n += collect_lock();
 	n += gp_custom_drain(on_custom, NULL);
@@ -1491,6 +1617,7 @@ static void *writer_main(void *unused)
 		}
 		sem_timedwait(&wake, &ts);
 
+		pthread_mutex_lock(&busy_lock);
 		int stopping = stop_req;
 		unsigned want = __atomic_load_n(&flush_req, __ATOMIC_ACQUIRE);
 		collect();
@@ -1500,9 +1627,11 @@ static void *writer_main(void *unused)
 		__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
 		if (stopping)
 			break;
+		pthread_mutex_unlock(&busy_lock);
 	}
 	if (w.db)
 		close_db();
+	pthread_mutex_unlock(&busy_lock);
 	return NULL;
 }
 
@@ -1630,6 +1759,13 @@ void gp_writer_stop(void)
 			snprintf(p, sizeof(p), "%s%s", w.path, suffix[i]);
 			unlink(p);
 		}
+		/* the private directory too, once no fork child's database is left in it */
+		char *slash = strrchr(w.path, '/');
+		if (slash) {
+			*slash = '\0';
+			rmdir(w.path);
+			*slash = '/';
+		}
 	}
 }
 
@@ -1662,15 +1798,72 @@ void gp_writer_crash_flush(unsigned timeout_ms)
 	(void)gp_writer_sync(timeout_ms);
 }
 
+int gp_writer_is_self(void)
+{
+	return running && pthread_equal(pthread_self(), thread);
+}
+
+void gp_writer_fd_lost(int fd)
+{
+	gp_heap_guard(1);
+	if (running && running_pid == getpid()) {
+		/* between two rounds: no write of the writer is under way */
+		pthread_mutex_lock(&busy_lock);
+		if (!w.lost) {
+			/*
+			 * The last round, here (the writer is parked): what was sampled so far
+			 * is committed and the database closed while its descriptors are still
+			 * its own.
+			 */
+			w.lost = 1;
+			if (!w.broken && !w.lazy_open && w.db) {
+				collect();
+				commit();
+			}
+			w.broken = 1;
+			close_db();
+			gp_warn("GOPROF_DB %s: the program put another file on descriptor %d of the "
+				"database; goprof stops writing it", w.path, fd);
+		}
+		gp_fd_forget_all();
+		pthread_mutex_unlock(&busy_lock);
+	} else {
+		gp_fd_forget_all();
+	}
+	gp_heap_guard(0);
+}
+
+void gp_writer_atfork_prepare(void)
+{
+	if (running && running_pid == getpid() && !pthread_equal(pthread_self(), thread)) {
+		pthread_mutex_lock(&busy_lock);
+		busy_held = 1;
+	}
+}
+
+void gp_writer_atfork_parent(void)
+{
+	if (busy_held) {
+		busy_held = 0;
+		pthread_mutex_unlock(&busy_lock);
+	}
+}
+
 void gp_writer_atfork_child(void)
 {
 	char parent_path[PATH_MAX];
 
+	gp_writer_atfork_parent();
 	if (!running)
 		return;
 	running = 0;
 	memcpy(parent_path, w.path, sizeof(parent_path));
 	w.db = NULL;	/* the parent's handle: not ours to close */
+	/* the parent's lock stays with the parent's descriptor */
+	gp_fd_forget_all();
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
 	w.ins_map = w.ins_func = w.ins_stack = w.up_sample = w.up_thread = w.up_end = NULL;
 	w.ins_snap = w.ins_snap_thread = w.up_profile = NULL;
 	w.ins_heapstats = w.ins_trace = w.ins_label = w.up_custom = NULL;
@@ -1678,5 +1871,6 @@ void gp_writer_atfork_child(void)
 	pthread_mutex_init(&traces_lock, NULL);
 	traces = NULL;
 	flush_req = flush_done = 0;
-	start(1, parent_path);
+	if (start(1, parent_path) == 0)
+		w.fork_mark = history_mark();
 }

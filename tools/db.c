@@ -122,6 +122,14 @@ void gp_db_open(struct gp_db *db, const char *path)
 		gp_die("out of memory");
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		die_sql(db, "cannot open");
+	/*
+	 * One read transaction for the handle's whole life: a live database gets commits
+	 * while it is read, and arrays sized by one query are filled by another. WAL keeps
+	 * this snapshot for the reader; gp_db_close() ends it.
+	 */
+	if (sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		die_sql(db, "cannot begin reading");
+	pragma_int(db, "SELECT count(*) FROM sqlite_master");
 
 	int64_t app = pragma_int(db, "PRAGMA application_id");
 	db->version = (int)pragma_int(db, "PRAGMA user_version");
@@ -169,13 +177,26 @@ int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *la
 	return rc;
 }
 
-/* highest id in a table + 1, as an array size */
-static size_t id_span(struct gp_db *db, const char *sql)
+/*
+ * Highest id in a table + 1, as an array size. The writer hands ids out densely from 1, so
+ * an id far beyond the number of rows is damage, not a reason to allocate gigabytes.
+ */
+static size_t id_span(struct gp_db *db, const char *table)
 {
-	int64_t max = pragma_int(db, sql);
+	char sql[96];
+	sqlite3_stmt *st;
+	int64_t max = 0, rows = 0;
 
-	if (max < 0 || max > (int64_t)UINT32_MAX - 1)
-		gp_die("%s: corrupt goprof database (id %lld)", db->path, (long long)max);
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(id), 0), count(*) FROM %s", table);
+	st = prepare(db, sql);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		die_sql(db, "reading the database failed");
+	max = sqlite3_column_int64(st, 0);
+	rows = sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	if (max < 0 || max > (int64_t)UINT32_MAX - 1 || max > 2 * rows + 1024)
+		gp_die("%s: corrupt goprof database (%s id %lld with %lld rows)", db->path, table,
+		       (long long)max, (long long)rows);
 	return (size_t)max + 1;
 }
 
@@ -184,7 +205,7 @@ void gp_db_load(struct gp_db *db)
 	sqlite3_stmt *st;
 	int rc;
 
-	db->nmaps = id_span(db, "SELECT coalesce(max(id), 0) FROM mappings");
+	db->nmaps = id_span(db, "mappings");
 	db->maps = gp_xcalloc(db->nmaps, sizeof(*db->maps));
 	st = prepare(db, "SELECT id, path, build_id, mem_start, mem_limit, file_offset "
 		     "FROM mappings");
@@ -192,6 +213,9 @@ void gp_db_load(struct gp_db *db)
 		int64_t id = sqlite3_column_int64(st, 0);
 		if (id <= 0)
 			continue;
+		if ((size_t)id >= db->nmaps)
+			gp_die("%s: corrupt goprof database (mapping row %lld)", db->path,
+			       (long long)id);
 		struct gp_db_mapping *m = &db->maps[id];
 		m->path = col_str(db, st, 1);
 		m->build_id = col_str(db, st, 2);
@@ -204,13 +228,16 @@ void gp_db_load(struct gp_db *db)
 		die_sql(db, "reading mappings failed");
 	sqlite3_finalize(st);
 
-	db->nfuncs = id_span(db, "SELECT coalesce(max(id), 0) FROM functions");
+	db->nfuncs = id_span(db, "functions");
 	db->funcs = gp_xcalloc(db->nfuncs, sizeof(*db->funcs));
 	st = prepare(db, "SELECT id, name, file, start_line, kind, mapping_id FROM functions");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		if (id <= 0)
 			continue;
+		if ((size_t)id >= db->nfuncs)
+			gp_die("%s: corrupt goprof database (function row %lld)", db->path,
+			       (long long)id);
 		struct gp_db_func *f = &db->funcs[id];
 		f->name = col_str(db, st, 1);
 		f->name_idx = (uint32_t)gp_strtab_add(&db->strs, f->name);
@@ -227,7 +254,7 @@ void gp_db_load(struct gp_db *db)
 	sqlite3_finalize(st);
 
 	/* label sets (schema 4) before the stacks that name them */
-	db->nlabels = db->version >= 4 ? id_span(db, "SELECT coalesce(max(id), 0) FROM labels") : 1;
+	db->nlabels = db->version >= 4 ? id_span(db, "labels") : 1;
 	db->label_parent = gp_xcalloc(db->nlabels, sizeof(*db->label_parent));
 	db->label_key = gp_xcalloc(db->nlabels, sizeof(*db->label_key));
 	db->label_value = gp_xcalloc(db->nlabels, sizeof(*db->label_value));
@@ -236,7 +263,7 @@ void gp_db_load(struct gp_db *db)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(st, 0);
 			int64_t parent = sqlite3_column_int64(st, 1);
-			if (id <= 0 || parent < 0 || parent >= id)
+			if (id <= 0 || (size_t)id >= db->nlabels || parent < 0 || parent >= id)
 				gp_die("%s: corrupt goprof database (labels row %lld)", db->path,
 				       (long long)id);
 			db->label_parent[id] = (uint32_t)parent;
@@ -248,7 +275,7 @@ void gp_db_load(struct gp_db *db)
 		sqlite3_finalize(st);
 	}
 
-	db->nstacks = id_span(db, "SELECT coalesce(max(id), 0) FROM stacks");
+	db->nstacks = id_span(db, "stacks");
 	db->stack_parent = gp_xcalloc(db->nstacks, sizeof(*db->stack_parent));
 	db->stack_func = gp_xcalloc(db->nstacks, sizeof(*db->stack_func));
 	db->stack_labels = gp_xcalloc(db->nstacks, sizeof(*db->stack_labels));
@@ -260,7 +287,7 @@ void gp_db_load(struct gp_db *db)
 		int64_t fn = sqlite3_column_int64(st, 2);
 		int64_t lab = sqlite3_column_int64(st, 3);
 		/* parent < id keeps every walk to the root finite */
-		if (id <= 0 || parent < 0 || parent >= id || fn <= 0 ||
+		if (id <= 0 || (size_t)id >= db->nstacks || parent < 0 || parent >= id || fn <= 0 ||
 		    (size_t)fn >= db->nfuncs || !db->funcs[fn].present || lab < 0 ||
 		    (size_t)lab >= db->nlabels || (lab && !db->label_key[lab]))
 			gp_die("%s: corrupt goprof database (stack row %lld)", db->path,
@@ -272,6 +299,12 @@ void gp_db_load(struct gp_db *db)
 	if (rc != SQLITE_DONE)
 		die_sql(db, "reading stacks failed");
 	sqlite3_finalize(st);
+	/* every parent has its row: a walk to the root never reads a frame of nothing */
+	for (size_t id = 1; id < db->nstacks; id++)
+		if (db->stack_func[id] && db->stack_parent[id] &&
+		    !db->stack_func[db->stack_parent[id]])
+			gp_die("%s: corrupt goprof database (stack row %zu: no parent row %u)",
+			       db->path, id, db->stack_parent[id]);
 }
 
 size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t last,
@@ -291,8 +324,12 @@ size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t l
 		if (id <= 0 || (size_t)id >= db->nstacks)
 			gp_die("%s: corrupt goprof database (sample of unknown stack %lld)",
 			     db->path, (long long)id);
-		sums[id].count += sqlite3_column_int64(st, 1);
-		sums[id].value += sqlite3_column_int64(st, 2);
+		int64_t count = sqlite3_column_int64(st, 1), value = sqlite3_column_int64(st, 2);
+		if (count < 0 || value < 0)
+			gp_die("%s: corrupt goprof database (negative sample of stack %lld)",
+			       db->path, (long long)id);
+		sums[id].count += count;
+		sums[id].value += value;
 		rows++;
 	}
 	/* a sample of a stack id with no row (checked here, not per row: cache misses) */

@@ -178,7 +178,8 @@ static void buf_put(struct buf *b, const void *s, size_t n)
 		return;
 	}
 	b->p = p;
-	memcpy(b->p + b->len, s, n);
+	if (n)	/* an empty string may come with no pointer at all */
+		memcpy(b->p + b->len, s, n);
 	b->len += n;
 }
 

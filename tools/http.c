@@ -39,6 +39,7 @@
 #define HEADER_MEMORY 16384	/* request line + headers (and the symbol POST body) */
 #define MAX_SECONDS 3600	/* the longest profile or delta a request may ask for */
 #define MAX_WATCHED MAX_CONNECTIONS
+#define MAX_DELTAS 4		/* profiles of the next seconds (?seconds=) collected at once */
 
 /* A connection the watchdog keeps an eye on. */
 struct watched {
@@ -53,6 +54,7 @@ struct gp_http {
 	struct MHD_Daemon *daemon;
 	char address[INET6_ADDRSTRLEN + 16];
 	_Atomic int cpu_busy;		/* one CPU profile at a time, as Go */
+	_Atomic int deltas;		/* delta profiles being collected, MAX_DELTAS at most */
 
 	pthread_mutex_t lock;		/* watched[] */
 	struct watched watched[MAX_WATCHED];
@@ -63,6 +65,8 @@ struct gp_http {
 
 /* What a request collects before it is answered (symbol POST bodies). */
 struct request {
+	char *query;			/* the raw query string (symbol?ADDR+ADDR), or NULL */
+	int started;			/* on_request has seen the headers */
 	char body[4096];
 	size_t len;
 	int too_long;
@@ -410,19 +414,30 @@ static enum MHD_Result serve_named(struct gp_http *h, struct MHD_Connection *con
 		if (debug != 0)
 			return answer_error(conn, 400, "seconds and debug params are "
 					    "incompatible");
-		/* a delta profile: what happened in the next seconds (spec §6.8) */
+		/*
+		 * a delta profile: what happened in the next seconds (spec §6.8). Each holds
+		 * a connection and its thread that long: a few at a time.
+		 */
+		if (atomic_fetch_add(&h->deltas, 1) >= MAX_DELTAS) {
+			atomic_fetch_sub(&h->deltas, 1);
+			return answer_error(conn, 503, "too many profiles of the next seconds "
+					    "being collected; try again later");
+		}
 		char filename[32];
 		snprintf(filename, sizeof(filename), "%s-delta", name);
 		extend_deadline(h, conn, (double)seconds + 1 + h->host.commit_interval_s);
 		sync_db(h);
 		uint64_t from = next_edge(h, real_ns());
-		if (wait_window(h, conn, from, seconds) != 0)
-			return MHD_NO;
-		q.format = "pprof";
-		q.from_ns = (int64_t)from;
-		q.to_ns = (int64_t)from + seconds * 1000000000;
-		q.delta = 1;
-		return answer_export(h, conn, &q, filename);
+		enum MHD_Result ret = MHD_NO;
+		if (wait_window(h, conn, from, seconds) == 0) {
+			q.format = "pprof";
+			q.from_ns = (int64_t)from;
+			q.to_ns = (int64_t)from + seconds * 1000000000;
+			q.delta = 1;
+			ret = answer_export(h, conn, &q, filename);
+		}
+		atomic_fetch_sub(&h->deltas, 1);
+		return ret;
 	}
 	sync_db(h);
 	q.format = debug ? "text" : "pprof";
@@ -603,12 +618,22 @@ static enum MHD_Result serve_symbol(struct gp_http *h, struct MHD_Connection *co
 	return queue(conn, 200, r);
 }
 
-/* The raw query string of the request (GET symbol lists it there). */
-static const char *raw_query(struct MHD_Connection *conn, const char *url)
+/*
+ * libmicrohttpd gives on_request the path without its query, and the query only parsed
+ * ('+' turned into a space): the raw query that GET symbol?ADDR+ADDR lists its addresses
+ * in (Go reads r.URL.RawQuery) is kept here, where the request line arrives, up to a '&'
+ * (a token=). The result becomes the request's context.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
+	struct request *rq = calloc(1, sizeof(*rq));
+	const char *q = strchr(uri, '?');
+	(void)cls;
 	(void)conn;
-	const char *q = strchr(url, '?');
-	return q ? q + 1 : NULL;
+
+	if (rq && q)
+		rq->query = strndup(q + 1, strcspn(q + 1, "&"));
+	return rq;
 }
 
 /* The token, from "Authorization: Bearer T" or ?token=T, compared in constant time. */
@@ -633,6 +658,18 @@ static int authorized(struct gp_http *h, struct MHD_Connection *conn)
 	return diff == 0;
 }
 
+static enum MHD_Result answer_unauthorized(struct MHD_Connection *conn)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(13, "Unauthorized\n",
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Content-Type", TEXT_PLAIN);
+	MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"goprof\"");
+	return queue(conn, 401, r);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **req_ctx)
@@ -643,11 +680,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 
 	if (!rq) {
-		/* first call: headers only */
 		rq = calloc(1, sizeof(*rq));
 		if (!rq)
 			return MHD_NO;
 		*req_ctx = rq;
+	}
+	if (!rq->started) {
+		/* first call: headers only; no body is read for a client without the token */
+		rq->started = 1;
+		if (!authorized(h, conn))
+			return answer_unauthorized(conn);
 		if (post)
 			return MHD_YES;
 	}
@@ -663,16 +705,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 
-	if (!authorized(h, conn)) {
-		struct MHD_Response *r = MHD_create_response_from_buffer(
-			13, "Unauthorized\n", MHD_RESPMEM_PERSISTENT);
-		if (!r)
-			return MHD_NO;
-		MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-		MHD_add_response_header(r, "Content-Type", TEXT_PLAIN);
-		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"goprof\"");
-		return queue(conn, 401, r);
-	}
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 && !post) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(
 			19, "Method Not Allowed\n", MHD_RESPMEM_PERSISTENT);
@@ -724,7 +756,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 			rq->body[rq->len] = '\0';
 			return serve_symbol(h, conn, rq->body);
 		}
-		return serve_symbol(h, conn, raw_query(conn, url));
+		return serve_symbol(h, conn, rq->query);
 	}
 	if (strcmp(name, "profile") == 0)
 		return serve_cpu(h, conn);
@@ -741,7 +773,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_ctx,
 	(void)cls;
 	(void)conn;
 	(void)code;
-	free(*req_ctx);
+	struct request *rq = *req_ctx;
+	if (rq)
+		free(rq->query);
+	free(rq);
 	*req_ctx = NULL;
 }
 
@@ -844,6 +879,7 @@ struct gp_http *gp_http_start(const struct gp_http_host *host, char *err, size_t
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HEADER_MEMORY,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, h,
 		MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!h->daemon) {

@@ -36,7 +36,7 @@ crafted orphan "DELETE FROM stacks WHERE id = (SELECT min(parent) FROM stacks WH
 expect orphan "corrupt goprof database"
 crafted selfparent "UPDATE stacks SET parent = id WHERE id = (SELECT max(id) FROM stacks)"
 expect selfparent "corrupt goprof database"
-crafted bigid "INSERT INTO stacks VALUES (4294967290, 0, 1)"
+crafted bigid "INSERT INTO stacks (id, parent, function_id) VALUES (4294967290, 0, 1)"
 expect bigid "corrupt goprof database"
 crafted bigfunc "INSERT INTO functions VALUES (4294967000, 'x', '', 0, 0, NULL)"
 expect bigfunc "corrupt goprof database"

@@ -1,10 +1,10 @@
 #!/bin/sh
 # A thread whose shadow stack cannot be mapped (the address space limit leaves room for its
-# 16 MiB machine stack, not for a ring half that size) runs on the shared fallback and
-# recurses 400,000 frames deep, deeper than the old 2^18-slot fallback held: the program
-# neither crashes nor changes its output, and stderr says so exactly once for three such
-# threads. The same under a huge stack limit (ulimit -s unlimited), where the main thread's
-# own ring cannot be mapped at start either. The threads still count in threadcreate.
+# 64 MiB machine stack and 16 MiB more, not for a ring half that size) runs on the shared
+# fallback and recurses 400,000 frames deep, deeper than the old 2^18-slot fallback held: the
+# program neither crashes nor changes its output, and stderr says so exactly once for three
+# such threads. The same under a huge stack limit (ulimit -s unlimited), where the main
+# thread's own ring cannot be mapped at start either. The threads still count in threadcreate.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
@@ -19,8 +19,8 @@ cat >prog.c <<'C'
 #include <string.h>
 #include <sys/resource.h>
 
-#define THREAD_STACK (16ul << 20)
-#define DEPTH 400000u	/* past 2^18 slots; 32-byte frames fit a 16 MiB machine stack */
+#define THREAD_STACK (64ul << 20)
+#define DEPTH 400000u	/* past 2^18 slots; 32-byte frames fit the machine stack */
 
 volatile unsigned long sink;
 
@@ -58,10 +58,11 @@ int main(void)
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, THREAD_STACK);
 	printf("main %lu\n", rec(1000) & 0xffffff);
-	/* room for one more machine stack and 2 MiB, not for its 8 MiB shadow ring */
+	/* room for one more machine stack and for what the database writer may map meanwhile
+	   (16 MiB), not for the new thread's 32 MiB shadow ring */
 	struct rlimit rl;
 	getrlimit(RLIMIT_AS, &rl);
-	rl.rlim_cur = vm_bytes() + THREAD_STACK + (2ul << 20);
+	rl.rlim_cur = vm_bytes() + THREAD_STACK + (16ul << 20);
 	if (setrlimit(RLIMIT_AS, &rl) != 0) {
 		perror("setrlimit");
 		return 3;

@@ -19,9 +19,14 @@
 /* The shadow stack pointer the plugin's code pushes through (rt/gp-abi.h). */
 extern GOPROF_API __thread const void **__goprof_sp __attribute__((tls_model("initial-exec")));
 
-/* The stack of threads not set up yet, shared (see shadow.c). */
-#define GP_SCRATCH_SLOTS (1u << 18)
-extern GP_HIDDEN const void *gp_scratch[GP_SCRATCH_SLOTS];
+/*
+ * The stack of threads not set up yet, and of threads whose own array could not be mapped,
+ * shared (see shadow.c): deep enough for a default 8 MiB machine stack, followed by a guard
+ * page inside the same array.
+ */
+#define GP_SCRATCH_SLOTS ((8u << 20) / 16 + 8192u)
+#define GP_SCRATCH_GUARD_BYTES 4096u
+extern GP_HIDDEN const void *gp_scratch[GP_SCRATCH_SLOTS + GP_SCRATCH_GUARD_BYTES / sizeof(void *)];
 
 /*
  * A thread's own shadow stack: slots [base, base + cap), followed by one guard page. Owned
@@ -31,6 +36,7 @@ struct gp_stack {
 	const void **base;	/* first slot (the outermost frame) */
 	size_t cap;		/* slots */
 	size_t map_bytes;	/* the whole mapping, guard page included */
+	int fallback;		/* no array could be mapped: on the scratch stack for good */
 };
 
 /* A decoded function record (see gp-abi.h for the layout). */
@@ -48,6 +54,9 @@ struct gp_func {
  * the scratch stack. Cold path.
  */
 GP_HIDDEN int gp_stack_attach(size_t stack_bytes);
+
+/* Makes the scratch stack's guard page inaccessible; once, at start. */
+GP_HIDDEN void gp_stack_init(void);
 
 /* Points the calling thread back at the scratch stack and unmaps its own. Cold path. */
 GP_HIDDEN void gp_stack_detach(void);

@@ -20,7 +20,8 @@
 
 #include "gp-internal.h"
 
-const void *gp_scratch[GP_SCRATCH_SLOTS];
+const void *gp_scratch[GP_SCRATCH_SLOTS + GP_SCRATCH_GUARD_BYTES / sizeof(void *)]
+	__attribute__((aligned(GP_SCRATCH_GUARD_BYTES)));
 
 GOPROF_API __thread const void **__goprof_sp __attribute__((tls_model("initial-exec"))) =
 	gp_scratch;
@@ -258,6 +259,7 @@ __attribute__((constructor(101))) static void gp_init(void)
 	gp_lock_resolve();
 	gp_io_resolve();
 	gp_thread_init();
+	gp_stack_init();
 	gp_stack_attach(0);
 	read_config();
 	read_http_config();

@@ -129,8 +129,11 @@ static void arm_timer(struct gp_thread *t)
 	sev.sigev_value.sival_ptr = t;
 	sev._sigev_un._tid = (pid_t)t->info.tid;
 	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t->timer) != 0) {
-		gp_warn_once("cannot create a CPU timer for thread %u: %s", t->info.tid,
-			     strerror(errno));
+		int err = errno;
+		/* EAGAIN: each timer holds a queued signal, counted against RLIMIT_SIGPENDING */
+		gp_warn_once("cannot create a CPU timer for thread %u: %s; threads without one "
+			     "get no CPU samples%s", t->info.tid, strerror(err),
+			     err == EAGAIN ? " (queued-signal limit, ulimit -i)" : "");
 		return;
 	}
 	t->has_timer = 1;

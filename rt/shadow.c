@@ -13,6 +13,15 @@
  * stranger into a clean fault rather than silent corruption. The mapping is MAP_NORESERVE:
  * only the pages a stack actually reaches are ever touched.
  *
+ * The array may not be mappable (RLIMIT_AS, vm.max_map_count, strict overcommit, a huge
+ * stack limit): the push cannot check a bound, so the guard lies in which array a thread is
+ * given. A mapping without the guard page is tried next (one mapping fewer); failing that,
+ * the thread stays on the scratch array for good, which is sized for a default 8 MiB machine
+ * stack and so cannot overflow for such a thread. Only a thread whose larger machine stack
+ * could not get its own array can go deeper: a guard page at the scratch's end then stops
+ * it with a fault rather than letting it write past the array. The scratch is shared, so a
+ * thread living on it reads as having no frames of its own; the failure is said once.
+ *
  * Only the owning thread writes its slots and pointer; a signal handler on that thread
  * pushes and pops above the interrupted frame and restores the pointer before it returns.
  * Other threads may read a stack without stopping its thread and then get a best-effort
@@ -58,11 +67,42 @@ static size_t current_stack_bytes(void)
 	return bytes > MAX_STACK_BYTES ? MAX_STACK_BYTES : bytes;
 }
 
+void gp_stack_init(void)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+
+	/* the guard is whole pages inside the array, past its usable slots */
+	if (page && page <= GP_SCRATCH_GUARD_BYTES)
+		mprotect(scratch + SCRATCH_SLOTS, GP_SCRATCH_GUARD_BYTES, PROT_NONE);
+}
+
+/* A private slot array of bytes, with a guard page behind it if one can be had; NULL: none. */
+static const void **map_slots(size_t bytes, size_t page, size_t *map_bytes)
+{
+	char *map = mmap(NULL, bytes + page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (map != MAP_FAILED) {
+		if (mprotect(map + bytes, page, PROT_NONE) == 0) {
+			*map_bytes = bytes + page;
+			return (const void **)map;
+		}
+		/* the guard splits the mapping in two: vm.max_map_count may forbid that */
+		munmap(map, bytes + page);
+	}
+	map = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	*map_bytes = bytes;
+	return (const void **)map;
+}
+
 int gp_stack_attach(size_t stack_bytes)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
-	if (own.base)
+	if (own.base || own.fallback)
 		return 0;
 	if (!stack_bytes)
 		stack_bytes = current_stack_bytes();
@@ -70,17 +110,17 @@ int gp_stack_attach(size_t stack_bytes)
 	size_t bytes = (cap * sizeof(void *) + page - 1) & ~(page - 1);
 	cap = bytes / sizeof(void *);
 
-	char *map = mmap(NULL, bytes + page, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (map == MAP_FAILED)
-		return -errno;
-	if (mprotect(map + bytes, page, PROT_NONE) != 0) {
+	size_t map_bytes;
+	const void **base = map_slots(bytes, page, &map_bytes);
+	if (!base) {
 		int err = errno;
-		munmap(map, bytes + page);
+		own.fallback = 1;
+		gp_warn_once("cannot map a shadow stack (%s): threads without one run on a shared "
+			     "fallback of %u frames and their samples show no callers",
+			     strerror(err), SCRATCH_SLOTS);
 		return -err;
 	}
 
-	const void **base = (const void **)map;
 	const void **sp = __goprof_sp;
 	size_t depth = 0;
 	if (sp >= scratch && sp <= scratch + SCRATCH_SLOTS) {
@@ -91,7 +131,7 @@ int gp_stack_attach(size_t stack_bytes)
 	}
 	own.base = base;
 	own.cap = cap;
-	own.map_bytes = bytes + page;
+	own.map_bytes = map_bytes;
 	__goprof_sp = base + depth;
 	return 0;
 }
@@ -113,7 +153,8 @@ void gp_stack_bounds(const void ***base, const void ***top)
 	size_t cap = own.base ? own.cap : SCRATCH_SLOTS;
 	const void **t = __goprof_sp;
 
-	if (t < b || t > b + cap)
+	/* a thread on the fallback for good shares its slots: none of them is surely its own */
+	if (t < b || t > b + cap || own.fallback)
 		t = b;
 	*base = b;
 	*top = t;

@@ -32,5 +32,5 @@ LD_LIBRARY_PATH=$GP_WORK/goprof GOPROF_DB=$GP_WORK/bz.db gp_run run ./goprof/bzi
 [ "$GP_RC" = 0 ] || { cat run.err >&2; gp_fail "bzip2 with goprof exited with $GP_RC"; }
 cmp -s plain.bz2 run.out || gp_fail "the compressed output differs from the plain build's"
 gp_export bz.db cpu.pb.gz -t cpu
-gp_project_hot cpu.pb.gz BZ2_compressBlock 60
+gp_hot cpu.pb.gz BZ2_compressBlock 60
 exit 0

@@ -36,5 +36,5 @@ done
 LD_LIBRARY_PATH=$GP_WORK/plain/src/.libs ./plain-pump 150000 >plain.out || gp_fail "plain ogg-pump"
 LD_LIBRARY_PATH=$GP_WORK/goprof/src/.libs gp_cpu_profile pump ./goprof-pump 150000
 cmp -s plain.out pump.out || gp_fail "ogg-pump printed $(cat pump.out), plain $(cat plain.out)"
-gp_project_hot pump.pb.gz ogg_page_checksum_set 50
+gp_hot pump.pb.gz ogg_page_checksum_set 50
 exit 0

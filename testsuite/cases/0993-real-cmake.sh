@@ -48,5 +48,5 @@ LD_LIBRARY_PATH=$GP_WORK/plain/b ./plain/b/fuzzing/fuzz_main doc.json >plain.out
 	gp_fail "plain fuzz_main failed"
 LD_LIBRARY_PATH=$GP_WORK/goprof/b gp_cpu_profile parse ./goprof/b/fuzzing/fuzz_main doc.json
 cmp -s plain.out parse.out || gp_fail "fuzz_main's output differs from the plain build's"
-gp_project_hot parse.pb.gz cJSON_ParseWithOpts 40
+gp_hot parse.pb.gz cJSON_ParseWithOpts 40
 exit 0

@@ -35,5 +35,5 @@ t=test/unicode-conformance
 gp_cpu_profile bidi ./goprof/b/$t/BidiTest goprof/$t/BidiTest.txt
 ./plain/b/$t/BidiTest plain/$t/BidiTest.txt >plain.out 2>&1 || gp_fail "plain BidiTest failed"
 cmp -s plain.out bidi.out || gp_fail "BidiTest's output differs from the plain build's"
-gp_project_hot bidi.pb.gz fribidi_get_par_embedding_levels_ex 40
+gp_hot bidi.pb.gz fribidi_get_par_embedding_levels_ex 40
 exit 0

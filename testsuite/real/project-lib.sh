@@ -45,16 +45,3 @@ gp_project_instrumented() {
 		nm -D "$f" | grep -q ' U __goprof' || gp_fail "$f is not instrumented"
 	done
 }
-
-# gp_project_hot PROFILE FUNCTION PERCENT: at least PERCENT % of the CPU time of PROFILE (a
-# pprof file, read with go tool pprof -traces) is in stacks from main through FUNCTION.
-gp_project_hot() {
-	local total hot
-	gp_traces "$1" >"$1.traces"
-	total=$(awk '{ n += $1 } END { print n + 0 }' "$1.traces")
-	hot=$(awk -v f="$2" '$2 ~ /^main;/ && index(";" $2 ";", ";" f ";") { n += $1 }
-		END { print n + 0 }' "$1.traces")
-	echo "$2: $hot of $total ms" >&2
-	[ "$total" -gt 0 ] && [ $((hot * 100 / total)) -ge "$3" ] ||
-		{ head -20 "$1.traces" >&2; gp_fail "$2 has $hot of $total ms, want $3%"; }
-}

@@ -117,3 +117,16 @@ gp_heap_top() {
 gp_flat() {
 	awk -v n="$2" '$2 == n { print $1; found = 1 } END { if (!found) print 0 }' "$1"
 }
+
+# gp_hot PROFILE FUNCTION PERCENT: at least PERCENT % of the CPU time of PROFILE (a
+# pprof file, read with go tool pprof -traces) is in stacks from main through FUNCTION.
+gp_hot() {
+	local total hot
+	gp_traces "$1" >"$1.traces"
+	total=$(awk '{ n += $1 } END { print n + 0 }' "$1.traces")
+	hot=$(awk -v f="$2" '$2 ~ /^main;/ && index(";" $2 ";", ";" f ";") { n += $1 }
+		END { print n + 0 }' "$1.traces")
+	echo "$2: $hot of $total ms" >&2
+	[ "$total" -gt 0 ] && [ $((hot * 100 / total)) -ge "$3" ] ||
+		{ head -20 "$1.traces" >&2; gp_fail "$2 has $hot of $total ms, want $3%"; }
+}

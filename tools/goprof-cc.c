@@ -20,7 +20,8 @@
  *
  * The paths are fixed at build time. A driver run from the build tree (its own executable
  * is tools/goprof-cc there) uses the build tree's plugin and runtime, so the test suite and
- * scripts/dev.sh need nothing installed.
+ * scripts/dev.sh need nothing installed. An installed driver that is not in the configured
+ * bindir (make install prefix=..., DESTDIR) finds them relative to itself (paths_find).
  */
 #include "config.h"
 
@@ -98,30 +99,124 @@ static int env_on(const char *name)
 	return s && *s && strcmp(s, "0") != 0;
 }
 
+/* the words of PATH between slashes, "" and "." left out; at most MAX of them */
+static int path_split(char *path, char **parts, int max)
+{
+	char *save = NULL, *w;
+	int n = 0;
+
+	for (w = strtok_r(path, "/", &save); w && n < max; w = strtok_r(NULL, "/", &save))
+		if (strcmp(w, ".") != 0)
+			parts[n++] = w;
+	return n;
+}
+
+/*
+ * Where the configured path TO is for a driver in SELF, its configured directory GP_BINDIR
+ * having moved there with everything else (a DESTDIR tree, make install prefix=..., a tree
+ * copied whole): SELF, then ".." for each directory of GP_BINDIR past what it shares with TO,
+ * then the rest of TO. The caller frees it.
+ */
+static char *relocate(const char *self, const char *to)
+{
+	char *from_copy = strdup(GP_BINDIR), *to_copy = strdup(to), *from_parts[64], *to_parts[64];
+	char *s;
+	int nfrom, nto, common = 0, i;
+
+	if (!from_copy || !to_copy)
+		die("out of memory%s%s", "", "");
+	nfrom = path_split(from_copy, from_parts, 64);
+	nto = path_split(to_copy, to_parts, 64);
+	while (common < nfrom && common < nto && strcmp(from_parts[common], to_parts[common]) == 0)
+		common++;
+	s = malloc(strlen(self) + 3 * (nfrom - common) + strlen(to) + 2);
+	if (!s)
+		die("out of memory%s%s", "", "");
+	strcpy(s, self);
+	for (i = common; i < nfrom; i++)
+		strcat(s, "/..");
+	for (i = common; i < nto; i++)
+		strcat(strcat(s, "/"), to_parts[i]);
+	free(from_copy);
+	free(to_copy);
+	return s;
+}
+
+/* DIR, made canonical (the caller's copy is freed), when it holds NAME; NULL when not */
+static char *with_file(char *dir, const char *name)
+{
+	char *slash, *f, *real = NULL;
+
+	if (!dir)
+		return NULL;
+	slash = concat(dir, "/");
+	f = concat(slash, name);
+	if (access(f, R_OK) == 0)
+		real = realpath(dir, NULL);
+	free(slash);
+	free(f);
+	free(dir);
+	return real;
+}
+
+/* the plugin directory make install wrote into PCDIR/goprof.pc, or NULL; frees PCDIR */
+static char *pc_plugindir(char *pcdir)
+{
+	char *pc = concat(pcdir, "/goprof.pc"), line[PATH_MAX + 16], *dir = NULL;
+	FILE *f = fopen(pc, "r");
+
+	free(pc);
+	free(pcdir);
+	if (!f)
+		return NULL;
+	while (!dir && fgets(line, sizeof(line), f))
+		if (strncmp(line, "plugindir=", 10) == 0) {
+			line[strcspn(line, "\r\n")] = '\0';
+			dir = strdup(line + 10);
+		}
+	fclose(f);
+	return dir;
+}
+
+/*
+ * The build tree's plugin, runtime and header for the build tree's driver; the configured
+ * ones for a driver in the configured bindir. A driver installed anywhere else looks for each
+ * where the configured layout puts it relative to its own directory (as GCC's driver does),
+ * then (the plugin) in the directory the goprof.pc installed beside libgoprof names, since
+ * make install writes that file with the install's own paths, then at the configured path.
+ */
 static void paths_find(struct paths *p)
 {
-	char self[PATH_MAX], tools[PATH_MAX];
+	char self[PATH_MAX], dir[PATH_MAX], *moved, *plugindir;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	char *slash;
 
 	p->build_tree = 0;
-	if (n > 0) {
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		if (slash)
-			*slash = '\0';
-		if (realpath(GP_BUILD_TOOLS, tools) && strcmp(self, tools) == 0)
-			p->build_tree = 1;
-	}
-	if (p->build_tree) {
+	p->plugin = GP_PLUGINDIR "/goprof.so";
+	p->libdir = GP_LIBDIR;
+	p->incdir = GP_INCDIR;
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	if (realpath(GP_BUILD_TOOLS, dir) && strcmp(self, dir) == 0) {
+		p->build_tree = 1;
 		p->plugin = GP_BUILD_PLUGIN;
 		p->libdir = GP_BUILD_LIBDIR;
 		p->incdir = GP_BUILD_INCDIR;
-	} else {
-		p->plugin = GP_PLUGIN;
-		p->libdir = GP_LIBDIR;
-		p->incdir = GP_INCDIR;
+		return;
 	}
+	if (realpath(GP_BINDIR, dir) && strcmp(self, dir) == 0)
+		return;
+	if ((moved = with_file(relocate(self, GP_LIBDIR), "libgoprof.so")))
+		p->libdir = moved;
+	if ((moved = with_file(relocate(self, GP_INCDIR), "goprof.h")))
+		p->incdir = moved;
+	if ((plugindir = with_file(relocate(self, GP_PLUGINDIR), "goprof.so")) ||
+	    (plugindir = with_file(pc_plugindir(relocate(self, GP_PKGCONFIGDIR)), "goprof.so")))
+		p->plugin = concat(plugindir, "/goprof.so");
 }
 
 /* is DIR one the dynamic loader searches without an rpath (ld.so.conf or a default)? */

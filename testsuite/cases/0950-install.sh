@@ -2,10 +2,15 @@
 # `make install` puts the plugin, both runtime libraries, the header, goprof.pc and the man
 # page where they belong; a program compiled with the pkg-config flags, against the shared
 # and against the static runtime, gets exact stacks; libgoprof exports only its own names
-# and the calls it interposes (thread creation, SIGPROF, exec).
+# and the calls it interposes (thread creation, SIGPROF, exec). The installed goprof-cc, in a
+# prefix other than the configured one, and in a DESTDIR tree, uses the plugin and runtime
+# installed with it: the program it builds links the installed libgoprof, gets exact stacks,
+# and its CPU profile, read with go tool pprof, puts the time in its hot function.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
+. "$GP_SRCDIR/testsuite/profile-lib.sh"
 gp_begin "$0"
+gp_need_go
 
 stage=$GP_WORK/stage
 make -s -C "$GP_BUILDDIR" install prefix="$stage/usr" GCC_PLUGIN_DIR="$stage/plugin" \
@@ -68,6 +73,52 @@ if [ -f "$GP_BUILDDIR/rt/goprof-module.la" ]; then
 	grep -q 'serving /debug/pprof on http://127.0.0.1:' http.err ||
 		{ cat http.err >&2; gp_fail "the installed program did not serve /debug/pprof"; }
 fi
+
+# the installed driver, in the prefix given to make install
+cat >spin.c <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+__attribute__((noinline)) static unsigned long spin(unsigned long n)
+{
+	unsigned long x = n;
+	for (unsigned long i = 0; i < n; i++)
+		x = x * 6364136223846793005UL + i;
+	return x;
+}
+int main(int argc, char **argv)
+{
+	unsigned long x = spin(argc > 1 ? strtoul(argv[1], NULL, 10) : 1);
+	printf("%lu\n", x & 1);
+	return 0;
+}
+C
+drv=$stage/usr/bin/goprof-cc
+"$drv" --goprof-print >print.out || gp_fail "goprof-cc --goprof-print failed"
+for want in "plugin $stage/plugin/goprof.so" "runtime $stage/usr/lib" \
+	"include $stage/usr/include"; do
+	grep -qx "$want" print.out || { cat print.out >&2; gp_fail "the installed driver lacks: $want"; }
+done
+"$drv" -O2 -o spin spin.c || gp_fail "the installed goprof-cc cannot build a program"
+ldd ./spin | grep -q "$stage/usr/lib/libgoprof.so" ||
+	gp_fail "spin does not use the installed libgoprof"
+gp_cpu_profile spin ./spin 400000000
+gp_hot spin.pb.gz spin 80
+
+# the installed driver in a DESTDIR tree: everything where the configured layout puts it
+dest=$GP_WORK/dest
+make -s -C "$GP_BUILDDIR" install DESTDIR="$dest" >install-dest.log 2>&1 ||
+	{ cat install-dest.log >&2; gp_fail "make install DESTDIR= failed"; }
+drv=$(find "$dest" -name goprof-cc -type f)
+[ -x "$drv" ] || gp_fail "no goprof-cc under $dest"
+"$drv" --goprof-print >print-dest.out || gp_fail "goprof-cc --goprof-print failed"
+[ "$(grep -c " $dest/" print-dest.out)" = 3 ] ||
+	{ cat print-dest.out >&2; gp_fail "the DESTDIR driver does not use the DESTDIR tree"; }
+"$drv" -O2 -o staged prog.c || gp_fail "the DESTDIR goprof-cc cannot build a program"
+gp_run staged ./staged
+[ "$GP_RC" = 0 ] && [ "$(cat staged.out)" = "inner<outer<main" ] ||
+	gp_fail "the DESTDIR build exited with $GP_RC and printed: $(cat staged.out)"
+ldd ./staged | grep -q "$dest/.*/libgoprof.so" ||
+	gp_fail "staged does not use the DESTDIR libgoprof"
 
 extra=$(nm -D --defined-only "$stage/usr/lib/libgoprof.so" | awk '{print $3}' |
 	grep -vE '^(goprof_|__goprof_|pthread_create$|thrd_create$|sigaction$|signal$|exec(ve|v|vp|vpe|l|lp|le)$|(malloc|calloc|realloc|free|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc)$|pthread_(mutex_(lock|timedlock|clocklock|unlock)|rwlock_(rdlock|wrlock|timedrdlock|timedwrlock|clockrdlock|clockwrlock|unlock)|cond_(wait|timedwait|clockwait|signal|broadcast)|barrier_wait|join|timedjoin_np|clockjoin_np)$|sem_(wait|timedwait|clockwait|post)$|(mtx_(lock|timedlock|unlock)|cnd_(wait|timedwait|signal|broadcast)|thrd_join)$|(nanosleep|clock_nanosleep|sleep|usleep)$|(read|write|recv|recvfrom|recvmsg|send|sendto|sendmsg|accept|accept4|connect|poll|ppoll|epoll_wait|epoll_pwait|epoll_pwait2|recvmmsg|sendmmsg|select|pselect)$|(wait|waitpid|wait4|waitid|sigwait|sigwaitinfo|sigtimedwait|sigsuspend|pause|flock|fcntl|fcntl64)$|__(read|recv|recvfrom|poll|ppoll)_chk$|(close|close_range|closefrom|dup2|dup3)$)')

@@ -1,12 +1,16 @@
 #!/bin/sh
 # A real CMake project with ctest: cJSON from Debian's sources, configured with
 # CMAKE_C_COMPILER=goprof-cc and nothing else, builds its shared library instrumented and
-# passes its own ctest suite (19 tests) with the same results as the plain build.
+# passes its own ctest suite (19 tests) with the same results as the plain build. Its fuzz
+# target's stand-alone runner (fuzz_main, built with the tests), given a 9 MB JSON document
+# the case writes, exits as the plain one does, and go tool pprof puts most of its CPU time
+# under cJSON_ParseWithOpts, the parser.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
 . "$GP_SRCDIR/testsuite/real/project-lib.sh"
 gp_begin "$0"
+gp_need_go
 command -v cmake >/dev/null 2>&1 ||
 	{ [ -n "${CI:-}" ] && gp_fail "cmake is not installed"; gp_skip "cmake is not installed"; }
 gp_real_sources "$GP_REAL_SRC" cjson
@@ -27,4 +31,22 @@ grep -q '^100% tests passed, 0 tests failed out of [1-9]' "$GP_WORK/goprof.tests
 echo "ctest: $(tail -1 "$GP_WORK/goprof.tests"), plain and goprof-cc"
 cd "$GP_WORK" || exit 99
 gp_project_instrumented goprof/b/libcjson.so
+
+# fuzz_main's input: four option digits (0010: parse, then print formatted), the document,
+# and the NUL that the fuzz target wants at the end
+{
+	printf 0010
+	awk 'BEGIN { printf "[";
+		     for (i = 0; i < 100000; i++)
+			     printf "%s{\"id\": %d, \"name\": \"item %d\", \"price\": %d.%02d, " \
+				    "\"tags\": [\"a\", \"b\\n\", true, null]}",
+				    i ? ", " : "", i, i, i % 997, i % 100;
+		     printf "]" }'
+	printf '\0'
+} >doc.json
+LD_LIBRARY_PATH=$GP_WORK/plain/b ./plain/b/fuzzing/fuzz_main doc.json >plain.out 2>&1 ||
+	gp_fail "plain fuzz_main failed"
+LD_LIBRARY_PATH=$GP_WORK/goprof/b gp_cpu_profile parse ./goprof/b/fuzzing/fuzz_main doc.json
+cmp -s plain.out parse.out || gp_fail "fuzz_main's output differs from the plain build's"
+gp_hot parse.pb.gz cJSON_ParseWithOpts 40
 exit 0

@@ -35,11 +35,5 @@ t=test/unicode-conformance
 gp_cpu_profile bidi ./goprof/b/$t/BidiTest goprof/$t/BidiTest.txt
 ./plain/b/$t/BidiTest plain/$t/BidiTest.txt >plain.out 2>&1 || gp_fail "plain BidiTest failed"
 cmp -s plain.out bidi.out || gp_fail "BidiTest's output differs from the plain build's"
-gp_traces bidi.pb.gz >cpu.txt
-total=$(awk '{ n += $1 } END { print n + 0 }' cpu.txt)
-hot=$(awk '$2 ~ /^main;.*fribidi_get_par_embedding_levels_ex(;|$)/ { n += $1 } END { print n + 0 }' \
-	cpu.txt)
-echo "fribidi_get_par_embedding_levels_ex: $hot of $total ms" >&2
-[ "$total" -gt 0 ] && [ $((hot * 100 / total)) -ge 40 ] ||
-	{ head -20 cpu.txt >&2; gp_fail "the bidi algorithm has $hot of $total ms, want 40%"; }
+gp_hot bidi.pb.gz fribidi_get_par_embedding_levels_ex 40
 exit 0

@@ -16,6 +16,14 @@ gp_die() { echo "$GP_CASE: $*" >&2; exit 99; }
 gp_fail() { echo "FAIL: $GP_CASE: $*" >&2; exit 1; }
 gp_skip() { echo "SKIP: $GP_CASE: $*" >&2; exit 77; }
 
+# gp_need_cmd CMD WHAT: the case needs command CMD; without it the case skips, saying WHAT
+# is not installed, except on CI (CI set), whose set-up installs it, where that is a failure.
+gp_need_cmd() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	[ -n "${CI:-}" ] && gp_fail "$2 is not installed"
+	gp_skip "$2 is not installed"
+}
+
 # gp_begin CASE_PATH: a fresh work directory, kept when the case fails.
 gp_begin() {
 	GP_CASE=$(basename "$1")

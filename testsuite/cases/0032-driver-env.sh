@@ -69,10 +69,7 @@ GOPROF_CC_OFF=0 "$cc" -O2 -c -o on.o hot.c && nm on.o | grep -q __goprof ||
 	gp_fail "GOPROF_CC_OFF=0 is not off"
 
 # ccache
-if ! command -v ccache >/dev/null 2>&1; then
-	[ -n "${CI:-}" ] && gp_fail "ccache is not installed"
-	gp_skip "ccache is not installed"
-fi
+gp_need_cmd ccache ccache
 CCACHE_DIR=$GP_WORK/ccache
 CCACHE_NOHASHDIR=1
 export CCACHE_DIR CCACHE_NOHASHDIR

@@ -10,8 +10,7 @@ set -u
 . "$GP_SRCDIR/testsuite/real/project-lib.sh"
 gp_begin "$0"
 gp_need_go
-command -v meson >/dev/null 2>&1 ||
-	{ [ -n "${CI:-}" ] && gp_fail "meson is not installed"; gp_skip "meson is not installed"; }
+gp_need_cmd meson meson
 gp_real_sources "$GP_REAL_SRC" fribidi
 
 for f in plain goprof; do

@@ -336,6 +336,8 @@
 	let loading = 0;
 	async function loadProfile() {
 		const mine = ++loading;
+		showWindow();
+		document.body.dataset.loading = "1";
 		status("loading\u2026");
 		updateLinks();
 		try {
@@ -357,6 +359,7 @@
 		fillSamples();
 		fillLabels();
 		render();
+		delete document.body.dataset.loading;
 		ready();
 	}
 
@@ -405,7 +408,7 @@
 		const opts = {
 			title, width: 470, height: 170,
 			cursor: { drag: { x: true, y: false, setScale: false }, sync: { key: "goprof" } },
-			scales: { x: { time: false } },
+			scales: { x: { time: false }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] } },
 			axes: [{ label: "s" }, { values: (u, ticks) => ticks.map(fmtValue), size: 70 }],
 			legend: { show: false },
 			series: [{ label: "s" }].concat(series.map((s, i) => ({
@@ -421,6 +424,21 @@
 			},
 		};
 		plots.push(new uPlot(opts, [x].concat(series.map((s) => s.data)), el));
+	}
+
+	/* The window, shown as the charts' selection. */
+	function showWindow() {
+		for (const u of plots) {
+			const a = state.from === null ? null : u.valToPos(state.from, "x");
+			const b = state.to === null ? null : u.valToPos(state.to, "x");
+			if (a === null && b === null) {
+				u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
+				continue;
+			}
+			const left = a === null ? 0 : Math.max(0, a);
+			const right = b === null ? u.over.clientWidth : Math.min(u.over.clientWidth, b);
+			u.setSelect({ left, width: Math.max(1, right - left), top: 0, height: u.over.clientHeight }, false);
+		}
 	}
 
 	function drawTimeline(t) {

@@ -7,6 +7,8 @@
  * one step a line:
  *	load NAME URL		open URL, wait until the page is ready, keep its document as
  *				OUTDIR/NAME.html
+ *	view NAME URL		the same for a document that is not the UI (an SVG): waits
+ *				only for it to load
  *	click NAME SELECTOR	a mouse click in the middle of the element, then as load
  *	type NAME SELECTOR TEXT	TEXT typed into the element, then as load
  *	drag NAME SELECTOR F0 F1 a mouse drag across the element from F0 to F1 (fractions
@@ -66,9 +68,10 @@ async function main() {
 	await page("Page.enable");
 	await page("Emulation.setDeviceMetricsOverride", { width: 1280, height: 1200, deviceScaleFactor: 1, mobile: false });
 
-	async function settle(name) {
+	async function settle(name, plain) {
 		for (let i = 0; ; i++) {
-			if (await evaluate("document.body && document.body.dataset.ready === '1' && !document.body.dataset.loading"))
+			if (await evaluate(plain ? "document.readyState === 'complete'" :
+				"document.body && document.body.dataset.ready === '1' && !document.body.dataset.loading"))
 				break;
 			if (i > 300)
 				throw new Error(name + ": the page never became ready");
@@ -94,11 +97,11 @@ async function main() {
 
 	for (const line of steps) {
 		const [cmd, name, ...rest] = line.split(" ");
-		if (cmd === "load") {
+		if (cmd === "load" || cmd === "view") {
 			await page("Page.navigate", { url: "about:blank" });
 			await page("Page.navigate", { url: rest[0] });
 			await sleep(200);
-			await settle(name);
+			await settle(name, cmd === "view");
 		} else if (cmd === "click") {
 			const at = await centre(rest[0], 0.5);
 			await mouse("mousePressed", at);

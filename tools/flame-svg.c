@@ -175,7 +175,7 @@ static void write_svg(struct gp_export *x)
 		"<text x=\"%d\" y=\"20\" text-anchor=\"middle\" font-size=\"15\">", (int)SVG_WIDTH,
 		d.height, (int)SVG_WIDTH, d.height, (int)SVG_WIDTH / 2);
 	esc(f, x->type, SIZE_MAX);
-	fputs(" ", f);
+	fputs(" profile, ", f);
 	esc(f, names[1], SIZE_MAX);
 	fprintf(f, ": %lld %s</text>\n", (long long)d.total, units[1]);
 	if (d.total)

@@ -13,7 +13,6 @@
 "use strict";
 (function () {
 	const $ = (id) => document.getElementById(id);
-	const t0 = performance.now();
 	const fileMode = typeof GOPROF_DATA !== "undefined";
 	const token = new URLSearchParams(location.search).get("token");
 
@@ -97,38 +96,74 @@
 		return true;
 	}
 
-	/* Call paths merged by function name, each node with its cum (value) and flat. */
+	/*
+	 * Call paths merged by function name, each node with its cum (value) and flat (self).
+	 * Frames narrower than 1/PRUNE of the total are left out of the drawing (they would be
+	 * under a tenth of a pixel wide); their time stays in their callers' width, and the
+	 * top table and search count every stack.
+	 */
+	const PRUNE = 20000;
 	function buildTree(d) {
-		const root = { name: "all", value: 0, self: 0, where: "", children: [], byName: new Map() };
+		const root = { name: "all", value: 0, self: 0, where: "", children: [] };
 		if (!d)
 			return root;
+		const nameOf = new Map();	/* function name -> number, for the keys */
+		const ids = d.funcs.map((f) => {
+			if (!nameOf.has(f[0]))
+				nameOf.set(f[0], nameOf.size);
+			return nameOf.get(f[0]);
+		});
+		const nodes = [root];
+		const child = new Map();	/* parent node * names + name -> node */
+		const names = nameOf.size + 1;
 		for (const s of d.stacks) {
 			if (!keepStack(d, s))
 				continue;
 			const v = s[state.st];
-			let node = root;
+			let at = 0;
 			root.value += v;
 			for (const f of s[3]) {
-				const name = d.funcs[f][0];
-				let c = node.byName.get(name);
-				if (!c) {
-					c = { name, value: 0, self: 0, where: d.funcs[f][1], children: [], byName: new Map() };
-					node.byName.set(name, c);
-					node.children.push(c);
+				const key = at * names + ids[f];
+				let c = child.get(key);
+				if (c === undefined) {
+					c = nodes.length;
+					nodes.push({ name: d.funcs[f][0], value: 0, self: 0, where: d.funcs[f][1], children: [] });
+					nodes[at].children.push(nodes[c]);
+					child.set(key, c);
 				}
-				c.value += v;
-				node = c;
+				nodes[c].value += v;
+				at = c;
 			}
-			node.self += v;
+			nodes[at].self += v;
 		}
+		const limit = Math.abs(root.value) / PRUNE;
+		(function prune(n) {
+			if (n.children.some((c) => Math.abs(c.value) < limit))
+				n.children = n.children.filter((c) => Math.abs(c.value) >= limit);
+			n.children.forEach(prune);
+		})(root);
 		return root;
 	}
 
 	/* Differential: each node of the window's tree gets delta = its value - the base's. */
 	function addDelta(node, base) {
 		node.delta = node.value - (base ? base.value : 0);
+		const byName = new Map(base ? base.children.map((c) => [c.name, c]) : []);
 		for (const c of node.children)
-			addDelta(c, base ? base.byName.get(c.name) : null);
+			addDelta(c, byName.get(c.name));
+	}
+
+	/* The stacks' total, and that of those with a function whose name holds term. */
+	function searchShare(d, term) {
+		let sum = 0, total = 0;
+		for (const s of d.stacks) {
+			if (!keepStack(d, s))
+				continue;
+			total += s[state.st];
+			if (s[3].some((f) => d.funcs[f][0].indexOf(term) >= 0))
+				sum += s[state.st];
+		}
+		return [sum, total];
 	}
 
 	/* Flat, cum per function name; cum counts a function once per stack (recursion). */
@@ -189,7 +224,9 @@
 			.sort(true)
 			.setLabelHandler(nodeText)
 			.setSearchMatch((n, term) => !!term && n.data.name.indexOf(term) >= 0)
-			.setSearchHandler((results, sum, total) => {
+			.setSearchHandler((results) => {
+				/* the share from every stack, pruned frames too */
+				const [sum, total] = searchShare(data, state.q);
 				$("search-result").textContent = state.q ?
 					"\u201c" + state.q + "\u201d: " + results.length + " frames, " +
 					fmt(sum, unit()) + " of " + fmt(total, unit()) + " = " + pct(sum, total) + " of the total" : "";
@@ -329,11 +366,15 @@
 	function render() {
 		if (!data)
 			return;
+		const t = performance.now();
 		drawFlame();
+		timing.flame = Math.round(performance.now() - t);
 		drawTables();
+		timing.tables = Math.round(performance.now() - t) - timing.flame;
 	}
 
 	let loading = 0;
+	const timing = {};
 	async function loadProfile() {
 		const mine = ++loading;
 		showWindow();
@@ -348,6 +389,7 @@
 				return;
 			data = d;
 			baseData = b;
+			timing.data = Math.round(performance.now());
 			status(state.compare && !b ? "compare: choose a base window" : "");
 		} catch (e) {
 			if (mine !== loading)
@@ -367,7 +409,10 @@
 		if (document.body.dataset.ready)
 			return;
 		document.body.dataset.ready = "1";
-		$("timing").textContent = "ready in " + Math.round(performance.now() - t0) + " ms";
+		/* since the navigation began: the page, its scripts, the data and the drawing */
+		$("timing").textContent = "ready in " + Math.round(performance.now()) + " ms (data at " +
+			timing.data + " ms, timeline at " + timing.timeline + " ms; flame graph " + timing.flame +
+			" ms, tables " + timing.tables + " ms)";
 	}
 
 	/* ---- the timeline ---- */
@@ -474,12 +519,16 @@
 		const sel = $("type");
 		for (const p of timeline.profiles)
 			sel.add(new Option(p, p));
-		if (!timeline.profiles.includes(state.type) && timeline.profiles.length)
+		if (!timeline.profiles.includes(state.type) && timeline.profiles.length) {
 			state.type = timeline.profiles[0];
+			loadProfile();
+		}
 		sel.value = state.type;
+		showWindow();
 		$("subtitle").textContent = new Date(timeline.start_ns / 1e6).toISOString() + ", " +
 			((timeline.end_ns - timeline.start_ns) / 1e9).toFixed(1) + " s";
 		drawTimeline(timeline);
+		timing.timeline = Math.round(performance.now());
 	}
 
 	function wire() {
@@ -568,8 +617,8 @@
 			ready();
 			return;
 		}
-		await loadTimeline();
-		await loadProfile();
+		/* both at once: the flame graph need not wait for the timeline */
+		await Promise.all([loadTimeline(), loadProfile()]);
 	}
 	main();
 })();

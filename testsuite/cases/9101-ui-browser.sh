@@ -35,6 +35,7 @@ load diff $ui#from=5&to=10&compare=1&bfrom=0&bto=5
 shot diff
 load heap $ui#type=heap
 shot heap
+load icicle $ui#icicle=1
 load start $ui
 drag brushed .u-over 0.01 0.5
 shot brushed
@@ -42,7 +43,7 @@ type typed #search burn_b
 click clicked #top>tbody>tr:nth-child(3)
 shot clicked
 EOF
-for page in whole search first last label focus diff heap start brushed typed clicked; do
+for page in whole search first last label focus diff heap icicle start brushed typed clicked; do
 	gp_ui_check $page
 done
 
@@ -114,6 +115,12 @@ esac
 gp_ui_expect heap alloc_big 100.00%
 [ "$(gp_ui_row heap alloc_big | cut -d'|' -f1)" = 1.91MB ] ||
 	gp_fail "heap: alloc_big row '$(gp_ui_row heap alloc_big)'"
+
+# flame graph: the root at the bottom; icicle: at the top
+tr '>' '\n' <whole.html | grep -q '<g transform="translate(0,[1-9][0-9]*)"[^\n]* name="all"' ||
+	gp_fail "whole: the root frame is not at the bottom"
+tr '>' '\n' <icicle.html | grep -q '<g transform="translate(0,0)"[^\n]* name="all"' ||
+	gp_fail "icicle: the root frame is not at the top"
 
 # the source view gives each function's file:line, and says when there is none
 grep -q '<td class="name">/src/phases.c:10</td>' whole.html ||

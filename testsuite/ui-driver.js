@@ -131,6 +131,12 @@ async function main() {
 	}
 }
 
+/* a timeout that ends the driver ends its browser too */
+process.on("SIGTERM", () => {
+	browser.kill();
+	process.exit(1);
+});
+
 main().then(() => {
 	browser.kill();
 	process.exit(0);

@@ -1,6 +1,13 @@
 # Helpers for the web UI's cases: a real browser (Debian's chromium, headless) loads a page
 # and the case reads the document it rendered. Sourced after lib.sh and http-lib.sh.
 
+# gp_ui_begin CASE_PATH: gp_begin, and the servers the case starts (GP_PIDS) are stopped
+# however it ends (gp_begin's own exit trap would replace http-lib.sh's).
+gp_ui_begin() {
+	gp_begin "$1"
+	trap 'rc=$?; gp_http_cleanup; [ $rc = 0 ] && rm -rf "$GP_WORK"; exit $rc' EXIT
+}
+
 # gp_need_chromium: skips the case (fails on CI) when chromium or node is missing or
 # chromium cannot start here; sets GP_ARTIFACTS, where the case's screenshots stay.
 gp_need_chromium() {

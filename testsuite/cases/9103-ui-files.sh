@@ -9,7 +9,7 @@ set -u
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
 . "$GP_SRCDIR/testsuite/http-lib.sh"
 . "$GP_SRCDIR/testsuite/ui-lib.sh"
-gp_begin "$0"
+gp_ui_begin "$0"
 gp_need_chromium
 
 "$GP_BUILDDIR/bench/gen-db" -m phases p.db || gp_die "gen-db failed"

@@ -582,6 +582,8 @@
 		$("search").addEventListener("input", (e) => {
 			state.q = e.target.value;
 			saveState();
+			if (!chart)
+				return;
 			if (state.q)
 				chart.search(state.q);
 			else {

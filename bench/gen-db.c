@@ -4,12 +4,13 @@
  *
  *	gen-db [-s SAMPLE_ROWS] [-k STACKS] [-n FUNCTIONS] [-d MAX_DEPTH] [-b BUCKETS]
  *	       [-T THREADS] OUT.db
- *	gen-db -m small OUT.db
+ *	gen-db -m small|phases OUT.db
  *
  * The default (bench) shape: SAMPLE_ROWS rows spread evenly over BUCKETS one-second buckets,
  * drawn from STACKS distinct stacks of depth MAX_DEPTH/2..MAX_DEPTH over FUNCTIONS
  * functions. The "small" shape is a known profile for tests: main>work>burn_a 300 samples,
  * main>work>burn_b 100 (of which 20 with the PC in memcpy), 4 lost samples, in buckets 0-3.
+ * The "phases" shape is a known history for the web UI's tests (gen_phases).
  */
 #include "config.h"
 
@@ -75,15 +76,21 @@ static int64_t stack(int64_t parent, int64_t fn)
 	return next_stack++;
 }
 
-static void sample(int64_t bucket, int64_t st, int64_t tid, int64_t count)
+static void sample_of(int profile, int64_t bucket, int64_t st, int64_t tid, int64_t count,
+		      int64_t value)
 {
-	sqlite3_bind_int(ins_sample, 1, GP_PROFILE_CPU);
+	sqlite3_bind_int(ins_sample, 1, profile);
 	sqlite3_bind_int64(ins_sample, 2, bucket);
 	sqlite3_bind_int64(ins_sample, 3, st);
 	sqlite3_bind_int64(ins_sample, 4, tid);
 	sqlite3_bind_int64(ins_sample, 5, count);
-	sqlite3_bind_int64(ins_sample, 6, count * (1000000000 / HZ));
+	sqlite3_bind_int64(ins_sample, 6, value);
 	step(ins_sample);
+}
+
+static void sample(int64_t bucket, int64_t st, int64_t tid, int64_t count)
+{
+	sample_of(GP_PROFILE_CPU, bucket, st, tid, count, count * (1000000000 / HZ));
 }
 
 /* A small deterministic generator (xorshift64*), so that every run gives the same file. */
@@ -115,6 +122,58 @@ static void gen_small(void)
 	exec("INSERT INTO threads (tid, start_ns, end_ns, name) VALUES (101, 1700000000000000000, NULL, 'small')");
 }
 
+/* A stack row that names the label set labels: a copy of the leaf row leaf (schema 4). */
+static int64_t labelled(int64_t parent, int64_t fn, int64_t labels)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO stacks VALUES (%lld, %lld, %lld, %lld)",
+		 (long long)next_stack, (long long)parent, (long long)fn, (long long)labels);
+	exec(sql);
+	return next_stack++;
+}
+
+/*
+ * Ten seconds in two phases, each labelled phase=one or phase=two. Thread 101 runs
+ * main>work>burn_a 90 and main>work>burn_b 10 samples a second in buckets 0-4, then 10 and
+ * 90 in buckets 5-9; thread 102 ("helper", alive from 3 s to 8 s) runs main>helper 10 a
+ * second in buckets 3-8. So burn_a is 500 of 1060 samples in all (47.17 %), 450 of 520 in
+ * the first five seconds (86.54 %) and burn_b 450 of 540 in the last five (83.33 %).
+ * Heap (rate 1, every allocation): main>alloc_big allocates 4 blocks of 1000000 bytes in
+ * bucket 2 and frees 2 of them in bucket 7.
+ */
+static void gen_phases(void)
+{
+	func(1, "main", "/src/phases.c", 50, GP_FUNC_KIND_RECORD);
+	func(2, "work", "/src/phases.c", 40, GP_FUNC_KIND_RECORD);
+	func(3, "burn_a", "/src/phases.c", 10, GP_FUNC_KIND_RECORD);
+	func(4, "burn_b", "/src/phases.c", 20, GP_FUNC_KIND_RECORD);
+	func(5, "helper", "/src/phases.c", 30, GP_FUNC_KIND_RECORD);
+	func(6, "alloc_big", "/src/phases.c", 60, GP_FUNC_KIND_RECORD);
+	exec("INSERT INTO labels VALUES (1, 0, 'phase', 'one'), (2, 0, 'phase', 'two')");
+	int64_t m = stack(0, 1), w = stack(m, 2), h = stack(m, 5), big = stack(m, 6);
+	int64_t a1 = labelled(w, 3, 1), b1 = labelled(w, 4, 1);
+	int64_t a2 = labelled(w, 3, 2), b2 = labelled(w, 4, 2);
+	for (int bucket = 0; bucket < 10; bucket++) {
+		int first = bucket < 5;
+		sample(bucket, first ? a1 : a2, 101, first ? 90 : 10);
+		sample(bucket, first ? b1 : b2, 101, first ? 10 : 90);
+		if (bucket >= 3 && bucket <= 8)
+			sample(bucket, h, 102, 10);
+	}
+	char sql[256];
+	snprintf(sql, sizeof(sql), "INSERT INTO profiles VALUES (%d, 'allocs', 1, 1, %lld), "
+		 "(%d, 'frees', 1, 1, %lld)", GP_PROFILE_ALLOCS, START_NS, GP_PROFILE_FREES,
+		 START_NS);
+	exec(sql);
+	sample_of(GP_PROFILE_ALLOCS, 2, big, 0, 4, 4000000);
+	sample_of(GP_PROFILE_FREES, 7, big, 0, 2, 2000000);
+	snprintf(sql, sizeof(sql), "INSERT INTO threads (tid, start_ns, end_ns, name) VALUES "
+		 "(101, %lld, NULL, 'phases'), (102, %lld, %lld, 'helper')", START_NS,
+		 START_NS + 3000000000ll, START_NS + 8500000000ll);
+	exec(sql);
+}
+
 static void gen_bench(long rows, long nstacks, long nfuncs, long depth, long buckets,
 		      long threads)
 {
@@ -144,7 +203,8 @@ static void gen_bench(long rows, long nstacks, long nfuncs, long depth, long buc
 	for (long b = 0; b < buckets && done < rows; b++) {
 		for (long j = 0; j < per_bucket && done < rows; j++, done++) {
 			long k = (long)(((uint64_t)j * 7919u + (uint64_t)b * 31u) % (uint64_t)nstacks);
-			long tid = 1000 + (j / nstacks) % threads;
+			/* every thread busy; a stack seen twice in a bucket: on another thread */
+			long tid = 1000 + (per_bucket <= nstacks ? j : j / nstacks) % threads;
 			sample(b, leaves[k], tid, 1 + (int64_t)(rnd() % 3));
 		}
 	}
@@ -180,7 +240,7 @@ int main(int argc, char **argv)
 	if (optind != argc - 1 || rows < 1 || nstacks < 1 || nfuncs < 8 || depth < 5 ||
 	    buckets < 1 || threads < 1)
 		errx(2, "usage: gen-db [-s ROWS] [-k STACKS] [-n FUNCS] [-d DEPTH] [-b BUCKETS] "
-		     "[-T THREADS] [-m bench|small] OUT.db");
+		     "[-T THREADS] [-m bench|small|phases] OUT.db");
 	unlink(argv[optind]);
 	if (sqlite3_open(argv[optind], &db) != SQLITE_OK)
 		errx(1, "%s: %s", argv[optind], sqlite3_errmsg(db));
@@ -191,7 +251,7 @@ int main(int argc, char **argv)
 		 GP_SCHEMA_APPLICATION_ID, GP_SCHEMA_VERSION);
 	exec(sql);
 	exec("BEGIN");
-	long nb = strcmp(mode, "small") == 0 ? 4 : buckets;
+	long nb = strcmp(mode, "small") == 0 ? 4 : strcmp(mode, "phases") == 0 ? 10 : buckets;
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO process VALUES (1, 4242, 1, 'genhost', '/usr/bin/%s-prog', "
 		 "'0123456789abcdef0123456789abcdef01234567', X'70726f6700', %lld, %lld, %llu, "
@@ -209,6 +269,8 @@ int main(int argc, char **argv)
 	ins_sample = prep("INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
 	if (strcmp(mode, "small") == 0)
 		gen_small();
+	else if (strcmp(mode, "phases") == 0)
+		gen_phases();
 	else
 		gen_bench(rows, nstacks, nfuncs, depth, buckets, threads);
 	exec("COMMIT");

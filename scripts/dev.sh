@@ -13,7 +13,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 packages="gcc g++ make autoconf automake libtool pkg-config gcc-12-plugin-dev
 	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libsqlite3-dev sqlite3
 	libelf-dev zlib1g-dev libmicrohttpd-dev golang-go curl valgrind dpkg-dev libc6-dbg tcl graphviz
-	ccache clang cmake meson ninja-build"
+	ccache clang cmake meson ninja-build chromium nodejs"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

@@ -26,8 +26,9 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 t=$top/tools
 # shellcheck disable=SC2086
 clang $flags -o "$work/fuzz-db" "$top/testsuite/fuzz/fuzz-db.c" $t/db.c $t/die.c \
-	$t/export-run.c $t/folded.c $t/legacy.c $t/pprof-export.c $t/text.c $t/text-heap.c \
-	$t/text-threads.c $t/pprof.c $t/strtab.c "$build/tools/profile.pb-c.c" \
+	$t/export-run.c $t/folded.c $t/labels.c $t/legacy.c $t/pprof-export.c $t/text.c \
+	$t/text-heap.c $t/text-threads.c $t/pprof.c $t/strtab.c $t/ui.c $t/flame-svg.c \
+	"$build/tools/ui-assets.c" "$build/tools/profile.pb-c.c" \
 	-lsqlite3 -lprotobuf-c -lz -lm
 # shellcheck disable=SC2086
 clang $flags -o "$work/fuzz-trace" "$top/testsuite/fuzz/fuzz-trace.c" $t/gotrace-read.c \

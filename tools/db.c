@@ -163,8 +163,9 @@ int gp_db_profile(struct gp_db *db, const char *name, struct gp_db_profile *out)
 
 int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *last)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT min(bucket), max(bucket) FROM samples "
-				   "WHERE profile = ?1");
+	/* two subqueries: each is one look-up of the key, a min() and max() together a scan */
+	sqlite3_stmt *st = prepare(db, "SELECT (SELECT min(bucket) FROM samples WHERE profile = ?1), "
+				   "(SELECT max(bucket) FROM samples WHERE profile = ?1)");
 	int rc = -1;
 
 	sqlite3_bind_int(st, 1, profile);

@@ -22,12 +22,16 @@
 #include "die.h"
 #include "export.h"
 #include "gp-schema.h"
+#include "ui.h"
 
 static const struct gp_exporter *const exporters[] = {
 	&gp_exporter_pprof,
 	&gp_exporter_text,
 	&gp_exporter_top,
 	&gp_exporter_folded,
+	&gp_exporter_json,
+	&gp_exporter_html,
+	&gp_exporter_svg,
 };
 
 /* The profile types goprof knows, recorded or not in a given database. */
@@ -318,7 +322,7 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 	int has_from = q->from || q->from_ns, has_to = q->to || q->to_ns;
 
 	if (!ex)
-		bad_query("unknown format '%s' (known: pprof, text, top, folded)", q->format);
+		bad_query("unknown format '%s' (known: pprof, text, top, folded, json, html, svg)", q->format);
 	x->db = db;
 	x->type = type;
 	x->debug = q->debug ? q->debug : 1;

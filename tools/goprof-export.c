@@ -1,7 +1,8 @@
 /*
  * goprof-export: turns the profile history in a goprof database into the files other tools
  * read: pprof (gzip protobuf, `go tool pprof`), Go's `?debug=1` text layouts, a
- * `go tool pprof -top` style table and folded stacks for flamegraph.pl; with -t trace, it
+ * `go tool pprof -top` style table, folded stacks for flamegraph.pl, flame graphs (a one-file
+ * HTML page, an SVG) and the web UI's JSON; with -t trace, it
  * converts an execution trace file goprof wrote into trace-event JSON. See
  * doc/goprof-export.1.
  */
@@ -31,7 +32,9 @@ static void usage(FILE *f)
 		"                       (GOPROF_TRACE, /debug/pprof/trace) to convert\n"
 		"  -f, --format FORMAT  pprof (default, gzip protobuf); text (Go's debug=1 text;\n"
 		"                       the top table for cpu); top (like go tool pprof -top);\n"
-		"                       folded (flamegraph.pl input); for -t trace: json\n"
+		"                       folded (flamegraph.pl input); json (the web UI's\n"
+		"                       stacks); html (one-file flame graph and top table);\n"
+		"                       svg (static flame graph); for -t trace: json\n"
 		"                       (default, for Perfetto) or go (for go tool trace)\n"
 		"  -o, --output FILE    write to FILE instead of standard output\n"
 		"      --from T         start of the range: RFC 3339 time, unix seconds, or +DURATION\n"

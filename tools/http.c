@@ -32,6 +32,7 @@
 
 #include "export.h"
 #include "http.h"
+#include "ui-http.h"
 
 #define MAX_CONNECTIONS 64
 #define IDLE_TIMEOUT_S 10	/* libmicrohttpd: no byte for this long ends a connection */
@@ -688,7 +689,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!rq->started) {
 		/* first call: headers only; no body is read for a client without the token */
 		rq->started = 1;
-		if (!authorized(h, conn))
+		/* the UI's page and scripts are the same for all; its data need the token */
+		if (!authorized(h, conn) && !gp_ui_http_public(url))
 			return answer_unauthorized(conn);
 		if (post)
 			return MHD_YES;
@@ -718,6 +720,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	static const char prefix[] = "/debug/pprof/";
 	const char *path = url;
 	size_t plen = strcspn(path, "?");
+	if (gp_ui_http_path(url)) {
+		struct gp_ui_http ui = { h->db_path, h->host.sync, h->host.ctx };
+		if (post)
+			return answer_error(conn, 405, "Method Not Allowed");
+		return (enum MHD_Result)gp_ui_http_answer(&ui, conn, url);
+	}
 	if (plen == sizeof(prefix) - 2 && strncmp(path, prefix, plen) == 0) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(
 			48, "<a href=\"/debug/pprof/\">Moved Permanently</a>.\n\n",

@@ -72,7 +72,8 @@ int gp_serve_main(int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: goprof-export serve [--http ADDR:PORT] DB\n"
-			       "Serves the /debug/pprof endpoints of DB (default address %s).\n"
+			       "Serves the /debug/pprof endpoints and the web UI (/ui/) of DB\n"
+			       "(default address %s).\n"
 			       "GOPROF_HTTP_TOKEN, GOPROF_HTTP_ALLOW_REMOTE and "
 			       "GOPROF_HTTP_CMDLINE apply as in the program.\n", listen);
 			return 0;
@@ -116,8 +117,8 @@ int gp_serve_main(int argc, char **argv)
 	struct gp_http *h = gp_http_start(&host, msg, sizeof(msg));
 	if (!h)
 		errx(1, "%s", msg);
-	fprintf(stderr, "goprof-export: serving %s on http://%s/debug/pprof/\n", db,
-		gp_http_address(h));
+	fprintf(stderr, "goprof-export: serving %s on http://%s/debug/pprof/ (web UI: /ui/)\n",
+		db, gp_http_address(h));
 	int sig;
 	sigwait(&stop, &sig);
 	gp_http_stop(h);

@@ -24,7 +24,7 @@ expect() {
 }
 
 expect 2 "unknown profile type 'cpux'" -t cpux good.db
-expect 2 "unknown format 'svg'" -f svg good.db
+expect 2 "unknown format 'png'" -f png good.db
 expect 2 "unknown option" --bogus good.db
 expect 2 "no database given"
 expect 2 "bad time 'yesterday' for --from" --from yesterday good.db

@@ -44,6 +44,37 @@ static tree slot_ptr_type(void)
 	return build_pointer_type(ptr_type_node);
 }
 
+/*
+ * Is this object headed for an executable? cc1 cannot see the link, so it goes by the
+ * code it is asked for: -fPIC/-fpic code (flag_shlib) may end up in a shared library,
+ * -fPIE and non-PIC code only in an executable. A one-command `gcc -shared x.c` compiles
+ * -fPIE code where PIE is the default (Debian) and links it into a library anyway, so a
+ * -shared on the driver's command line (COLLECT_GCC_OPTIONS, which the driver passes to
+ * cc1) counts too; lto1 knows the link's output and sets flag_shlib itself.
+ */
+static bool for_executable(void)
+{
+	if (flag_shlib || gp_opts.initial_exec)
+		return false;
+	const char *opts = getenv("COLLECT_GCC_OPTIONS");
+	return !(opts && strstr(opts, "'-shared'"));
+}
+
+/*
+ * The stack pointer. In code for a shared library it is an external initial-exec word,
+ * defined by libgoprof.so: two instructions to reach (its offset from the GOT, then the
+ * word), and a register holding the offset while the function runs, for the pops.
+ *
+ * In code for an executable it is local-exec (one instruction, %fs:OFFSET, no register),
+ * which the linker resolves only against a definition in the executable itself. So each
+ * such object also carries a weak definition, initialised like the runtime's own to the
+ * shared scratch stack: the linker keeps one, the executable exports it because
+ * libgoprof.so defines the same name, and the runtime and every shared library then reach
+ * the executable's word through their initial-exec GOT entries. An executable that was not
+ * compiled with the plugin has no definition, and libgoprof.so's own serves everyone, as
+ * for a dlopen()ed instrumented library. Linked statically, the runtime's strong
+ * definition wins over the weak ones.
+ */
 static tree get_sp_decl(void)
 {
 	if (sp_decl)
@@ -51,11 +82,25 @@ static tree get_sp_decl(void)
 	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(GP_SP_SYMBOL),
 			       slot_ptr_type());
 	TREE_PUBLIC(decl) = 1;
-	DECL_EXTERNAL(decl) = 1;
 	DECL_ARTIFICIAL(decl) = 1;
 	TREE_THIS_VOLATILE(decl) = 1;
 	TREE_SIDE_EFFECTS(decl) = 1;
-	set_decl_tls_model(decl, TLS_MODEL_INITIAL_EXEC);
+	if (for_executable()) {
+		tree scratch = build_decl(BUILTINS_LOCATION, VAR_DECL,
+					  get_identifier(GP_SCRATCH_SYMBOL), ptr_type_node);
+		TREE_PUBLIC(scratch) = 1;
+		DECL_EXTERNAL(scratch) = 1;
+		DECL_ARTIFICIAL(scratch) = 1;
+		TREE_STATIC(decl) = 1;
+		DECL_WEAK(decl) = 1;
+		DECL_PRESERVE_P(decl) = 1;
+		DECL_INITIAL(decl) = build_fold_addr_expr_with_type(scratch, slot_ptr_type());
+		set_decl_tls_model(decl, TLS_MODEL_LOCAL_EXEC);
+		varpool_node::add(decl);
+	} else {
+		DECL_EXTERNAL(decl) = 1;
+		set_decl_tls_model(decl, TLS_MODEL_INITIAL_EXEC);
+	}
 	sp_decl = decl;
 	return decl;
 }

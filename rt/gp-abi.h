@@ -18,8 +18,15 @@
 #ifndef GOPROF_RT_GP_ABI_H
 #define GOPROF_RT_GP_ABI_H
 
-/* The thread-local shadow stack pointer (type: const void **, TLS model initial-exec). */
+/*
+ * The thread-local shadow stack pointer (type: const void **). libgoprof defines it, and
+ * shared libraries reach it with the initial-exec TLS model. Code compiled for an
+ * executable uses local-exec instead, and each such object carries a weak definition
+ * initialised to GP_SCRATCH_SYMBOL, the start of the runtime's shared scratch stack: the
+ * executable's word then serves the whole process.
+ */
 #define GP_SP_SYMBOL "__goprof_sp"
+#define GP_SCRATCH_SYMBOL "__goprof_scratch"
 
 /*
  * Defined only by the plugin when it runs at link time under LTO; referenced by every object

@@ -11,7 +11,11 @@
  *	after setjmp-like calls
  *	and EH landing pads:	sp = p + 1;		(re-sync after longjmp / exceptions)
  *
- * all three accesses volatile, so that no store is dropped or reordered. The runtime points
+ * all three accesses volatile, so that no store is dropped or reordered. In code for an
+ * executable (local-exec) a function with no tail call, setjmp-like call or EH landing pad
+ * pushes with `*sp = &record; sp += 1` and pops with `sp -= 1`, each step one instruction on
+ * the word in memory; the restores and re-syncs of the functions below it heal any drift.
+ * The runtime points
  * a new thread's sp at a private array sized so that it cannot overflow before the thread's
  * machine stack does; until then sp points into a shared scratch array.
  */

@@ -334,7 +334,38 @@ static void insert_after_call(gimple_stmt_iterator *gsi, gimple *g)
  * taken before the push in the callee would then look like the caller). Outside the region
  * the function is not on the shadow stack; a CPU sample there still names it from its PC.
  */
-static basic_block push_block(function *fun)
+/*
+ * A call that never comes back into this function: noreturn, and no exception from it
+ * lands here. Error paths (Lua's luaL_error, abort) end with one; such a call gets a push
+ * of its own right before it and needs no pop (the path ends: longjmp to a setjmp whose
+ * re-sync fixes the stack, or exit), so it does not drag the push onto the fast path.
+ */
+static bool ends_path(function *fun, gimple *stmt)
+{
+	return (gimple_call_flags(stmt) & ECF_NORETURN) &&
+	       !gimple_call_tail_p(as_a<gcall *>(stmt)) && !stmt_can_throw_internal(fun, stmt);
+}
+
+static basic_block region_block(function *fun, vec<gimple *> *ends);
+
+/*
+ * push_block() with the calls that end a path (ends_path()) left out; those outside the
+ * region the push block dominates go to *local, each to get a push of its own. Returns
+ * NULL when there is no region, only local pushes.
+ */
+static basic_block push_block(function *fun, vec<gimple *> *local)
+{
+	auto_vec<gimple *> ends;
+	basic_block d = region_block(fun, &ends);
+
+	for (gimple *stmt : ends) {
+		if (!d || !dominated_by_p(CDI_DOMINATORS, gimple_bb(stmt), d))
+			local->safe_push(stmt);
+	}
+	return d;
+}
+
+static basic_block region_block(function *fun, vec<gimple *> *ends)
 {
 	basic_block first = single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
 	auto_bitmap with_calls;
@@ -346,13 +377,19 @@ static basic_block push_block(function *fun)
 			if (!is_gimple_call(stmt) || !is_real_call(stmt) ||
 			    gimple_call_tail_p(as_a<gcall *>(stmt)))
 				continue;
-			if (gimple_call_fndecl(stmt) == fun->decl)
+			if (gimple_call_fndecl(stmt) == fun->decl) {
+				ends->truncate(0);
 				return first;
-			bitmap_set_bit(with_calls, bb->index);
+			}
+			if (ends_path(fun, stmt))
+				ends->safe_push(stmt);
+			else
+				bitmap_set_bit(with_calls, bb->index);
 		}
 	}
+	/* every return from here on is the region's block, which covers all of ends or none */
 	if (bitmap_empty_p(with_calls))
-		return first;
+		return ends->is_empty() ? first : NULL;
 	basic_block d = nearest_common_dominator_for_set(CDI_DOMINATORS, with_calls);
 	if (!d || d == first || bb_has_abnormal_pred(d) || bb_has_eh_pred(d))
 		return first;
@@ -540,8 +577,9 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
  * register saved and restored on every call)? Only where every way from the push to an
  * exit runs exactly one pop and no re-sync needs p: code for an executable (the asm form is
  * the local-exec one), no call of the function's own split part (it steps aside and back),
- * no setjmp-like call and no EH landing pad or abnormal edge (their re-sync sets
- * sp = p + 1). A call marked tail may still be emitted as an ordinary call (expansion has the
+ * no setjmp-like call or nonlocal label and no EH landing pad (their re-sync sets
+ * sp = p + 1); the other abnormal edges (computed goto, as in an interpreter's dispatch)
+ * never carry a pop, push_block() sees to that. A call marked tail may still be emitted as an ordinary call (expansion has the
  * last word), and then the return after it runs too: so its pop goes before the call and
  * none goes to that return, which must be in the call's block or start its only successor
  * (emit_pops() then pops on the return block's other incoming edges). A missed pop in a
@@ -554,7 +592,7 @@ static bool can_count(function *fun, const call_census &calls, basic_block push_
 		return false;
 	basic_block bb;
 	FOR_EACH_BB_FN(bb, fun) {
-		if (bb_has_eh_pred(bb) || bb_has_abnormal_pred(bb))
+		if (bb_has_eh_pred(bb))
 			return false;
 		bool has_return = false, has_tail = false;
 		for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
@@ -571,10 +609,40 @@ static bool can_count(function *fun, const call_census &calls, basic_block push_
 		if (!ends_in_tail_call(bb) || !single_succ_p(bb))
 			return false;
 		basic_block r = single_succ(bb);
-		if (r != EXIT_BLOCK_PTR_FOR_FN(fun) && (r == push_at || !starts_with_return(r)))
+		if (r == EXIT_BLOCK_PTR_FOR_FN(fun))
+			continue;
+		/* pops go on r's other incoming edges: none may be abnormal */
+		if (r == push_at || !starts_with_return(r) || bb_has_abnormal_pred(r))
 			return false;
 	}
 	return true;
+}
+
+/* A push right before a call that ends its path (ends_path()): no pop follows. */
+static void emit_local_push(gimple *call, tree record)
+{
+	gimple_stmt_iterator gsi = gsi_for_stmt(call);
+	tree type = slot_ptr_type();
+	tree p = make_ssa_name(type);
+	tree slot = build2(MEM_REF, ptr_type_node, p, build_int_cst(type, 0));
+	TREE_THIS_VOLATILE(slot) = 1;
+	TREE_SIDE_EFFECTS(slot) = 1;
+
+	gsi_insert_before(&gsi, gimple_build_assign(p, get_sp_decl()), GSI_SAME_STMT);
+	gsi_insert_before(&gsi,
+			  gimple_build_assign(slot, build_fold_addr_expr_with_type(record,
+										   ptr_type_node)),
+			  GSI_SAME_STMT);
+	if (sp_local_exec) {
+		gsi_insert_before(&gsi, step_sp(1), GSI_SAME_STMT);
+		return;
+	}
+	tree np = make_ssa_name(type);
+	gsi_insert_before(&gsi,
+			  gimple_build_assign(np, POINTER_PLUS_EXPR, p,
+					      size_int(tree_to_uhwi(TYPE_SIZE_UNIT(ptr_type_node)))),
+			  GSI_SAME_STMT);
+	gsi_insert_before(&gsi, set_sp(np), GSI_SAME_STMT);
 }
 
 namespace {
@@ -618,11 +686,16 @@ public:
 		tree record = build_record(fun->decl, leaf ? GP_FUNC_LEAF : 0);
 		tree p, np;
 		calculate_dominance_info(CDI_DOMINATORS);
-		basic_block at = push_block(fun);
-		bool whole = at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
+		auto_vec<gimple *> local;
+		basic_block at = push_block(fun, &local);
 		get_sp_decl();
-		emit_push(fun, at, record, can_count(fun, calls, at), &p, &np);
-		emit_pops(fun, whole ? NULL : at, p, np);
+		for (gimple *call : local)
+			emit_local_push(call, record);
+		if (at) {
+			bool whole = at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
+			emit_push(fun, at, record, can_count(fun, calls, at), &p, &np);
+			emit_pops(fun, whole ? NULL : at, p, np);
+		}
 		free_dominance_info(CDI_DOMINATORS);
 		mark_virtual_operands_for_renaming(fun);
 		return TODO_update_ssa_only_virtuals;

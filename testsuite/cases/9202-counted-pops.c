@@ -3,7 +3,9 @@
  * the stack exact and balanced in the shapes that could pop twice or not at all: a tail
  * call that GCC emits as a jump, one it has to emit as an ordinary call (stack arguments
  * beyond the caller's), a return block shared by a tail call and an ordinary path, a push
- * placed after an early exit, and a longjmp out of counting functions into a restoring one.
+ * placed after an early exit, a longjmp out of counting functions into a restoring one, and
+ * error paths that end in a noreturn call (a push of their own, no pop) away from the push
+ * region, or in a function with no other call.
  * Each call is followed by a depth check in its caller, each callee checks its own stack.
  *
  * goprof-opts: -O0 -O1 -O2 -O3 -Os
@@ -31,7 +33,7 @@ GP_NOINLINE static int target(int x)
 {
 	/* called in tail position too: its caller may have left already */
 	GP_EXPECT_STACK("main>target|main>jumps>target|main>cannot_jump>target|"
-			"main>shared_return>target");
+			"main>shared_return>target|main>catcher>mixed>target");
 	sink++;
 	return x + 1;
 }
@@ -102,17 +104,44 @@ GP_NOINLINE static int middle(int x)
 	return x + look(x);
 }
 
-/* setjmp: this one restores, the two above it (counting) are left by longjmp. */
-GP_NOINLINE static int catcher(int x)
+/* setjmp: this one restores, the ones above it (counting) are left by longjmp. */
+GP_NOINLINE static int catcher(int (*f)(int), int x)
 {
 	int r = setjmp(env);
 	if (r) {
 		GP_EXPECT_STACK("main>catcher");
 		return r;
 	}
-	r = middle(x);
+	r = f(x);
 	GP_EXPECT_STACK("main>catcher");
 	return r;
+}
+
+/* Reached only through error paths: its caller must be on the stack. */
+GP_NOINLINE __attribute__((noreturn)) static void raise_error(int x)
+{
+	GP_EXPECT_STACK("main>catcher>checker>raise_error|main>catcher>mixed>raise_error");
+	longjmp(env, x);
+}
+
+/* Its only call is the error path's. */
+GP_NOINLINE static int checker(int x)
+{
+	if (x % 7 == 3)
+		raise_error(x + 1);
+	return x * 5;
+}
+
+/* An error path before the region of its ordinary calls. */
+GP_NOINLINE static int mixed(int x)
+{
+	if (x % 11 == 5)
+		raise_error(x + 1);
+	if (x & 1)
+		return x;
+	int r = target(x);
+	GP_EXPECT_STACK("main>catcher>mixed");
+	return r + look(r);
 }
 
 int main(void)
@@ -124,7 +153,9 @@ int main(void)
 		total += CALL(cannot_jump(i));
 		total += CALL(shared_return(i));
 		total += CALL(shared_return(i + 200));
-		total += CALL(catcher(i));
+		total += CALL(catcher(middle, i));
+		total += CALL(catcher(checker, i));
+		total += CALL(catcher(mixed, i));
 		GP_EXPECT_STACK("main");
 	}
 	printf("total %ld\n", total);

@@ -424,16 +424,11 @@ static basic_block region_block(function *fun, vec<gimple *> *ends)
 }
 
 /*
- * The push, at the top of block at (after its labels and PHIs), or on a block of its own
- * right after entry when at is the first block (which a loop may come back to). Returns the
- * stack pointer before (p) and after (np) the push.
+ * The push, before gsi. Returns the stack pointer before (p) and after (np) it; np is
+ * NULL_TREE when counted (the bump is then the one-instruction add of step_sp()).
  */
-static void emit_push(function *fun, basic_block at, tree record, bool counted, tree *p,
-		      tree *np)
+static void insert_push(gimple_stmt_iterator *gsi, tree record, bool counted, tree *p, tree *np)
 {
-	if (at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun)))
-		at = split_edge(single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fun)));
-	gimple_stmt_iterator gsi = gsi_after_labels(at);
 	tree type = slot_ptr_type();
 
 	*p = make_ssa_name(type);
@@ -442,21 +437,34 @@ static void emit_push(function *fun, basic_block at, tree record, bool counted, 
 	TREE_THIS_VOLATILE(slot) = 1;
 	TREE_SIDE_EFFECTS(slot) = 1;
 
-	gsi_insert_before(&gsi, gimple_build_assign(*p, get_sp_decl()), GSI_SAME_STMT);
-	gsi_insert_before(&gsi,
+	gsi_insert_before(gsi, gimple_build_assign(*p, get_sp_decl()), GSI_SAME_STMT);
+	gsi_insert_before(gsi,
 			  gimple_build_assign(slot, build_fold_addr_expr_with_type(record,
 										   ptr_type_node)),
 			  GSI_SAME_STMT);
 	if (counted) {
-		gsi_insert_before(&gsi, step_sp(1), GSI_SAME_STMT);
+		gsi_insert_before(gsi, step_sp(1), GSI_SAME_STMT);
 		return;
 	}
 	*np = make_ssa_name(type);
-	gsi_insert_before(&gsi,
+	gsi_insert_before(gsi,
 			  gimple_build_assign(*np, POINTER_PLUS_EXPR, *p,
 					      size_int(tree_to_uhwi(TYPE_SIZE_UNIT(ptr_type_node)))),
 			  GSI_SAME_STMT);
-	gsi_insert_before(&gsi, set_sp(*np), GSI_SAME_STMT);
+	gsi_insert_before(gsi, set_sp(*np), GSI_SAME_STMT);
+}
+
+/*
+ * The push, at the top of block at (after its labels and PHIs), or on a block of its own
+ * right after entry when at is the first block (which a loop may come back to).
+ */
+static void emit_push(function *fun, basic_block at, tree record, bool counted, tree *p,
+		      tree *np)
+{
+	if (at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun)))
+		at = split_edge(single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fun)));
+	gimple_stmt_iterator gsi = gsi_after_labels(at);
+	insert_push(&gsi, record, counted, p, np);
 }
 
 /* Skips debug statements and clobbers (which may follow a tail call) backwards. */
@@ -622,27 +630,8 @@ static bool can_count(function *fun, const call_census &calls, basic_block push_
 static void emit_local_push(gimple *call, tree record)
 {
 	gimple_stmt_iterator gsi = gsi_for_stmt(call);
-	tree type = slot_ptr_type();
-	tree p = make_ssa_name(type);
-	tree slot = build2(MEM_REF, ptr_type_node, p, build_int_cst(type, 0));
-	TREE_THIS_VOLATILE(slot) = 1;
-	TREE_SIDE_EFFECTS(slot) = 1;
-
-	gsi_insert_before(&gsi, gimple_build_assign(p, get_sp_decl()), GSI_SAME_STMT);
-	gsi_insert_before(&gsi,
-			  gimple_build_assign(slot, build_fold_addr_expr_with_type(record,
-										   ptr_type_node)),
-			  GSI_SAME_STMT);
-	if (sp_local_exec) {
-		gsi_insert_before(&gsi, step_sp(1), GSI_SAME_STMT);
-		return;
-	}
-	tree np = make_ssa_name(type);
-	gsi_insert_before(&gsi,
-			  gimple_build_assign(np, POINTER_PLUS_EXPR, p,
-					      size_int(tree_to_uhwi(TYPE_SIZE_UNIT(ptr_type_node)))),
-			  GSI_SAME_STMT);
-	gsi_insert_before(&gsi, set_sp(np), GSI_SAME_STMT);
+	tree p, np;
+	insert_push(&gsi, record, sp_local_exec, &p, &np);
 }
 
 namespace {

@@ -18,6 +18,7 @@
 #include "gimple-iterator.h"
 #include "ssa.h"
 #include "tree-cfg.h"
+#include "tree-eh.h"
 #include "tree-into-ssa.h"
 #include "cgraph.h"
 #include "varasm.h"

@@ -27,6 +27,10 @@ static const char help_text[] =
 	"                                                   functions too (exact stacks for\n"
 	"                                                   signal handlers, dearer)\n"
 	"  -fplugin-arg-goprof-skip-leaf                    leave them alone (the default)\n"
+	"  -fplugin-arg-goprof-initial-exec                 code for a shared library though\n"
+	"                                                   compiled without -fPIC (otherwise\n"
+	"                                                   such code is taken to be for an\n"
+	"                                                   executable: local-exec TLS)\n"
 	"  -fplugin-arg-goprof-verbose                      note every function skipped\n"
 	"  -fplugin-arg-goprof-help                         print this text\n";
 
@@ -59,7 +63,7 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 		const char *key = argv[i].key, *value = argv[i].value;
 		bool is_list = !strcmp(key, "exclude") || !strcmp(key, "exclude-file");
 		bool is_switch = !strcmp(key, "skip-leaf") || !strcmp(key, "leaves") ||
-				 !strcmp(key, "verbose") ||
+				 !strcmp(key, "initial-exec") || !strcmp(key, "verbose") ||
 				 !strcmp(key, "help");
 
 		if (!is_list && !is_switch) {
@@ -84,6 +88,8 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 			}
 		} else if (!strcmp(key, "skip-leaf") || !strcmp(key, "leaves")) {
 			gp_opts.skip_leaf = !strcmp(key, "skip-leaf");
+		} else if (!strcmp(key, "initial-exec")) {
+			gp_opts.initial_exec = true;
 		} else if (!strcmp(key, "verbose")) {
 			gp_opts.verbose = true;
 		} else {

@@ -18,7 +18,10 @@
  *	  return h(x);	(tail call)	  __goprof_sp = p; return h(x);
  *	}				}
  *
- * and `__goprof_sp = p + 1` at the top of every EH landing pad. Every access is volatile:
+ * and `__goprof_sp = p + 1` at the top of every EH landing pad. In code for an executable, a
+ * function without tail calls, setjmp or landing pads counts instead (can_count()):
+ * `*p = &record_f; __goprof_sp += 1` at the push and `__goprof_sp -= 1` at each pop, each
+ * step one instruction on the word in memory, so that no register holds p. Every access is volatile:
  * in a leaf, GCC would otherwise see two stores to the same word with no read between and
  * drop the first; the slot store must also stay ahead of the pointer bump, so that a signal
  * handler reading the stack never sees a slot that is not written yet. A statement placed
@@ -30,6 +33,8 @@
 
 /* The thread-local stack pointer, one decl per translation unit (a GC root). */
 static tree sp_decl;
+/* sp_decl is local-exec: this translation unit is compiled for an executable. */
+static bool sp_local_exec;
 /* The weak definition of the LTO guard, once per lto1 run. */
 static tree lto_guard_def;
 
@@ -44,6 +49,37 @@ static tree slot_ptr_type(void)
 	return build_pointer_type(ptr_type_node);
 }
 
+/*
+ * Is this object headed for an executable? cc1 cannot see the link, so it goes by the
+ * code it is asked for: -fPIC/-fpic code (flag_shlib) may end up in a shared library,
+ * -fPIE and non-PIC code only in an executable. A one-command `gcc -shared x.c` compiles
+ * -fPIE code where PIE is the default (Debian) and links it into a library anyway, so a
+ * -shared on the driver's command line (COLLECT_GCC_OPTIONS, which the driver passes to
+ * cc1) counts too; lto1 knows the link's output and sets flag_shlib itself.
+ */
+static bool for_executable(void)
+{
+	if (flag_shlib || gp_opts.initial_exec)
+		return false;
+	const char *opts = getenv("COLLECT_GCC_OPTIONS");
+	return !(opts && strstr(opts, "'-shared'"));
+}
+
+/*
+ * The stack pointer. In code for a shared library it is an external initial-exec word,
+ * defined by libgoprof.so: two instructions to reach (its offset from the GOT, then the
+ * word), and a register holding the offset while the function runs, for the pops.
+ *
+ * In code for an executable it is local-exec (one instruction, %fs:OFFSET, no register),
+ * which the linker resolves only against a definition in the executable itself. So each
+ * such object also carries a weak definition, initialised like the runtime's own to the
+ * shared scratch stack: the linker keeps one, the executable exports it because
+ * libgoprof.so defines the same name, and the runtime and every shared library then reach
+ * the executable's word through their initial-exec GOT entries. An executable that was not
+ * compiled with the plugin has no definition, and libgoprof.so's own serves everyone, as
+ * for a dlopen()ed instrumented library. Linked statically, the runtime's strong
+ * definition wins over the weak ones.
+ */
 static tree get_sp_decl(void)
 {
 	if (sp_decl)
@@ -51,11 +87,27 @@ static tree get_sp_decl(void)
 	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(GP_SP_SYMBOL),
 			       slot_ptr_type());
 	TREE_PUBLIC(decl) = 1;
-	DECL_EXTERNAL(decl) = 1;
 	DECL_ARTIFICIAL(decl) = 1;
 	TREE_THIS_VOLATILE(decl) = 1;
 	TREE_SIDE_EFFECTS(decl) = 1;
-	set_decl_tls_model(decl, TLS_MODEL_INITIAL_EXEC);
+	if (for_executable()) {
+		tree scratch = build_decl(BUILTINS_LOCATION, VAR_DECL,
+					  get_identifier(GP_SCRATCH_SYMBOL), ptr_type_node);
+		TREE_PUBLIC(scratch) = 1;
+		DECL_EXTERNAL(scratch) = 1;
+		DECL_ARTIFICIAL(scratch) = 1;
+		TREE_STATIC(decl) = 1;
+		DECL_WEAK(decl) = 1;
+		DECL_PRESERVE_P(decl) = 1;
+		DECL_INITIAL(decl) = build_fold_addr_expr_with_type(scratch, slot_ptr_type());
+		set_decl_tls_model(decl, TLS_MODEL_LOCAL_EXEC);
+		TREE_ADDRESSABLE(decl) = 1;
+		varpool_node::add(decl);
+		sp_local_exec = true;
+	} else {
+		DECL_EXTERNAL(decl) = 1;
+		set_decl_tls_model(decl, TLS_MODEL_INITIAL_EXEC);
+	}
 	sp_decl = decl;
 	return decl;
 }
@@ -202,11 +254,12 @@ static void keep_callers(function *fun)
 struct call_census {
 	unsigned real;		/* calls that keep this frame on the stack */
 	unsigned tail;		/* tail calls and calls of the function's own split part */
+	unsigned own_part;	/* of which calls of the function's own split part */
 };
 
 static call_census count_calls(function *fun)
 {
-	call_census c = { 0, 0 };
+	call_census c = { 0, 0, 0 };
 	basic_block bb;
 
 	FOR_EACH_BB_FN(bb, fun) {
@@ -215,11 +268,14 @@ static call_census count_calls(function *fun)
 			if (!is_gimple_call(stmt) || !is_real_call(stmt))
 				continue;
 			/* f steps aside while its own split part runs, as for a tail call. */
-			if (gimple_call_tail_p(as_a<gcall *>(stmt)) ||
-			    is_own_split_part(fun->decl, gimple_call_fndecl(stmt)))
+			if (is_own_split_part(fun->decl, gimple_call_fndecl(stmt))) {
 				c.tail++;
-			else
+				c.own_part++;
+			} else if (gimple_call_tail_p(as_a<gcall *>(stmt))) {
+				c.tail++;
+			} else {
 				c.real++;
+			}
 		}
 	}
 	return c;
@@ -228,6 +284,25 @@ static call_census count_calls(function *fun)
 static gassign *set_sp(tree value)
 {
 	return gimple_build_assign(get_sp_decl(), value);
+}
+
+/*
+ * sp += delta slots, as one instruction that adds to the word in memory (addq $8,
+ * %fs:__goprof_sp@tpoff). A volatile access in GIMPLE is a load, an add and a store in three
+ * instructions, with a register; an asm statement is the only way to ask for the
+ * read-modify-write form. Volatile asm with the word as memory output: it is neither
+ * dropped nor moved across the volatile slot store before it (the scheduler treats a
+ * volatile asm as a barrier for memory).
+ */
+static gasm *step_sp(int delta)
+{
+	const char *text = delta > 0 ? "{addq $8, %0|add %0, 8}" : "{subq $8, %0|sub %0, 8}";
+	vec<tree, va_gc> *outputs = NULL;
+	vec_safe_push(outputs, build_tree_list(build_tree_list(NULL_TREE, build_string(3, "=m")),
+					       get_sp_decl()));
+	gasm *g = gimple_build_asm_vec(text, NULL, outputs, NULL, NULL);
+	gimple_asm_set_volatile(g, true);
+	return g;
 }
 
 /* After a statement that may end its block, on the edge taken when it returns normally. */
@@ -259,7 +334,38 @@ static void insert_after_call(gimple_stmt_iterator *gsi, gimple *g)
  * taken before the push in the callee would then look like the caller). Outside the region
  * the function is not on the shadow stack; a CPU sample there still names it from its PC.
  */
-static basic_block push_block(function *fun)
+/*
+ * A call that never comes back into this function: noreturn, and no exception from it
+ * lands here. Error paths (Lua's luaL_error, abort) end with one; such a call gets a push
+ * of its own right before it and needs no pop (the path ends: longjmp to a setjmp whose
+ * re-sync fixes the stack, or exit), so it does not drag the push onto the fast path.
+ */
+static bool ends_path(function *fun, gimple *stmt)
+{
+	return (gimple_call_flags(stmt) & ECF_NORETURN) &&
+	       !gimple_call_tail_p(as_a<gcall *>(stmt)) && !stmt_can_throw_internal(fun, stmt);
+}
+
+static basic_block region_block(function *fun, vec<gimple *> *ends);
+
+/*
+ * push_block() with the calls that end a path (ends_path()) left out; those outside the
+ * region the push block dominates go to *local, each to get a push of its own. Returns
+ * NULL when there is no region, only local pushes.
+ */
+static basic_block push_block(function *fun, vec<gimple *> *local)
+{
+	auto_vec<gimple *> ends;
+	basic_block d = region_block(fun, &ends);
+
+	for (gimple *stmt : ends) {
+		if (!d || !dominated_by_p(CDI_DOMINATORS, gimple_bb(stmt), d))
+			local->safe_push(stmt);
+	}
+	return d;
+}
+
+static basic_block region_block(function *fun, vec<gimple *> *ends)
 {
 	basic_block first = single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
 	auto_bitmap with_calls;
@@ -271,13 +377,19 @@ static basic_block push_block(function *fun)
 			if (!is_gimple_call(stmt) || !is_real_call(stmt) ||
 			    gimple_call_tail_p(as_a<gcall *>(stmt)))
 				continue;
-			if (gimple_call_fndecl(stmt) == fun->decl)
+			if (gimple_call_fndecl(stmt) == fun->decl) {
+				ends->truncate(0);
 				return first;
-			bitmap_set_bit(with_calls, bb->index);
+			}
+			if (ends_path(fun, stmt))
+				ends->safe_push(stmt);
+			else
+				bitmap_set_bit(with_calls, bb->index);
 		}
 	}
+	/* every return from here on is the region's block, which covers all of ends or none */
 	if (bitmap_empty_p(with_calls))
-		return first;
+		return ends->is_empty() ? first : NULL;
 	basic_block d = nearest_common_dominator_for_set(CDI_DOMINATORS, with_calls);
 	if (!d || d == first || bb_has_abnormal_pred(d) || bb_has_eh_pred(d))
 		return first;
@@ -312,32 +424,106 @@ static basic_block push_block(function *fun)
 }
 
 /*
- * The push, at the top of block at (after its labels and PHIs), or on a block of its own
- * right after entry when at is the first block (which a loop may come back to). Returns the
- * stack pointer before (p) and after (np) the push.
+ * The push, before gsi. Returns the stack pointer before (p) and after (np) it; np is
+ * NULL_TREE when counted (the bump is then the one-instruction add of step_sp()).
  */
-static void emit_push(function *fun, basic_block at, tree record, tree *p, tree *np)
+static void insert_push(gimple_stmt_iterator *gsi, tree record, bool counted, tree *p, tree *np)
 {
-	if (at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun)))
-		at = split_edge(single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fun)));
-	gimple_stmt_iterator gsi = gsi_after_labels(at);
 	tree type = slot_ptr_type();
 
 	*p = make_ssa_name(type);
-	*np = make_ssa_name(type);
+	*np = NULL_TREE;
 	tree slot = build2(MEM_REF, ptr_type_node, *p, build_int_cst(type, 0));
 	TREE_THIS_VOLATILE(slot) = 1;
 	TREE_SIDE_EFFECTS(slot) = 1;
 
-	gimple *seq[] = {
-		gimple_build_assign(*p, get_sp_decl()),
-		gimple_build_assign(slot, build_fold_addr_expr_with_type(record, ptr_type_node)),
-		gimple_build_assign(*np, POINTER_PLUS_EXPR, *p,
-				    size_int(tree_to_uhwi(TYPE_SIZE_UNIT(ptr_type_node)))),
-		set_sp(*np),
-	};
-	for (gimple *g : seq)
-		gsi_insert_before(&gsi, g, GSI_SAME_STMT);
+	gsi_insert_before(gsi, gimple_build_assign(*p, get_sp_decl()), GSI_SAME_STMT);
+	gsi_insert_before(gsi,
+			  gimple_build_assign(slot, build_fold_addr_expr_with_type(record,
+										   ptr_type_node)),
+			  GSI_SAME_STMT);
+	if (counted) {
+		gsi_insert_before(gsi, step_sp(1), GSI_SAME_STMT);
+		return;
+	}
+	*np = make_ssa_name(type);
+	gsi_insert_before(gsi,
+			  gimple_build_assign(*np, POINTER_PLUS_EXPR, *p,
+					      size_int(tree_to_uhwi(TYPE_SIZE_UNIT(ptr_type_node)))),
+			  GSI_SAME_STMT);
+	gsi_insert_before(gsi, set_sp(*np), GSI_SAME_STMT);
+}
+
+/*
+ * The push, at the top of block at (after its labels and PHIs), or on a block of its own
+ * right after entry when at is the first block (which a loop may come back to).
+ */
+static void emit_push(function *fun, basic_block at, tree record, bool counted, tree *p,
+		      tree *np)
+{
+	if (at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun)))
+		at = split_edge(single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fun)));
+	gimple_stmt_iterator gsi = gsi_after_labels(at);
+	insert_push(&gsi, record, counted, p, np);
+}
+
+/* Skips debug statements and clobbers (which may follow a tail call) backwards. */
+static void prev_real(gimple_stmt_iterator *gsi)
+{
+	while (!gsi_end_p(*gsi) &&
+	       (is_gimple_debug(gsi_stmt(*gsi)) || gimple_clobber_p(gsi_stmt(*gsi))))
+		gsi_prev(gsi);
+}
+
+/* Does bb end with a call marked tail (before its return, if it has one)? */
+static bool ends_in_tail_call(basic_block bb)
+{
+	gimple_stmt_iterator gsi = gsi_last_bb(bb);
+	prev_real(&gsi);
+	if (!gsi_end_p(gsi) && gimple_code(gsi_stmt(gsi)) == GIMPLE_RETURN) {
+		gsi_prev(&gsi);
+		prev_real(&gsi);
+	}
+	if (gsi_end_p(gsi))
+		return false;
+	gcall *call = dyn_cast<gcall *>(gsi_stmt(gsi));
+	return call && gimple_call_tail_p(call);
+}
+
+/* The return statement bb starts with (after labels, debug statements and clobbers). */
+static bool starts_with_return(basic_block bb)
+{
+	for (gimple_stmt_iterator gsi = gsi_after_labels(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
+		gimple *stmt = gsi_stmt(gsi);
+		if (is_gimple_debug(stmt) || gimple_clobber_p(stmt))
+			continue;
+		return gimple_code(stmt) == GIMPLE_RETURN;
+	}
+	return false;
+}
+
+/*
+ * The decrement for a return in a counted function (see can_count()): none when a tail call
+ * before it in its block has popped already; on the incoming edges that do not come from a
+ * tail call when some do; else right before it.
+ */
+static void pop_at_counted_return(basic_block bb, gimple_stmt_iterator *ret)
+{
+	if (ends_in_tail_call(bb))
+		return;
+	bool after_tail = false;
+	edge e;
+	edge_iterator ei;
+	FOR_EACH_EDGE(e, ei, bb->preds)
+		after_tail |= ends_in_tail_call(e->src);
+	if (!after_tail) {
+		gsi_insert_before(ret, step_sp(-1), GSI_SAME_STMT);
+		return;
+	}
+	FOR_EACH_EDGE(e, ei, bb->preds) {
+		if (!ends_in_tail_call(e->src))
+			gsi_insert_on_edge(e, step_sp(-1));
+	}
 }
 
 /*
@@ -347,6 +533,8 @@ static void emit_push(function *fun, basic_block at, tree record, tree *p, tree 
  */
 static void emit_pops(function *fun, basic_block region, tree p, tree np)
 {
+	/* counted (np is NULL): every pop a decrement, see can_count() */
+	auto pop = [p, np]() -> gimple * { return np ? (gimple *)set_sp(p) : step_sp(-1); };
 	auto_bitmap inside;
 	basic_block bb;
 
@@ -360,9 +548,10 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
 		edge e;
 		edge_iterator ei;
 		FOR_EACH_EDGE(e, ei, bb->succs) {
+			/* a tail call that ends bb has popped (counted: only once) */
 			if (e->dest != EXIT_BLOCK_PTR_FOR_FN(fun) &&
-			    !bitmap_bit_p(inside, e->dest->index))
-				gsi_insert_on_edge(e, set_sp(p));
+			    !bitmap_bit_p(inside, e->dest->index) && (np || !ends_in_tail_call(bb)))
+				gsi_insert_on_edge(e, pop());
 		}
 		if (bb_has_eh_pred(bb)) {
 			gimple_stmt_iterator gsi = gsi_after_labels(bb);
@@ -371,10 +560,13 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
 		for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
 			gimple *stmt = gsi_stmt(gsi);
 			if (gimple_code(stmt) == GIMPLE_RETURN) {
-				gsi_insert_before(&gsi, set_sp(p), GSI_SAME_STMT);
+				if (np)
+					gsi_insert_before(&gsi, pop(), GSI_SAME_STMT);
+				else
+					pop_at_counted_return(bb, &gsi);
 			} else if (is_gimple_call(stmt)) {
 				if (gimple_call_tail_p(as_a<gcall *>(stmt))) {
-					gsi_insert_before(&gsi, set_sp(p), GSI_SAME_STMT);
+					gsi_insert_before(&gsi, pop(), GSI_SAME_STMT);
 				} else if (gimple_call_flags(stmt) & ECF_RETURNS_TWICE) {
 					insert_after_call(&gsi, set_sp(np));
 				} else if (is_own_split_part(fun->decl, gimple_call_fndecl(stmt))) {
@@ -385,6 +577,61 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
 		}
 	}
 	gsi_commit_edge_inserts();
+}
+
+/*
+ * May the pops decrement (sp -= 1, one instruction on the word in memory) instead of
+ * restoring (sp = p, which keeps p in a callee-saved register for the whole function, a
+ * register saved and restored on every call)? Only where every way from the push to an
+ * exit runs exactly one pop and no re-sync needs p: code for an executable (the asm form is
+ * the local-exec one), no call of the function's own split part (it steps aside and back),
+ * no setjmp-like call or nonlocal label and no EH landing pad (their re-sync sets
+ * sp = p + 1); the other abnormal edges (computed goto, as in an interpreter's dispatch)
+ * never carry a pop, push_block() sees to that. A call marked tail may still be emitted as an ordinary call (expansion has the
+ * last word), and then the return after it runs too: so its pop goes before the call and
+ * none goes to that return, which must be in the call's block or start its only successor
+ * (emit_pops() then pops on the return block's other incoming edges). A missed pop in a
+ * counted function (longjmp, an exception passing through) is healed by the re-sync of the
+ * setjmp caller or landing pad that stops it.
+ */
+static bool can_count(function *fun, const call_census &calls, basic_block push_at)
+{
+	if (!sp_local_exec || calls.own_part || fun->calls_setjmp || fun->has_nonlocal_label)
+		return false;
+	basic_block bb;
+	FOR_EACH_BB_FN(bb, fun) {
+		if (bb_has_eh_pred(bb))
+			return false;
+		bool has_return = false, has_tail = false;
+		for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
+			gimple *stmt = gsi_stmt(gsi);
+			has_return |= gimple_code(stmt) == GIMPLE_RETURN;
+			if (!is_gimple_call(stmt))
+				continue;
+			if (gimple_call_flags(stmt) & ECF_RETURNS_TWICE)
+				return false;
+			has_tail |= gimple_call_tail_p(as_a<gcall *>(stmt));
+		}
+		if (!has_tail || has_return || EDGE_COUNT(bb->succs) == 0)
+			continue;
+		if (!ends_in_tail_call(bb) || !single_succ_p(bb))
+			return false;
+		basic_block r = single_succ(bb);
+		if (r == EXIT_BLOCK_PTR_FOR_FN(fun))
+			continue;
+		/* pops go on r's other incoming edges: none may be abnormal */
+		if (r == push_at || !starts_with_return(r) || bb_has_abnormal_pred(r))
+			return false;
+	}
+	return true;
+}
+
+/* A push right before a call that ends its path (ends_path()): no pop follows. */
+static void emit_local_push(gimple *call, tree record)
+{
+	gimple_stmt_iterator gsi = gsi_for_stmt(call);
+	tree p, np;
+	insert_push(&gsi, record, sp_local_exec, &p, &np);
 }
 
 namespace {
@@ -428,10 +675,16 @@ public:
 		tree record = build_record(fun->decl, leaf ? GP_FUNC_LEAF : 0);
 		tree p, np;
 		calculate_dominance_info(CDI_DOMINATORS);
-		basic_block at = push_block(fun);
-		bool whole = at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
-		emit_push(fun, at, record, &p, &np);
-		emit_pops(fun, whole ? NULL : at, p, np);
+		auto_vec<gimple *> local;
+		basic_block at = push_block(fun, &local);
+		get_sp_decl();
+		for (gimple *call : local)
+			emit_local_push(call, record);
+		if (at) {
+			bool whole = at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
+			emit_push(fun, at, record, can_count(fun, calls, at), &p, &np);
+			emit_pops(fun, whole ? NULL : at, p, np);
+		}
 		free_dominance_info(CDI_DOMINATORS);
 		mark_virtual_operands_for_renaming(fun);
 		return TODO_update_ssa_only_virtuals;

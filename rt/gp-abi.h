@@ -11,15 +11,26 @@
  *	after setjmp-like calls
  *	and EH landing pads:	sp = p + 1;		(re-sync after longjmp / exceptions)
  *
- * all three accesses volatile, so that no store is dropped or reordered. The runtime points
+ * all three accesses volatile, so that no store is dropped or reordered. In code for an
+ * executable (local-exec) a function with no tail call, setjmp-like call or EH landing pad
+ * pushes with `*sp = &record; sp += 1` and pops with `sp -= 1`, each step one instruction on
+ * the word in memory; the restores and re-syncs of the functions below it heal any drift.
+ * The runtime points
  * a new thread's sp at a private array sized so that it cannot overflow before the thread's
  * machine stack does; until then sp points into a shared scratch array.
  */
 #ifndef GOPROF_RT_GP_ABI_H
 #define GOPROF_RT_GP_ABI_H
 
-/* The thread-local shadow stack pointer (type: const void **, TLS model initial-exec). */
+/*
+ * The thread-local shadow stack pointer (type: const void **). libgoprof defines it, and
+ * shared libraries reach it with the initial-exec TLS model. Code compiled for an
+ * executable uses local-exec instead, and each such object carries a weak definition
+ * initialised to GP_SCRATCH_SYMBOL, the start of the runtime's shared scratch stack: the
+ * executable's word then serves the whole process.
+ */
 #define GP_SP_SYMBOL "__goprof_sp"
+#define GP_SCRATCH_SYMBOL "__goprof_scratch"
 
 /*
  * Defined only by the plugin when it runs at link time under LTO; referenced by every object

@@ -23,6 +23,9 @@
 const void *gp_scratch[GP_SCRATCH_SLOTS + GP_SCRATCH_GUARD_BYTES / sizeof(void *)]
 	__attribute__((aligned(GP_SCRATCH_GUARD_BYTES)));
 
+/* What an executable's own definition of __goprof_sp starts at (rt/gp-abi.h). */
+extern __typeof__(gp_scratch) __goprof_scratch GOPROF_API __attribute__((alias("gp_scratch")));
+
 GOPROF_API __thread const void **__goprof_sp __attribute__((tls_model("initial-exec"))) =
 	gp_scratch;
 

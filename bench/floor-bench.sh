@@ -1,0 +1,189 @@
+#!/bin/bash
+# floor-bench.sh - whole programs with goprof's profiling on against plain -O2 and against
+# the peers that are installed (issue 18). Not part of the test suite.
+#
+# Usage: bench/floor-bench.sh OUTDIR [ROUNDS]
+#   OUTDIR: testsuite/real/build-and-compare.sh's, with its plain and goprof builds of Lua
+#   and speedtest1 (build them with "build-and-compare.sh -o OUTDIR build plain goprof").
+#   ROUNDS: paired rounds of wall time, default 11.
+#   Knobs: LUA_SCALE (10), SPEEDTEST_ARGS ("--size 50 --memdb"), REAL_SRC (the sources
+#   build-and-compare.sh built from; default OUTDIR/../real-src), SKIP_COMPARE=1 (do not
+#   run its behaviour check first).
+#
+# First the programs' own checks: build-and-compare.sh compare (Lua scripts and speedtest1
+# test sets give the same output with goprof as plain, with and without a database). Then:
+#   - instructions (valgrind --tool=callgrind), goprof without a database against plain:
+#     Lua bench/cpu.lua 1 and speedtest1 --size 5 --memdb, as bench/bench.sh counts them;
+#   - extra instructions per call of bench/calls.c (a leaf, and a non-leaf calling it),
+#     built with goprof by default and with -fplugin-arg-goprof-leaves;
+#   - wall time, ROUNDS rounds each running every configuration once, interleaved:
+#       goprof    the goprof build with GOPROF_DB set: CPU profiling at 100 Hz and heap
+#                 profiling at the default rate, written to a database;
+#       gperftools the plain build with libprofiler preloaded, CPUPROFILE_FREQUENCY=100
+#                 (CPU only; stacks from frame walking);
+#       perf      the plain build under perf record -g -F 100;
+#     each figure the median of the rounds' ratios to the plain run of the same round.
+#     Every run's output is compared with plain's (speedtest1's timings stripped).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+out=$(cd "${1:?usage: floor-bench.sh OUTDIR [ROUNDS]}" && pwd)
+rounds=${2:-11}
+lua_scale=${LUA_SCALE:-10}
+speedtest_args=${SPEEDTEST_ARGS:---size 50 --memdb}
+for f in plain goprof; do
+	[ -x "$out/$f/lua" ] && [ -x "$out/$f/speedtest1" ] ||
+		{ echo "floor-bench: no $out/$f/{lua,speedtest1}: build them first" >&2; exit 1; }
+done
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+note() { echo "floor-bench: $*" >&2; }
+
+if [ -z "${SKIP_COMPARE:-}" ]; then
+	note "behaviour check (build-and-compare.sh compare)"
+	"$top/testsuite/real/build-and-compare.sh" -s "${REAL_SRC:-$out/../real-src}" -o "$out" \
+		compare plain goprof >"$work/compare" ||
+		{ cat "$work/compare" >&2; exit 1; }
+	tail -n 1 "$work/compare" >&2
+fi
+
+median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+# ---------------------------------------------------------------- instructions
+
+ir() {
+	valgrind --tool=callgrind --callgrind-out-file="$work/cg" "$@" >/dev/null 2>"$work/cg.log" \
+		</dev/null || { cat "$work/cg.log" >&2; exit 1; }
+	awk '/^(summary|totals):/ {print $2; exit}' "$work/cg"
+}
+
+note "callgrind"
+# shellcheck disable=SC2086
+for f in plain goprof; do
+	ir "$out/$f/lua" "$here/cpu.lua" 1 >"$work/ir.lua.$f"
+	ir "$out/$f/speedtest1" --size 5 --memdb >"$work/ir.st.$f"
+done
+
+. "$top/testsuite/real/flavours.sh"
+GOPROF_BUILD=${GOPROF_BUILD:-$top} goprof_detect || { note "no goprof build found"; exit 1; }
+# build_calls CFLAGS LIBS
+# shellcheck disable=SC2086
+build_calls() { gcc -O2 -fno-optimize-sibling-calls $1 -o "$work/calls" "$here/calls.c" $2; }
+calls_extra() { # Ir of a million more leaf calls, then of a million more non-leaf calls
+	local k n1=1000000 n2=2000000 a
+	for k in leaf nonleaf; do
+		a=$(($(ir "$work/calls" $k $n2) - $(ir "$work/calls" $k $n1)))
+		echo "$a"
+	done
+}
+build_calls "" ""
+calls_extra >"$work/calls.plain"
+build_calls "$GOPROF_CFLAGS" "$GOPROF_LIBS"
+calls_extra >"$work/calls.goprof"
+build_calls "$GOPROF_CFLAGS -fplugin-arg-goprof-leaves" "$GOPROF_LIBS"
+calls_extra >"$work/calls.leaves"
+# extra per call: leaf = dIr(leaf loop); non-leaf = dIr(nonleaf loop) - dIr(leaf loop)
+per_call() {
+	paste "$work/calls.$1" "$work/calls.plain" | awk -v n=1000000 '
+		{ d[NR] = ($1 - $2) / n }
+		END { printf "%+.0f %+.0f\n", d[1], d[2] - d[1] }'
+}
+read -r leaf_def nonleaf_def < <(per_call goprof)
+read -r leaf_all nonleaf_all < <(per_call leaves)
+
+# ---------------------------------------------------------------- wall time
+
+profiler=$(ls /usr/lib/x86_64-linux-gnu/libprofiler.so.0 2>/dev/null || true)
+have_perf=
+perf record -q -F 100 -g -o "$work/perf.data" true >/dev/null 2>&1 && have_perf=1
+configs="plain goprof"
+[ -n "$profiler" ] && configs="$configs gperftools"
+[ -n "$have_perf" ] && configs="$configs perf"
+
+# run CONFIG PROGRAM: runs one configuration of lua or st; output in $work/run.out
+run() {
+	local c=$1 p=$2 build=plain
+	local -a cmd env=(env -u GOPROF_DB)
+	[ "$c" = goprof ] && build=goprof
+	if [ "$p" = lua ]; then
+		cmd=("$out/$build/lua" "$here/cpu.lua" "$lua_scale")
+	else
+		# shellcheck disable=SC2206
+		cmd=("$out/$build/speedtest1" $speedtest_args)
+	fi
+	rm -f "$work"/db* "$work"/prof* "$work"/perf.data*
+	case $c in
+	goprof) env=(env GOPROF_DB="$work/db" GOPROF_CPU_HZ=100 GOPROF_MEMPROFILE_RATE=524288) ;;
+	gperftools) env=(env LD_PRELOAD="$profiler" CPUPROFILE="$work/prof" CPUPROFILE_FREQUENCY=100) ;;
+	perf) env=(perf record -q -F 100 -g -o "$work/perf.data" --) ;;
+	esac
+	(cd "$work" && "${env[@]}" "${cmd[@]}" >"$work/run.out" 2>"$work/run.err") </dev/null ||
+		{ cat "$work/run.err" >&2; note "$c $p failed"; exit 1; }
+	sed -E 's/[[:space:]]+[0-9]+\.[0-9]{3}s$//' "$work/run.out" >"$work/run.cmp"
+}
+
+wall_ns() {
+	local t0 t1
+	t0=$(date +%s%N)
+	run "$@"
+	t1=$(date +%s%N)
+	echo $((t1 - t0))
+}
+
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for r in $(seq 1 "$rounds"); do
+	note "round $r/$rounds"
+	for p in lua st; do
+		for c in $configs; do
+			t=$(wall_ns "$c" "$p")
+			echo "$t" >>"$work/t.$p.$c"
+			if [ "$c" = plain ]; then
+				cp "$work/run.cmp" "$work/plain.$p"
+			elif ! cmp -s "$work/run.cmp" "$work/plain.$p"; then
+				note "$c $p: output differs from plain"
+				exit 1
+			fi
+		done
+	done
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+cell() { # median ratio of configuration $2 to plain for program $1
+	paste "$work/t.$1.$2" "$work/t.$1.plain" | awk '{print $1 / $2}' | median |
+		awk '{printf "%.3fx", $1}'
+}
+
+echo "$(nproc) cores; $(gcc --version | head -n 1); load average $load_before before the wall" \
+	"rounds, $load_after after."
+echo
+printf '| program | plain (median s) | goprof, CPU 100 Hz + heap, into a database |'
+[ -n "$profiler" ] && printf ' gperftools CPU 100 Hz |'
+[ -n "$have_perf" ] && printf ' perf record -g -F 100 |'
+echo
+printf '|---|---|---|'
+[ -n "$profiler" ] && printf -- '---|'
+[ -n "$have_perf" ] && printf -- '---|'
+echo
+for p in lua st; do
+	case $p in
+	lua) label="Lua 5.4, cpu.lua $lua_scale" ;;
+	st) label="sqlite speedtest1 $speedtest_args" ;;
+	esac
+	printf '| %s | %s | %s |' "$label" "$(median <"$work/t.$p.plain" |
+		awk '{printf "%.2f", $1 / 1e9}')" "$(cell $p goprof)"
+	[ -n "$profiler" ] && printf ' %s |' "$(cell $p gperftools)"
+	[ -n "$have_perf" ] && printf ' %s |' "$(cell $p perf)"
+	echo
+done
+echo
+echo "Wall: medians of $rounds paired rounds. Instructions (callgrind, no database):"
+echo
+echo "| measure | plain | goprof |"
+echo "|---|---|---|"
+awk -v p="$(cat "$work/ir.lua.plain")" -v g="$(cat "$work/ir.lua.goprof")" \
+	'BEGIN { printf "| Lua cpu.lua 1, Ir | %.0fM | %.3fx |\n", p / 1e6, g / p }'
+awk -v p="$(cat "$work/ir.st.plain")" -v g="$(cat "$work/ir.st.goprof")" \
+	'BEGIN { printf "| speedtest1 --size 5 --memdb, Ir | %.0fM | %.3fx |\n", p / 1e6, g / p }'
+echo "| calls.c: extra Ir per leaf call (default; -fplugin-arg-goprof-leaves) | 0 | $leaf_def; $leaf_all |"
+echo "| calls.c: extra Ir per non-leaf call (default; -fplugin-arg-goprof-leaves) | 0 | $nonleaf_def; $nonleaf_all |"

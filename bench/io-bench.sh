@@ -1,24 +1,30 @@
 #!/bin/sh
-# I/O-wrapper benchmark (issue 19): bench/io-micro.c (read() of 64 bytes from a file in the
-# page cache, over and over) built plain and with goprof: plain, goprof with no database
-# (the wrapper is a test and a jump), goprof with a database (each read() sets and clears
-# the thread's state), and with GOPROF_BLOCK_IO=1 and a block rate of 1 (each read() is
-# also a block-profile event). Wall time: ROUNDS paired rounds, each running every
-# configuration once; a ratio is the median over rounds of the ratio to the plain run of
-# the same round; the fastest run of each is given too (the machine's other load only ever
-# slows a run down). GOPROF_DB starts goprof's writer thread, and in a process with a second
-# live thread glibc's read() takes its cancellation checks and the kernel counts references
-# to the file: "plain build, one idle thread" (a thread asleep through the loop) is that
-# baseline for the configurations with a database. Then the instructions callgrind counts
-# in user space per read() (the loop and what it calls; the system call's own time in the
-# kernel is not counted), which do not scatter on a shared machine. Prints Markdown tables.
+# I/O-wrapper benchmark (issue 19), two workloads, each built plain and with goprof and run
+# plain, with goprof and no database (the wrapper is a test and a jump), with a database
+# (each call sets and clears the thread's state), and with GOPROF_BLOCK_IO=1 and a block
+# rate of 1 (each call is also a block-profile event):
+#  - bench/io-micro.c, the worst case: read() of 64 bytes from a file in the page cache,
+#    over and over;
+#  - bench/rr-micro.c, redis-like traffic: clients sending small requests over loopback
+#    TCP to an epoll server thread, one at a time, each answered (five calls a request).
+# Wall time and CPU time: ROUNDS paired rounds, each running every configuration once; a
+# ratio is the median over rounds of the ratio to the plain run of the same round; the
+# fastest run of each is given too (the machine's other load only ever slows a run down).
+# GOPROF_DB starts goprof's writer thread, and in a process with a second live thread
+# glibc's read() takes its cancellation checks and the kernel counts references to the
+# file: "plain build, one idle thread" (a thread asleep through the loop) is that baseline
+# for the configurations with a database. Then, for io-micro, the instructions callgrind
+# counts in user space per read() (the loop and what it calls; the system call's own time
+# in the kernel is not counted), which do not scatter on a shared machine. Prints Markdown
+# tables.
 #
 #	bench/io-bench.sh [BUILDDIR]		(default: the current directory)
-#	N=... ROUNDS=... CALLGRIND_N=... bench/io-bench.sh BUILDDIR
+#	N=... RR_N=... ROUNDS=... CALLGRIND_N=... bench/io-bench.sh BUILDDIR
 set -eu
 build=${1:-.}
 src=$(cd "$(dirname "$0")" && pwd)
 n=${N:-300000}
+rr_n=${RR_N:-100000}
 rounds=${ROUNDS:-11}
 cgn=${CALLGRIND_N:-100000}
 plugin=$build/plugin/.libs/goprof.so
@@ -29,9 +35,11 @@ cc=${CC:-gcc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rt=$(cd "$rt" && pwd)
-$cc -O2 -o "$work/plain" "$src/io-micro.c" -lpthread
-$cc -O2 -fplugin="$plugin" -o "$work/goprof" "$src/io-micro.c" -L"$rt" -Wl,-rpath,"$rt" \
-	-lgoprof -lpthread
+for m in io rr; do
+	$cc -O2 -o "$work/$m-plain" "$src/$m-micro.c" -lpthread
+	$cc -O2 -fplugin="$plugin" -o "$work/$m-goprof" "$src/$m-micro.c" -L"$rt" \
+		-Wl,-rpath,"$rt" -lgoprof -lpthread
+done
 head -c 1048576 /dev/urandom >"$work/data"
 
 db="GOPROF_DB=$work/db GOPROF_CPU_HZ=0 GOPROF_MEMPROFILE_RATE=0"
@@ -43,7 +51,7 @@ goprof, no GOPROF_DB|goprof|GOPROF_CPU_HZ=0|
 goprof, GOPROF_DB (thread states)|goprof|$db|
 goprof, GOPROF_DB, GOPROF_BLOCK_IO=1, block rate 1|goprof|$db $bio|"
 
-run() { # PROGRAM ENV COUNT EXTRA: wall and CPU ns per read
+run() { # PROGRAM ENV COUNT EXTRA: wall and CPU ns per call (or request)
 	rm -f "$work"/db*
 	# shellcheck disable=SC2086
 	env $2 "$work/$1" "$work/data" "$3" $4 | cut -d' ' -f1,2
@@ -54,44 +62,52 @@ median() {
 		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-r=0
-while [ $r -lt "$rounds" ]; do
-	i=0
-	echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
-		run "$prog" "$envs" "$n" "$extra" >"$work/one"
-		cut -d' ' -f1 "$work/one" >>"$work/ns.$i"
-		cut -d' ' -f2 "$work/one" >>"$work/cpu.$i"
-		i=$((i + 1))
-	done
-	r=$((r + 1))
-done
 ratio() { # FILE REFFILE: median of the per-round ratios
 	paste "$1" "$2" | awk '{ print $1 / $2 }' | median
 }
 fastest() {
 	sort -g "$1" | head -1
 }
-# table WHAT FILE-PREFIX
+# table WHAT FILE-PREFIX: one table of workload $m
 table() {
-	echo "read() of 64 bytes from a cached file, $n calls: $1 per call; median of $rounds" \
-		"paired rounds"
+	echo "$what, $count $unit: $1 per $per; median of $rounds paired rounds"
 	echo
-	echo "| configuration | ns per read() | vs plain build | vs plain, one idle thread |" \
+	echo "| configuration | ns per $per | vs plain build | vs plain, one idle thread |" \
 		"fastest run, ns | fastest vs fastest plain, one idle thread |"
 	echo "|---|---|---|---|---|---|"
 	i=0
 	echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
 		printf '| %s | %s | %.3fx | %.3fx | %s | %.3fx |\n' "$label" \
-			"$(median <"$work/$2.$i")" "$(ratio "$work/$2.$i" "$work/$2.0")" \
-			"$(ratio "$work/$2.$i" "$work/$2.1")" "$(fastest "$work/$2.$i")" \
-			"$(echo "$(fastest "$work/$2.$i") / $(fastest "$work/$2.1")" | bc -l)"
+			"$(median <"$work/$m.$2.$i")" "$(ratio "$work/$m.$2.$i" "$work/$m.$2.0")" \
+			"$(ratio "$work/$m.$2.$i" "$work/$m.$2.1")" "$(fastest "$work/$m.$2.$i")" \
+			"$(echo "$(fastest "$work/$m.$2.$i") / $(fastest "$work/$m.$2.1")" | bc -l)"
 		i=$((i + 1))
 	done
 }
-table "wall time" ns
-echo
-table "the thread's CPU time (user and kernel)" cpu
-echo
+# measure: the rounds and the two tables of workload $m ($count, $what, $unit, $per, $cpu)
+measure() {
+	r=0
+	while [ $r -lt "$rounds" ]; do
+		i=0
+		echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
+			run "$m-$prog" "$envs" "$count" "$extra" >"$work/one"
+			cut -d' ' -f1 "$work/one" >>"$work/$m.ns.$i"
+			cut -d' ' -f2 "$work/one" >>"$work/$m.cpu.$i"
+			i=$((i + 1))
+		done
+		r=$((r + 1))
+	done
+	table "wall time" ns
+	echo
+	table "$cpu" cpu
+	echo
+}
+m=io count=$n what="read() of 64 bytes from a cached file" unit=calls per="read()"
+cpu="the thread's CPU time (user and kernel)"
+measure
+m=rr count=$rr_n what="request/response pairs over loopback TCP, 4 clients, one epoll server"
+unit=requests per=request cpu="the process's CPU time (all threads, user and kernel)"
+measure
 
 command -v valgrind >/dev/null 2>&1 || exit 0
 echo
@@ -104,7 +120,7 @@ echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
 	rm -f "$work"/db*
 	# shellcheck disable=SC2086
 	c=$(env $envs valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
-		--toggle-collect=reads "$work/$prog" "$work/data" "$cgn" $extra 2>&1 >/dev/null |
+		--toggle-collect=reads "$work/io-$prog" "$work/data" "$cgn" $extra 2>&1 >/dev/null |
 		awk '/Collected :/ { print $NF }')
 	per=$(awk -v c="$c" -v n="$cgn" 'BEGIN { printf "%.1f", c / n }')
 	[ -n "${ref0:-}" ] || ref0=$per

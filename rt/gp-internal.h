@@ -345,6 +345,8 @@ struct gp_wait {
 	uint32_t tid;			/* the thread's; fixed (but for a fork child's) */
 	unsigned seq;			/* odd while cur changes */
 	struct gp_wait_state cur;
+	struct gp_io_now *io;		/* the thread's I/O wait (its TLS); NULL once it
+					   ended; reg_lock */
 	struct gp_wait *next;		/* waiter table chain */
 	uintptr_t waiting_on;		/* the lock this waiter is linked for */
 	uint64_t charge_from_ns;	/* its wait not yet charged to an unlocker starts
@@ -373,17 +375,40 @@ static inline void gp_wait_store(struct gp_wait *w, const struct gp_wait_state *
 GP_HIDDEN struct gp_wait *gp_thread_wait(void);
 
 /*
- * Reads a thread's state consistently, without stopping it (writer thread). A wait in an
- * I/O call (GP_STATE_IO, _SELECT, _SYSCALL) younger than about 10 ms reads as running: a
- * read of a cached file is work, not a wait.
+ * Reads a thread's state consistently, without stopping it (writer thread, reg_lock held).
+ * A wait in an I/O call (struct gp_io_now) reads as running until a reader has seen it for
+ * about 10 ms (in practice: until the next snapshot sees it again): a read of a cached file
+ * is work, not a wait.
  */
 GP_HIDDEN void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out);
 
-/* One interposed I/O call's wait (wrap-io.c), from its start to its end. */
+/* An interposed I/O call as a thread state shows it (wrap-io.c: one constant per call). */
+struct gp_io_call {
+	int state;			/* GP_STATE_IO, _SELECT or _SYSCALL */
+	const char *name;		/* "read", "epoll_wait"... */
+};
+
+/*
+ * The I/O call a thread is in, kept in the thread's own TLS block (wrap-io.c), which the
+ * system call's C library wrapper touches anyway, with two plain stores and no clock read:
+ * the wait is timed lazily, by its readers. call is written only by the thread; seen_ns is
+ * zeroed by the thread when a wait begins and set once by the first reader that sees the
+ * wait (gp_wait_read(), a compare-and-swap), so that a wait shows from its second sighting
+ * on, its age counted from the first: the duration has the readers' resolution (a snapshot
+ * each commit, at least every second). The thread puts both words back after the call, so
+ * that a call made by a signal handler leaves the wait it interrupted as it was.
+ */
+struct gp_io_now {
+	const struct gp_io_call *call;	/* NULL: in no I/O call */
+	uint64_t seen_ns;		/* gp_clock_ns() of the first sighting, 0: not seen */
+};
+
+/* The calling thread's gp_io_now (its TLS); for its registry entry (sampler.c). */
+GP_HIDDEN struct gp_io_now *gp_io_now_self(void);
+
+/* One interposed I/O call as a block-profile event (GOPROF_BLOCK_IO=1), start to end. */
 struct gp_io_wait {
-	struct gp_wait *w;		/* NULL: nothing set, nothing to undo */
-	struct gp_wait_state prev;	/* restored at the end: an outer wait, when the call
-					   was made by a signal handler */
+	struct gp_wait *w;		/* the thread's record */
 	const char *call;
 	uint64_t t0;			/* gp_clock_ns(); block profile only */
 	uint64_t draw;			/* block profile: uniform in [0, rate) */

@@ -167,6 +167,7 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 		return;
 	t->info.tid = (uint32_t)gettid();
 	t->wait.tid = t->info.tid;
+	t->wait.io = gp_io_now_self();
 	t->info.start_ns = now_ns();
 	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
 	if (origin) {
@@ -211,6 +212,7 @@ void gp_thread_ended(int keep_stack)
 	pthread_mutex_lock(&reg_lock);
 	t->ended = 1;
 	t->stack_live = keep_stack;
+	t->wait.io = NULL;
 	t->info.end_ns = now_ns();
 	pthread_mutex_unlock(&reg_lock);
 	gp_heap_guard(0);
@@ -366,6 +368,7 @@ void gp_sampler_atfork_child(void)
 		if (t != self && !t->ended) {
 			t->ended = 1;
 			t->stack_live = 0;
+			t->wait.io = NULL;
 			t->info.end_ns = now;
 		}
 	}

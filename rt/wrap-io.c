@@ -17,11 +17,17 @@
  * shadow stack is the same as before it, since these wrappers are not instrumented.
  * goprof's own threads (the database writer's file I/O) are never recorded (trace.c).
  *
- * With a database (io_states), the thread's state says the call and since when for as long
- * as the call runs (io_begin(): a few stores and a coarse clock read), in Go's words: "IO
- * wait" for reads, writes and the socket calls, "select" for the multiplexers, "syscall"
- * for the others. The state before the call is put back after it, so that a call made by
- * a signal handler leaves the wait it interrupted as it was.
+ * With a database (io_states), the thread's state says the call for as long as the call
+ * runs, in Go's words: "IO wait" for reads, writes and the socket calls, "select" for the
+ * multiplexers, "syscall" for the others. io_begin() is two loads and two plain stores
+ * into the thread's own TLS block (struct gp_io_now: the call's constant, and a zero for
+ * "not seen yet"), io_end() two stores putting the words before the call back, so that a
+ * call made by a signal handler leaves the wait it interrupted as it was; errno is never
+ * touched. No clock is read: the readers time the wait from their first sighting of it
+ * (gp_wait_read()). Measured (BENCHMARKS.md): a first version that took a coarse clock
+ * and stored the state into the thread's registry record under its sequence count cost
+ * about 85 ns a call after the system call, for 99 instructions; the memory it touched,
+ * not the instructions, was the cost.
  *
  * The real functions are looked up with dlsym(RTLD_NEXT) by the constructor; until then
  * each pointer holds a stub that looks its function up on first use, so that no wrapper
@@ -56,7 +62,7 @@ int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen);
 int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		const sigset_t *ss, size_t fdslen);
 
-/* Non-zero with a database: the calls set the thread's state. Set once, by the constructor. */
+/* Non-zero with a database: the calls set the thread's state (IO_*). Set by the constructor. */
 static int io_states;
 
 static inline int tracing(void)
@@ -64,37 +70,56 @@ static inline int tracing(void)
 	return __atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED);
 }
 
-/*
- * The calling thread enters call, a wait in state: its state says so until io_end(). The
- * start is CLOCK_MONOTONIC_COARSE (a vDSO read of the last tick, a few ns), as precise as
- * a dump needs and cheaper than the TSC where that is not used; it lags CLOCK_MONOTONIC
- * by at most a tick, and gp_wait_read() shows no I/O wait younger than 10 ms and a tick.
- * errno is kept (the clock does not fail). goprof's own threads have no wait record.
- */
-static inline void io_begin(struct gp_io_wait *c, int state, const char *call)
-{
-	struct timespec ts;
+/* io_states: bit 0 with a database (thread states), bit 1 with GOPROF_BLOCK_IO too */
+#define IO_STATES 1
+#define IO_BLOCK 2
 
-	c->w = gp_thread_wait();
-	if (!c->w)
-		return;
-	c->prev = c->w->cur;
-	c->call = call;
-	c->block = 0;
-	if (GP_UNLIKELY(gp_config.block_io))
-		gp_io_block_begin(c);
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	struct gp_wait_state s = { state, 0,
-				   (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, call };
-	gp_wait_store(c->w, &s);
+static __thread struct gp_io_now io_now __attribute__((tls_model("initial-exec")));
+
+struct gp_io_now *gp_io_now_self(void)
+{
+	return &io_now;
 }
 
-/* The call returned: the state before it is back (an outer wait, for a signal handler's). */
-static inline void io_end(struct gp_io_wait *c)
+/* What io_begin() found, io_end() puts back; and the block-profile event, if any. */
+struct io_saved {
+	struct gp_io_now prev;
+	struct gp_io_wait block;	/* block.w NULL: no block event */
+};
+
+static __attribute__((noinline)) void io_block_begin(struct io_saved *c, const char *call)
 {
-	gp_wait_store(c->w, &c->prev);
-	if (GP_UNLIKELY(c->block))
-		gp_io_block_end(c);
+	c->block.w = gp_thread_wait();
+	if (!c->block.w)
+		return;
+	c->block.call = call;
+	c->block.block = 0;
+	gp_io_block_begin(&c->block);
+	if (!c->block.block)
+		c->block.w = NULL;
+}
+
+/*
+ * The calling thread enters call: "not seen yet" goes first, so that a reader never takes
+ * the outer wait's sighting for this call's.
+ */
+static inline void io_begin(struct io_saved *c, const struct gp_io_call *call, int states)
+{
+	c->prev = io_now;
+	__atomic_store_n(&io_now.seen_ns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&io_now.call, call, __ATOMIC_RELEASE);
+	c->block.w = NULL;
+	if (GP_UNLIKELY(states & IO_BLOCK))
+		io_block_begin(c, call->name);
+}
+
+/* The call returned: the words before it are back (an outer wait, for a signal handler's). */
+static inline void io_end(struct io_saved *c)
+{
+	__atomic_store_n(&io_now.call, c->prev.call, __ATOMIC_RELEASE);
+	__atomic_store_n(&io_now.seen_ns, c->prev.seen_ns, __ATOMIC_RELAXED);
+	if (GP_UNLIKELY(c->block.w))
+		gp_io_block_end(&c->block);
 }
 
 /* The pointer to the real function and its first-use stub. */
@@ -117,15 +142,16 @@ static inline void io_end(struct gp_io_wait *c)
  * (the real function, or its traced form) in state.
  */
 #define WAITED_FN(ret, fn, label, state, params, args, call, on)                          \
+	static const struct gp_io_call io_##fn = { (state), (label) };                    \
 	static __attribute__((noinline)) ret waited_##fn params                            \
 	{                                                                                  \
-		struct gp_io_wait c_;                                                      \
-		c_.w = NULL;                                                               \
-		if (__atomic_load_n(&io_states, __ATOMIC_RELAXED))                         \
-			io_begin(&c_, (state), (label));                                   \
+		int states_ = __atomic_load_n(&io_states, __ATOMIC_RELAXED);               \
+		struct io_saved c_;                                                        \
+		if (!states_)                                                              \
+			return call;                                                       \
+		io_begin(&c_, &io_##fn, states_);                                          \
 		ret rc = call;                                                             \
-		if (c_.w)                                                                  \
-			io_end(&c_);                                                       \
+		io_end(&c_);                                                               \
 		return rc;                                                                 \
 	}                                                                                  \
 	GOPROF_API ret fn params                                                           \
@@ -264,15 +290,15 @@ static int fcntl_call(fcntl_fn *real, const char *name, int fd, int cmd, void *a
 		}
 		__atomic_store_n(real, f, __ATOMIC_RELAXED);
 	}
-	if (GP_LIKELY(!__atomic_load_n(&io_states, __ATOMIC_RELAXED)) ||
-	    (cmd != F_SETLKW && cmd != F_OFD_SETLKW))
+	static const struct gp_io_call io_fcntl = { GP_STATE_SYSCALL, "fcntl" };
+	int states = __atomic_load_n(&io_states, __ATOMIC_RELAXED);
+
+	if (GP_LIKELY(!states) || (cmd != F_SETLKW && cmd != F_OFD_SETLKW))
 		return f(fd, cmd, arg);
-	struct gp_io_wait c;
-	c.w = NULL;
-	io_begin(&c, GP_STATE_SYSCALL, "fcntl");
+	struct io_saved c;
+	io_begin(&c, &io_fcntl, states);
 	int rc = f(fd, cmd, arg);
-	if (c.w)
-		io_end(&c);
+	io_end(&c);
 	return rc;
 }
 
@@ -339,5 +365,7 @@ void gp_io_resolve(void)
 
 void gp_io_init(int database)
 {
-	__atomic_store_n(&io_states, database, __ATOMIC_RELAXED);
+	__atomic_store_n(&io_states,
+			 database ? IO_STATES | (gp_config.block_io ? IO_BLOCK : 0) : 0,
+			 __ATOMIC_RELAXED);
 }

@@ -270,8 +270,8 @@ static uint64_t rand64(void)
 	return tls.rng;
 }
 
-/* An I/O wait shows from this age on (gp_lock_init(): 10 ms and the coarse clock's step). */
-static uint64_t io_show_ns = 10000000;
+/* An I/O wait shows once a reader has seen it for this long (struct gp_io_now). */
+static const uint64_t io_show_ns = 10000000;
 
 static int is_io_state(int state)
 {
@@ -290,6 +290,22 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (!(s1 & 1) && s1 == __atomic_load_n(&w->seq, __ATOMIC_RELAXED))
 			break;
+	}
+	/*
+	 * An I/O call (struct gp_io_now) shows from the second sighting on: the first one
+	 * only notes when it saw it, unless a reader before this one did.
+	 */
+	const struct gp_io_call *io =
+		w->io ? __atomic_load_n(&w->io->call, __ATOMIC_ACQUIRE) : NULL;
+	if (io) {
+		uint64_t seen = __atomic_load_n(&w->io->seen_ns, __ATOMIC_RELAXED);
+		uint64_t mono = gp_clock_ns();
+
+		if (!seen)
+			__atomic_compare_exchange_n(&w->io->seen_ns, &seen, mono, 0,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		else if (mono > seen && mono - seen >= io_show_ns)
+			*out = (struct gp_wait_state){ io->state, 0, seen, io->name };
 	}
 	if (out->since_ns) {
 		uint64_t mono = gp_clock_ns(), real = now_ns();
@@ -1294,12 +1310,8 @@ void gp_lock_thread_start(void)
 
 void gp_lock_init(int database)
 {
-	struct timespec res;
-
 	if (!database)
 		return;
-	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res) == 0 && res.tv_sec == 0)
-		io_show_ns += (uint64_t)res.tv_nsec;
 	block_rate = gp_config.block_rate_ns;
 	mutex_fraction = (int)gp_config.mutex_fraction;
 	uint64_t now = now_ns();

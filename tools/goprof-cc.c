@@ -10,7 +10,9 @@
  *    so that neither the order of the caller's objects and libraries nor as-needed linking
  *    can drop it, and an rpath when its directory is not one the dynamic loader searches.
  *    -nostdlib, -nodefaultlibs and -nolibc links get it as-needed: only when an object
- *    refers to it. The plugin stays on the link line, where -flto runs it.
+ *    refers to it. The plugin stays on the link line, where -flto runs it. -static and
+ *    -static-pie links get libgoprof-static.a instead, with its interposers wrapped in
+ *    (push_static).
  * Runs that only ask GCC about itself (--version, -dumpversion, -print-*, -v alone...)
  * get nothing added, so configure, CMake and meson see plain GCC.
  *
@@ -326,6 +328,34 @@ static void usage(void)
 	       ME, GP_DEFAULT_CC, GP_DEFAULT_CXX, GP_GCC_VERSION);
 }
 
+/*
+ * A -static link: libgoprof-static.a, whole (its interposers must be there for the C
+ * library's own calls, which the linker reaches after it), each interposed function
+ * wrapped (rt/static-wrap.def, rt/static-dl.c), and the static libraries the runtime needs.
+ */
+static void push_static(struct argv_buf *b, const char *libdir)
+{
+	static const char *const wraps[] = {
+#define GP_WRAP(fn) "-Wl,--wrap=" #fn,
+#define GP_NEXT(fn)
+#include "static-wrap.def"
+#undef GP_WRAP
+#undef GP_NEXT
+	};
+	/* what the runtime needs after it: SQLite, libelf and theirs (Debian ships each .a) */
+	static const char *const libs[] = { "-lsqlite3", "-lelf", "-lz", "-lm", "-lpthread",
+					    "-ldl" };
+	size_t i;
+
+	for (i = 0; i < sizeof(wraps) / sizeof(*wraps); i++)
+		push(b, wraps[i]);
+	push(b, "-Wl,--whole-archive");
+	push(b, concat(libdir, "/libgoprof-static.a"));
+	push(b, "-Wl,--no-whole-archive");
+	for (i = 0; i < sizeof(libs) / sizeof(*libs); i++)
+		push(b, libs[i]);
+}
+
 enum mode {
 	M_QUERY, /* nothing compiled or linked: GCC is asked about itself */
 	M_COMPILE,
@@ -442,14 +472,6 @@ int main(int argc, char **argv)
 				return 1;
 			}
 		}
-		if (mode == M_LINK && stat) {
-			fprintf(stderr,
-				"%s: -static: goprof's runtime replaces malloc and reaches libc "
-				"through the dynamic linker, so it cannot be linked statically; link "
-				"dynamically, or build without goprof (GOPROF_CC_OFF=1)\n",
-				ME);
-			return 1;
-		}
 		push(&out, concat("-fplugin=", p.plugin));
 	}
 	for (i = 1; i < argc; i++)
@@ -457,6 +479,10 @@ int main(int argc, char **argv)
 	if (mode != M_QUERY)
 		push(&out, concat("-idirafter", p.incdir));
 	if (mode == M_LINK) {
+		if (stat) {
+			push_static(&out, p.libdir);
+			goto run;
+		}
 		push(&out, concat("-L", p.libdir));
 		if (p.build_tree || !loader_searches(p.libdir))
 			push(&out, concat("-Wl,-rpath,", p.libdir));

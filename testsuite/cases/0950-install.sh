@@ -4,8 +4,9 @@
 # and against the static runtime, gets exact stacks; libgoprof exports only its own names
 # and the calls it interposes (thread creation, SIGPROF, exec). The installed goprof-cc, in a
 # prefix other than the configured one, and in a DESTDIR tree, uses the plugin and runtime
-# installed with it: the program it builds links the installed libgoprof, gets exact stacks,
-# and its CPU profile, read with go tool pprof, puts the time in its hot function.
+# installed with it: the program it builds links the installed libgoprof (or, -static, the
+# installed libgoprof-static.a), gets exact stacks, and its CPU profile, read with go tool
+# pprof, puts the time in its hot function.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
@@ -15,7 +16,8 @@ gp_need_go
 stage=$GP_WORK/stage
 make -s -C "$GP_BUILDDIR" install prefix="$stage/usr" GCC_PLUGIN_DIR="$stage/plugin" \
 	>install.log 2>&1 || { cat install.log >&2; gp_fail "make install failed"; }
-for f in plugin/goprof.so usr/lib/libgoprof.so usr/lib/libgoprof.a usr/include/goprof.h \
+for f in plugin/goprof.so usr/lib/libgoprof.so usr/lib/libgoprof.a usr/lib/libgoprof-static.a \
+	usr/include/goprof.h \
 	usr/lib/pkgconfig/goprof.pc usr/share/man/man7/goprof.7; do
 	[ -e "$stage/$f" ] || gp_fail "not installed: $f"
 done
@@ -103,6 +105,10 @@ ldd ./spin | grep -q "$stage/usr/lib/libgoprof.so" ||
 	gp_fail "spin does not use the installed libgoprof"
 gp_cpu_profile spin ./spin 400000000
 gp_hot spin.pb.gz spin 80
+"$drv" -O2 -static -o spin-static spin.c 2>static.err ||
+	{ cat static.err >&2; gp_fail "the installed goprof-cc cannot link -static"; }
+gp_cpu_profile spin-static ./spin-static 400000000
+gp_hot spin-static.pb.gz spin 80
 
 # the installed driver in a DESTDIR tree: everything where the configured layout puts it
 dest=$GP_WORK/dest

@@ -8,7 +8,7 @@
 #
 #   GOPROF_BUILD_DIR=_build sh scripts/fuzz.sh [SECONDS]
 #
-# Needs a configured build directory (config.h, tools/profile.pb-c.c) and clang with
+# Needs a configured build directory (config.h, lib/profile.pb-c.c) and clang with
 # libFuzzer (Debian: clang).
 set -eu
 
@@ -16,22 +16,23 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${GOPROF_BUILD_DIR:-$top/_build}
 seconds=${1:-60}
 command -v clang >/dev/null 2>&1 || { echo "fuzz.sh: clang is not installed" >&2; exit 77; }
-[ -f "$build/config.h" ] && [ -f "$build/tools/profile.pb-c.c" ] ||
+[ -f "$build/config.h" ] && [ -f "$build/lib/profile.pb-c.c" ] ||
 	{ echo "fuzz.sh: build goprof in $build first" >&2; exit 2; }
 work=$build/fuzz
 mkdir -p "$work"
 
 flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
-	-I$build -I$build/tools -I$top/tools -I$top/rt"
+	-I$build -I$build/lib -I$top/lib -I$top/tools -I$top/rt"
 t=$top/tools
+l=$top/lib
 # shellcheck disable=SC2086
 clang $flags -o "$work/fuzz-db" "$top/testsuite/fuzz/fuzz-db.c" $t/db.c $t/die.c \
 	$t/export-run.c $t/folded.c $t/legacy.c $t/pprof-export.c $t/text.c $t/text-heap.c \
-	$t/text-threads.c $t/pprof.c $t/strtab.c "$build/tools/profile.pb-c.c" \
+	$t/text-threads.c $t/labels.c $l/pprof.c $l/strtab.c "$build/lib/profile.pb-c.c" \
 	-lsqlite3 -lprotobuf-c -lz -lm
 # shellcheck disable=SC2086
 clang $flags -o "$work/fuzz-trace" "$top/testsuite/fuzz/fuzz-trace.c" $t/gotrace-read.c \
-	$t/gotrace.c $t/chrome.c $t/strtab.c -lm
+	$l/gotrace.c $l/chrome.c $l/strtab.c -lm
 
 status=0
 printf '%-12s %8s %10s %8s %8s %8s\n' target seconds runs runs/s corpus crashes

@@ -11,6 +11,7 @@
 
 #include "goprof.h"
 #include "gp-abi.h"
+#include "util.h"
 
 #define GP_HIDDEN __attribute__((visibility("hidden")))
 #define GP_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -67,15 +68,6 @@ GP_HIDDEN void gp_stack_detach(void);
 GP_HIDDEN void gp_stack_bounds(const void ***base, const void ***top);
 
 /* ---- stacks as keys: the heap and lock profiles' buckets, the trace's stacks ------------ */
-
-/* A 64-bit mixer (the first rounds of MurmurHash3's finalizer). */
-static inline uint64_t gp_mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return k;
-}
 
 /* seed mixed with the n innermost frames below top (a shadow stack read in place). */
 static inline uint64_t gp_frames_hash(uint64_t seed, const void *const *top, uint32_t n)
@@ -643,14 +635,11 @@ struct gp_clock {
 
 extern GP_HIDDEN struct gp_clock gp_clock;
 
-/* CLOCK_MONOTONIC in ns from clock_gettime(). Async-signal-safe. */
-GP_HIDDEN uint64_t gp_clock_mono_ns(void);
-
 /*
  * Decides once whether gp_clock_ns() may read the TSC and measures its rate (500 us, on
  * the calling thread; later callers wait for the first). Cold path: the constructor, the
  * start of a trace. Before it, and when the TSC is not usable, gp_clock_ns() is
- * gp_clock_mono_ns().
+ * gp_mono_ns().
  */
 GP_HIDDEN void gp_clock_calibrate(void);
 
@@ -681,7 +670,7 @@ static inline uint64_t gp_clock_ns(void)
 	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
 		return gp_clock_tsc_ns(__builtin_ia32_rdtsc());
 #endif
-	return gp_clock_mono_ns();
+	return gp_mono_ns();
 }
 
 /*
@@ -696,7 +685,7 @@ static inline uint64_t gp_clock_ticks(void)
 	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
 		return __builtin_ia32_rdtsc();
 #endif
-	return gp_clock_mono_ns();
+	return gp_mono_ns();
 }
 
 static inline uint64_t gp_clock_ticks_ns(uint64_t ticks)
@@ -720,7 +709,7 @@ GP_HIDDEN uint64_t gp_trace_now(void);
 
 /*
  * The calling thread blocks in call (a static string: "pthread_mutex_lock") on obj, for
- * why (enum gp_trace_block, tools/trace.h); gp_trace_unblock(): it runs again. Hot path of
+ * why (enum gp_trace_block, lib/trace.h); gp_trace_unblock(): it runs again. Hot path of
  * a wait; errno kept; nothing happens when no trace is on or for goprof's own threads.
  */
 GP_HIDDEN void gp_trace_block(int why, const char *call, const void *obj);

@@ -1,7 +1,7 @@
 /*
  * GOPROF_HTTP: the /debug/pprof server inside the profiled program.
  *
- * DESIGN. The server (tools/http.c, on libmicrohttpd, with the exporter) lives in a module
+ * DESIGN. The server (http/http.c, on libmicrohttpd, with the exporter) lives in a module
  * of its own, goprof-module.so, loaded with dlopen only when GOPROF_HTTP is set: a program
  * that never asks for it maps none of it. The module answers from the program's database
  * (a private one, removed at exit, when GOPROF_DB is not set), after asking the writer to
@@ -26,7 +26,7 @@
 #ifdef GP_HTTP
 #include "http.h"
 
-/* What the module exports (tools/http-module.c). */
+/* What the module exports (http/http-module.c). */
 typedef struct gp_http *(*module_start_fn)(const struct gp_http_host *host, char *err,
 					   size_t errlen);
 

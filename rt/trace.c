@@ -3,7 +3,7 @@
  * wakes, system calls, thread creation and exit, CPU samples, the program's own tasks,
  * regions and logs) with a CLOCK_MONOTONIC time (gp_clock_ns(), the TSC where usable) and
  * its exact shadow stack to a buffer of its own; at the stop the buffers become a struct
- * gp_trace (tools/trace.h), which tools/gotrace.c writes in Go's format and tools/chrome.c
+ * gp_trace (lib/trace.h), which lib/gotrace.c writes in Go's format and lib/chrome.c
  * as trace-event JSON.
  *
  * DESIGN. Contexts: the hooks run on the program's threads (wrap-lock.c, wrap-io.c,
@@ -135,36 +135,19 @@ uint64_t gp_trace_now(void)
 	return gp_clock_ns();
 }
 
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
-static void spin_lock(int *l)
-{
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(l, __ATOMIC_RELAXED))
-			sched_yield();
-}
-
-static void spin_unlock(int *l)
-{
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
-}
 
 /* A header for the calling thread: one whose thread ended, or a new one. Not signal-safe. */
 static struct tbuf *claim_header(void)
 {
 	struct tbuf *b;
 
-	spin_lock(&free_lock);
+	gp_spin_lock(&free_lock);
 	b = free_bufs;
 	if (b)
 		free_bufs = b->free_next;
-	spin_unlock(&free_lock);
+	gp_spin_unlock(&free_lock);
 	if (b) {
 		b->free_next = NULL;
 		b->gen = 0;
@@ -702,13 +685,10 @@ static int convert_buffer(struct captured *c, struct tbuf *b, const char *data,
 
 		off += rec_size(r->nframes, (size_t)r->name_len + r->msg_len);
 		if (r->kind == REC_WAKE) {
-			struct wake_rec *wk = gp_trace_grow(c->wakes, &c->capwakes, c->nwakes + 1,
-							    sizeof(*wk));
-			if (!wk) {
+			if (gp_grow(&c->wakes, &c->capwakes, c->nwakes + 1, sizeof(*c->wakes))) {
 				free(ev);
 				return -ENOMEM;
 			}
-			c->wakes = wk;
 			c->wakes[c->nwakes++] = (struct wake_rec){
 				r->object, r->ts_ns, th->number,
 				intern(c, r->name, frames, r->nframes) };
@@ -1028,7 +1008,7 @@ static void begin(void)
 	gp_clock_calibrate();
 	gp_trace_syscall_ticks = gp_clock_ns_ticks(SYSCALL_MIN_NS);
 	trace_start_ns = gp_trace_now();
-	trace_start_real_ns = realtime_ns();
+	trace_start_real_ns = gp_real_ns();
 	__atomic_fetch_add(&cur_gen, 1, __ATOMIC_RELEASE);
 	ses.active = 1;
 	__atomic_store_n(&gp_trace_on, 1, __ATOMIC_RELEASE);
@@ -1053,7 +1033,7 @@ static int end(struct captured *c)
 	c->t.start_realtime_ns = trace_start_real_ns;
 	int rc = collect(c, g, end_ns);
 
-	spin_lock(&free_lock);
+	gp_spin_lock(&free_lock);
 	for (struct tbuf *b = __atomic_load_n(&all_bufs, __ATOMIC_ACQUIRE); b; b = b->next) {
 		if (!__atomic_load_n(&b->owner_gone, __ATOMIC_ACQUIRE) || b->free_next ||
 		    b == free_bufs || b->writing)
@@ -1065,14 +1045,18 @@ static int end(struct captured *c)
 		b->free_next = free_bufs;
 		free_bufs = b;
 	}
-	spin_unlock(&free_lock);
+	gp_spin_unlock(&free_lock);
 	ses.active = 0;
 	return rc;
 }
 
 static int write_captured(struct captured *c, FILE *f, int json)
 {
-	int rc = json ? gp_trace_write_json(&c->t, f) : gp_trace_write_go(&c->t, f);
+	size_t odd = 0;
+	int rc = json ? gp_trace_write_json(&c->t, f, &odd) : gp_trace_write_go(&c->t, f, &odd);
+
+	if (!rc && odd)
+		gp_warn_once("trace: %zu odd events skipped or repaired", odd);
 
 	if (fflush(f) != 0 && !rc)
 		rc = -errno;
@@ -1093,7 +1077,7 @@ static void keep_in_db(const struct captured *c, const char *source)
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return;
-	int rc = gp_trace_write_go(&c->t, f);
+	int rc = gp_trace_write_go(&c->t, f, NULL);
 	if (fclose(f) != 0 || rc) {
 		free(buf);
 		return;

@@ -1,5 +1,5 @@
 /*
- * Reading a goprof database (see db.h and rt/gp-schema.h).
+ * Reading a goprof database (see db.h and lib/gp-schema.h).
  */
 #include "config.h"
 

@@ -1,5 +1,5 @@
 /*
- * Reading a goprof database (schema: rt/gp-schema.h). The tools open it read-only, check
+ * Reading a goprof database (schema: lib/gp-schema.h). The tools open it read-only, check
  * that it is one and that its schema is not newer than this reader, and load the interned
  * tables (functions, stacks, mappings) into arrays indexed by their ids. Every failure ends
  * the program with a one-line message (tools may die, STYLE §4).

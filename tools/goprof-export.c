@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "export.h"
-#include "trace.h"
+#include "trace-read.h"
 
 static void usage(FILE *f)
 {
@@ -92,7 +92,7 @@ static int export_trace(const char *path, const char *format, const char *at_arg
 	struct gp_trace *t = NULL;
 	char *exe = NULL;
 	uint8_t *raw = NULL;
-	size_t raw_len = 0;
+	size_t raw_len = 0, odd = 0;
 	FILE *out = stdout;
 	char msg[1024];
 	int json, rc;
@@ -132,7 +132,10 @@ static int export_trace(const char *path, const char *format, const char *at_arg
 	if (raw)	/* the database's bytes as they were stored */
 		rc = fwrite(raw, 1, raw_len, out) == raw_len ? 0 : -(errno ? errno : EIO);
 	else
-		rc = json ? gp_trace_write_json(t, out) : gp_trace_write_go(t, out);
+		rc = json ? gp_trace_write_json(t, out, &odd) : gp_trace_write_go(t, out, &odd);
+	if (!rc && odd)
+		fprintf(stderr, json ? "goprof-export: json trace: %zu odd events dropped\n" :
+			"goprof-export: go trace: %zu odd events skipped or repaired\n", odd);
 	free(raw);
 	gp_trace_free(t);
 	free(exe);

@@ -26,7 +26,7 @@ flags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 t=$top/tools
 l=$top/lib
 # shellcheck disable=SC2086
-clang $flags -o "$work/fuzz-db" "$top/testsuite/fuzz/fuzz-db.c" $t/db.c $t/die.c \
+clang $flags -o "$work/fuzz-db" "$top/testsuite/fuzz/fuzz-db.c" $t/db.c $t/errors.c \
 	$t/export-run.c $t/folded.c $t/legacy.c $t/pprof-export.c $t/text.c $t/text-heap.c \
 	$t/text-threads.c $t/labels.c $l/pprof.c $l/strtab.c "$build/lib/profile.pb-c.c" \
 	-lsqlite3 -lprotobuf-c -lz -lm
@@ -41,7 +41,7 @@ for target in db trace; do
 	crashes=$work/crashes-$target
 	mkdir -p "$corpus" "$crashes"
 	cp "$top/testsuite/fuzz/corpus-$target"/* "$corpus/"
-	# leaks are not findings here: a failed export leaves its allocations to the trap
+	# leaks are not findings here: the fuzzers look for crashes, hangs and huge allocations
 	ASAN_OPTIONS=detect_leaks=0 "$work/fuzz-$target" -max_total_time="$seconds" \
 		-timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=1024 -print_final_stats=1 \
 		-artifact_prefix="$crashes/" "$corpus" >"$work/$target.log" 2>&1 || status=1

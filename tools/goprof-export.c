@@ -67,12 +67,18 @@ static void trace_from_db(const char *path, const char *at_arg, uint8_t **data, 
 			  char **exe)
 {
 	struct gp_db db = { 0 };
+	char msg[1024] = "";
+	struct gp_err e = { .msg = msg, .len = sizeof(msg) };
 	int64_t at = INT64_MAX, start;
+	int rc;
 
-	gp_db_open(&db, path);
+	if (gp_db_open(&db, path, &e) != 0)
+		errx(1, "%s", msg);
 	if (at_arg && gp_export_parse_time(at_arg, db.start_ns, &at) != 0)
 		usage_error("bad time '%s' for --at (RFC 3339, unix seconds or +DURATION)", at_arg);
-	if (gp_db_trace(&db, at, data, len, &start) != 0)
+	if ((rc = gp_db_trace(&db, at, data, len, &start)) < 0)
+		errx(1, "%s", msg);
+	if (rc > 0)
 		errx(1, "%s: no execution trace %s (one is kept when it is taken while the "
 		     "database is written: GOPROF_TRACE, goprof_trace_start, /debug/pprof/trace)",
 		     path, at_arg ? "began at or before that time" : "in this database");

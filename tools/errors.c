@@ -1,0 +1,44 @@
+/*
+ * Failures as values (errors.h).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "errors.h"
+
+static int put(struct gp_err *e, int usage, const char *fmt, va_list ap)
+{
+	/* the first failure is the cause; what fails while undoing it is not news */
+	if (e->len && e->msg[0] == '\0') {
+		vsnprintf(e->msg, e->len, fmt, ap);
+		e->usage = usage;
+	}
+	return -1;
+}
+
+int gp_errf(struct gp_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	put(e, 0, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int gp_err_usage(struct gp_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	put(e, 1, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int gp_err_oom(struct gp_err *e)
+{
+	return gp_errf(e, "out of memory");
+}

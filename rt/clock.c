@@ -48,9 +48,8 @@ static int tsc_usable(void)
 {
 	unsigned a, b, c, d;
 	char src[32] = "";
-	const char *env = gp_env("GOPROF_CLOCK");
 
-	if (env && !strcmp(env, "monotonic"))
+	if (gp_config.clock_monotonic)
 		return 0;
 	if (!__get_cpuid(0x80000000, &a, &b, &c, &d) || a < 0x80000007)
 		return 0;

@@ -174,15 +174,30 @@ GP_HIDDEN void gp_custom_atfork_child(void);
 /* ---- configuration (init.c): GOPROF_* read once at start ------------------------------ */
 
 #define GP_MAX_STACK_DEPTH 4096		/* the most frames a sample may keep */
+#define GP_TRACE_BUFFER_DEFAULT (4u << 20)	/* GOPROF_TRACE_BUFFER's default, bytes */
+#define GP_TRACE_BUFFER_MIN 4096u
 
+/*
+ * Every GOPROF_* variable, read and checked once by the constructor (init.c), before any
+ * other part starts; no other file reads the environment for goprof (README's table lists
+ * these fields, in this order). Written only then; read from any thread afterwards.
+ */
 struct gp_config {
 	const char *db_pattern;		/* GOPROF_DB, NULL = no database */
 	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
 	unsigned stack_depth;		/* GOPROF_STACK_DEPTH: frames kept per sample */
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
 	int64_t block_rate_ns;		/* GOPROF_BLOCK_RATE: ns, 0 = no block profile */
-	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
 	int block_io;			/* GOPROF_BLOCK_IO: 1 = I/O waits in the block profile */
+	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
+	const char *http_listen;	/* GOPROF_HTTP: HOST:PORT, NULL = no server */
+	int http_allow_remote;		/* GOPROF_HTTP_ALLOW_REMOTE=1 */
+	const char *http_token;		/* GOPROF_HTTP_TOKEN, NULL = none */
+	int http_cmdline;		/* GOPROF_HTTP_CMDLINE=1 */
+	const char *trace_path;		/* GOPROF_TRACE: path pattern, NULL = no trace */
+	int trace_json;			/* GOPROF_TRACE_FORMAT=json (else go) */
+	size_t trace_buffer;		/* GOPROF_TRACE_BUFFER: bytes per thread */
+	int clock_monotonic;		/* GOPROF_CLOCK=monotonic: never the TSC */
 	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
 					   GOPROF_DB): removed at exit */
 	int database;			/* the writer started: a database is written (set

@@ -56,8 +56,6 @@
 #include "gotrace.h"
 
 #define MAX_FRAMES 64			/* innermost frames kept per event */
-#define DEFAULT_CAP (4u << 20)		/* GOPROF_TRACE_BUFFER default, bytes per thread */
-#define MIN_CAP 4096u
 #define SYSCALL_MIN_NS 10000u		/* a system call this long or longer "blocked" */
 #define QUIESCE_NS 2000000000u		/* the longest the stopper waits for one appender */
 #define REC_WAKE 100			/* record kind: gp_trace_wake(); never an event */
@@ -101,7 +99,7 @@ int gp_trace_on;
 uint64_t gp_trace_syscall_ticks = SYSCALL_MIN_NS;
 
 static unsigned cur_gen;		/* the trace on now, or the last one; atomically */
-static size_t trace_cap = DEFAULT_CAP;
+static size_t trace_cap = GP_TRACE_BUFFER_DEFAULT;
 static uint64_t trace_start_ns, trace_start_real_ns;
 static uint64_t next_token = 1;		/* creation tokens; atomically */
 static uint64_t next_task = 1;		/* task ids; atomically */
@@ -1210,32 +1208,15 @@ static char env_file[4096];
 
 void gp_trace_init(void)
 {
-	const char *path = gp_env("GOPROF_TRACE");
-	const char *format = gp_env("GOPROF_TRACE_FORMAT");
-	const char *cap = gp_env("GOPROF_TRACE_BUFFER");
-	int json = 0;
+	const char *path = gp_config.trace_path;
 
-	if (cap && *cap) {
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(cap, &end, 10);
-		if (errno || *end || cap[0] == '-' || v < MIN_CAP || v > (1ull << 40))
-			gp_warn("GOPROF_TRACE_BUFFER=%s is not a number of bytes from %u to 2^40; "
-				"using %u", cap, MIN_CAP, DEFAULT_CAP);
-		else
-			trace_cap = (size_t)v;
-	}
-	if (!path || !*path)
+	trace_cap = gp_config.trace_buffer;
+	if (!path)
 		return;
-	if (format && *format) {
-		if (!strcmp(format, "json"))
-			json = 1;
-		else if (strcmp(format, "go"))
-			gp_warn("GOPROF_TRACE_FORMAT=%s is neither go nor json; using go", format);
-	}
 	int rc = gp_path_expand(path, env_file, sizeof(env_file));
 	if (!rc)
-		rc = goprof_trace_start(env_file, json ? GOPROF_TRACE_JSON : GOPROF_TRACE_GO);
+		rc = goprof_trace_start(env_file, gp_config.trace_json ? GOPROF_TRACE_JSON :
+					GOPROF_TRACE_GO);
 	if (rc) {
 		gp_warn("GOPROF_TRACE=%s: cannot trace: %s", path, strerror(-rc));
 		return;

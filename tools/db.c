@@ -252,17 +252,6 @@ static int id_span(struct gp_db *db, const char *table, size_t *span)
 	return 0;
 }
 
-/* An array of n (at least one) zeroed elements into *p; 0 or -1. */
-static int zalloc(struct gp_db *db, void *p, size_t n, size_t size)
-{
-	void *a = calloc(n ? n : 1, size);
-
-	if (!a)
-		return gp_err_oom(db->err);
-	memcpy(p, &a, sizeof(a));
-	return 0;
-}
-
 static int corrupt_row(struct gp_db *db, const char *table, int64_t id)
 {
 	return gp_errf(db->err, "%s: corrupt goprof database (%s row %lld)", db->path, table,
@@ -350,13 +339,14 @@ static int stack_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 
 int gp_db_load(struct gp_db *db)
 {
-	if (id_span(db, "mappings", &db->nmaps) || zalloc(db, &db->maps, db->nmaps, sizeof(*db->maps)) ||
+	if (id_span(db, "mappings", &db->nmaps) ||
+	    gp_err_zalloc(db->err, &db->maps, db->nmaps, sizeof(*db->maps)) ||
 	    each_row(db, prepare(db, "SELECT id, path, build_id, mem_start, mem_limit, "
 				 "file_offset FROM mappings"),
 		     "reading mappings failed", mapping_row, NULL))
 		return -1;
 	if (id_span(db, "functions", &db->nfuncs) ||
-	    zalloc(db, &db->funcs, db->nfuncs, sizeof(*db->funcs)) ||
+	    gp_err_zalloc(db->err, &db->funcs, db->nfuncs, sizeof(*db->funcs)) ||
 	    each_row(db, prepare(db, "SELECT id, name, file, start_line, kind, mapping_id "
 				 "FROM functions"),
 		     "reading functions failed", function_row, NULL))
@@ -366,9 +356,9 @@ int gp_db_load(struct gp_db *db)
 	db->nlabels = 1;
 	if (db->version >= 4 && id_span(db, "labels", &db->nlabels))
 		return -1;
-	if (zalloc(db, &db->label_parent, db->nlabels, sizeof(*db->label_parent)) ||
-	    zalloc(db, &db->label_key, db->nlabels, sizeof(*db->label_key)) ||
-	    zalloc(db, &db->label_value, db->nlabels, sizeof(*db->label_value)))
+	if (gp_err_zalloc(db->err, &db->label_parent, db->nlabels, sizeof(*db->label_parent)) ||
+	    gp_err_zalloc(db->err, &db->label_key, db->nlabels, sizeof(*db->label_key)) ||
+	    gp_err_zalloc(db->err, &db->label_value, db->nlabels, sizeof(*db->label_value)))
 		return -1;
 	if (db->version >= 4 &&
 	    each_row(db, prepare(db, "SELECT id, parent, key, value FROM labels"),
@@ -376,9 +366,9 @@ int gp_db_load(struct gp_db *db)
 		return -1;
 
 	if (id_span(db, "stacks", &db->nstacks) ||
-	    zalloc(db, &db->stack_parent, db->nstacks, sizeof(*db->stack_parent)) ||
-	    zalloc(db, &db->stack_func, db->nstacks, sizeof(*db->stack_func)) ||
-	    zalloc(db, &db->stack_labels, db->nstacks, sizeof(*db->stack_labels)) ||
+	    gp_err_zalloc(db->err, &db->stack_parent, db->nstacks, sizeof(*db->stack_parent)) ||
+	    gp_err_zalloc(db->err, &db->stack_func, db->nstacks, sizeof(*db->stack_func)) ||
+	    gp_err_zalloc(db->err, &db->stack_labels, db->nstacks, sizeof(*db->stack_labels)) ||
 	    each_row(db, prepare(db, db->version >= 4 ?
 				 "SELECT id, parent, function_id, labels FROM stacks" :
 				 "SELECT id, parent, function_id, 0 FROM stacks"),

@@ -5,6 +5,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "errors.h"
 
@@ -41,4 +43,14 @@ int gp_err_usage(struct gp_err *e, const char *fmt, ...)
 int gp_err_oom(struct gp_err *e)
 {
 	return gp_errf(e, "out of memory");
+}
+
+int gp_err_zalloc(struct gp_err *e, void *p, size_t n, size_t size)
+{
+	void *a = calloc(n ? n : 1, size);
+
+	if (!a)
+		return gp_err_oom(e);
+	memcpy(p, &a, sizeof(a));
+	return 0;
 }

@@ -26,4 +26,10 @@ __attribute__((format(printf, 2, 3))) int gp_err_usage(struct gp_err *e, const c
 /* gp_errf(e, "out of memory"). */
 int gp_err_oom(struct gp_err *e);
 
+/*
+ * n zeroed elements of size bytes (at least one element) into the pointer at p (a T **
+ * passed as void *); 0, or -1 with "out of memory" in e.
+ */
+int gp_err_zalloc(struct gp_err *e, void *p, size_t n, size_t size);
+
 #endif

@@ -289,17 +289,6 @@ static int group_threads(struct gp_export *x, const struct gp_db_thread *t0, siz
 	return 0;
 }
 
-/* n zeroed elements (at least one) into *p; 0, or -1 with "out of memory" in e. */
-static int zalloc(struct gp_err *e, void *p, size_t n, size_t size)
-{
-	void *a = calloc(n ? n : 1, size);
-
-	if (!a)
-		return gp_err_oom(e);
-	memcpy(p, &a, sizeof(a));
-	return 0;
-}
-
 /* A failed write or open of the output: one line naming it; -1. */
 static int io_failed(struct gp_err *e, const char *output)
 {
@@ -399,8 +388,8 @@ static int run_query(struct run *r, const char *db_path, const struct gp_export_
 	int64_t lo = (x->from_ns - db->start_ns) / db->bucket_ns;
 	int64_t hi = (x->to_ns - db->start_ns + db->bucket_ns - 1) / db->bucket_ns - 1;
 
-	if (gp_db_load(db) != 0 || zalloc(e, &x->sums, db->nstacks, sizeof(*x->sums)) ||
-	    zalloc(e, &x->frames, db->nstacks, sizeof(*x->frames)))
+	if (gp_db_load(db) != 0 || gp_err_zalloc(e, &x->sums, db->nstacks, sizeof(*x->sums)) ||
+	    gp_err_zalloc(e, &x->frames, db->nstacks, sizeof(*x->frames)))
 		return -1;
 	int64_t rows = 0, more;
 	if (threadcreate) {
@@ -468,8 +457,8 @@ static int run_query(struct run *r, const char *db_path, const struct gp_export_
 		 * a delta counts only what the range itself allocated and freed.
 		 */
 		int64_t from_bucket = q->delta ? lo : 0;
-		if (zalloc(e, &r->freed, db->nstacks, sizeof(*r->freed)) ||
-		    zalloc(e, &x->inuse, db->nstacks, sizeof(*x->inuse)))
+		if (gp_err_zalloc(e, &r->freed, db->nstacks, sizeof(*r->freed)) ||
+		    gp_err_zalloc(e, &x->inuse, db->nstacks, sizeof(*x->inuse)))
 			return -1;
 		if (have && hi >= from_bucket) {
 			if ((more = gp_db_sum_samples(db, x->prof.id, from_bucket, hi,
@@ -478,7 +467,7 @@ static int run_query(struct run *r, const char *db_path, const struct gp_export_
 				return -1;
 			rows += more;
 		}
-		if (zalloc(e, &x->ever, db->nstacks, 1))
+		if (gp_err_zalloc(e, &x->ever, db->nstacks, 1))
 			return -1;
 		for (size_t s = 0; s < db->nstacks; s++) {
 			x->ever[s] = x->inuse[s].count > 0;

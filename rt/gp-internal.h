@@ -296,7 +296,7 @@ GP_HIDDEN void gp_symbolize_atfork_prepare(void);
 GP_HIDDEN void gp_symbolize_atfork_parent(void);
 GP_HIDDEN void gp_symbolize_atfork_child(void);
 
-/* ---- threads (thread.c): the registry of live and ended threads ------------------------- */
+/* ---- threads: created in thread.c; the registry of live and ended threads in sampler.c -- */
 
 struct gp_thread_info {
 	uint32_t tid;

@@ -1,5 +1,5 @@
 /*
- * gen-db: writes a synthetic goprof database (rt/gp-schema.h) for the exporter's benchmark
+ * gen-db: writes a synthetic goprof database (lib/gp-schema.h) for the exporter's benchmark
  * and tests, without running a profiled program.
  *
  *	gen-db [-s SAMPLE_ROWS] [-k STACKS] [-n FUNCTIONS] [-d MAX_DEPTH] [-b BUCKETS]

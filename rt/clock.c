@@ -43,22 +43,13 @@ struct gp_clock gp_clock;
 
 static int state;			/* 0 not done, 1 running, 2 done; atomically */
 
-uint64_t gp_clock_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 #ifdef __x86_64__
 static int tsc_usable(void)
 {
 	unsigned a, b, c, d;
 	char src[32] = "";
-	const char *env = gp_env("GOPROF_CLOCK");
 
-	if (env && !strcmp(env, "monotonic"))
+	if (gp_config.clock_monotonic)
 		return 0;
 	if (!__get_cpuid(0x80000000, &a, &b, &c, &d) || a < 0x80000007)
 		return 0;
@@ -81,7 +72,7 @@ static void read_pair(uint64_t *tsc, uint64_t *ns)
 
 	for (int i = 0; i < 8; i++) {
 		uint64_t a = __builtin_ia32_rdtsc();
-		uint64_t t = gp_clock_mono_ns();
+		uint64_t t = gp_mono_ns();
 		uint64_t b = __builtin_ia32_rdtsc();
 
 		if (b >= a && b - a < best) {
@@ -99,7 +90,7 @@ static void calibrate(void)
 	if (!tsc_usable())
 		return;
 	read_pair(&tsc0, &ns0);
-	while (gp_clock_mono_ns() - ns0 < CALIBRATE_NS)
+	while (gp_mono_ns() - ns0 < CALIBRATE_NS)
 		__builtin_ia32_pause();
 	read_pair(&tsc1, &ns1);
 	if (tsc1 <= tsc0 || ns1 <= ns0)

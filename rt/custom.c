@@ -46,13 +46,6 @@ static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;	/* makers of profi
 static struct goprof_profile *profiles;		/* newest first; push: list_lock + release */
 static int nprofiles;				/* list_lock */
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int valid_name(const char *name)
 {
@@ -179,7 +172,7 @@ int goprof_profile_add(goprof_profile *p, const void *key)
 	e->nframes = keep;
 	e->truncated = (uint32_t)(depth - keep);
 	gp_frames_copy(e->frames, top, keep);
-	e->added_ns = now_ns();
+	e->added_ns = gp_real_ns();
 
 	gp_heap_guard(1);	/* goprof's own lock: the lock profiles never record it */
 	pthread_mutex_lock(&p->lock);
@@ -213,7 +206,7 @@ int goprof_profile_remove(goprof_profile *p, const void *key)
 
 	if (!p)
 		return -EINVAL;
-	uint64_t now = now_ns();
+	uint64_t now = gp_real_ns();
 	gp_heap_guard(1);
 	pthread_mutex_lock(&p->lock);
 	e = lookup(p, key, &link);

@@ -11,6 +11,7 @@
 
 #include "goprof.h"
 #include "gp-abi.h"
+#include "util.h"
 
 #define GP_HIDDEN __attribute__((visibility("hidden")))
 #define GP_LIKELY(x) __builtin_expect(!!(x), 1)
@@ -67,15 +68,6 @@ GP_HIDDEN void gp_stack_detach(void);
 GP_HIDDEN void gp_stack_bounds(const void ***base, const void ***top);
 
 /* ---- stacks as keys: the heap and lock profiles' buckets, the trace's stacks ------------ */
-
-/* A 64-bit mixer (the first rounds of MurmurHash3's finalizer). */
-static inline uint64_t gp_mix(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	return k;
-}
 
 /* seed mixed with the n innermost frames below top (a shadow stack read in place). */
 static inline uint64_t gp_frames_hash(uint64_t seed, const void *const *top, uint32_t n)
@@ -182,15 +174,30 @@ GP_HIDDEN void gp_custom_atfork_child(void);
 /* ---- configuration (init.c): GOPROF_* read once at start ------------------------------ */
 
 #define GP_MAX_STACK_DEPTH 4096		/* the most frames a sample may keep */
+#define GP_TRACE_BUFFER_DEFAULT (4u << 20)	/* GOPROF_TRACE_BUFFER's default, bytes */
+#define GP_TRACE_BUFFER_MIN 4096u
 
+/*
+ * Every GOPROF_* variable, read and checked once by the constructor (init.c), before any
+ * other part starts; no other file reads the environment for goprof (README's table lists
+ * these fields, in this order). Written only then; read from any thread afterwards.
+ */
 struct gp_config {
 	const char *db_pattern;		/* GOPROF_DB, NULL = no database */
 	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
 	unsigned stack_depth;		/* GOPROF_STACK_DEPTH: frames kept per sample */
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
 	int64_t block_rate_ns;		/* GOPROF_BLOCK_RATE: ns, 0 = no block profile */
-	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
 	int block_io;			/* GOPROF_BLOCK_IO: 1 = I/O waits in the block profile */
+	unsigned mutex_fraction;	/* GOPROF_MUTEX_FRACTION: 1 in N events, 0 = off */
+	const char *http_listen;	/* GOPROF_HTTP: HOST:PORT, NULL = no server */
+	int http_allow_remote;		/* GOPROF_HTTP_ALLOW_REMOTE=1 */
+	const char *http_token;		/* GOPROF_HTTP_TOKEN, NULL = none */
+	int http_cmdline;		/* GOPROF_HTTP_CMDLINE=1 */
+	const char *trace_path;		/* GOPROF_TRACE: path pattern, NULL = no trace */
+	int trace_json;			/* GOPROF_TRACE_FORMAT=json (else go) */
+	size_t trace_buffer;		/* GOPROF_TRACE_BUFFER: bytes per thread */
+	int clock_monotonic;		/* GOPROF_CLOCK=monotonic: never the TSC */
 	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
 					   GOPROF_DB): removed at exit */
 	int database;			/* the writer started: a database is written (set
@@ -289,7 +296,7 @@ GP_HIDDEN void gp_symbolize_atfork_prepare(void);
 GP_HIDDEN void gp_symbolize_atfork_parent(void);
 GP_HIDDEN void gp_symbolize_atfork_child(void);
 
-/* ---- threads (thread.c): the registry of live and ended threads ------------------------- */
+/* ---- threads: created in thread.c; the registry of live and ended threads in sampler.c -- */
 
 struct gp_thread_info {
 	uint32_t tid;
@@ -571,7 +578,7 @@ GP_HIDDEN void gp_heap_atfork_prepare(void);
 GP_HIDDEN void gp_heap_atfork_parent(void);
 GP_HIDDEN void gp_heap_atfork_child(void);
 
-/* ---- database writer (writer.c, collector.c) ---------------------------------------------- */
+/* ---- database writer (writer.c): drains the rings, writes SQLite --------------------------- */
 
 /* Starts the collector/writer thread when gp_config.db_pattern is set. Returns 0 or -errno. */
 GP_HIDDEN int gp_writer_start(void);
@@ -668,14 +675,11 @@ struct gp_clock {
 
 extern GP_HIDDEN struct gp_clock gp_clock;
 
-/* CLOCK_MONOTONIC in ns from clock_gettime(). Async-signal-safe. */
-GP_HIDDEN uint64_t gp_clock_mono_ns(void);
-
 /*
  * Decides once whether gp_clock_ns() may read the TSC and measures its rate (500 us, on
  * the calling thread; later callers wait for the first). Cold path: the constructor, the
  * start of a trace. Before it, and when the TSC is not usable, gp_clock_ns() is
- * gp_clock_mono_ns().
+ * gp_mono_ns().
  */
 GP_HIDDEN void gp_clock_calibrate(void);
 
@@ -706,7 +710,7 @@ static inline uint64_t gp_clock_ns(void)
 	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
 		return gp_clock_tsc_ns(__builtin_ia32_rdtsc());
 #endif
-	return gp_clock_mono_ns();
+	return gp_mono_ns();
 }
 
 /*
@@ -721,7 +725,7 @@ static inline uint64_t gp_clock_ticks(void)
 	if (GP_LIKELY(__atomic_load_n(&gp_clock.on, __ATOMIC_ACQUIRE)))
 		return __builtin_ia32_rdtsc();
 #endif
-	return gp_clock_mono_ns();
+	return gp_mono_ns();
 }
 
 static inline uint64_t gp_clock_ticks_ns(uint64_t ticks)
@@ -745,7 +749,7 @@ GP_HIDDEN uint64_t gp_trace_now(void);
 
 /*
  * The calling thread blocks in call (a static string: "pthread_mutex_lock") on obj, for
- * why (enum gp_trace_block, tools/trace.h); gp_trace_unblock(): it runs again. Hot path of
+ * why (enum gp_trace_block, lib/trace.h); gp_trace_unblock(): it runs again. Hot path of
  * a wait; errno kept; nothing happens when no trace is on or for goprof's own threads.
  */
 GP_HIDDEN void gp_trace_block(int why, const char *call, const void *obj);

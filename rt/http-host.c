@@ -1,7 +1,7 @@
 /*
  * GOPROF_HTTP: the /debug/pprof server inside the profiled program.
  *
- * DESIGN. The server (tools/http.c, on libmicrohttpd, with the exporter) lives in a module
+ * DESIGN. The server (http/http.c, on libmicrohttpd, with the exporter) lives in a module
  * of its own, goprof-module.so, loaded with dlopen only when GOPROF_HTTP is set: a program
  * that never asks for it maps none of it. The module answers from the program's database
  * (a private one, removed at exit, when GOPROF_DB is not set), after asking the writer to
@@ -26,7 +26,7 @@
 #ifdef GP_HTTP
 #include "http.h"
 
-/* What the module exports (tools/http-module.c). */
+/* What the module exports (http/http-module.c). */
 typedef struct gp_http *(*module_start_fn)(const struct gp_http_host *host, char *err,
 					   size_t errlen);
 
@@ -98,19 +98,12 @@ static void *load_module(char *err, size_t errlen)
 	return h;
 }
 
-static int env_flag(const char *name)
-{
-	const char *s = gp_env(name);
-
-	return s && strcmp(s, "1") == 0;
-}
-
 void gp_http_host_start(void)
 {
-	const char *listen = gp_env("GOPROF_HTTP");
+	const char *listen = gp_config.http_listen;
 	char err[512] = "";
 
-	if (!listen || !*listen || server)
+	if (!listen || server)
 		return;
 	if (gp_writer_db_path(db_path, sizeof(db_path)) != 0) {
 		gp_warn("GOPROF_HTTP=%s: no database to serve from; not serving", listen);
@@ -130,9 +123,9 @@ void gp_http_host_start(void)
 	if (start && server_stop) {
 		struct gp_http_host host = {
 			.listen = listen,
-			.token = gp_env("GOPROF_HTTP_TOKEN"),
-			.allow_remote = env_flag("GOPROF_HTTP_ALLOW_REMOTE"),
-			.cmdline = env_flag("GOPROF_HTTP_CMDLINE"),
+			.token = gp_config.http_token,
+			.allow_remote = gp_config.http_allow_remote,
+			.cmdline = gp_config.http_cmdline,
 			.db_path = db_path,
 			.sync = host_sync,
 			.symbol = host_symbol,
@@ -189,9 +182,9 @@ void gp_http_host_stop(void)
 
 void gp_http_host_start(void)
 {
-	const char *listen = gp_env("GOPROF_HTTP");
+	const char *listen = gp_config.http_listen;
 
-	if (listen && *listen)
+	if (listen)
 		gp_warn("GOPROF_HTTP=%s: this goprof was built without the HTTP server "
 			"(--disable-http); the program runs on without it", listen);
 }

@@ -166,8 +166,57 @@ static const char *db_pattern_config(void)
 	return pat;
 }
 
+/* A variable that is on when it is exactly "1". */
+static int env_flag(const char *name)
+{
+	const char *s = gp_env(name);
+
+	return s && strcmp(s, "1") == 0;
+}
+
+/* A variable's value, NULL when unset or empty. */
+static const char *env_str(const char *name)
+{
+	const char *s = gp_env(name);
+
+	return s && *s ? s : NULL;
+}
+
+/* GOPROF_TRACE_BUFFER: bytes, from GP_TRACE_BUFFER_MIN to 2^40. */
+static size_t trace_buffer_config(void)
+{
+	const char *cap = env_str("GOPROF_TRACE_BUFFER");
+	char *end;
+
+	if (!cap)
+		return GP_TRACE_BUFFER_DEFAULT;
+	errno = 0;
+	unsigned long long v = strtoull(cap, &end, 10);
+	if (errno || *end || cap[0] == '-' || v < GP_TRACE_BUFFER_MIN || v > (1ull << 40)) {
+		gp_warn("GOPROF_TRACE_BUFFER=%s is not a number of bytes from %u to 2^40; using %u",
+			cap, GP_TRACE_BUFFER_MIN, GP_TRACE_BUFFER_DEFAULT);
+		return GP_TRACE_BUFFER_DEFAULT;
+	}
+	return (size_t)v;
+}
+
+/* GOPROF_TRACE_FORMAT: 1 for json, 0 for go (the default). */
+static int trace_json_config(void)
+{
+	const char *format = env_str("GOPROF_TRACE_FORMAT");
+
+	if (!format || !strcmp(format, "go"))
+		return 0;
+	if (!strcmp(format, "json"))
+		return 1;
+	gp_warn("GOPROF_TRACE_FORMAT=%s is neither go nor json; using go", format);
+	return 0;
+}
+
 static void read_config(void)
 {
+	const char *clock;
+
 	gp_config.db_pattern = db_pattern_config();
 	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
 	gp_config.stack_depth = env_uint("GOPROF_STACK_DEPTH", 256, 1, GP_MAX_STACK_DEPTH);
@@ -175,6 +224,15 @@ static void read_config(void)
 	gp_config.block_rate_ns = env_i64("GOPROF_BLOCK_RATE", 0, 0, INT64_MAX / 2);
 	gp_config.mutex_fraction = env_uint("GOPROF_MUTEX_FRACTION", 0, 0, INT_MAX);
 	gp_config.block_io = (int)env_uint("GOPROF_BLOCK_IO", 0, 0, 1);
+	gp_config.http_listen = env_str("GOPROF_HTTP");
+	gp_config.http_allow_remote = env_flag("GOPROF_HTTP_ALLOW_REMOTE");
+	gp_config.http_token = gp_env("GOPROF_HTTP_TOKEN");
+	gp_config.http_cmdline = env_flag("GOPROF_HTTP_CMDLINE");
+	gp_config.trace_path = env_str("GOPROF_TRACE");
+	gp_config.trace_json = gp_config.trace_path ? trace_json_config() : 0;
+	gp_config.trace_buffer = trace_buffer_config();
+	clock = gp_env("GOPROF_CLOCK");
+	gp_config.clock_monotonic = clock && !strcmp(clock, "monotonic");
 }
 
 /*
@@ -187,9 +245,9 @@ static void read_http_config(void)
 {
 	static char path[PATH_MAX];
 	char dir[PATH_MAX];
-	const char *listen = gp_env("GOPROF_HTTP"), *tmp;
+	const char *tmp;
 
-	if (!listen || !*listen || gp_config.db_pattern)
+	if (!gp_config.http_listen || gp_config.db_pattern)
 		return;
 	tmp = getenv("TMPDIR");	/* never in secure mode: GOPROF_HTTP is ignored there */
 	if (!tmp || !*tmp)

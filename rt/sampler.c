@@ -66,13 +66,6 @@ static unsigned ring_order;		/* room for 8 samples of the deepest kind */
 
 static __thread struct gp_thread *self __attribute__((tls_model("initial-exec")));
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Signal context: one record of the interrupted PC and the innermost frames. */
 static void take_sample(struct gp_thread *t, uintptr_t pc, uint64_t ticks)
@@ -85,7 +78,7 @@ static void take_sample(struct gp_thread *t, uintptr_t pc, uint64_t ticks)
 	uint64_t at = gp_ring_reserve(t->ring, HEADER_WORDS + keep);
 	if (at == UINT64_MAX)
 		return;
-	gp_ring_put(t->ring, at, 0, now_ns());
+	gp_ring_put(t->ring, at, 0, gp_real_ns());
 	gp_ring_put(t->ring, at, 1, pc);
 	gp_ring_put(t->ring, at, 2, keep | (depth - keep) << 32);
 	gp_ring_put(t->ring, at, 3, ticks);
@@ -168,7 +161,7 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 	t->info.tid = (uint32_t)gettid();
 	t->wait.tid = t->info.tid;
 	t->wait.io = gp_io_now_self();
-	t->info.start_ns = now_ns();
+	t->info.start_ns = gp_real_ns();
 	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
 	if (origin) {
 		t->info.creator_tid = origin->creator_tid;
@@ -213,7 +206,7 @@ void gp_thread_ended(int keep_stack)
 	t->ended = 1;
 	t->stack_live = keep_stack;
 	t->wait.io = NULL;
-	t->info.end_ns = now_ns();
+	t->info.end_ns = gp_real_ns();
 	pthread_mutex_unlock(&reg_lock);
 	gp_heap_guard(0);
 }
@@ -310,7 +303,7 @@ static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
 	uint64_t drops = atomic_load_explicit(&t->ring->drops, memory_order_relaxed);
 	if (drops != t->ring->drops_read) {
 		memset(&s, 0, sizeof(s));
-		s.time_ns = now_ns();
+		s.time_ns = gp_real_ns();
 		s.count = drops - t->ring->drops_read;
 		s.tid = t->info.tid;
 		s.lost = 1;
@@ -358,7 +351,7 @@ void gp_sampler_atfork_parent(void)
  */
 void gp_sampler_atfork_child(void)
 {
-	uint64_t now = now_ns();
+	uint64_t now = gp_real_ns();
 
 	for (struct gp_thread *t = threads; t; t = t->next) {
 		if (t->ring) {

@@ -3,7 +3,7 @@
  * wakes, system calls, thread creation and exit, CPU samples, the program's own tasks,
  * regions and logs) with a CLOCK_MONOTONIC time (gp_clock_ns(), the TSC where usable) and
  * its exact shadow stack to a buffer of its own; at the stop the buffers become a struct
- * gp_trace (tools/trace.h), which tools/gotrace.c writes in Go's format and tools/chrome.c
+ * gp_trace (lib/trace.h), which lib/gotrace.c writes in Go's format and lib/chrome.c
  * as trace-event JSON.
  *
  * DESIGN. Contexts: the hooks run on the program's threads (wrap-lock.c, wrap-io.c,
@@ -56,8 +56,6 @@
 #include "gotrace.h"
 
 #define MAX_FRAMES 64			/* innermost frames kept per event */
-#define DEFAULT_CAP (4u << 20)		/* GOPROF_TRACE_BUFFER default, bytes per thread */
-#define MIN_CAP 4096u
 #define SYSCALL_MIN_NS 10000u		/* a system call this long or longer "blocked" */
 #define QUIESCE_NS 2000000000u		/* the longest the stopper waits for one appender */
 #define REC_WAKE 100			/* record kind: gp_trace_wake(); never an event */
@@ -101,7 +99,7 @@ int gp_trace_on;
 uint64_t gp_trace_syscall_ticks = SYSCALL_MIN_NS;
 
 static unsigned cur_gen;		/* the trace on now, or the last one; atomically */
-static size_t trace_cap = DEFAULT_CAP;
+static size_t trace_cap = GP_TRACE_BUFFER_DEFAULT;
 static uint64_t trace_start_ns, trace_start_real_ns;
 static uint64_t next_token = 1;		/* creation tokens; atomically */
 static uint64_t next_task = 1;		/* task ids; atomically */
@@ -135,36 +133,19 @@ uint64_t gp_trace_now(void)
 	return gp_clock_ns();
 }
 
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
-static void spin_lock(int *l)
-{
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(l, __ATOMIC_RELAXED))
-			sched_yield();
-}
-
-static void spin_unlock(int *l)
-{
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
-}
 
 /* A header for the calling thread: one whose thread ended, or a new one. Not signal-safe. */
 static struct tbuf *claim_header(void)
 {
 	struct tbuf *b;
 
-	spin_lock(&free_lock);
+	gp_spin_lock(&free_lock);
 	b = free_bufs;
 	if (b)
 		free_bufs = b->free_next;
-	spin_unlock(&free_lock);
+	gp_spin_unlock(&free_lock);
 	if (b) {
 		b->free_next = NULL;
 		b->gen = 0;
@@ -702,13 +683,10 @@ static int convert_buffer(struct captured *c, struct tbuf *b, const char *data,
 
 		off += rec_size(r->nframes, (size_t)r->name_len + r->msg_len);
 		if (r->kind == REC_WAKE) {
-			struct wake_rec *wk = gp_trace_grow(c->wakes, &c->capwakes, c->nwakes + 1,
-							    sizeof(*wk));
-			if (!wk) {
+			if (gp_grow(&c->wakes, &c->capwakes, c->nwakes + 1, sizeof(*c->wakes))) {
 				free(ev);
 				return -ENOMEM;
 			}
-			c->wakes = wk;
 			c->wakes[c->nwakes++] = (struct wake_rec){
 				r->object, r->ts_ns, th->number,
 				intern(c, r->name, frames, r->nframes) };
@@ -1028,7 +1006,7 @@ static void begin(void)
 	gp_clock_calibrate();
 	gp_trace_syscall_ticks = gp_clock_ns_ticks(SYSCALL_MIN_NS);
 	trace_start_ns = gp_trace_now();
-	trace_start_real_ns = realtime_ns();
+	trace_start_real_ns = gp_real_ns();
 	__atomic_fetch_add(&cur_gen, 1, __ATOMIC_RELEASE);
 	ses.active = 1;
 	__atomic_store_n(&gp_trace_on, 1, __ATOMIC_RELEASE);
@@ -1053,7 +1031,7 @@ static int end(struct captured *c)
 	c->t.start_realtime_ns = trace_start_real_ns;
 	int rc = collect(c, g, end_ns);
 
-	spin_lock(&free_lock);
+	gp_spin_lock(&free_lock);
 	for (struct tbuf *b = __atomic_load_n(&all_bufs, __ATOMIC_ACQUIRE); b; b = b->next) {
 		if (!__atomic_load_n(&b->owner_gone, __ATOMIC_ACQUIRE) || b->free_next ||
 		    b == free_bufs || b->writing)
@@ -1065,14 +1043,18 @@ static int end(struct captured *c)
 		b->free_next = free_bufs;
 		free_bufs = b;
 	}
-	spin_unlock(&free_lock);
+	gp_spin_unlock(&free_lock);
 	ses.active = 0;
 	return rc;
 }
 
 static int write_captured(struct captured *c, FILE *f, int json)
 {
-	int rc = json ? gp_trace_write_json(&c->t, f) : gp_trace_write_go(&c->t, f);
+	size_t odd = 0;
+	int rc = json ? gp_trace_write_json(&c->t, f, &odd) : gp_trace_write_go(&c->t, f, &odd);
+
+	if (!rc && odd)
+		gp_warn_once("trace: %zu odd events skipped or repaired", odd);
 
 	if (fflush(f) != 0 && !rc)
 		rc = -errno;
@@ -1093,7 +1075,7 @@ static void keep_in_db(const struct captured *c, const char *source)
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return;
-	int rc = gp_trace_write_go(&c->t, f);
+	int rc = gp_trace_write_go(&c->t, f, NULL);
 	if (fclose(f) != 0 || rc) {
 		free(buf);
 		return;
@@ -1226,32 +1208,15 @@ static char env_file[4096];
 
 void gp_trace_init(void)
 {
-	const char *path = gp_env("GOPROF_TRACE");
-	const char *format = gp_env("GOPROF_TRACE_FORMAT");
-	const char *cap = gp_env("GOPROF_TRACE_BUFFER");
-	int json = 0;
+	const char *path = gp_config.trace_path;
 
-	if (cap && *cap) {
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(cap, &end, 10);
-		if (errno || *end || cap[0] == '-' || v < MIN_CAP || v > (1ull << 40))
-			gp_warn("GOPROF_TRACE_BUFFER=%s is not a number of bytes from %u to 2^40; "
-				"using %u", cap, MIN_CAP, DEFAULT_CAP);
-		else
-			trace_cap = (size_t)v;
-	}
-	if (!path || !*path)
+	trace_cap = gp_config.trace_buffer;
+	if (!path)
 		return;
-	if (format && *format) {
-		if (!strcmp(format, "json"))
-			json = 1;
-		else if (strcmp(format, "go"))
-			gp_warn("GOPROF_TRACE_FORMAT=%s is neither go nor json; using go", format);
-	}
 	int rc = gp_path_expand(path, env_file, sizeof(env_file));
 	if (!rc)
-		rc = goprof_trace_start(env_file, json ? GOPROF_TRACE_JSON : GOPROF_TRACE_GO);
+		rc = goprof_trace_start(env_file, gp_config.trace_json ? GOPROF_TRACE_JSON :
+					GOPROF_TRACE_GO);
 	if (rc) {
 		gp_warn("GOPROF_TRACE=%s: cannot trace: %s", path, strerror(-rc));
 		return;

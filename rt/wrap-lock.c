@@ -252,18 +252,11 @@ struct lock_tls {
 
 static __thread struct lock_tls tls __attribute__((tls_model("initial-exec")));
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static uint64_t rand64(void)
 {
 	if (!tls.rng)
-		tls.rng = gp_mix(now_ns() ^ (uint64_t)gettid() << 32 ^ (uintptr_t)&tls) | 1;
+		tls.rng = gp_mix(gp_real_ns() ^ (uint64_t)gettid() << 32 ^ (uintptr_t)&tls) | 1;
 	tls.rng ^= tls.rng << 13;
 	tls.rng ^= tls.rng >> 7;
 	tls.rng ^= tls.rng << 17;
@@ -308,7 +301,7 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 			*out = (struct gp_wait_state){ io->state, 0, seen, io->name };
 	}
 	if (out->since_ns) {
-		uint64_t mono = gp_clock_ns(), real = now_ns();
+		uint64_t mono = gp_clock_ns(), real = gp_real_ns();
 		uint64_t waited = mono > out->since_ns ? mono - out->since_ns : 0;
 
 		out->since_ns = real > waited ? real - waited : 1;
@@ -331,22 +324,7 @@ static inline uint32_t slot_of(const void *obj)
 	return (uint32_t)((a >> 3) ^ (a >> 13)) & (WAIT_SLOTS - 1);
 }
 
-/* Held for a few instructions; a holder that lost its CPU gets it back through the yield. */
-static void spin_lock(int *l)
-{
-	while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
-		for (unsigned spins = 0; __atomic_load_n(l, __ATOMIC_RELAXED); spins++) {
-			if (spins < 100)
-				__builtin_ia32_pause();
-			else
-				sched_yield();
-		}
-}
 
-static void spin_unlock(int *l)
-{
-	__atomic_store_n(l, 0, __ATOMIC_RELEASE);
-}
 
 static void waiter_link(struct gp_wait *w, const void *obj, uint64_t t0)
 {
@@ -355,11 +333,11 @@ static void waiter_link(struct gp_wait *w, const void *obj, uint64_t t0)
 	w->waiting_on = (uintptr_t)obj;
 	w->charge_from_ns = t0;
 	tls.busy++;
-	spin_lock(&slot_lock[s]);
+	gp_spin_lock(&slot_lock[s]);
 	w->next = slot_head[s];
 	slot_head[s] = w;
 	w->linked = 1;
-	spin_unlock(&slot_lock[s]);
+	gp_spin_unlock(&slot_lock[s]);
 	tls.busy--;
 	__atomic_fetch_add(&slot_waiters[s], 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&all_waiters, 1, __ATOMIC_RELAXED);
@@ -372,7 +350,7 @@ static void waiter_unlink(struct gp_wait *w)
 	int found = 0;
 
 	tls.busy++;
-	spin_lock(&slot_lock[s]);
+	gp_spin_lock(&slot_lock[s]);
 	for (struct gp_wait **p = &slot_head[s]; *p; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
@@ -381,7 +359,7 @@ static void waiter_unlink(struct gp_wait *w)
 		}
 	}
 	w->linked = 0;
-	spin_unlock(&slot_lock[s]);
+	gp_spin_unlock(&slot_lock[s]);
 	tls.busy--;
 	/* not found: a fork child emptied the table under a wait of a signal handler */
 	if (found) {
@@ -520,7 +498,7 @@ static __attribute__((noinline)) void charge_waiters(const void *obj, const char
 	uint64_t now = gp_clock_ns(), events = 0, delay = 0;
 	uint32_t s = slot_of(obj);
 	tls.busy++;
-	spin_lock(&slot_lock[s]);
+	gp_spin_lock(&slot_lock[s]);
 	for (struct gp_wait *w = slot_head[s]; w; w = w->next) {
 		if (w->waiting_on != (uintptr_t)obj)
 			continue;
@@ -528,7 +506,7 @@ static __attribute__((noinline)) void charge_waiters(const void *obj, const char
 		w->charge_from_ns = now;
 		events++;
 	}
-	spin_unlock(&slot_lock[s]);
+	gp_spin_unlock(&slot_lock[s]);
 	tls.busy--;
 	if (events)
 		record(GP_PROFILE_MUTEX, self->tid, call, events * GP_LOCK_COUNT_ONE, delay);
@@ -1314,7 +1292,7 @@ void gp_lock_init(int database)
 		return;
 	block_rate = gp_config.block_rate_ns;
 	mutex_fraction = (int)gp_config.mutex_fraction;
-	uint64_t now = now_ns();
+	uint64_t now = gp_real_ns();
 	if (block_rate)
 		block_since_ns = now;
 	if (mutex_fraction)
@@ -1331,7 +1309,7 @@ int64_t goprof_block_rate_set(int64_t ns)
 		ns = 0;
 	int64_t old = __atomic_exchange_n(&block_rate, ns, __ATOMIC_RELAXED);
 	if (ns)
-		__atomic_compare_exchange_n(&block_since_ns, &(uint64_t){ 0 }, now_ns(), 0,
+		__atomic_compare_exchange_n(&block_since_ns, &(uint64_t){ 0 }, gp_real_ns(), 0,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	set_mode_bit(MODE_BLOCK, ns != 0);
 	return old;
@@ -1350,7 +1328,7 @@ int goprof_mutex_fraction_set(int n)
 		return __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
 	int old = __atomic_exchange_n(&mutex_fraction, n, __ATOMIC_RELAXED);
 	if (n)
-		__atomic_compare_exchange_n(&mutex_since_ns, &(uint64_t){ 0 }, now_ns(), 0,
+		__atomic_compare_exchange_n(&mutex_since_ns, &(uint64_t){ 0 }, gp_real_ns(), 0,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	set_mode_bit(MODE_MUTEX, n != 0);
 	return old;

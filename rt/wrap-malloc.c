@@ -163,10 +163,7 @@ static int64_t next_countdown(void)
 	if (rate <= 1)
 		return 0;
 	if (!tls.rng) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		tls.rng = gp_mix((uint64_t)ts.tv_nsec ^ (uint64_t)gettid() << 32 ^
-			      (uintptr_t)&tls) | 1;
+		tls.rng = gp_mix(gp_mono_ns() ^ (uint64_t)gettid() << 32 ^ (uintptr_t)&tls) | 1;
 	}
 	tls.rng ^= tls.rng << 13;
 	tls.rng ^= tls.rng >> 7;

@@ -67,21 +67,13 @@ struct u64map {
 	size_t n;
 };
 
-static uint64_t mix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdull;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ull;
-	return k ^ (k >> 33);
-}
 
 /* Returns the value for key, 0 if absent. */
 static uint32_t map_get(const struct u64map *m, uint64_t key)
 {
 	if (!m->cap)
 		return 0;
-	for (size_t i = mix64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = gp_mix(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
 		if (m->keys[i] == key)
 			return m->vals[i];
 		if (!m->keys[i])
@@ -103,7 +95,7 @@ static int map_put(struct u64map *m, uint64_t key, uint32_t val)
 		for (size_t j = 0; j < m->cap; j++) {
 			if (!m->keys[j])
 				continue;
-			size_t i = mix64(m->keys[j]) & (cap - 1);
+			size_t i = gp_mix(m->keys[j]) & (cap - 1);
 			while (keys[i])
 				i = (i + 1) & (cap - 1);
 			keys[i] = m->keys[j];
@@ -115,7 +107,7 @@ static int map_put(struct u64map *m, uint64_t key, uint32_t val)
 		m->vals = vals;
 		m->cap = cap;
 	}
-	size_t i = mix64(key) & (m->cap - 1);
+	size_t i = gp_mix(key) & (m->cap - 1);
 	while (m->keys[i] && m->keys[i] != key)
 		i = (i + 1) & (m->cap - 1);
 	if (!m->keys[i])
@@ -282,33 +274,12 @@ static volatile sig_atomic_t stop_req;
 static unsigned flush_req;		/* atomics: crash flush handshake */
 static unsigned flush_done;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Grows *arr so that it holds n + 1 elements of size sz. */
-static int grow(void **arr, size_t *cap, size_t n, size_t sz)
-{
-	if (n < *cap)
-		return 0;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *p = realloc(*arr, ncap * sz);
-	if (!p)
-		return -ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
 
 /* ---- interning ----------------------------------------------------------------------------- */
 
 static uint64_t hash_str(const char *s, uint64_t seed)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ mix64(seed + 1);
+	uint64_t h = 0xcbf29ce484222325ull ^ gp_mix(seed + 1);
 
 	for (; *s; s++) {
 		h ^= (unsigned char)*s;
@@ -323,7 +294,7 @@ static uint32_t add_mapping(const char *path, const char *build_id, uintptr_t st
 	for (size_t i = 0; i < w.nmaps; i++)
 		if (w.maps[i].start == start && strcmp(w.maps[i].path, path) == 0)
 			return (uint32_t)i + 1;
-	if (grow((void **)&w.maps, &w.capmaps, w.nmaps, sizeof(*w.maps)) != 0)
+	if (gp_grow(&w.maps, &w.capmaps, w.nmaps + 1, sizeof(*w.maps)) != 0)
 		return 0;
 	struct map_row *m = &w.maps[w.nmaps];
 	m->path = strdup(path ? path : "");
@@ -392,7 +363,7 @@ static uint32_t mapping_of_object(uintptr_t addr)
 static uint32_t add_func(const char *name, const char *file, uint32_t line, int kind,
 			 uint32_t mapping, int owned)
 {
-	if (grow((void **)&w.funcs, &w.capfuncs, w.nfuncs, sizeof(*w.funcs)) != 0)
+	if (gp_grow(&w.funcs, &w.capfuncs, w.nfuncs + 1, sizeof(*w.funcs)) != 0)
 		return 0;
 	struct func_row *f = &w.funcs[w.nfuncs];
 	f->name = name;
@@ -451,7 +422,7 @@ static struct pc_sym *sym_of_pc(uintptr_t pc)
 		return v > 1 ? &w.syms[v - 2] : NULL;
 	v = 1;
 	if (gp_pc_lookup(pc, &info) == 0 && info.function &&
-	    grow((void **)&w.syms, &w.capsyms, w.nsyms, sizeof(*w.syms)) == 0) {
+	    gp_grow(&w.syms, &w.capsyms, w.nsyms + 1, sizeof(*w.syms)) == 0) {
 		w.syms[w.nsyms].name = info.function;
 		w.syms[w.nsyms].mapping = add_mapping(info.object, info.build_id, info.map_start,
 						      info.map_end, info.map_offset);
@@ -511,8 +482,8 @@ static uint32_t new_node(uint32_t parent, uint32_t func, uint32_t labels)
 {
 	uint32_t id = w.next_node + 1;
 
-	if (grow((void **)&w.new_nodes, &w.capnew_nodes, w.nnew_nodes, sizeof(*w.new_nodes)) ||
-	    grow((void **)&w.node_keys, &w.capnode_keys, id, sizeof(*w.node_keys)))
+	if (gp_grow(&w.new_nodes, &w.capnew_nodes, w.nnew_nodes + 1, sizeof(*w.new_nodes)) ||
+	    gp_grow(&w.node_keys, &w.capnode_keys, id + 1, sizeof(*w.node_keys)))
 		return 0;
 	w.next_node = id;
 	w.node_keys[id] = (uint64_t)parent << 32 | func;
@@ -530,7 +501,7 @@ static uint32_t label_row(const struct gp_labels *set)
 	uint32_t parent = set->parent ? label_row(set->parent) : 0;
 	if (set->parent && !parent)
 		return 0;
-	if (grow((void **)&w.new_labels, &w.capnew_labels, w.nnew_labels,
+	if (gp_grow(&w.new_labels, &w.capnew_labels, w.nnew_labels + 1,
 		 sizeof(*w.new_labels)))
 		return 0;
 	id = w.next_label + 1;
@@ -566,7 +537,7 @@ static uint32_t labelled(uint32_t stack, const struct gp_labels *set)
 
 static uint64_t agg_hash(uint32_t bucket, uint32_t stack, uint32_t tid, int profile)
 {
-	return mix64(((uint64_t)bucket << 40) ^ ((uint64_t)stack << 8) ^
+	return gp_mix(((uint64_t)bucket << 40) ^ ((uint64_t)stack << 8) ^
 		     ((uint64_t)tid << 20) ^ (uint64_t)profile);
 }
 
@@ -602,7 +573,7 @@ static int agg_add(int profile, uint64_t time_ns, uint32_t stack, uint32_t tid,
 			return 0;
 		}
 	}
-	if (grow((void **)&w.aggs, &w.capaggs, w.naggs, sizeof(*w.aggs)) != 0)
+	if (gp_grow(&w.aggs, &w.capaggs, w.naggs + 1, sizeof(*w.aggs)) != 0)
 		return -ENOMEM;
 	w.aggs[w.naggs] = (struct agg){ bucket, stack, tid, (uint8_t)profile, count, value };
 	w.agg_slots[j] = (uint32_t)++w.naggs;
@@ -680,7 +651,7 @@ static void on_sample(const struct gp_sample *s, void *ctx)
  */
 static size_t collect_heap(void)
 {
-	uint64_t now = now_ns();
+	uint64_t now = gp_real_ns();
 	size_t changed = 0;
 
 	for (struct gp_heap_bucket *b = gp_heap_buckets(); b; b = b->next) {
@@ -722,7 +693,7 @@ static size_t collect_heap(void)
  */
 static size_t collect_lock(void)
 {
-	uint64_t now = now_ns();
+	uint64_t now = gp_real_ns();
 	size_t changed = 0;
 
 	for (struct gp_lock_bucket *b = gp_lock_buckets(); b; b = b->next) {
@@ -779,7 +750,7 @@ static void on_custom(const struct goprof_profile *p, struct gp_custom_entry *e,
 		return;
 	}
 	if (!i) {
-		if (grow((void **)&w.customs, &w.capcustoms, w.ncustoms, sizeof(*w.customs)) ||
+		if (gp_grow(&w.customs, &w.capcustoms, w.ncustoms + 1, sizeof(*w.customs)) ||
 		    map_put(&w.custom_by_key, key, (uint32_t)w.ncustoms + 1)) {
 			w.err = -ENOMEM;
 			return;
@@ -835,13 +806,13 @@ static void on_thread(const struct gp_thread_info *t, void *ctx)
 		}
 	if (r && r->end_ns == t->end_ns && strncmp(r->name, t->name, sizeof(r->name)) == 0)
 		return;
-	if (grow((void **)&w.pend_threads, &w.cappend_threads, w.npend_threads,
+	if (gp_grow(&w.pend_threads, &w.cappend_threads, w.npend_threads + 1,
 		 sizeof(*w.pend_threads))) {
 		b->err = -ENOMEM;
 		return;
 	}
 	if (!r) {
-		if (grow((void **)&w.threads, &w.capthreads, w.nthreads, sizeof(*w.threads))) {
+		if (gp_grow(&w.threads, &w.capthreads, w.nthreads + 1, sizeof(*w.threads))) {
 			b->err = -ENOMEM;
 			return;
 		}
@@ -884,7 +855,7 @@ static void on_snap(const struct gp_thread_snap *s, void *ctx)
 	struct thread_batch *b = ctx;
 	uint32_t innermost;
 
-	if (grow((void **)&w.snaps, &w.capsnaps, w.nsnaps, sizeof(*w.snaps))) {
+	if (gp_grow(&w.snaps, &w.capsnaps, w.nsnaps + 1, sizeof(*w.snaps))) {
 		b->err = -ENOMEM;
 		return;
 	}
@@ -1087,7 +1058,7 @@ static int commit(void)
 		return -EIO;
 	/* threads and the snapshot first: the stacks they intern are written below */
 	struct thread_batch tb = { 0 };
-	uint64_t snap_ns = now_ns();
+	uint64_t snap_ns = gp_real_ns();
 	w.npend_threads = 0;
 	w.nsnaps = 0;
 	gp_threads_foreach(on_thread, &tb);
@@ -1168,7 +1139,7 @@ static int commit(void)
 	    write_customs(snap_ns) != 0)
 		goto out_rollback;
 
-	w.last_commit_ns = now_ns();
+	w.last_commit_ns = gp_real_ns();
 	if (w.ins_heapstats && write_heapstats(w.last_commit_ns) != 0)
 		goto out_rollback;
 	if (write_traces() != 0)
@@ -1622,7 +1593,7 @@ static void *writer_main(void *unused)
 		unsigned want = __atomic_load_n(&flush_req, __ATOMIC_ACQUIRE);
 		collect();
 		if (!w.broken && !w.lazy_open &&
-		    (stopping || want != flush_done || now_ns() - w.last_commit_ns >= COMMIT_NS))
+		    (stopping || want != flush_done || gp_real_ns() - w.last_commit_ns >= COMMIT_NS))
 			commit();
 		__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
 		if (stopping)
@@ -1704,7 +1675,7 @@ static int start(int lazy, const char *avoid)
 
 	reset_state();
 	stop_req = 0;
-	w.start_ns = now_ns();
+	w.start_ns = gp_real_ns();
 	w.last_commit_ns = w.start_ns;
 	w.period_ns = gp_config.cpu_hz ? 1000000000u / gp_config.cpu_hz : 0;
 	rc = gp_path_expand(gp_config.db_pattern, w.path, sizeof(w.path));

@@ -1,5 +1,5 @@
 /*
- * Reading a goprof database (see db.h and rt/gp-schema.h).
+ * Reading a goprof database (see db.h and lib/gp-schema.h).
  */
 #include "config.h"
 
@@ -11,76 +11,114 @@
 
 #include <sqlite3.h>
 
-#include "die.h"
 #include "db.h"
+#include "errors.h"
 #include "gp-schema.h"
 
-static void die_sql(struct gp_db *db, const char *what)
+/* Fails with what SQLite says; -1. */
+static int sql_failed(struct gp_db *db, const char *what)
 {
-	gp_die("%s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
+	return gp_errf(db->err, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->db));
 }
 
+/* A prepared statement, or NULL with the failure in db->err. */
 static sqlite3_stmt *prepare(struct gp_db *db, const char *sql)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
-		die_sql(db, "reading the database failed");
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sql_failed(db, "reading the database failed");
+		return NULL;
+	}
 	return st;
 }
 
-static int64_t pragma_int(struct gp_db *db, const char *sql)
+/* A one-number query into *v; 0 or -1. */
+static int pragma_int(struct gp_db *db, const char *sql, int64_t *v)
 {
 	sqlite3_stmt *st;
-	int64_t v = 0;
+	int rc;
 
-	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		if (sqlite3_errcode(db->db) == SQLITE_NOTADB)
-			gp_die("%s: not a goprof database", db->path);
-		die_sql(db, "cannot read the database");
-	}
-	int rc = sqlite3_step(st);
+	*v = 0;
+	if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out_fail;
+	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE) {
-		if (sqlite3_errcode(db->db) == SQLITE_NOTADB)
-			gp_die("%s: not a goprof database", db->path);
-		die_sql(db, "cannot read the database");
-	}
+		*v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
-	return v;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+out_fail:
+	if (sqlite3_errcode(db->db) == SQLITE_NOTADB)
+		return gp_errf(db->err, "%s: not a goprof database", db->path);
+	return sql_failed(db, "cannot read the database");
 }
 
-/* A column as an interned string ("" for NULL). */
+/* A column as an interned string ("" for NULL); NULL with db->err set when out of memory. */
 static const char *col_str(struct gp_db *db, sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 	int64_t i = gp_strtab_add_len(&db->strs, s ? (const char *)s : "",
 				      s ? (size_t)sqlite3_column_bytes(st, col) : 0);
 
-	if (i < 0)
-		gp_die("out of memory");
+	if (i < 0) {
+		gp_err_oom(db->err);
+		return NULL;
+	}
 	return db->strs.strs[i];
 }
 
-static void load_process(struct gp_db *db)
+/* Steps st over its rows with each_row; 0 at the end, -1 on a failure (st finalized). */
+static int each_row(struct gp_db *db, sqlite3_stmt *st, const char *what,
+		    int (*row)(struct gp_db *db, sqlite3_stmt *st, void *arg), void *arg)
 {
-	sqlite3_stmt *st = prepare(db, "SELECT pid, exe, build_id, hostname, start_ns, end_ns, "
-				   "bucket_ns FROM process WHERE id = 1");
+	int rc;
 
-	if (sqlite3_step(st) != SQLITE_ROW)
-		gp_die("%s: not a goprof database (no process row)", db->path);
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (row(db, st, arg) != 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	if (rc != SQLITE_DONE) {
+		sql_failed(db, what);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int process_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
+{
+	int *seen = arg;
+
+	*seen = 1;
 	db->pid = sqlite3_column_int64(st, 0);
-	db->exe = col_str(db, st, 1);
-	db->build_id = col_str(db, st, 2);
-	db->hostname = col_str(db, st, 3);
+	if (!(db->exe = col_str(db, st, 1)) || !(db->build_id = col_str(db, st, 2)) ||
+	    !(db->hostname = col_str(db, st, 3)))
+		return -1;
 	db->start_ns = sqlite3_column_int64(st, 4);
 	db->end_ns = sqlite3_column_int64(st, 5);
 	db->bucket_ns = sqlite3_column_int64(st, 6);
 	if (db->bucket_ns <= 0)
-		gp_die("%s: corrupt goprof database (bucket width %lld)", db->path,
-		     (long long)db->bucket_ns);
-	sqlite3_finalize(st);
+		return gp_errf(db->err, "%s: corrupt goprof database (bucket width %lld)",
+			       db->path, (long long)db->bucket_ns);
+	return 0;
+}
+
+static int load_process(struct gp_db *db)
+{
+	int seen = 0;
+
+	if (each_row(db, prepare(db, "SELECT pid, exe, build_id, hostname, start_ns, end_ns, "
+				 "bucket_ns FROM process WHERE id = 1"),
+		     "reading the process row failed", process_row, &seen) != 0)
+		return -1;
+	if (!seen)
+		return gp_errf(db->err, "%s: not a goprof database (no process row)", db->path);
+	return 0;
 }
 
 const char *gp_db_func_where(const struct gp_db *db, const struct gp_db_func *f, char *buf,
@@ -108,47 +146,53 @@ int gp_db_looks_like_sqlite(const char *path)
 	return yes;
 }
 
-void gp_db_open(struct gp_db *db, const char *path)
+int gp_db_open(struct gp_db *db, const char *path, struct gp_err *err)
 {
 	struct stat sb;
+	int64_t app, version;
 
 	memset(db, 0, sizeof(*db));
 	db->path = path;
+	db->err = err;
 	if (stat(path, &sb) != 0)
-		gp_die_errno("%s", path);
+		return gp_errf(err, "%s: %s", path, strerror(errno));
 	if (!S_ISREG(sb.st_mode))
-		gp_die("%s: not a goprof database (not a regular file)", path);
+		return gp_errf(err, "%s: not a goprof database (not a regular file)", path);
 	if (gp_strtab_init(&db->strs) != 0)
-		gp_die("out of memory");
+		return gp_err_oom(err);
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
-		die_sql(db, "cannot open");
+		return sql_failed(db, "cannot open");
 	/*
 	 * One read transaction for the handle's whole life: a live database gets commits
 	 * while it is read, and arrays sized by one query are filled by another. WAL keeps
 	 * this snapshot for the reader; gp_db_close() ends it.
 	 */
 	if (sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-		die_sql(db, "cannot begin reading");
-	pragma_int(db, "SELECT count(*) FROM sqlite_master");
-
-	int64_t app = pragma_int(db, "PRAGMA application_id");
-	db->version = (int)pragma_int(db, "PRAGMA user_version");
+		return sql_failed(db, "cannot begin reading");
+	if (pragma_int(db, "SELECT count(*) FROM sqlite_master", &app) != 0 ||
+	    pragma_int(db, "PRAGMA application_id", &app) != 0 ||
+	    pragma_int(db, "PRAGMA user_version", &version) != 0)
+		return -1;
+	db->version = (int)version;
 	if (app != GP_SCHEMA_APPLICATION_ID)
-		gp_die("%s: not a goprof database", path);
+		return gp_errf(err, "%s: not a goprof database", path);
 	if (db->version > GP_SCHEMA_VERSION)
-		gp_die("%s: written by a newer goprof (schema %d, this reads up to %d)", path,
-		     db->version, GP_SCHEMA_VERSION);
+		return gp_errf(err, "%s: written by a newer goprof (schema %d, this reads up to %d)",
+			       path, db->version, GP_SCHEMA_VERSION);
 	if (db->version < 1)
-		gp_die("%s: corrupt goprof database (schema version %d)", path, db->version);
-	load_process(db);
+		return gp_errf(err, "%s: corrupt goprof database (schema version %d)", path,
+			       db->version);
+	return load_process(db);
 }
 
 int gp_db_profile(struct gp_db *db, const char *name, struct gp_db_profile *out)
 {
 	sqlite3_stmt *st = prepare(db, "SELECT id, rate, period, start_ns FROM profiles "
 				   "WHERE name = ?1");
-	int rc = -1;
+	int rc = 1;
 
+	if (!st)
+		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		out->id = sqlite3_column_int(st, 0);
@@ -166,8 +210,10 @@ int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *la
 	/* two subqueries: each is one look-up of the key, a min() and max() together a scan */
 	sqlite3_stmt *st = prepare(db, "SELECT (SELECT min(bucket) FROM samples WHERE profile = ?1), "
 				   "(SELECT max(bucket) FROM samples WHERE profile = ?1)");
-	int rc = -1;
+	int rc = 1;
 
+	if (!st)
+		return -1;
 	sqlite3_bind_int(st, 1, profile);
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*first = sqlite3_column_int64(st, 0);
@@ -179,169 +225,210 @@ int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *la
 }
 
 /*
- * Highest id in a table + 1, as an array size. The writer hands ids out densely from 1, so
- * an id far beyond the number of rows is damage, not a reason to allocate gigabytes.
+ * Highest id in a table + 1, as an array size, into *span. The writer hands ids out densely
+ * from 1, so an id far beyond the number of rows is damage, not a reason to allocate
+ * gigabytes.
  */
-static size_t id_span(struct gp_db *db, const char *table)
+static int id_span(struct gp_db *db, const char *table, size_t *span)
 {
 	char sql[96];
 	sqlite3_stmt *st;
 	int64_t max = 0, rows = 0;
 
 	snprintf(sql, sizeof(sql), "SELECT coalesce(max(id), 0), count(*) FROM %s", table);
-	st = prepare(db, sql);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		die_sql(db, "reading the database failed");
+	if (!(st = prepare(db, sql)))
+		return -1;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sql_failed(db, "reading the database failed");
+		sqlite3_finalize(st);
+		return -1;
+	}
 	max = sqlite3_column_int64(st, 0);
 	rows = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
 	if (max < 0 || max > (int64_t)UINT32_MAX - 1 || max > 2 * rows + 1024)
-		gp_die("%s: corrupt goprof database (%s id %lld with %lld rows)", db->path, table,
-		       (long long)max, (long long)rows);
-	return (size_t)max + 1;
+		return gp_errf(db->err, "%s: corrupt goprof database (%s id %lld with %lld rows)",
+			       db->path, table, (long long)max, (long long)rows);
+	*span = (size_t)max + 1;
+	return 0;
 }
 
-void gp_db_load(struct gp_db *db)
+static int corrupt_row(struct gp_db *db, const char *table, int64_t id)
 {
-	sqlite3_stmt *st;
-	int rc;
+	return gp_errf(db->err, "%s: corrupt goprof database (%s row %lld)", db->path, table,
+		       (long long)id);
+}
 
-	db->nmaps = id_span(db, "mappings");
-	db->maps = gp_xcalloc(db->nmaps, sizeof(*db->maps));
-	st = prepare(db, "SELECT id, path, build_id, mem_start, mem_limit, file_offset "
-		     "FROM mappings");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id <= 0)
-			continue;
-		if ((size_t)id >= db->nmaps)
-			gp_die("%s: corrupt goprof database (mapping row %lld)", db->path,
-			       (long long)id);
-		struct gp_db_mapping *m = &db->maps[id];
-		m->path = col_str(db, st, 1);
-		m->build_id = col_str(db, st, 2);
-		m->start = (uint64_t)sqlite3_column_int64(st, 3);
-		m->limit = (uint64_t)sqlite3_column_int64(st, 4);
-		m->offset = (uint64_t)sqlite3_column_int64(st, 5);
-		m->present = 1;
-	}
-	if (rc != SQLITE_DONE)
-		die_sql(db, "reading mappings failed");
-	sqlite3_finalize(st);
+static int mapping_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	struct gp_db_mapping *m;
 
-	db->nfuncs = id_span(db, "functions");
-	db->funcs = gp_xcalloc(db->nfuncs, sizeof(*db->funcs));
-	st = prepare(db, "SELECT id, name, file, start_line, kind, mapping_id FROM functions");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id <= 0)
-			continue;
-		if ((size_t)id >= db->nfuncs)
-			gp_die("%s: corrupt goprof database (function row %lld)", db->path,
-			       (long long)id);
-		struct gp_db_func *f = &db->funcs[id];
-		f->name = col_str(db, st, 1);
-		f->name_idx = (uint32_t)gp_strtab_add(&db->strs, f->name);
-		f->file = col_str(db, st, 2);
-		f->start_line = sqlite3_column_int64(st, 3);
-		f->kind = sqlite3_column_int(st, 4);
-		int64_t m = sqlite3_column_int64(st, 5);
-		f->mapping_id = m > 0 && (size_t)m < db->nmaps && db->maps[m].present ?
-			(uint32_t)m : 0;
-		f->present = 1;
-	}
-	if (rc != SQLITE_DONE)
-		die_sql(db, "reading functions failed");
-	sqlite3_finalize(st);
+	(void)arg;
+	if (id <= 0)
+		return 0;
+	if ((size_t)id >= db->nmaps)
+		return corrupt_row(db, "mapping", id);
+	m = &db->maps[id];
+	if (!(m->path = col_str(db, st, 1)) || !(m->build_id = col_str(db, st, 2)))
+		return -1;
+	m->start = (uint64_t)sqlite3_column_int64(st, 3);
+	m->limit = (uint64_t)sqlite3_column_int64(st, 4);
+	m->offset = (uint64_t)sqlite3_column_int64(st, 5);
+	m->present = 1;
+	return 0;
+}
+
+static int function_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	struct gp_db_func *f;
+	int64_t name_idx;
+
+	(void)arg;
+	if (id <= 0)
+		return 0;
+	if ((size_t)id >= db->nfuncs)
+		return corrupt_row(db, "function", id);
+	f = &db->funcs[id];
+	if (!(f->name = col_str(db, st, 1)) || !(f->file = col_str(db, st, 2)))
+		return -1;
+	if ((name_idx = gp_strtab_add(&db->strs, f->name)) < 0)
+		return gp_err_oom(db->err);
+	f->name_idx = (uint32_t)name_idx;
+	f->start_line = sqlite3_column_int64(st, 3);
+	f->kind = sqlite3_column_int(st, 4);
+	int64_t m = sqlite3_column_int64(st, 5);
+	f->mapping_id = m > 0 && (size_t)m < db->nmaps && db->maps[m].present ? (uint32_t)m : 0;
+	f->present = 1;
+	return 0;
+}
+
+static int label_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	int64_t parent = sqlite3_column_int64(st, 1);
+
+	(void)arg;
+	if (id <= 0 || (size_t)id >= db->nlabels || parent < 0 || parent >= id)
+		return corrupt_row(db, "labels", id);
+	db->label_parent[id] = (uint32_t)parent;
+	if (!(db->label_key[id] = col_str(db, st, 2)) ||
+	    !(db->label_value[id] = col_str(db, st, 3)))
+		return -1;
+	return 0;
+}
+
+static int stack_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	int64_t parent = sqlite3_column_int64(st, 1);
+	int64_t fn = sqlite3_column_int64(st, 2);
+	int64_t lab = sqlite3_column_int64(st, 3);
+
+	(void)arg;
+	/* parent < id keeps every walk to the root finite */
+	if (id <= 0 || (size_t)id >= db->nstacks || parent < 0 || parent >= id || fn <= 0 ||
+	    (size_t)fn >= db->nfuncs || !db->funcs[fn].present || lab < 0 ||
+	    (size_t)lab >= db->nlabels || (lab && !db->label_key[lab]))
+		return corrupt_row(db, "stack", id);
+	db->stack_parent[id] = (uint32_t)parent;
+	db->stack_func[id] = (uint32_t)fn;
+	db->stack_labels[id] = (uint32_t)lab;
+	return 0;
+}
+
+int gp_db_load(struct gp_db *db)
+{
+	if (id_span(db, "mappings", &db->nmaps) ||
+	    gp_err_zalloc(db->err, &db->maps, db->nmaps, sizeof(*db->maps)) ||
+	    each_row(db, prepare(db, "SELECT id, path, build_id, mem_start, mem_limit, "
+				 "file_offset FROM mappings"),
+		     "reading mappings failed", mapping_row, NULL))
+		return -1;
+	if (id_span(db, "functions", &db->nfuncs) ||
+	    gp_err_zalloc(db->err, &db->funcs, db->nfuncs, sizeof(*db->funcs)) ||
+	    each_row(db, prepare(db, "SELECT id, name, file, start_line, kind, mapping_id "
+				 "FROM functions"),
+		     "reading functions failed", function_row, NULL))
+		return -1;
 
 	/* label sets (schema 4) before the stacks that name them */
-	db->nlabels = db->version >= 4 ? id_span(db, "labels") : 1;
-	db->label_parent = gp_xcalloc(db->nlabels, sizeof(*db->label_parent));
-	db->label_key = gp_xcalloc(db->nlabels, sizeof(*db->label_key));
-	db->label_value = gp_xcalloc(db->nlabels, sizeof(*db->label_value));
-	if (db->version >= 4) {
-		st = prepare(db, "SELECT id, parent, key, value FROM labels");
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			int64_t id = sqlite3_column_int64(st, 0);
-			int64_t parent = sqlite3_column_int64(st, 1);
-			if (id <= 0 || (size_t)id >= db->nlabels || parent < 0 || parent >= id)
-				gp_die("%s: corrupt goprof database (labels row %lld)", db->path,
-				       (long long)id);
-			db->label_parent[id] = (uint32_t)parent;
-			db->label_key[id] = col_str(db, st, 2);
-			db->label_value[id] = col_str(db, st, 3);
-		}
-		if (rc != SQLITE_DONE)
-			die_sql(db, "reading labels failed");
-		sqlite3_finalize(st);
-	}
+	db->nlabels = 1;
+	if (db->version >= 4 && id_span(db, "labels", &db->nlabels))
+		return -1;
+	if (gp_err_zalloc(db->err, &db->label_parent, db->nlabels, sizeof(*db->label_parent)) ||
+	    gp_err_zalloc(db->err, &db->label_key, db->nlabels, sizeof(*db->label_key)) ||
+	    gp_err_zalloc(db->err, &db->label_value, db->nlabels, sizeof(*db->label_value)))
+		return -1;
+	if (db->version >= 4 &&
+	    each_row(db, prepare(db, "SELECT id, parent, key, value FROM labels"),
+		     "reading labels failed", label_row, NULL))
+		return -1;
 
-	db->nstacks = id_span(db, "stacks");
-	db->stack_parent = gp_xcalloc(db->nstacks, sizeof(*db->stack_parent));
-	db->stack_func = gp_xcalloc(db->nstacks, sizeof(*db->stack_func));
-	db->stack_labels = gp_xcalloc(db->nstacks, sizeof(*db->stack_labels));
-	st = prepare(db, db->version >= 4 ? "SELECT id, parent, function_id, labels FROM stacks" :
-		     "SELECT id, parent, function_id, 0 FROM stacks");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		int64_t parent = sqlite3_column_int64(st, 1);
-		int64_t fn = sqlite3_column_int64(st, 2);
-		int64_t lab = sqlite3_column_int64(st, 3);
-		/* parent < id keeps every walk to the root finite */
-		if (id <= 0 || (size_t)id >= db->nstacks || parent < 0 || parent >= id || fn <= 0 ||
-		    (size_t)fn >= db->nfuncs || !db->funcs[fn].present || lab < 0 ||
-		    (size_t)lab >= db->nlabels || (lab && !db->label_key[lab]))
-			gp_die("%s: corrupt goprof database (stack row %lld)", db->path,
-			     (long long)id);
-		db->stack_parent[id] = (uint32_t)parent;
-		db->stack_func[id] = (uint32_t)fn;
-		db->stack_labels[id] = (uint32_t)lab;
-	}
-	if (rc != SQLITE_DONE)
-		die_sql(db, "reading stacks failed");
-	sqlite3_finalize(st);
+	if (id_span(db, "stacks", &db->nstacks) ||
+	    gp_err_zalloc(db->err, &db->stack_parent, db->nstacks, sizeof(*db->stack_parent)) ||
+	    gp_err_zalloc(db->err, &db->stack_func, db->nstacks, sizeof(*db->stack_func)) ||
+	    gp_err_zalloc(db->err, &db->stack_labels, db->nstacks, sizeof(*db->stack_labels)) ||
+	    each_row(db, prepare(db, db->version >= 4 ?
+				 "SELECT id, parent, function_id, labels FROM stacks" :
+				 "SELECT id, parent, function_id, 0 FROM stacks"),
+		     "reading stacks failed", stack_row, NULL))
+		return -1;
 	/* every parent has its row: a walk to the root never reads a frame of nothing */
 	for (size_t id = 1; id < db->nstacks; id++)
 		if (db->stack_func[id] && db->stack_parent[id] &&
 		    !db->stack_func[db->stack_parent[id]])
-			gp_die("%s: corrupt goprof database (stack row %zu: no parent row %u)",
-			       db->path, id, db->stack_parent[id]);
+			return gp_errf(db->err, "%s: corrupt goprof database (stack row %zu: no "
+				       "parent row %u)", db->path, id, db->stack_parent[id]);
+	return 0;
 }
 
-size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t last,
-			 struct gp_db_sum *sums)
+struct sum {
+	struct gp_db_sum *sums;
+	int64_t rows;
+	int sign;
+};
+
+static int sample_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
+{
+	struct sum *a = arg;
+	int64_t id = sqlite3_column_int64(st, 0);
+
+	/* count and value side by side: one cache miss per row in a big table */
+	if (id <= 0 || (size_t)id >= db->nstacks)
+		return gp_errf(db->err, "%s: corrupt goprof database (sample of unknown stack "
+			       "%lld)", db->path, (long long)id);
+	int64_t count = sqlite3_column_int64(st, 1), value = sqlite3_column_int64(st, 2);
+	if (count < 0 || value < 0)
+		return gp_errf(db->err, "%s: corrupt goprof database (negative sample of stack "
+			       "%lld)", db->path, (long long)id);
+	a->sums[id].count += count;
+	a->sums[id].value += value;
+	a->rows++;
+	return 0;
+}
+
+int64_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t last,
+			  struct gp_db_sum *sums)
 {
 	sqlite3_stmt *st = prepare(db, "SELECT stack_id, count, value FROM samples "
 				   "WHERE profile = ?1 AND bucket BETWEEN ?2 AND ?3");
-	size_t rows = 0;
-	int rc;
+	struct sum a = { sums, 0, 1 };
 
-	sqlite3_bind_int(st, 1, profile);
-	sqlite3_bind_int64(st, 2, first);
-	sqlite3_bind_int64(st, 3, last);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		/* count and value side by side: one cache miss per row in a big table */
-		if (id <= 0 || (size_t)id >= db->nstacks)
-			gp_die("%s: corrupt goprof database (sample of unknown stack %lld)",
-			     db->path, (long long)id);
-		int64_t count = sqlite3_column_int64(st, 1), value = sqlite3_column_int64(st, 2);
-		if (count < 0 || value < 0)
-			gp_die("%s: corrupt goprof database (negative sample of stack %lld)",
-			       db->path, (long long)id);
-		sums[id].count += count;
-		sums[id].value += value;
-		rows++;
+	if (st) {
+		sqlite3_bind_int(st, 1, profile);
+		sqlite3_bind_int64(st, 2, first);
+		sqlite3_bind_int64(st, 3, last);
 	}
+	if (each_row(db, st, "reading samples failed", sample_row, &a) != 0)
+		return -1;
 	/* a sample of a stack id with no row (checked here, not per row: cache misses) */
 	for (size_t id = 1; id < db->nstacks; id++)
 		if ((sums[id].count || sums[id].value) && !db->stack_func[id])
-			gp_die("%s: corrupt goprof database (sample of unknown stack %zu)",
-			     db->path, id);
-	if (rc != SQLITE_DONE)
-		die_sql(db, "reading samples failed");
-	sqlite3_finalize(st);
-	return rows;
+			return gp_errf(db->err, "%s: corrupt goprof database (sample of unknown "
+				       "stack %zu)", db->path, id);
+	return a.rows;
 }
 
 size_t gp_db_label_set(const struct gp_db *db, uint32_t stack, struct gp_db_label *out,
@@ -365,104 +452,130 @@ size_t gp_db_label_set(const struct gp_db *db, uint32_t stack, struct gp_db_labe
 	return n;
 }
 
-/* Does the database have this table? (Older schemas lack some.) */
+/* Does the database have this table? (Older schemas lack some.) 1, 0, or -1 on a failure. */
 static int has_table(struct gp_db *db, const char *name)
 {
 	sqlite3_stmt *st = prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
 				   "name = ?1");
 	int found;
 
+	if (!st)
+		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	found = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return found;
 }
 
-/* A stack id column: 0 (none) or a loaded stack row; dies on anything else. */
-static uint32_t stack_col(struct gp_db *db, sqlite3_stmt *st, int col)
+/* A stack id column into *out: 0 (none) or a loaded stack row; -1 on anything else. */
+static int stack_col(struct gp_db *db, sqlite3_stmt *st, int col, uint32_t *out)
 {
 	int64_t id = sqlite3_column_int64(st, col);
 
 	if (id < 0 || (uint64_t)id >= db->nstacks || (id && !db->stack_func[id]))
-		gp_die("%s: corrupt goprof database (unknown stack %lld)", db->path,
-		     (long long)id);
-	return (uint32_t)id;
+		return gp_errf(db->err, "%s: corrupt goprof database (unknown stack %lld)",
+			       db->path, (long long)id);
+	*out = (uint32_t)id;
+	return 0;
+}
+
+struct threads {
+	struct gp_db_thread *v;
+	size_t n, cap;
+	int snapshot;
+};
+
+static int thread_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
+{
+	struct threads *a = arg;
+	struct gp_db_thread *t;
+
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		struct gp_db_thread *p = realloc(a->v, cap * sizeof(*p));
+		if (!p)
+			return gp_err_oom(db->err);
+		a->v = p;
+		a->cap = cap;
+	}
+	t = &a->v[a->n++];
+	memset(t, 0, sizeof(*t));
+	t->tid = sqlite3_column_int64(st, 0);
+	t->start_ns = sqlite3_column_int64(st, 1);
+	t->end_ns = sqlite3_column_int64(st, 2);
+	if (!(t->name = col_str(db, st, 3)))
+		return -1;
+	t->creator_tid = sqlite3_column_int64(st, 4);
+	if (stack_col(db, st, 5, &t->create_stack) != 0)
+		return -1;
+	if (a->snapshot) {
+		t->state = sqlite3_column_int(st, 6);
+		t->wait_object = sqlite3_column_int64(st, 7);
+		t->wait_since_ns = sqlite3_column_int64(st, 8);
+		if (stack_col(db, st, 9, &t->stack) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Reads the thread rows st yields (columns as in gp_db_threads' query, then extras). */
-static size_t read_threads(struct gp_db *db, sqlite3_stmt *st, int snapshot,
-			   struct gp_db_thread **out)
+static int read_threads(struct gp_db *db, sqlite3_stmt *st, int snapshot,
+			struct gp_db_thread **out, size_t *n)
 {
-	size_t n = 0, cap = 0;
-	struct gp_db_thread *v = NULL;
-	int rc;
+	struct threads a = { .snapshot = snapshot };
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct gp_db_thread *p = realloc(v, cap * sizeof(*v));
-			if (!p)
-				gp_die("out of memory");
-			v = p;
-		}
-		struct gp_db_thread *t = &v[n++];
-		memset(t, 0, sizeof(*t));
-		t->tid = sqlite3_column_int64(st, 0);
-		t->start_ns = sqlite3_column_int64(st, 1);
-		t->end_ns = sqlite3_column_int64(st, 2);
-		t->name = col_str(db, st, 3);
-		t->creator_tid = sqlite3_column_int64(st, 4);
-		t->create_stack = stack_col(db, st, 5);
-		if (snapshot) {
-			t->state = sqlite3_column_int(st, 6);
-			t->wait_object = sqlite3_column_int64(st, 7);
-			t->wait_since_ns = sqlite3_column_int64(st, 8);
-			t->stack = stack_col(db, st, 9);
-		}
+	if (each_row(db, st, "reading threads failed", thread_row, &a) != 0) {
+		free(a.v);
+		return -1;
 	}
-	if (rc != SQLITE_DONE)
-		die_sql(db, "reading threads failed");
-	sqlite3_finalize(st);
-	*out = v;
-	return n;
+	*out = a.v;
+	*n = a.n;
+	return 0;
 }
 
 int gp_db_threads(struct gp_db *db, int64_t from_ns, int64_t to_ns, struct gp_db_thread **out,
 		  size_t *n)
 {
 	if (db->version < 2)
-		return -1;
+		return 1;
 	sqlite3_stmt *st = prepare(db, "SELECT tid, start_ns, end_ns, name, creator_tid, "
 				   "create_stack FROM threads WHERE start_ns >= ?1 AND "
 				   "start_ns < ?2 ORDER BY start_ns, tid");
 
-	sqlite3_bind_int64(st, 1, from_ns);
-	sqlite3_bind_int64(st, 2, to_ns);
-	*n = read_threads(db, st, 0, out);
-	return 0;
+	if (st) {
+		sqlite3_bind_int64(st, 1, from_ns);
+		sqlite3_bind_int64(st, 2, to_ns);
+	}
+	return read_threads(db, st, 0, out, n);
 }
 
 int gp_db_trace(struct gp_db *db, int64_t at_ns, uint8_t **data, size_t *len,
 		int64_t *start_ns)
 {
-	if (db->version < 3 || !has_table(db, "traces"))
-		return -1;
+	int has = db->version >= 3 ? has_table(db, "traces") : 0;
+
+	if (has <= 0)
+		return has < 0 ? -1 : 1;
 	sqlite3_stmt *st = prepare(db, "SELECT start_ns, go_trace FROM traces WHERE start_ns <= ?1 "
 				   "ORDER BY start_ns DESC, id DESC LIMIT 1");
-	int rc = -1;
+	int rc = 1;
 
+	if (!st)
+		return -1;
 	sqlite3_bind_int64(st, 1, at_ns);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		const void *blob = sqlite3_column_blob(st, 1);
 		size_t n = (size_t)sqlite3_column_bytes(st, 1);
 		*start_ns = sqlite3_column_int64(st, 0);
 		*data = malloc(n ? n : 1);
-		if (!*data)
-			gp_die("out of memory");
-		if (n)
-			memcpy(*data, blob, n);
-		*len = n;
-		rc = 0;
+		if (!*data) {
+			rc = gp_err_oom(db->err);
+		} else {
+			if (n)
+				memcpy(*data, blob, n);
+			*len = n;
+			rc = 0;
+		}
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -471,16 +584,20 @@ int gp_db_trace(struct gp_db *db, int64_t at_ns, uint8_t **data, size_t *len,
 int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_db_thread **out,
 		   size_t *n)
 {
-	if (db->version < 2 || !has_table(db, "snapshots"))
-		return -1;
+	int has = db->version >= 2 ? has_table(db, "snapshots") : 0;
+
+	if (has <= 0)
+		return has < 0 ? -1 : 1;
 	sqlite3_stmt *st = prepare(db, "SELECT id, time_ns FROM snapshots WHERE time_ns <= ?1 "
 				   "ORDER BY time_ns DESC, id DESC LIMIT 1");
 	int64_t id;
 
+	if (!st)
+		return -1;
 	sqlite3_bind_int64(st, 1, at_ns);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		sqlite3_finalize(st);
-		return -1;
+		return 1;
 	}
 	id = sqlite3_column_int64(st, 0);
 	*time_ns = sqlite3_column_int64(st, 1);
@@ -492,17 +609,30 @@ int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_
 		     "s.stack_id FROM snapshot_threads s LEFT JOIN threads t "
 		     "ON t.tid = s.tid AND t.start_ns = s.thread_start_ns "
 		     "WHERE s.snapshot = ?1 ORDER BY s.tid");
-	sqlite3_bind_int64(st, 1, id);
-	*n = read_threads(db, st, 1, out);
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	return read_threads(db, st, 1, out, n);
+}
+
+static int custom_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
+{
+	struct sum *a = arg;
+	uint32_t s;
+	int64_t count = sqlite3_column_int64(st, 1);
+
+	if (stack_col(db, st, 0, &s) != 0)
+		return -1;
+	a->sums[s].count += a->sign * count;
+	a->sums[s].value += a->sign * count;
+	a->rows += count > 0 ? count : 0;
 	return 0;
 }
 
-size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
-		    struct gp_db_sum *sums)
+int64_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
+		     struct gp_db_sum *sums)
 {
+	struct sum a = { sums, 0, sign };
 	sqlite3_stmt *st;
-	size_t n = 0;
-	int rc;
 
 	if (db->version < 4)
 		return 0;
@@ -510,31 +640,27 @@ size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
 	st = prepare(db, "SELECT stack_id, count FROM custom_counts c WHERE profile = ?1 AND "
 		     "time_ns = (SELECT max(time_ns) FROM custom_counts d WHERE d.profile = ?1 "
 		     "AND d.stack_id = c.stack_id AND d.time_ns <= ?2)");
-	sqlite3_bind_int(st, 1, profile);
-	sqlite3_bind_int64(st, 2, at_ns);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint32_t s = stack_col(db, st, 0);
-		int64_t count = sqlite3_column_int64(st, 1);
-		sums[s].count += sign * count;
-		sums[s].value += sign * count;
-		n += (size_t)(count > 0 ? count : 0);
+	if (st) {
+		sqlite3_bind_int(st, 1, profile);
+		sqlite3_bind_int64(st, 2, at_ns);
 	}
-	if (rc != SQLITE_DONE)
-		die_sql(db, "reading custom_counts failed");
-	sqlite3_finalize(st);
-	return n;
+	if (each_row(db, st, "reading custom_counts failed", custom_row, &a) != 0)
+		return -1;
+	return a.rows;
 }
 
 int gp_db_heapstats(struct gp_db *db, int64_t to_ns, struct gp_db_heapstats *out)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
+	int rc = 1;
 
 	if (db->version < 2)
-		return -1;
+		return 1;
 	st = prepare(db, "SELECT time_ns, mallocs, frees, alloc_bytes, live_bytes, arena, hblkhd, "
 		     "uordblks, fordblks, keepcost, max_rss FROM heapstats WHERE time_ns <= ?1 "
 		     "ORDER BY time_ns DESC LIMIT 1");
+	if (!st)
+		return -1;
 	sqlite3_bind_int64(st, 1, to_ns);
 	int step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {
@@ -545,7 +671,7 @@ int gp_db_heapstats(struct gp_db *db, int64_t to_ns, struct gp_db_heapstats *out
 			*v[i] = sqlite3_column_int64(st, i);
 		rc = 0;
 	} else if (step != SQLITE_DONE) {
-		die_sql(db, "reading heapstats failed");
+		rc = sql_failed(db, "reading heapstats failed");
 	}
 	sqlite3_finalize(st);
 	return rc;

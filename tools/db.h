@@ -1,8 +1,11 @@
 /*
- * Reading a goprof database (schema: rt/gp-schema.h). The tools open it read-only, check
+ * Reading a goprof database (schema: lib/gp-schema.h). The tools open it read-only, check
  * that it is one and that its schema is not newer than this reader, and load the interned
- * tables (functions, stacks, mappings) into arrays indexed by their ids. Every failure ends
- * the program with a one-line message (tools may die, STYLE §4).
+ * tables (functions, stacks, mappings) into arrays indexed by their ids. This runs inside
+ * a profiled program too (the /debug/pprof server), so a failure never ends anything: it is
+ * a return value, -1, with one line in the struct gp_err given to gp_db_open (errors.h), and
+ * whatever the call had made (statements, arrays) is undone or owned by the gp_db, which
+ * gp_db_close() frees.
  */
 #ifndef GOPROF_TOOLS_DB_H
 #define GOPROF_TOOLS_DB_H
@@ -10,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h"
 #include "strtab.h"
 
 struct sqlite3;
@@ -47,6 +51,7 @@ struct gp_db_sum {
 struct gp_db {
 	struct sqlite3 *db;
 	const char *path;
+	struct gp_err *err;	/* where failures go (the caller's) */
 	int version;		/* PRAGMA user_version */
 
 	/* the process row */
@@ -93,31 +98,34 @@ int gp_db_looks_like_sqlite(const char *path);
 
 /*
  * The execution trace that began last at or before at_ns (INT64_MAX: the last one): 0 with
- * its Go-format bytes in *data (malloc'd), *len and its start in *start_ns; -1 when the
- * database holds none (or predates the traces table). Dies on a database error.
+ * its Go-format bytes in *data (malloc'd), *len and its start in *start_ns; 1 when the
+ * database holds none (or predates the traces table); -1 on a failure.
  */
 int gp_db_trace(struct gp_db *db, int64_t at_ns, uint8_t **data, size_t *len,
 		int64_t *start_ns);
 
-/* Opens path read-only and checks it; dies with one line on any problem. */
-void gp_db_open(struct gp_db *db, const char *path);
+/*
+ * Opens path read-only and checks it; 0, or -1 with one line in err (which the gp_db keeps
+ * for its later failures). gp_db_close() is due either way.
+ */
+int gp_db_open(struct gp_db *db, const char *path, struct gp_err *err);
 
-/* Looks up a profile by name ("cpu"); returns 0, or -1 if the database has none. */
+/* Looks up a profile by name ("cpu"); returns 0, 1 if the database has none, -1 on a failure. */
 int gp_db_profile(struct gp_db *db, const char *name, struct gp_db_profile *out);
 
-/* The first and last bucket holding samples of a profile; returns -1 if there is none. */
+/* The first and last bucket holding samples of a profile; 0, 1 if there is none, or -1. */
 int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *last);
 
-/* Loads functions, mappings and stacks. */
-void gp_db_load(struct gp_db *db);
+/* Loads functions, mappings and stacks; 0 or -1. */
+int gp_db_load(struct gp_db *db);
 
 /*
  * Adds up the samples of a profile in buckets first..last (inclusive) per stack into
  * sums[stack_id], an array of db->nstacks zeroed entries. Returns the number of sample
- * rows read.
+ * rows read, or -1.
  */
-size_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t last,
-			 struct gp_db_sum *sums);
+int64_t gp_db_sum_samples(struct gp_db *db, int profile, int64_t first, int64_t last,
+			  struct gp_db_sum *sums);
 
 /* A thread as the threadcreate and goroutine profiles see it (schema 2). */
 struct gp_db_thread {
@@ -136,14 +144,14 @@ struct gp_db_thread {
 /*
  * Every thread that started before to_ns (and at or after from_ns), oldest first, in a
  * malloc'd array the caller frees; *n gets their number. Needs gp_db_load() first (stack
- * ids are checked). Returns -1 if the database predates the threadcreate profile.
+ * ids are checked). Returns 0, 1 if the database predates the threadcreate profile, or -1.
  */
 int gp_db_threads(struct gp_db *db, int64_t from_ns, int64_t to_ns, struct gp_db_thread **out,
 		  size_t *n);
 
 /*
  * The threads of the newest goroutine snapshot taken at or before at_ns, sorted by tid,
- * like gp_db_threads; *time_ns gets the snapshot's time. Returns -1 if there is none.
+ * like gp_db_threads; *time_ns gets the snapshot's time. Returns 0, 1 if there is none, or -1.
  */
 int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_db_thread **out,
 		   size_t *n);
@@ -151,10 +159,11 @@ int gp_db_snapshot(struct gp_db *db, int64_t at_ns, int64_t *time_ns, struct gp_
 /*
  * The entries of the custom profile profile (profiles.id) live at the last commit at or
  * before at_ns, one count and one value each added to sums[stack_id] (db->nstacks
- * entries); sign -1 subtracts them (a delta). Returns how many. Needs gp_db_load() first.
+ * entries); sign -1 subtracts them (a delta). Returns how many, or -1. Needs gp_db_load()
+ * first.
  */
-size_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
-		    struct gp_db_sum *sums);
+int64_t gp_db_custom(struct gp_db *db, int profile, int64_t at_ns, int sign,
+		     struct gp_db_sum *sums);
 
 /* One heapstats row (schema 2): the allocator's statistics at time_ns. */
 struct gp_db_heapstats {
@@ -167,8 +176,8 @@ struct gp_db_heapstats {
 };
 
 /*
- * The last heapstats row taken at or before to_ns into out; returns 0, or -1 when there is
- * none (heap profiling off, or a schema 1 database without the table).
+ * The last heapstats row taken at or before to_ns into out; returns 0, 1 when there is none
+ * (heap profiling off, or a schema 1 database without the table), or -1 on a failure.
  */
 int gp_db_heapstats(struct gp_db *db, int64_t to_ns, struct gp_db_heapstats *out);
 

@@ -19,7 +19,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
-#include "die.h"
+#include "errors.h"
 #include "export.h"
 #include "gp-schema.h"
 #include "ui.h"
@@ -187,17 +187,9 @@ size_t gp_export_frames(struct gp_export *x, uint32_t stack)
 {
 	size_t n = 0;
 
-	for (uint32_t s = stack; s; s = x->db->stack_parent[s]) {
-		if (n == x->frames_cap) {
-			size_t cap = x->frames_cap ? x->frames_cap * 2 : 256;
-			uint32_t *p = realloc(x->frames, cap * sizeof(*p));
-			if (!p)
-				gp_die("out of memory");
-			x->frames = p;
-			x->frames_cap = cap;
-		}
+	/* a parent's id is below its child's: no walk is longer than db->nstacks frames */
+	for (uint32_t s = stack; s; s = x->db->stack_parent[s])
 		x->frames[n++] = x->db->stack_func[s];
-	}
 	return n;
 }
 
@@ -211,7 +203,7 @@ void gp_export_heap_view(struct gp_export *x)
 		x->inuse = t;
 	}
 	for (size_t s = 0; s < x->db->nstacks; s++) {
-		int64_t v[2];
+		int64_t v[2] = { 0, 0 };
 		gp_export_unsample(x->sums[s].count, x->sums[s].value, x->prof.rate, v);
 		x->sums[s].count = v[0];
 		x->sums[s].value = v[1];
@@ -275,11 +267,13 @@ static int by_stack_state(const void *a, const void *b)
  * The goroutine profile's groups: the snapshot's threads, one each, less those of the
  * delta's first snapshot (n0 of them), per (stack, state).
  */
-static void group_threads(struct gp_export *x, const struct gp_db_thread *t0, size_t n0)
+static int group_threads(struct gp_export *x, const struct gp_db_thread *t0, size_t n0)
 {
 	size_t n = x->nthreads + n0, out = 0;
-	struct gp_export_group *g = gp_xcalloc(n ? n : 1, sizeof(*g));
+	struct gp_export_group *g = calloc(n ? n : 1, sizeof(*g));
 
+	if (!g)
+		return gp_err_oom(x->err);
 	for (size_t i = 0; i < n; i++) {
 		const struct gp_db_thread *t = i < x->nthreads ? &x->threads[i] :
 								   &t0[i - x->nthreads];
@@ -296,43 +290,49 @@ static void group_threads(struct gp_export *x, const struct gp_db_thread *t0, si
 	}
 	x->groups = g;
 	x->ngroups = out;
+	return 0;
 }
 
-/* A usage error inside a run: -2 from gp_export_run (goprof-export exits 2 for it). */
-static int usage_failed;
-
-static __attribute__((noreturn, format(printf, 1, 2))) void bad_query(const char *fmt, ...)
+/* A failed write or open of the output: one line naming it; -1. */
+static int io_failed(struct gp_err *e, const char *output)
 {
-	char buf[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	usage_failed = 1;
-	gp_die("%s", buf);
+	return gp_errf(e, "%s: %s", output, strerror(errno ? errno : EIO));
 }
 
-static void run_query(struct run *r, const char *db_path, const struct gp_export_query *q)
+/*
+ * Answers q into r: 0, or -1 with e filled. Whatever it made belongs to r, which the
+ * caller frees however this ends.
+ */
+static int run_query(struct run *r, const char *db_path, const struct gp_export_query *q,
+		     struct gp_err *e)
 {
 	struct gp_db *db = &r->db;
 	struct gp_export *x = &r->x;
 	const char *type = q->type;
 	const struct gp_exporter *ex = gp_export_format(q->format);
 	int has_from = q->from || q->from_ns, has_to = q->to || q->to_ns;
+	int found;
 
 	if (!ex)
-		bad_query("unknown format '%s' (known: pprof, text, top, folded, json, html, svg)", q->format);
+		return gp_err_usage(e, "unknown format '%s' (known: pprof, text, top, folded, json, "
+				    "html, svg)", q->format);
 	x->db = db;
+	x->err = e;
 	x->type = type;
 	x->debug = q->debug ? q->debug : 1;
-	gp_db_open(db, db_path);
+	if (gp_db_open(db, db_path, e) != 0)
+		return -1;
 	/* any other name: one of the program's own profiles (goprof_profile_new), if any */
-	int custom = !gp_export_type_known(type) && gp_db_profile(db, type, &x->prof) == 0 &&
-		x->prof.id >= GP_PROFILE_CUSTOM;
-	if (!custom && !gp_export_type_known(type))
-		bad_query("unknown profile type '%s' (known: cpu, heap, allocs, block, mutex, "
-			  "threadcreate, goroutine, and the program's own profiles it made)", type);
+	int custom = 0;
+	if (!gp_export_type_known(type)) {
+		if ((found = gp_db_profile(db, type, &x->prof)) < 0)
+			return -1;
+		custom = found == 0 && x->prof.id >= GP_PROFILE_CUSTOM;
+		if (!custom)
+			return gp_err_usage(e, "unknown profile type '%s' (known: cpu, heap, allocs, "
+					    "block, mutex, threadcreate, goroutine, and the "
+					    "program's own profiles it made)", type);
+	}
 
 	/* heap and allocs are two views of one record: the allocs and frees profiles */
 	int heap = strcmp(type, "heap") == 0 || strcmp(type, "allocs") == 0;
@@ -346,29 +346,35 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 		x->prof.id = threadcreate ? GP_PROFILE_THREADCREATE : GP_PROFILE_GOROUTINE;
 		x->prof.rate = x->prof.period = 1;
 		if (db->version < 2)
-			gp_die("%s: profile type '%s' not in this database (written by an older "
-			       "goprof, schema %d)", db->path, type, db->version);
-	} else if (gp_db_profile(db, heap ? "allocs" : type, &x->prof) != 0) {
-		gp_die("%s: profile type '%s' not in this database", db->path, type);
+			return gp_errf(e, "%s: profile type '%s' not in this database (written by "
+				       "an older goprof, schema %d)", db->path, type, db->version);
+	} else if ((found = gp_db_profile(db, heap ? "allocs" : type, &x->prof)) != 0) {
+		if (found < 0)
+			return -1;
+		return gp_errf(e, "%s: profile type '%s' not in this database", db->path, type);
 	}
 	if (q->at && !goroutine && !custom)
-		bad_query("--at applies to goroutine and custom profiles only (use --from/--to)");
+		return gp_err_usage(e, "--at applies to goroutine and custom profiles only (use "
+				    "--from/--to)");
 	if ((q->from || q->to) && (goroutine || custom))
-		bad_query("a %s profile is one snapshot: use --at, not --from/--to",
-			  custom ? "custom" : "goroutine");
+		return gp_err_usage(e, "a %s profile is one snapshot: use --at, not --from/--to",
+				    custom ? "custom" : "goroutine");
 
 	int64_t first, last;
-	int have = gp_db_bucket_span(db, x->prof.id, &first, &last) == 0;
+	if ((found = gp_db_bucket_span(db, x->prof.id, &first, &last)) < 0)
+		return -1;
+	int have = found == 0;
 	/* the data ends at the last commit; without one, with the last bucket */
 	int64_t end_ns = db->end_ns > db->start_ns ? db->end_ns :
 		have ? db->start_ns + (last + 1) * db->bucket_ns : db->start_ns;
 	x->from_ns = q->from_ns ? q->from_ns : db->start_ns;
 	x->to_ns = q->to_ns ? q->to_ns : end_ns;
 	if (q->from && gp_export_parse_time(q->from, db->start_ns, &x->from_ns) != 0)
-		bad_query("bad time '%s' for --from (RFC 3339, unix seconds or +DURATION)",
-			  q->from);
+		return gp_err_usage(e, "bad time '%s' for --from (RFC 3339, unix seconds or "
+				    "+DURATION)", q->from);
 	if (q->to && gp_export_parse_time(q->to, db->start_ns, &x->to_ns) != 0)
-		bad_query("bad time '%s' for --to (RFC 3339, unix seconds or +DURATION)", q->to);
+		return gp_err_usage(e, "bad time '%s' for --to (RFC 3339, unix seconds or "
+				    "+DURATION)", q->to);
 	if (x->from_ns < db->start_ns)
 		x->from_ns = db->start_ns;
 	if (x->to_ns > end_ns && !q->to_ns)
@@ -376,53 +382,65 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 
 	char b1[64], b2[64], b3[64], b4[64];
 	if ((has_from || has_to) && x->to_ns <= x->from_ns && !goroutine && !custom)
-		gp_die("%s: no %s samples between %s and %s (the data spans %s to %s)", db->path,
-		       type, fmt_time(x->from_ns, b1, sizeof(b1)),
-		       fmt_time(x->to_ns, b2, sizeof(b2)), fmt_time(db->start_ns, b3, sizeof(b3)),
-		       fmt_time(end_ns, b4, sizeof(b4)));
+		return gp_errf(e, "%s: no %s samples between %s and %s (the data spans %s to %s)",
+			       db->path, type, fmt_time(x->from_ns, b1, sizeof(b1)),
+			       fmt_time(x->to_ns, b2, sizeof(b2)),
+			       fmt_time(db->start_ns, b3, sizeof(b3)),
+			       fmt_time(end_ns, b4, sizeof(b4)));
 
 	/* the buckets that overlap [from, to) */
 	int64_t lo = (x->from_ns - db->start_ns) / db->bucket_ns;
 	int64_t hi = (x->to_ns - db->start_ns + db->bucket_ns - 1) / db->bucket_ns - 1;
 
-	gp_db_load(db);
-	x->sums = gp_xcalloc(db->nstacks, sizeof(*x->sums));
-	size_t rows = 0;
+	if (gp_db_load(db) != 0 || gp_err_zalloc(e, &x->sums, db->nstacks, sizeof(*x->sums)) ||
+	    gp_err_zalloc(e, &x->frames, db->nstacks, sizeof(*x->frames)))
+		return -1;
+	int64_t rows = 0, more;
 	if (threadcreate) {
-		gp_db_threads(db, has_from ? x->from_ns : INT64_MIN, has_to ? x->to_ns : INT64_MAX,
-			      &x->threads, &x->nthreads);
+		if (gp_db_threads(db, has_from ? x->from_ns : INT64_MIN,
+				  has_to ? x->to_ns : INT64_MAX, &x->threads, &x->nthreads) < 0)
+			return -1;
 	} else if (goroutine) {
 		int64_t at = q->to_ns ? q->to_ns : INT64_MAX, when, when0;
 		if (q->at && gp_export_parse_time(q->at, db->start_ns, &at) != 0)
-			bad_query("bad time '%s' for --at (RFC 3339, unix seconds or +DURATION)",
-				  q->at);
-		if (gp_db_snapshot(db, at, &when, &x->threads, &x->nthreads) != 0)
-			gp_die("%s: no goroutine snapshot %s%s", db->path,
-			       q->at ? "at or before " : "in this database",
-			       q->at ? fmt_time(at, b1, sizeof(b1)) : "");
+			return gp_err_usage(e, "bad time '%s' for --at (RFC 3339, unix seconds or "
+					    "+DURATION)", q->at);
+		if ((found = gp_db_snapshot(db, at, &when, &x->threads, &x->nthreads)) != 0) {
+			if (found < 0)
+				return -1;
+			return gp_errf(e, "%s: no goroutine snapshot %s%s", db->path,
+				       q->at ? "at or before " : "in this database",
+				       q->at ? fmt_time(at, b1, sizeof(b1)) : "");
+		}
 		x->from_ns = x->to_ns = when;
 		/* delta: what changed since the snapshot at the window's start */
 		size_t n0 = 0;
-		if (q->delta && q->from_ns &&
-		    gp_db_snapshot(db, q->from_ns, &when0, &r->threads0, &n0) == 0) {
-			for (size_t t = 0; t < n0; t++) {
-				x->sums[r->threads0[t].stack].count--;
-				x->sums[r->threads0[t].stack].value--;
+		if (q->delta && q->from_ns) {
+			if ((found = gp_db_snapshot(db, q->from_ns, &when0, &r->threads0, &n0)) < 0)
+				return -1;
+			if (found == 0) {
+				for (size_t t = 0; t < n0; t++) {
+					x->sums[r->threads0[t].stack].count--;
+					x->sums[r->threads0[t].stack].value--;
+				}
+				x->from_ns = when0;
 			}
-			x->from_ns = when0;
 		}
-		group_threads(x, r->threads0, n0);
+		if (group_threads(x, r->threads0, n0) != 0)
+			return -1;
 	}
 	if (custom) {
 		/* live at --at, or at the end; a delta: minus what was live at the start */
 		int64_t at = q->to_ns ? q->to_ns : end_ns;
 		if (q->at && gp_export_parse_time(q->at, db->start_ns, &at) != 0)
-			bad_query("bad time '%s' for --at (RFC 3339, unix seconds or +DURATION)",
-				  q->at);
-		rows = gp_db_custom(db, x->prof.id, at, 1, x->sums);
+			return gp_err_usage(e, "bad time '%s' for --at (RFC 3339, unix seconds or "
+					    "+DURATION)", q->at);
+		if ((rows = gp_db_custom(db, x->prof.id, at, 1, x->sums)) < 0)
+			return -1;
 		x->from_ns = x->to_ns = at;
 		if (q->delta && q->from_ns) {
-			gp_db_custom(db, x->prof.id, q->from_ns, -1, x->sums);
+			if (gp_db_custom(db, x->prof.id, q->from_ns, -1, x->sums) < 0)
+				return -1;
 			x->from_ns = q->from_ns;
 		}
 		rows += !rows;	/* no entries is an answer, not a missing window */
@@ -432,9 +450,10 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 			x->sums[s].count++;
 			x->sums[s].value++;
 		}
-		rows = x->nthreads;
+		rows = (int64_t)x->nthreads;
 	} else if (have && hi >= lo) {
-		rows = gp_db_sum_samples(db, x->prof.id, lo, hi, x->sums);
+		if ((rows = gp_db_sum_samples(db, x->prof.id, lo, hi, x->sums)) < 0)
+			return -1;
 	}
 	if (heap) {
 		/*
@@ -442,13 +461,18 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 		 * a delta counts only what the range itself allocated and freed.
 		 */
 		int64_t from_bucket = q->delta ? lo : 0;
-		r->freed = gp_xcalloc(db->nstacks, sizeof(*r->freed));
-		x->inuse = gp_xcalloc(db->nstacks, sizeof(*x->inuse));
+		if (gp_err_zalloc(e, &r->freed, db->nstacks, sizeof(*r->freed)) ||
+		    gp_err_zalloc(e, &x->inuse, db->nstacks, sizeof(*x->inuse)))
+			return -1;
 		if (have && hi >= from_bucket) {
-			rows += gp_db_sum_samples(db, x->prof.id, from_bucket, hi, x->inuse);
-			gp_db_sum_samples(db, GP_PROFILE_FREES, from_bucket, hi, r->freed);
+			if ((more = gp_db_sum_samples(db, x->prof.id, from_bucket, hi,
+						      x->inuse)) < 0 ||
+			    gp_db_sum_samples(db, GP_PROFILE_FREES, from_bucket, hi, r->freed) < 0)
+				return -1;
+			rows += more;
 		}
-		x->ever = gp_xcalloc(db->nstacks, 1);
+		if (gp_err_zalloc(e, &x->ever, db->nstacks, 1))
+			return -1;
 		for (size_t s = 0; s < db->nstacks; s++) {
 			x->ever[s] = x->inuse[s].count > 0;
 			x->inuse[s].count -= r->freed[s].count;
@@ -456,67 +480,68 @@ static void run_query(struct run *r, const char *db_path, const struct gp_export
 		}
 	}
 	if (rows == 0 && (q->from || q->to))
-		gp_die("%s: no %s samples between %s and %s", db->path, type,
-		       fmt_time(x->from_ns, b1, sizeof(b1)), fmt_time(x->to_ns, b2, sizeof(b2)));
+		return gp_errf(e, "%s: no %s samples between %s and %s", db->path, type,
+			       fmt_time(x->from_ns, b1, sizeof(b1)),
+			       fmt_time(x->to_ns, b2, sizeof(b2)));
 
 	const char *output = q->output ? q->output : "standard output";
+	errno = 0;
 	if (q->output) {
 		r->out_fd = open(q->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (r->out_fd < 0)
-			gp_die_errno("%s", q->output);
+			return io_failed(e, q->output);
 		x->fd = r->out_fd;
 	} else {
 		x->fd = q->fd;
 		if (ex->binary && q->refuse_terminal && isatty(x->fd))
-			gp_die("not writing a binary %s profile to a terminal; use -o FILE or a "
-			       "redirection", ex->name);
+			return gp_errf(e, "not writing a binary %s profile to a terminal; use -o "
+				       "FILE or a redirection", ex->name);
 		/* the stream closes its own copy: the caller's descriptor stays open */
 		r->out_fd = dup(x->fd);
 		if (r->out_fd < 0)
-			gp_die_errno("%s", output);
+			return io_failed(e, output);
 		x->fd = r->out_fd;
 	}
 	x->out = fdopen(x->fd, "w");
 	if (!x->out)
-		gp_die_errno("%s", output);
+		return io_failed(e, output);
 
-	ex->write(x);
+	errno = 0;
+	if (ex->write(x) != 0)
+		return -1;
 
 	if (fflush(x->out) != 0 || ferror(x->out))
-		gp_die_errno("%s", output);
+		return io_failed(e, output);
 	FILE *out = x->out;
 	x->out = NULL;
 	r->out_fd = -1;
 	if (fclose(out) != 0)
-		gp_die_errno("%s", output);
+		return io_failed(e, output);
+	return 0;
 }
 
 int gp_export_run(const char *db_path, const struct gp_export_query *q, int fd, char *err,
 		  size_t errlen)
 {
-	struct gp_die_trap trap = { .msg = err, .len = errlen };
-	struct gp_die_trap *outer = gp_die_get_trap();
+	struct gp_err e = { .msg = err, .len = errlen };
 	struct gp_export_query query = *q;
-	struct run *r = calloc(1, sizeof(*r));
+	struct run *r;
+	int rc;
 
-	if (!r) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (errlen)
+		err[0] = '\0';
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return gp_err_oom(&e);
 	r->out_fd = -1;
 	query.fd = fd;
-	usage_failed = 0;
-	gp_die_set_trap(&trap);
-	if (setjmp(trap.jump)) {
-		int rc = usage_failed ? -2 : -1;
-		gp_die_set_trap(outer);
-		run_free(r);
-		return rc;
-	}
-	run_query(r, db_path, &query);
-	gp_die_set_trap(outer);
+	rc = run_query(r, db_path, &query, &e);
 	run_free(r);
-	return 0;
+	if (rc == 0)
+		return 0;
+	if (errlen && !err[0])
+		snprintf(err, errlen, "failed to export the profile");
+	return e.usage ? -2 : -1;
 }
 
 /* Runs a query that returns one integer; -1 on an error. */
@@ -533,33 +558,26 @@ static int64_t count_sql(sqlite3 *db, const char *sql)
 	return v;
 }
 
-/* Opens db_path and runs fn on it, catching failures; 0, or -1 with one line in err. */
-static int with_db(const char *db_path, void (*fn)(struct gp_db *db, void *arg), void *arg,
+/* Opens db_path and runs fn on it; 0, or -1 with one line in err. */
+static int with_db(const char *db_path, int (*fn)(struct gp_db *db, void *arg), void *arg,
 		   char *err, size_t errlen)
 {
-	struct gp_die_trap trap = { .msg = err, .len = errlen };
-	struct gp_die_trap *outer = gp_die_get_trap();
-	struct gp_db *db = calloc(1, sizeof(*db));
-	int rc = 0;
+	struct gp_err e = { .msg = err, .len = errlen };
+	struct gp_db *db;
+	int rc;
 
-	if (!db) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	gp_die_set_trap(&trap);
-	if (setjmp(trap.jump)) {
-		rc = -1;
-	} else {
-		gp_db_open(db, db_path);
-		fn(db, arg);
-	}
-	gp_die_set_trap(outer);
+	if (errlen)
+		err[0] = '\0';
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return gp_err_oom(&e);
+	rc = gp_db_open(db, db_path, &e) == 0 ? fn(db, arg) : -1;
 	gp_db_close(db);
 	free(db);
 	return rc;
 }
 
-static void count(struct gp_db *db, void *arg)
+static int count(struct gp_db *db, void *arg)
 {
 	struct gp_export_counts *c = arg;
 
@@ -575,7 +593,7 @@ static void count(struct gp_db *db, void *arg)
 					 "snapshot = (SELECT max(id) FROM snapshots)");
 	}
 	if (db->version < 4)
-		return;
+		return 0;
 	sqlite3_stmt *st;
 	/* each stack's newest count */
 	if (sqlite3_prepare_v2(db->db, "SELECT name, (SELECT coalesce(sum(count), 0) FROM "
@@ -583,7 +601,7 @@ static void count(struct gp_db *db, void *arg)
 			       "max(time_ns) FROM custom_counts d WHERE d.profile = p.id AND "
 			       "d.stack_id = c.stack_id)) FROM profiles p WHERE id >= ?1 "
 			       "ORDER BY name", -1, &st, NULL) != SQLITE_OK)
-		return;
+		return 0;
 	sqlite3_bind_int(st, 1, GP_PROFILE_CUSTOM);
 	while (c->ncustom < GP_EXPORT_MAX_CUSTOM && sqlite3_step(st) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -593,6 +611,7 @@ static void count(struct gp_db *db, void *arg)
 		c->custom[c->ncustom++].count = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
+	return 0;
 }
 
 int gp_export_count(const char *db_path, struct gp_export_counts *c, char *err, size_t errlen)
@@ -601,18 +620,19 @@ int gp_export_count(const char *db_path, struct gp_export_counts *c, char *err, 
 	return with_db(db_path, count, c, err, errlen);
 }
 
-static void buckets(struct gp_db *db, void *arg)
+static int buckets(struct gp_db *db, void *arg)
 {
 	int64_t *v = arg;
 
 	v[0] = db->start_ns;
 	v[1] = db->bucket_ns;
+	return 0;
 }
 
 int gp_export_buckets(const char *db_path, int64_t *start_ns, int64_t *width_ns)
 {
 	char err[256];
-	int64_t v[2];
+	int64_t v[2] = { 0, 0 };
 
 	if (with_db(db_path, buckets, v, err, sizeof(err)) != 0)
 		return -1;

@@ -50,14 +50,14 @@ struct gp_export {
 					   record even when all its values are 0) */
 	int fd;				/* output file descriptor */
 	FILE *out;			/* the same, as a stream (text formats) */
-	uint32_t *frames;		/* scratch for gp_export_frames */
-	size_t frames_cap;
+	uint32_t *frames;		/* scratch for gp_export_frames (db->nstacks) */
+	struct gp_err *err;		/* where a failure goes (the run's own) */
 };
 
 struct gp_exporter {
 	const char *name;		/* -f value */
 	int binary;			/* refuses a terminal as output */
-	void (*write)(struct gp_export *x);	/* dies on error */
+	int (*write)(struct gp_export *x);	/* 0, or -1 with x->err filled */
 };
 
 extern const struct gp_exporter gp_exporter_pprof;
@@ -65,14 +65,18 @@ extern const struct gp_exporter gp_exporter_text;
 extern const struct gp_exporter gp_exporter_top;
 extern const struct gp_exporter gp_exporter_folded;
 
+/*
+ * The text formats; each returns 0, or -1 with x->err filled (a failed write shows later, in
+ * the stream's error flag).
+ */
 /* -f text of block, mutex, threadcreate and goroutine: Go's debug=1 (and =2) layouts. */
-void gp_text_threads(struct gp_export *x);
+int gp_text_threads(struct gp_export *x);
 
 /* -f top: the table `go tool pprof -top` prints (text.c); any profile type. */
-void gp_text_top(struct gp_export *x);
+int gp_text_top(struct gp_export *x);
 
 /* -f text of heap and allocs: Go's `heap?debug=1` (text-heap.c). */
-void gp_text_heap(struct gp_export *x);
+int gp_text_heap(struct gp_export *x);
 
 /*
  * Heap and allocs in the one-value formats (top, folded): x->sums becomes what pprof opens
@@ -103,7 +107,8 @@ struct gp_export_query {
 /*
  * Answers q from the database at db_path, writing to fd (or q->output). Returns 0; -2 for
  * a bad query (unknown type or format, bad time: a usage error); -1 for anything else. On
- * failure err holds one line. Never exits; thread-safe for distinct queries.
+ * failure err holds one line. Never exits; thread-safe: concurrent runs share nothing
+ * mutable, and a failed run has freed, finalized and closed all it made.
  */
 int gp_export_run(const char *db_path, const struct gp_export_query *q, int fd, char *err,
 		  size_t errlen);

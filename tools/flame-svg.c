@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errors.h"
 #include "ui.h"
 
 #define SVG_WIDTH 1200.0
@@ -134,8 +135,9 @@ static void draw(const struct draw *d, uint32_t i, double x, int depth)
 	}
 }
 
-static void write_svg(struct gp_export *x)
+static int write_svg(struct gp_export *x)
 {
+	int rc = -1;
 	struct gp_db *db = x->db;
 	struct tree t = { .cap = 1024 };
 	const char *names[2], *units[2];
@@ -146,7 +148,7 @@ static void write_svg(struct gp_export *x)
 	gp_ui_sample_types(x, names, units);
 	t.n = calloc(t.cap, sizeof(*t.n));
 	if (!t.n)
-		return;
+		return gp_err_oom(x->err);
 	t.len = 1;	/* the root */
 	for (uint32_t s = 0; s < db->nstacks; s++) {
 		int64_t v = x->sums[s].value * scale;
@@ -157,8 +159,10 @@ static void write_svg(struct gp_export *x)
 		size_t n = s ? gp_export_frames(x, s) : 0;
 		while (n--) {
 			at = child(&t, at, db->funcs[x->frames[n]].name_idx);
-			if (!at)
+			if (!at) {
+				gp_err_oom(x->err);
 				goto out_free;
+			}
 			t.n[at].cum += v;
 		}
 		t.n[at].flat += v;
@@ -181,8 +185,10 @@ static void write_svg(struct gp_export *x)
 	if (d.total)
 		draw(&d, 0, MARGIN, 0);
 	fputs("</svg>\n", f);
+	rc = 0;
 out_free:
 	free(t.n);
+	return rc;
 }
 
 const struct gp_exporter gp_exporter_svg = {

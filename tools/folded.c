@@ -9,7 +9,7 @@
 
 #include "export.h"
 
-static void write_folded(struct gp_export *x)
+static int write_folded(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
 
@@ -25,6 +25,7 @@ static void write_folded(struct gp_export *x)
 		}
 		fprintf(x->out, " %lld\n", (long long)x->sums[s].count);
 	}
+	return 0;
 }
 
 const struct gp_exporter gp_exporter_folded = {

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "export.h"
-#include "trace.h"
+#include "trace-read.h"
 
 static void usage(FILE *f)
 {
@@ -70,12 +70,18 @@ static void trace_from_db(const char *path, const char *at_arg, uint8_t **data, 
 			  char **exe)
 {
 	struct gp_db db = { 0 };
+	char msg[1024] = "";
+	struct gp_err e = { .msg = msg, .len = sizeof(msg) };
 	int64_t at = INT64_MAX, start;
+	int rc;
 
-	gp_db_open(&db, path);
+	if (gp_db_open(&db, path, &e) != 0)
+		errx(1, "%s", msg);
 	if (at_arg && gp_export_parse_time(at_arg, db.start_ns, &at) != 0)
 		usage_error("bad time '%s' for --at (RFC 3339, unix seconds or +DURATION)", at_arg);
-	if (gp_db_trace(&db, at, data, len, &start) != 0)
+	if ((rc = gp_db_trace(&db, at, data, len, &start)) < 0)
+		errx(1, "%s", msg);
+	if (rc > 0)
 		errx(1, "%s: no execution trace %s (one is kept when it is taken while the "
 		     "database is written: GOPROF_TRACE, goprof_trace_start, /debug/pprof/trace)",
 		     path, at_arg ? "began at or before that time" : "in this database");
@@ -95,7 +101,7 @@ static int export_trace(const char *path, const char *format, const char *at_arg
 	struct gp_trace *t = NULL;
 	char *exe = NULL;
 	uint8_t *raw = NULL;
-	size_t raw_len = 0;
+	size_t raw_len = 0, odd = 0;
 	FILE *out = stdout;
 	char msg[1024];
 	int json, rc;
@@ -135,7 +141,10 @@ static int export_trace(const char *path, const char *format, const char *at_arg
 	if (raw)	/* the database's bytes as they were stored */
 		rc = fwrite(raw, 1, raw_len, out) == raw_len ? 0 : -(errno ? errno : EIO);
 	else
-		rc = json ? gp_trace_write_json(t, out) : gp_trace_write_go(t, out);
+		rc = json ? gp_trace_write_json(t, out, &odd) : gp_trace_write_go(t, out, &odd);
+	if (!rc && odd)
+		fprintf(stderr, json ? "goprof-export: json trace: %zu odd events dropped\n" :
+			"goprof-export: go trace: %zu odd events skipped or repaired\n", odd);
 	free(raw);
 	gp_trace_free(t);
 	free(exe);

@@ -51,7 +51,8 @@
 #include <unistd.h>
 
 #include "gotrace.h"
-#include "trace.h"
+#include "trace-read.h"
+#include "util.h"
 
 #define MAX_FILE_BYTES (1ul << 30)
 #define MAX_STRING 1000000		/* Go's parser: strings are 1 ... 1e6 bytes */
@@ -226,12 +227,10 @@ static int oom(struct reader *r)
 
 #define PUSH(arr, n, cap)                                                   \
 	({                                                                     \
-		__typeof__(arr) p_ = gp_trace_grow(arr, &(cap), (n) + 1, sizeof(*(arr))); \
-		if (p_) {                                                      \
-			(arr) = p_;                                            \
+		int ok_ = gp_grow(&(arr), &(cap), (n) + 1, sizeof(*(arr))) == 0; \
+		if (ok_)                                                       \
 			memset(&(arr)[n], 0, sizeof(*(arr)));                  \
-		}                                                              \
-		p_ ? &(arr)[(n)++] : NULL;                                     \
+		ok_ ? &(arr)[(n)++] : NULL;                                    \
 	})
 
 /* An unsigned LEB128 number that must end before end. */

@@ -15,18 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "die.h"
+#include "errors.h"
 #include "export.h"
 #include "gp-schema.h"
 #include "pprof.h"
 
 #define ALL_SYMBOLS (GP_PPROF_HAS_FUNCTIONS | GP_PPROF_HAS_FILENAMES | GP_PPROF_HAS_LINE_NUMBERS)
-
-static void oom(uint64_t id)
-{
-	if (!id)
-		gp_die("out of memory");
-}
 
 /*
  * Go's unsampling (runtime/pprof scaleHeapSample): a block of avg bytes was sampled with
@@ -64,8 +58,8 @@ struct build {
  * Adds a sample of stack with values (one per sample type), its locations made on demand,
  * and its labels: the stack's own (goprof_label_push) and, for a goroutine group, the state.
  */
-static void add_sample(struct build *c, uint32_t stack, const int64_t *values,
-		       const struct gp_export_group *g)
+static int add_sample(struct build *c, uint32_t stack, const int64_t *values,
+		      const struct gp_export_group *g)
 {
 	struct gp_export_label l[GP_EXPORT_MAX_LABELS + 1];
 	struct gp_export *x = c->x;
@@ -76,7 +70,7 @@ static void add_sample(struct build *c, uint32_t stack, const int64_t *values,
 		free(c->locs);
 		c->locs = malloc(c->locs_cap * sizeof(*c->locs));
 		if (!c->locs)
-			gp_die("out of memory");
+			return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = x->frames[i];
@@ -84,108 +78,106 @@ static void add_sample(struct build *c, uint32_t stack, const int64_t *values,
 			const struct gp_db_func *f = &x->db->funcs[id];
 			uint64_t fn = gp_pprof_function(c->b, f->name, f->name, f->file,
 							f->start_line);
-			oom(fn);
-			oom(c->loc_of[id] = gp_pprof_location(c->b, c->map_of[f->mapping_id], 0, fn,
-							      f->start_line));
+			if (!fn || !(c->loc_of[id] = gp_pprof_location(c->b, c->map_of[f->mapping_id],
+									0, fn, f->start_line)))
+				return -1;
 		}
 		c->locs[i] = c->loc_of[id];
 	}
 	if (gp_pprof_sample(c->b, c->locs, n, values) != 0)
-		gp_die("out of memory");
+		return -1;
 	size_t nl = gp_export_labels(x, stack, g, l, sizeof(l) / sizeof(l[0]));
 	for (size_t k = 0; k < nl; k++)
 		if (gp_pprof_sample_label_str(c->b, l[k].key, l[k].value) != 0)
-			gp_die("out of memory");
+			return -1;
+	return 0;
 }
 
 /* goroutine: one sample per (stack, state), labelled as every format labels it */
-static void add_groups(struct build *c)
+static int add_groups(struct build *c)
 {
 	for (size_t i = 0; i < c->x->ngroups; i++) {
 		const struct gp_export_group *g = &c->x->groups[i];
 		int64_t values[1] = { g->count };
 
-		add_sample(c, g->stack, values, g);
+		if (add_sample(c, g->stack, values, g) != 0)
+			return -1;
 	}
+	return 0;
 }
 
-static void write_pprof(struct gp_export *x)
+/*
+ * The sample types, period and times of x's profile; 0, -1 when out of memory, -2 for a
+ * profile pprof has no layout for.
+ */
+static int describe(struct gp_export *x, struct gp_pprof *b, int64_t *scale)
 {
-	struct gp_db *db = x->db;
-	struct gp_pprof *b = gp_pprof_new();
-	uint64_t *loc_of = calloc(db->nfuncs, sizeof(*loc_of));	/* function id -> location */
-	uint64_t *map_of = calloc(db->nmaps ? db->nmaps : 1, sizeof(*map_of));
-
-	if (!b || !loc_of || !map_of)
-		gp_die("out of memory");
-	int heap = x->prof.id == GP_PROFILE_ALLOCS;
-	int64_t scale = 1;	/* mutex: Go multiplies by the fraction when it writes */
-
 	switch (x->prof.id) {
 	case GP_PROFILE_CPU:
 		gp_pprof_time(b, x->from_ns, x->to_ns - x->from_ns);
-		if (gp_pprof_sample_type(b, "samples", "count") ||
-		    gp_pprof_sample_type(b, "cpu", "nanoseconds") ||
-		    gp_pprof_period(b, "cpu", "nanoseconds", x->prof.period))
-			gp_die("out of memory");
-		break;
+		return gp_pprof_sample_type(b, "samples", "count") ||
+		       gp_pprof_sample_type(b, "cpu", "nanoseconds") ||
+		       gp_pprof_period(b, "cpu", "nanoseconds", x->prof.period) ? -1 : 0;
 	case GP_PROFILE_ALLOCS:
 		/* spec §6.2-6.3: a snapshot at the range's end, no duration */
 		gp_pprof_time(b, x->to_ns, 0);
-		if (gp_pprof_period(b, "space", "bytes", x->prof.period) ||
-		    gp_pprof_sample_type(b, "alloc_objects", "count") ||
-		    gp_pprof_sample_type(b, "alloc_space", "bytes") ||
-		    gp_pprof_sample_type(b, "inuse_objects", "count") ||
-		    gp_pprof_sample_type(b, "inuse_space", "bytes") ||
-		    (strcmp(x->type, "allocs") == 0 && gp_pprof_default_type(b, "alloc_space")))
-			gp_die("out of memory");
-		break;
+		return gp_pprof_period(b, "space", "bytes", x->prof.period) ||
+		       gp_pprof_sample_type(b, "alloc_objects", "count") ||
+		       gp_pprof_sample_type(b, "alloc_space", "bytes") ||
+		       gp_pprof_sample_type(b, "inuse_objects", "count") ||
+		       gp_pprof_sample_type(b, "inuse_space", "bytes") ||
+		       (strcmp(x->type, "allocs") == 0 &&
+			gp_pprof_default_type(b, "alloc_space")) ? -1 : 0;
 	case GP_PROFILE_MUTEX:
-		scale = x->prof.rate > 1 ? x->prof.rate : 1;
+		*scale = x->prof.rate > 1 ? x->prof.rate : 1;
 		/* the same types as block, and period 1 (spec §6) */
 		/* fall through */
 	case GP_PROFILE_BLOCK:
 		gp_pprof_time(b, x->to_ns, 0);
-		if (gp_pprof_sample_type(b, "contentions", "count") ||
-		    gp_pprof_sample_type(b, "delay", "nanoseconds") ||
-		    gp_pprof_period(b, "contentions", "count", 1))
-			gp_die("out of memory");
-		break;
+		return gp_pprof_sample_type(b, "contentions", "count") ||
+		       gp_pprof_sample_type(b, "delay", "nanoseconds") ||
+		       gp_pprof_period(b, "contentions", "count", 1) ? -1 : 0;
 	case GP_PROFILE_THREADCREATE:
 	case GP_PROFILE_GOROUTINE:
 		/* one value, the number of threads; goroutine: the snapshot's time */
 		gp_pprof_time(b, x->to_ns, 0);
-		if (gp_pprof_sample_type(b, x->type, "count") ||
-		    gp_pprof_period(b, x->type, "count", 1))
-			gp_die("out of memory");
-		break;
+		return gp_pprof_sample_type(b, x->type, "count") ||
+		       gp_pprof_period(b, x->type, "count", 1) ? -1 : 0;
 	default:
 		if (x->prof.id < GP_PROFILE_CUSTOM)
-			gp_die("%s: exporting %s profiles is not supported", db->path, x->type);
+			return -2;
 		/* Go's count profiles: NAME/count, period NAME/count 1 */
 		gp_pprof_time(b, x->to_ns, 0);
-		if (gp_pprof_sample_type(b, x->type, "count") ||
-		    gp_pprof_period(b, x->type, "count", 1))
-			gp_die("out of memory");
+		return gp_pprof_sample_type(b, x->type, "count") ||
+		       gp_pprof_period(b, x->type, "count", 1) ? -1 : 0;
 	}
+}
+
+/* Adds x's samples to c->b; 0, or -1 when out of memory. */
+static int add_samples(struct build *c, int64_t scale)
+{
+	struct gp_export *x = c->x;
+	struct gp_db *db = x->db;
+	int heap = x->prof.id == GP_PROFILE_ALLOCS;
 	int counts = x->prof.id == GP_PROFILE_THREADCREATE || x->prof.id == GP_PROFILE_GOROUTINE ||
 		x->prof.id >= GP_PROFILE_CUSTOM;
 
 	/* Mapping 1 must be the main executable: pprof names the profile after it. */
 	for (size_t i = 1; i < db->nmaps; i++) {
 		const struct gp_db_mapping *m = &db->maps[i];
-		if (m->present)
-			oom(map_of[i] = gp_pprof_mapping(b, m->start, m->limit, m->offset, m->path,
-							 m->build_id, ALL_SYMBOLS));
+		if (m->present && !(c->map_of[i] = gp_pprof_mapping(c->b, m->start, m->limit,
+								   m->offset, m->path,
+								   m->build_id, ALL_SYMBOLS)))
+			return -1;
 	}
-	if (db->nmaps <= 1)
-		oom(gp_pprof_mapping(b, 0, 0, 0, db->exe, db->build_id, ALL_SYMBOLS));
+	if (db->nmaps <= 1 &&
+	    !gp_pprof_mapping(c->b, 0, 0, 0, db->exe, db->build_id, ALL_SYMBOLS))
+		return -1;
 
-	struct build c = { .x = x, .b = b, .loc_of = loc_of, .map_of = map_of };
 	if (x->prof.id == GP_PROFILE_GOROUTINE)
-		add_groups(&c);
+		return add_groups(c);
 	/* stack 0, the empty one, only ever has threads (threadcreate of the main thread) */
-	for (uint32_t s = 0; s < db->nstacks && x->prof.id != GP_PROFILE_GOROUTINE; s++) {
+	for (uint32_t s = 0; s < db->nstacks; s++) {
 		/* heap: every stack that ever allocated, all-zero records too, as Go does */
 		if (heap ? !x->ever[s] : !x->sums[s].count && !x->sums[s].value)
 			continue;
@@ -198,22 +190,50 @@ static void write_pprof(struct gp_export *x)
 			gp_export_unsample(x->inuse[s].count, x->inuse[s].value, x->prof.rate,
 					   values + 2);
 		}
-		add_sample(&c, s, values, NULL);
+		if (add_sample(c, s, values, NULL) != 0)
+			return -1;
 		/* Go's label: the record's average object size, raw */
 		if (heap && x->sums[s].count > 0 &&
-		    gp_pprof_sample_label_num(b, "bytes", x->sums[s].value / x->sums[s].count))
-			gp_die("out of memory");
+		    gp_pprof_sample_label_num(c->b, "bytes", x->sums[s].value / x->sums[s].count))
+			return -1;
 	}
+	return 0;
+}
 
-	int rc = gp_pprof_write(b, x->fd);
-	if (rc < 0) {
-		errno = -rc;
-		gp_die_errno("writing the profile");
+static int write_pprof(struct gp_export *x)
+{
+	struct gp_db *db = x->db;
+	struct build c = {
+		.x = x,
+		.b = gp_pprof_new(),
+		.loc_of = calloc(db->nfuncs, sizeof(*c.loc_of)),	/* function id -> location */
+		.map_of = calloc(db->nmaps ? db->nmaps : 1, sizeof(*c.map_of)),
+	};
+	int64_t scale = 1;	/* mutex: Go multiplies by the fraction when it writes */
+	int rc = -1;
+
+	if (!c.b || !c.loc_of || !c.map_of) {
+		gp_err_oom(x->err);
+		goto out_free;
 	}
+	rc = describe(x, c.b, &scale);
+	if (rc == -2)
+		gp_errf(x->err, "%s: exporting %s profiles is not supported", db->path, x->type);
+	else if (rc == 0)
+		rc = add_samples(&c, scale);
+	if (rc == -1)
+		gp_err_oom(x->err);
+	if (rc != 0)
+		goto out_free;
+	rc = gp_pprof_write(c.b, x->fd);
+	if (rc < 0)
+		gp_errf(x->err, "writing the profile: %s", strerror(-rc));
+out_free:
 	free(c.locs);
-	free(map_of);
-	free(loc_of);
-	gp_pprof_free(b);
+	free(c.map_of);
+	free(c.loc_of);
+	gp_pprof_free(c.b);
+	return rc < 0 ? -1 : 0;
 }
 
 const struct gp_exporter gp_exporter_pprof = {

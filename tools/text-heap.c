@@ -27,7 +27,7 @@
 
 #include <stdlib.h>
 
-#include "die.h"
+#include "errors.h"
 #include "export.h"
 #include "legacy.h"
 
@@ -57,12 +57,13 @@ static void write_zeros(FILE *out, const char *name)
 	fputs("]\n", out);
 }
 
-static void write_memstats(struct gp_export *x)
+static int write_memstats(struct gp_export *x)
 {
 	struct gp_db_heapstats hs = { 0 };
 	FILE *out = x->out;
 
-	gp_db_heapstats(x->db, x->to_ns, &hs);	/* none: zeros */
+	if (gp_db_heapstats(x->db, x->to_ns, &hs) < 0)	/* none: zeros */
+		return -1;
 	long long sys = hs.arena + hs.hblkhd;
 	long long inuse = hs.uordblks + hs.hblkhd;
 
@@ -94,9 +95,10 @@ static void write_memstats(struct gp_export *x)
 	fputs("# GCCPUFraction = 0\n", out);
 	fputs("# DebugGC = false\n", out);
 	fprintf(out, "# MaxRSS = %lld\n", (long long)hs.max_rss);
+	return 0;
 }
 
-void gp_text_heap(struct gp_export *x)
+int gp_text_heap(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
 	struct record *recs = malloc((db->nstacks ? db->nstacks : 1) * sizeof(*recs));
@@ -104,7 +106,7 @@ void gp_text_heap(struct gp_export *x)
 	size_t n = 0;
 
 	if (!recs)
-		gp_die("out of memory");
+		return gp_err_oom(x->err);
 	for (uint32_t s = 1; s < db->nstacks; s++) {
 		if (!x->ever[s])
 			continue;
@@ -135,6 +137,6 @@ void gp_text_heap(struct gp_export *x)
 		gp_legacy_frame_lines(x, r->stack);
 		putc('\n', x->out);
 	}
-	write_memstats(x);
 	free(recs);
+	return write_memstats(x);
 }

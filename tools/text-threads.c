@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "die.h"
+#include "errors.h"
 #include "export.h"
 #include "gp-schema.h"
 #include "legacy.h"
@@ -40,13 +40,15 @@ static int by_count_then_key(const void *a, const void *b)
 	return strcmp(l->key, r->key);
 }
 
-/* The stacks with samples, as records (stack 0, the empty one, included). */
+/* The stacks with samples, as records (stack 0, the empty one, included); NULL if no memory. */
 static struct record *collect(struct gp_export *x, size_t *n)
 {
 	struct record *v = malloc((x->db->nstacks ? x->db->nstacks : 1) * sizeof(*v));
 
-	if (!v)
-		gp_die("out of memory");
+	if (!v) {
+		gp_err_oom(x->err);
+		return NULL;
+	}
 	*n = 0;
 	for (uint32_t s = 0; s < x->db->nstacks; s++) {
 		if (!x->sums[s].count && !x->sums[s].value)
@@ -59,11 +61,13 @@ static struct record *collect(struct gp_export *x, size_t *n)
 }
 
 /* block and mutex: "<delay> <count> @ ..." sorted by delay. */
-static void write_contention(struct gp_export *x)
+static int write_contention(struct gp_export *x)
 {
 	size_t n;
 	struct record *v = collect(x, &n);
 
+	if (!v)
+		return -1;
 	qsort(v, n, sizeof(*v), by_value);
 	if (x->prof.id == GP_PROFILE_MUTEX)
 		fprintf(x->out, "--- mutex:\ncycles/second=1000000000\nsampling period=%lld\n",
@@ -77,6 +81,7 @@ static void write_contention(struct gp_export *x)
 		putc('\n', x->out);
 	}
 	free(v);
+	return 0;
 }
 
 /* s as Go's %q writes it: quoted, with backslash escapes for quotes and control bytes. */
@@ -102,7 +107,7 @@ static void put_quoted(FILE *out, const char *s)
 /*
  * The key Go's printCountProfile groups and sorts by: "@ 0x... 0x..." and, when the sample
  * carries labels (the stack's, a goroutine group's state), "\n# labels: {"k":"v", ...}"
- * (Go's labelMap.String), malloc'd.
+ * (Go's labelMap.String), malloc'd; NULL if out of memory.
  */
 static char *count_key(struct gp_export *x, uint32_t stack, const struct gp_export_group *g)
 {
@@ -113,7 +118,7 @@ static char *count_key(struct gp_export *x, uint32_t stack, const struct gp_expo
 	FILE *f = open_memstream(&key, &len);
 
 	if (!f)
-		gp_die("out of memory");
+		return NULL;
 	putc('@', f);
 	for (size_t i = 0; i < nf; i++)
 		fprintf(f, " 0x%x", x->frames[i]);
@@ -128,13 +133,15 @@ static char *count_key(struct gp_export *x, uint32_t stack, const struct gp_expo
 	}
 	if (nl)
 		putc('}', f);
-	if (fclose(f) != 0 || !key)
-		gp_die("out of memory");
+	if (fclose(f) != 0) {
+		free(key);
+		return NULL;
+	}
 	return key;
 }
 
 /* threadcreate and goroutine: "<count> @ ..." sorted by count, then by that text. */
-static void write_counts(struct gp_export *x)
+static int write_counts(struct gp_export *x)
 {
 	size_t n;
 	struct record *v;
@@ -142,17 +149,23 @@ static void write_counts(struct gp_export *x)
 	int groups = x->prof.id == GP_PROFILE_GOROUTINE;
 
 	if (groups) {
-		v = malloc((x->ngroups ? x->ngroups : 1) * sizeof(*v));
+		v = calloc(x->ngroups ? x->ngroups : 1, sizeof(*v));
 		if (!v)
-			gp_die("out of memory");
+			return gp_err_oom(x->err);
 		for (n = 0; n < x->ngroups; n++)
 			v[n] = (struct record){ .stack = x->groups[n].stack,
 						.count = x->groups[n].count };
-	} else {
-		v = collect(x, &n);
+	} else if (!(v = collect(x, &n))) {
+		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
 		v[i].key = count_key(x, v[i].stack, groups ? &x->groups[i] : NULL);
+		if (!v[i].key) {
+			while (i--)
+				free(v[i].key);
+			free(v);
+			return gp_err_oom(x->err);
+		}
 		total += v[i].count;
 	}
 	qsort(v, n, sizeof(*v), by_count_then_key);
@@ -164,6 +177,7 @@ static void write_counts(struct gp_export *x)
 		free(v[i].key);
 	}
 	free(v);
+	return 0;
 }
 
 /* One frame as a panic dump prints it: "name(...)\n\tfile:line\n". */
@@ -219,28 +233,24 @@ static void write_dump(struct gp_export *x)
 	}
 }
 
-void gp_text_threads(struct gp_export *x)
+int gp_text_threads(struct gp_export *x)
 {
 	switch (x->prof.id) {
 	case GP_PROFILE_BLOCK:
 	case GP_PROFILE_MUTEX:
-		write_contention(x);
-		break;
+		return write_contention(x);
 	case GP_PROFILE_GOROUTINE:
 		if (x->debug >= 2) {
 			write_dump(x);
-			break;
+			return 0;
 		}
 		/* fall through */
 	case GP_PROFILE_THREADCREATE:
-		write_counts(x);
-		break;
+		return write_counts(x);
 	default:
 		/* the program's own profiles: Go's count-profile text, debug=2 as well */
-		if (x->prof.id >= GP_PROFILE_CUSTOM) {
-			write_counts(x);
-			break;
-		}
-		gp_die("no text layout for %s profiles", x->type);
+		if (x->prof.id >= GP_PROFILE_CUSTOM)
+			return write_counts(x);
+		return gp_errf(x->err, "no text layout for %s profiles", x->type);
 	}
 }

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "die.h"
+#include "errors.h"
 #include "export.h"
 #include "gp-schema.h"
 
@@ -44,11 +44,8 @@ static const struct unit byte_units[] = {
 };
 static const struct unit count_units[] = { { "", 1 }, { NULL, 0 } };
 
-/* The table the values of this export are in (time_units or byte_units). */
-static const struct unit *units = time_units;
-
-/* measurement.Scale(v, base, "minimum"): the largest unit v is at least 1 of. */
-static int auto_unit(int64_t v)
+/* measurement.Scale(v, base, "minimum"): the largest unit of units v is at least 1 of. */
+static int auto_unit(const struct unit *units, int64_t v)
 {
 	double a = fabs((double)v);
 	int u = -1;
@@ -62,7 +59,7 @@ static int auto_unit(int64_t v)
 }
 
 /* measurement.ScaledLabel: "%.2f" in the unit, ".00" dropped, zero as "0". */
-static void fmt_value(char *buf, size_t len, int64_t v, int unit)
+static void fmt_value(const struct unit *units, char *buf, size_t len, int64_t v, int unit)
 {
 	snprintf(buf, len, "%.2f", (double)v / units[unit].size);
 	size_t n = strlen(buf);
@@ -107,7 +104,7 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-void gp_text_top(struct gp_export *x)
+int gp_text_top(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
 	int id = x->prof.id;
@@ -117,14 +114,18 @@ void gp_text_top(struct gp_export *x)
 	int64_t *cum = calloc(nnames, sizeof(*cum));
 	uint32_t *stamp = calloc(nnames, sizeof(*stamp));
 	int64_t total = 0;
-
-	units = id == GP_PROFILE_ALLOCS ? byte_units :
+	/* the table this export's values are in */
+	const struct unit *units = id == GP_PROFILE_ALLOCS ? byte_units :
 		id == GP_PROFILE_THREADCREATE || id == GP_PROFILE_GOROUTINE ||
 		id >= GP_PROFILE_CUSTOM ? count_units :
 		time_units;
+	struct node *nodes = NULL;
+	int rc = -1;
 
-	if (!flat || !cum || !stamp)
-		gp_die("out of memory");
+	if (!flat || !cum || !stamp) {
+		gp_err_oom(x->err);
+		goto out_free;
+	}
 	gp_export_heap_view(x);
 	/* stack 0 has no frames: threadcreate's main thread, a goroutine with none */
 	for (uint32_t s = 0; s < db->nstacks; s++) {
@@ -146,10 +147,12 @@ void gp_text_top(struct gp_export *x)
 	}
 
 	int64_t cutoff = llabs((int64_t)((double)total * NODE_FRACTION));
-	struct node *nodes = malloc((nnames ? nnames : 1) * sizeof(*nodes));
 	size_t nnodes = 0, dropped = 0;
-	if (!nodes)
-		gp_die("out of memory");
+	nodes = malloc((nnames ? nnames : 1) * sizeof(*nodes));
+	if (!nodes) {
+		gp_err_oom(x->err);
+		goto out_free;
+	}
 	for (size_t k = 0; k < nnames; k++) {
 		if (!stamp[k])
 			continue;
@@ -174,9 +177,9 @@ void gp_text_top(struct gp_export *x)
 	}
 	if (min == 0)
 		min = total;
-	int unit = auto_unit(min);
-	if (unit != auto_unit(total) && min * 100 < total)
-		unit = auto_unit(100 * min);
+	int unit = auto_unit(units, min);
+	if (unit != auto_unit(units, total) && min * 100 < total)
+		unit = auto_unit(units, 100 * min);
 
 	char v1[64], v2[64], v3[64], p1[32], p2[32], p3[32];
 	FILE *out = x->out;
@@ -217,18 +220,18 @@ void gp_text_top(struct gp_export *x)
 	}
 	int64_t duration = x->to_ns - x->from_ns;
 	if (duration && !snapshot) {
-		fmt_value(v1, sizeof(v1), duration, auto_unit(duration));
-		fmt_value(v2, sizeof(v2), total, unit);
+		fmt_value(units, v1, sizeof(v1), duration, auto_unit(units, duration));
+		fmt_value(units, v2, sizeof(v2), total, unit);
 		fmt_pct(p1, sizeof(p1), total, duration);
 		fprintf(out, "Duration: %s, Total samples = %s (%s)\n", v1, v2, p1);
 	}
-	fmt_value(v1, sizeof(v1), flat_sum, unit);
-	fmt_value(v2, sizeof(v2), total, unit);
+	fmt_value(units, v1, sizeof(v1), flat_sum, unit);
+	fmt_value(units, v2, sizeof(v2), total, unit);
 	fmt_pct(p1, sizeof(p1), flat_sum, total);
 	fprintf(out, "Showing nodes accounting for %s, %s of %s total\n", v1,
 		p1 + strspn(p1, " "), v2);
 	if (total && dropped) {
-		fmt_value(v1, sizeof(v1), cutoff, unit);
+		fmt_value(units, v1, sizeof(v1), cutoff, unit);
 		fprintf(out, "Dropped %zu node%s (cum <= %s)\n", dropped, dropped > 1 ? "s" : "",
 			v1);
 	}
@@ -237,30 +240,31 @@ void gp_text_top(struct gp_export *x)
 	int64_t sum = 0;
 	for (size_t i = 0; i < nnodes; i++) {
 		sum += nodes[i].flat;
-		fmt_value(v1, sizeof(v1), nodes[i].flat, unit);
-		fmt_value(v3, sizeof(v3), nodes[i].cum, unit);
+		fmt_value(units, v1, sizeof(v1), nodes[i].flat, unit);
+		fmt_value(units, v3, sizeof(v3), nodes[i].cum, unit);
 		fmt_pct(p1, sizeof(p1), nodes[i].flat, total);
 		fmt_pct(p2, sizeof(p2), sum, total);
 		fmt_pct(p3, sizeof(p3), nodes[i].cum, total);
 		fprintf(out, "%10s %s %s %10s %s  %s\n", v1, p1, p2, v3, p3, nodes[i].name);
 	}
+	rc = 0;
+out_free:
 	free(nodes);
 	free(stamp);
 	free(cum);
 	free(flat);
+	return rc;
 }
 
-static void write_text(struct gp_export *x)
+static int write_text(struct gp_export *x)
 {
 	switch (x->prof.id) {
 	case GP_PROFILE_CPU:
-		gp_text_top(x);
-		break;
+		return gp_text_top(x);
 	case GP_PROFILE_ALLOCS:
-		gp_text_heap(x);
-		break;
+		return gp_text_heap(x);
 	default:
-		gp_text_threads(x);
+		return gp_text_threads(x);
 	}
 }
 

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "gp-schema.h"
+#include "errors.h"
 #include "ui.h"
 
 const struct gp_ui_asset *gp_ui_asset(const char *name)
@@ -479,8 +480,9 @@ long long gp_ui_scale(const struct gp_export *x)
  *  "stacks": [[count, value, label set, [function, ...root first]], ...]}
  * Functions and label sets are numbered in the order their first stack names them.
  */
-static void write_stacks(struct gp_export *x, FILE *f)
+static int write_stacks(struct gp_export *x, FILE *f)
 {
+	int rc = -1;
 	struct gp_db *db = x->db;
 	uint32_t *fidx = calloc(db->nfuncs + 1, sizeof(*fidx));
 	uint32_t *lidx = calloc(db->nlabels + 1, sizeof(*lidx));
@@ -491,7 +493,7 @@ static void write_stacks(struct gp_export *x, FILE *f)
 	uint32_t nf = 0, nl = 1;	/* label set 0: none */
 
 	if (!fidx || !lidx || !order || !lorder) {
-		fputs("{\"error\":\"out of memory\"}\n", f);
+		gp_err_oom(x->err);
 		goto out_free;
 	}
 	gp_export_heap_view(x);
@@ -560,16 +562,18 @@ static void write_stacks(struct gp_export *x, FILE *f)
 		putc('}', f);
 	}
 	fputs("]}\n", f);
+	rc = 0;
 out_free:
 	free(fidx);
 	free(lidx);
 	free(order);
 	free(lorder);
+	return rc;
 }
 
-static void write_json(struct gp_export *x)
+static int write_json(struct gp_export *x)
 {
-	write_stacks(x, x->out);
+	return write_stacks(x, x->out);
 }
 
 const struct gp_exporter gp_exporter_json = {
@@ -596,7 +600,7 @@ static void inline_asset(FILE *f, const char *tag, const char *name)
  * names replaced by the file itself, and the data where the page marks them: a file that
  * needs nothing else, for CI artifacts and mail.
  */
-static void write_html(struct gp_export *x)
+static int write_html(struct gp_export *x)
 {
 	const struct gp_ui_asset *page = gp_ui_asset("index.html");
 	const char *p = page ? (const char *)page->data : "";
@@ -616,13 +620,15 @@ static void write_html(struct gp_export *x)
 			inline_asset(f, "style", name);
 		} else if (strncmp(s, "<!-- goprof data -->", 20) == 0) {
 			fputs("<script>\nvar GOPROF_DATA = ", f);
-			write_stacks(x, f);
+			if (write_stacks(x, f) != 0)
+				return -1;
 			fputs("</script>\n", f);
 		} else {
 			fwrite(p, 1, len, f);
 		}
 		p += len;
 	}
+	return 0;
 }
 
 const struct gp_exporter gp_exporter_html = {

@@ -21,7 +21,7 @@ GOPROF_DB=$GP_WORK/prof.db GOPROF_MEMPROFILE_RATE=1 gp_run run ./prog
 # values FILE.pb.gz NAME: the four values of the sample whose innermost function is NAME,
 # one line per such sample
 values() {
-	gzip -dc "$1" | protoc --proto_path="$GP_SRCDIR/tools" \
+	gzip -dc "$1" | protoc --proto_path="$GP_SRCDIR/lib" \
 		--decode=perftools.profiles.Profile profile.proto >"$1.txt" 2>protoc.err ||
 		{ cat protoc.err >&2; gp_fail "protoc --decode $1 failed"; }
 	awk -v want="$2" '

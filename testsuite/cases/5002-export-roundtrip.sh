@@ -1,6 +1,6 @@
 #!/bin/sh
 # A known database exported as pprof reads back the same through the real consumers
-# (go tool pprof -raw and -top, protoc --decode with tools/profile.proto) with Go's CPU
+# (go tool pprof -raw and -top, protoc --decode with lib/profile.proto) with Go's CPU
 # profile conventions; -f text is identical to go tool pprof -top; -f folded holds the
 # stacks root first; --from/--to select buckets in every time notation.
 set -u
@@ -35,8 +35,8 @@ cmp -s range.txt range3.txt || gp_fail "RFC 3339 selects other buckets than +1s.
 
 # protoc: the raw message
 if command -v protoc >/dev/null 2>&1; then
-	gzip -dc cpu.pb.gz | protoc --proto_path="$GP_SRCDIR/tools" \
-		--decode perftools.profiles.Profile "$GP_SRCDIR/tools/profile.proto" >decoded.txt ||
+	gzip -dc cpu.pb.gz | protoc --proto_path="$GP_SRCDIR/lib" \
+		--decode perftools.profiles.Profile "$GP_SRCDIR/lib/profile.proto" >decoded.txt ||
 		gp_fail "protoc --decode failed"
 	grep -q '^string_table: ""$' decoded.txt || gp_fail "string_table[0] is not empty"
 	grep -q '^period: 10000000$' decoded.txt || gp_fail "period is not 1e9/100"

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "trace-read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,8 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	struct gp_trace *t = gp_trace_parse_go("fuzz", copy, size, err, sizeof(err));
 	if (t) {
-		gp_trace_write_go(t, null);
-		gp_trace_write_json(t, null);
+		gp_trace_write_go(t, null, NULL);
+		gp_trace_write_json(t, null, NULL);
 		gp_trace_free(t);
 	}
 	return 0;

@@ -1,4 +1,4 @@
-// check-trace-json reads a trace-event JSON file written by goprof-export (tools/chrome.c)
+// check-trace-json reads a trace-event JSON file written by goprof-export (lib/chrome.c)
 // with encoding/json, checks its shape and that, per thread, the B/E and X slices nest, and
 // prints one line per event for the test case to match:
 //

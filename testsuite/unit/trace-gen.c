@@ -369,7 +369,7 @@ int main(int argc, char **argv)
 	};
 	FILE *out;
 	char *mem = NULL;
-	size_t memlen = 0;
+	size_t memlen = 0, repaired = 0;
 	int c, rc, odd, old = 0;
 
 	while ((c = getopt(argc, argv, "f:lm:o:")) != -1) {
@@ -427,7 +427,11 @@ int main(int argc, char **argv)
 	out = old ? open_memstream(&mem, &memlen) : fopen(path, "w");
 	if (!out)
 		err(1, "%s", path);
-	rc = !strcmp(format, "go") ? gp_trace_write_go(&t, out) : gp_trace_write_json(&t, out);
+	rc = !strcmp(format, "go") ? gp_trace_write_go(&t, out, &repaired) :
+		gp_trace_write_json(&t, out, &repaired);
+	if (!rc && repaired)
+		fprintf(stderr, "trace-gen: %s trace: %zu odd events skipped or repaired\n", format,
+			repaired);
 	if (rc)
 		errx(1, "writing %s: %s", path, strerror(-rc));
 	if (fclose(out))

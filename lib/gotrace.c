@@ -66,6 +66,7 @@
 #include "strtab.h"
 #include "gotrace.h"
 #include "trace.h"
+#include "util.h"
 
 
 #define MAX_BODY 2048		/* largest code-3 body newer readers accept */
@@ -155,29 +156,12 @@ struct writer {
 	int oom;
 };
 
-void *gp_trace_grow(void *p, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 16;
-
-	if (need <= *cap)
-		return p;
-	while (n < need)
-		n *= 2;
-	p = realloc(p, n * size);
-	if (p)
-		*cap = n;
-	return p;
-}
-
 static void buf_put(struct buf *b, const void *s, size_t n)
 {
-	uint8_t *p = gp_trace_grow(b->p, &b->cap, b->len + n, 1);
-
-	if (!p) {
+	if (gp_grow(&b->p, &b->cap, b->len + n, 1)) {
 		b->oom = 1;
 		return;
 	}
-	b->p = p;
 	if (n)	/* an empty string may come with no pointer at all */
 		memcpy(b->p + b->len, s, n);
 	b->len += n;
@@ -305,13 +289,12 @@ static uint32_t stack_id(const struct writer *w, uint32_t stack)
 static struct step *add_step(struct writer *w, struct gthread *g, uint8_t act, uint64_t ts,
 			     const struct gp_trace_event *ev)
 {
-	struct step *s = gp_trace_grow(g->steps, &g->capsteps, g->nsteps + 1, sizeof(*s));
+	struct step *s;
 
-	if (!s) {
+	if (gp_grow(&g->steps, &g->capsteps, g->nsteps + 1, sizeof(*s))) {
 		w->oom = 1;
 		return NULL;
 	}
-	g->steps = s;
 	s = &g->steps[g->nsteps++];
 	memset(s, 0, sizeof(*s));
 	s->act = act;
@@ -437,12 +420,10 @@ static void plan_thread(struct writer *w, struct gthread *g)
 
 			if (st != S_RUNNING)
 				goto skip;
-			r = gp_trace_grow(g->regions, &g->capregions, g->nregions + 1, sizeof(*r));
-			if (!r) {
+			if (gp_grow(&g->regions, &g->capregions, g->nregions + 1, sizeof(*r))) {
 				w->oom = 1;
 				break;
 			}
-			g->regions = r;
 			r = &g->regions[g->nregions++];
 			r->task = ev->object;
 			r->name = intern(w, ev->name ? ev->name : "region");
@@ -586,7 +567,6 @@ static void settle_wakes(struct writer *w)
 
 		for (size_t k = 0; k < g->nsteps; k++) {
 			struct step *s = &g->steps[k];
-			struct wake *wk;
 			int x;
 
 			if (s->act != A_UNBLOCK || !s->ev || !s->ev->other)
@@ -600,12 +580,10 @@ static void settle_wakes(struct writer *w)
 			x = find_thread(w, s->ev->other);
 			if (x < 0 || (size_t)x == i || !running_after(&w->th[x], ts))
 				continue;
-			wk = gp_trace_grow(w->wakes, &w->capwakes, w->nwakes + 1, sizeof(*wk));
-			if (!wk) {
+			if (gp_grow(&w->wakes, &w->capwakes, w->nwakes + 1, sizeof(*w->wakes))) {
 				w->oom = 1;
 				return;
 			}
-			w->wakes = wk;
 			w->wakes[w->nwakes++] = (struct wake){
 				.waker = (uint32_t)x,
 				.ts = ts,
@@ -975,9 +953,9 @@ static int write_file(struct writer *w, FILE *out)
 /*
  * Writes t in Go 1.19's trace format to out (see the top of this file). Returns 0, -ENOMEM,
  * or -errno of a failed write; out is not flushed. Odd events that had to be skipped or
- * repaired are counted in one line on stderr.
+ * repaired are counted in *odd (when not NULL) for the caller to report.
  */
-int gp_trace_write_go(const struct gp_trace *t, FILE *out)
+int gp_trace_write_go(const struct gp_trace *t, FILE *out, size_t *odd)
 {
 	struct writer w = { .t = t };
 	int rc;
@@ -997,9 +975,8 @@ int gp_trace_write_go(const struct gp_trace *t, FILE *out)
 		rc = -ENOMEM;
 	if (!rc)
 		rc = write_file(&w, out);
-	if (!rc && w.repaired)
-		fprintf(stderr, "goprof-export: go trace: %zu odd events skipped or repaired\n",
-			w.repaired);
+	if (odd)
+		*odd = rc ? 0 : w.repaired;
 	for (size_t i = 0; i < w.nth; i++) {
 		free(w.th[i].steps);
 		free(w.th[i].regions);

@@ -26,8 +26,8 @@
  * extra index); a 4-thread program sampled at 100 Hz writes at most 400 rows a second,
  * usually far fewer because one bucket aggregates all ticks of one stack on one thread.
  */
-#ifndef GOPROF_RT_GP_SCHEMA_H
-#define GOPROF_RT_GP_SCHEMA_H
+#ifndef GOPROF_LIB_GP_SCHEMA_H
+#define GOPROF_LIB_GP_SCHEMA_H
 
 /* PRAGMA user_version of the databases this goprof writes, and the newest it can read. */
 #define GP_SCHEMA_VERSION 4

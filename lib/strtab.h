@@ -2,8 +2,8 @@
  * String interning for the pprof string table: each distinct string gets one index, in
  * order of first use, and index 0 is always "".
  */
-#ifndef GOPROF_TOOLS_STRTAB_H
-#define GOPROF_TOOLS_STRTAB_H
+#ifndef GOPROF_LIB_STRTAB_H
+#define GOPROF_LIB_STRTAB_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,8 +8,8 @@
  * access is allowed, an optional bearer token, bounded request sizes, connections and
  * time per connection.
  */
-#ifndef GOPROF_TOOLS_HTTP_H
-#define GOPROF_TOOLS_HTTP_H
+#ifndef GOPROF_HTTP_HTTP_H
+#define GOPROF_HTTP_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>

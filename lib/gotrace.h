@@ -3,8 +3,8 @@
  * back (gotrace-read.c), numbered as in Go's runtime/trace.go. The spec is
  * go-trace-format.md; the file layout and encoding are described in gotrace.c.
  */
-#ifndef GOPROF_TOOLS_GOTRACE_H
-#define GOPROF_TOOLS_GOTRACE_H
+#ifndef GOPROF_LIB_GOTRACE_H
+#define GOPROF_LIB_GOTRACE_H
 
 enum gp_gotrace_event {
 	EV_BATCH = 1,
@@ -38,13 +38,5 @@ enum gp_gotrace_event {
 	EV_CPU_SAMPLE = 49,
 	EV_COUNT			/* one past the highest type */
 };
-
-#include <stddef.h>
-
-/*
- * Makes room for need elements of size bytes in p (capacity *cap, doubling from 16);
- * returns the array, or NULL with p untouched on failure.
- */
-void *gp_trace_grow(void *p, size_t *cap, size_t need, size_t size);
 
 #endif

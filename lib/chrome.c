@@ -463,9 +463,9 @@ static int number_cmp(const void *a, const void *b)
 /*
  * Writes t as trace-event JSON to out (layout at the top of this file). Returns 0, -ENOMEM,
  * or -EIO when out has an error; out is not flushed. Odd events that were dropped are
- * counted in one line on stderr.
+ * counted in *odd (when not NULL) for the caller to report.
  */
-int gp_trace_write_json(const struct gp_trace *t, FILE *out)
+int gp_trace_write_json(const struct gp_trace *t, FILE *out, size_t *odd)
 {
 	struct jw j = { .out = out, .t = t, .pid = t->pid > 0 ? (uint64_t)t->pid : 1, .first = 1 };
 	const struct gp_trace_thread **th;
@@ -526,8 +526,8 @@ int gp_trace_write_json(const struct gp_trace *t, FILE *out)
 	fputs("\n]}\n", out);
 	if (!rc && ferror(out))
 		rc = -EIO;
-	if (!rc && j.skipped)
-		fprintf(stderr, "goprof-export: json trace: %zu odd events dropped\n", j.skipped);
+	if (odd)
+		*odd = rc ? 0 : j.skipped;
 	free(j.tasks);
 	free(j.regions);
 	free(th);

@@ -1,6 +1,6 @@
 /*
  * The Profile builder: collects the pieces of one pprof profile (perftools.profiles.Profile,
- * tools/profile.proto) and writes it gzip-compressed. Shared by goprof-export and the live
+ * lib/profile.proto) and writes it gzip-compressed. Shared by goprof-export and the live
  * HTTP endpoints, so it knows nothing about the database.
  *
  * Ids: mappings, functions and locations are numbered 1..N in the order they are added
@@ -9,8 +9,8 @@
  *
  * Not thread-safe: one builder per thread.
  */
-#ifndef GOPROF_TOOLS_PPROF_H
-#define GOPROF_TOOLS_PPROF_H
+#ifndef GOPROF_LIB_PPROF_H
+#define GOPROF_LIB_PPROF_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -33,6 +33,7 @@
 #include "export.h"
 #include "http.h"
 #include "ui-http.h"
+#include "util.h"
 
 #define MAX_CONNECTIONS 64
 #define IDLE_TIMEOUT_S 10	/* libmicrohttpd: no byte for this long ends a connection */
@@ -73,21 +74,7 @@ struct request {
 	int too_long;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- the watchdog ----------------------------------------------------------------------- */
 
@@ -106,7 +93,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 				h->watched[i].conn = conn;
 				h->watched[i].fd = ci ? ci->connect_fd : -1;
 				h->watched[i].deadline_ns =
-					mono_ns() + REQUEST_DEADLINE_S * 1000000000ull;
+					gp_mono_ns() + REQUEST_DEADLINE_S * 1000000000ull;
 				break;
 			}
 	} else {
@@ -123,7 +110,7 @@ static void extend_deadline(struct gp_http *h, struct MHD_Connection *conn, doub
 	pthread_mutex_lock(&h->lock);
 	for (int i = 0; i < MAX_WATCHED; i++)
 		if (h->watched[i].conn == conn)
-			h->watched[i].deadline_ns = mono_ns() + (uint64_t)((seconds +
+			h->watched[i].deadline_ns = gp_mono_ns() + (uint64_t)((seconds +
 						   REQUEST_DEADLINE_S) * 1e9);
 	pthread_mutex_unlock(&h->lock);
 }
@@ -138,7 +125,7 @@ static void *watchdog_main(void *arg)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += 1;
 		pthread_cond_timedwait(&h->stop_cond, &h->lock, &ts);
-		uint64_t now = mono_ns();
+		uint64_t now = gp_mono_ns();
 		for (int i = 0; i < MAX_WATCHED; i++) {
 			struct watched *w = &h->watched[i];
 			/* the connection's thread sees the error and closes it */
@@ -254,7 +241,7 @@ static int wait_until(struct MHD_Connection *conn, uint64_t until_ns)
 	int fd = ci ? ci->connect_fd : -1;
 
 	for (;;) {
-		uint64_t now = real_ns();
+		uint64_t now = gp_real_ns();
 		if (now >= until_ns)
 			return 0;
 		uint64_t left_ms = (until_ns - now) / 1000000 + 1;
@@ -428,7 +415,7 @@ static enum MHD_Result serve_named(struct gp_http *h, struct MHD_Connection *con
 		snprintf(filename, sizeof(filename), "%s-delta", name);
 		extend_deadline(h, conn, (double)seconds + 1 + h->host.commit_interval_s);
 		sync_db(h);
-		uint64_t from = next_edge(h, real_ns());
+		uint64_t from = next_edge(h, gp_real_ns());
 		enum MHD_Result ret = MHD_NO;
 		if (wait_window(h, conn, from, seconds) == 0) {
 			q.format = "pprof";
@@ -461,7 +448,7 @@ static enum MHD_Result serve_cpu(struct gp_http *h, struct MHD_Connection *conn)
 				    "already in use");
 	extend_deadline(h, conn, (double)seconds + 1 + h->host.commit_interval_s);
 	sync_db(h);
-	uint64_t from = next_edge(h, real_ns());
+	uint64_t from = next_edge(h, gp_real_ns());
 	enum MHD_Result ret;
 	if (wait_window(h, conn, from, seconds) != 0) {
 		ret = MHD_NO;

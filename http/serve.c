@@ -2,7 +2,7 @@
  * goprof-export serve [--http ADDR] DB: the /debug/pprof endpoints of a database, also one
  * that a running program is still writing (its writer commits twice a second; a CPU or
  * delta profile waits for the commit after its window). Same server, same security
- * defaults as GOPROF_HTTP in the program (tools/http.c).
+ * defaults as GOPROF_HTTP in the program (http/http.c).
  */
 #include "config.h"
 

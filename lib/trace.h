@@ -1,16 +1,16 @@
 /*
  * An execution trace as goprof captures it, and the two writers that turn it into files:
  * Go 1.19's execution-trace format for `go tool trace` (gotrace.c) and the trace-event JSON
- * of Perfetto and chrome://tracing (chrome.c); and the reader of the Go files goprof wrote
- * (gotrace-read.c), which goprof-export -t trace converts.
+ * of Perfetto and chrome://tracing (chrome.c). The reader of the Go files goprof wrote is
+ * goprof-export's own (tools/trace-read.h).
  *
  * The model is the C program's own: threads, each with a time-ordered list of what it did
  * (blocked in a call on an object and woke, entered and left a system call, created a
  * thread, opened a region...). The writers map it onto Go's goroutines and Ps (one P per
  * thread, spec go-trace-format.md §7) or onto JSON rows; the capture (rt/) fills it.
  */
-#ifndef GOPROF_TOOLS_TRACE_H
-#define GOPROF_TOOLS_TRACE_H
+#ifndef GOPROF_LIB_TRACE_H
+#define GOPROF_LIB_TRACE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -106,28 +106,13 @@ struct gp_trace {
 	uint64_t dropped;		/* events lost in all (buffers full) */
 };
 
-/* Writes t in Go 1.19's trace format; 0, or -errno on a write error. */
-int gp_trace_write_go(const struct gp_trace *t, FILE *out);
-
-/* Writes t as trace-event JSON (Perfetto, chrome://tracing); 0, or -errno. */
-int gp_trace_write_json(const struct gp_trace *t, FILE *out);
-
 /*
- * Reads a Go 1.19 trace file that gp_trace_write_go() wrote (gotrace-read.c). Returns the
- * trace, to be freed with gp_trace_free(), or NULL with a one-line message in err. Thread
- * names, waited-on addresses and the program are not in the file: names are empty, the
- * program is the file's name and pid the tid of the thread that runs main (0 if none).
+ * Writes t in Go 1.19's trace format; 0, or -errno on a write error. Events that did not
+ * fit the model were skipped or repaired: their number goes to *odd (NULL: not wanted).
  */
-struct gp_trace *gp_trace_read_go(const char *path, char *err, size_t errlen);
+int gp_trace_write_go(const struct gp_trace *t, FILE *out, size_t *odd);
 
-/*
- * The same for the len bytes at data (malloc'd; freed here whatever happens), named name
- * in messages: a trace taken from a database.
- */
-struct gp_trace *gp_trace_parse_go(const char *name, uint8_t *data, size_t len, char *err,
-				   size_t errlen);
-
-/* Frees what gp_trace_read_go() returned; NULL is fine. */
-void gp_trace_free(struct gp_trace *t);
+/* Writes t as trace-event JSON (Perfetto, chrome://tracing); 0, or -errno; *odd likewise. */
+int gp_trace_write_json(const struct gp_trace *t, FILE *out, size_t *odd);
 
 #endif

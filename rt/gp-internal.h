@@ -578,7 +578,7 @@ GP_HIDDEN void gp_heap_atfork_prepare(void);
 GP_HIDDEN void gp_heap_atfork_parent(void);
 GP_HIDDEN void gp_heap_atfork_child(void);
 
-/* ---- database writer (writer.c): drains the rings, writes SQLite --------------------------- */
+/* ---- database writer (writer.c; intern.c, collect.c, db.c: writer.h) ---------------------- */
 
 /* Starts the collector/writer thread when gp_config.db_pattern is set. Returns 0 or -errno. */
 GP_HIDDEN int gp_writer_start(void);

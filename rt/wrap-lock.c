@@ -4,7 +4,7 @@
  * it) and each thread's state for the goroutine profile (what it waits on, since when).
  *
  * DESIGN. Contexts: every wrapper runs on the program's threads; the writer thread reads the
- * buckets (gp_lock_buckets(), collect.c) and the thread states (sampler.c).
+ * buckets (gp_lock_buckets(), collect.c) and the thread states (thread.c).
  *  - mode (one word, read-mostly) says what is wanted: thread states (a database is being
  *    written), block events, mutex events. With mode 0 (no database) every wrapper is one
  *    test and a tail call of the real function.

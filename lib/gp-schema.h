@@ -1,6 +1,6 @@
 /*
- * The goprof database: the SQLite schema the runtime writes (rt/writer.c) and the tools read
- * (tools/db.c). This file is the one description of it; a change to a table is a new
+ * The goprof database: the SQLite schema the runtime writes (rt/db.c, rt/collect.c) and the
+ * tools read (tools/db.c). This file is the one description of it; a change to a table is a new
  * GP_SCHEMA_VERSION, and readers refuse a database newer than the version they know.
  *
  * One database per process, written only by libgoprof's writer thread in batched

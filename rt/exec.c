@@ -2,7 +2,7 @@
  * exec(): the program image is about to be replaced, and goprof's writer thread with it,
  * without the exit-time flush. The exec family is interposed so that the database gets its
  * last commit first; the new image, if it is profiled too, starts afresh in a database of its
- * own (writer.c keeps the one this process wrote before). If the exec fails, profiling goes
+ * own (db.c keeps the one this process wrote before). If the exec fails, profiling goes
  * on in a new database.
  *
  * DESIGN. Cold path, the calling thread. glibc's execl, execlp and execle call its internal

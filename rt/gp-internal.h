@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <signal.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "goprof.h"
 #include "gp-abi.h"
@@ -250,10 +251,17 @@ GP_HIDDEN int gp_sampler_init(void);
 /* Sampling-signal handler body: 1 when the signal was a goprof tick (and was sampled). */
 GP_HIDDEN int gp_sampler_handle(int sig, siginfo_t *si, void *uctx);
 
-/* fork() handlers: the registry lock across fork, timers and rings fixed in the child. */
-GP_HIDDEN void gp_sampler_atfork_prepare(void);
-GP_HIDDEN void gp_sampler_atfork_parent(void);
-GP_HIDDEN void gp_sampler_atfork_child(void);
+/*
+ * A registry entry's CPU sampling (thread.c calls these for the thread itself): _new gives
+ * it a ring before it is registered, when sampling is on; _arm creates and arms its timer
+ * (again in a fork child, which does not inherit timers); _disarm deletes the timer at
+ * thread exit; _forked drops the ring's samples in a fork child (reg_lock held). Cold path.
+ */
+struct gp_thread;
+GP_HIDDEN void gp_sampler_thread_new(struct gp_thread *t);
+GP_HIDDEN void gp_sampler_thread_arm(struct gp_thread *t);
+GP_HIDDEN void gp_sampler_thread_disarm(struct gp_thread *t);
+GP_HIDDEN void gp_sampler_thread_forked(struct gp_thread *t);
 
 /* ---- signals (signals.c) ---------------------------------------------------------------- */
 
@@ -296,7 +304,7 @@ GP_HIDDEN void gp_symbolize_atfork_prepare(void);
 GP_HIDDEN void gp_symbolize_atfork_parent(void);
 GP_HIDDEN void gp_symbolize_atfork_child(void);
 
-/* ---- threads: created in thread.c; the registry of live and ended threads in sampler.c -- */
+/* ---- threads (thread.c): their creation, and the registry of live and ended threads ---- */
 
 struct gp_thread_info {
 	uint32_t tid;
@@ -410,7 +418,7 @@ struct gp_io_now {
 	uint64_t seen_ns;		/* gp_clock_ns() of the first sighting, 0: not seen */
 };
 
-/* The calling thread's gp_io_now (its TLS); for its registry entry (sampler.c). */
+/* The calling thread's gp_io_now (its TLS); for its registry entry (thread.c). */
 GP_HIDDEN struct gp_io_now *gp_io_now_self(void);
 
 /* One interposed I/O call as a block-profile event (GOPROF_BLOCK_IO=1), start to end. */
@@ -445,6 +453,40 @@ struct gp_thread_snap {
  */
 GP_HIDDEN void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx),
 				   void *ctx);
+
+/* A thread's registry entry (thread.c); never freed. */
+struct gp_thread {
+	struct gp_thread *next;		/* reg_lock */
+	struct gp_thread_info info;	/* reg_lock; tid fixed at start */
+	struct gp_ring *ring;		/* NULL when not sampled; freed by the collector */
+	timer_t timer;			/* owning thread */
+	int has_timer;			/* owning thread */
+	int ended;			/* reg_lock */
+	int stack_live;			/* reg_lock: stack_base may be read */
+	const void **const *sp_addr;	/* the thread's __goprof_sp; fixed */
+	const struct gp_labels *const *labels_addr;	/* its gp_labels_cur; fixed */
+	const void **stack_base;	/* its slot array, NULL: scratch; fixed */
+	size_t stack_cap;		/* slots */
+	struct gp_wait wait;		/* wrap-lock.c; see struct gp_wait */
+	const void *create_frames[];	/* the creator's stack (info.create_frames) */
+};
+
+/* The calling thread's entry, NULL while it has none (any context, signal handlers too). */
+extern GP_HIDDEN __thread struct gp_thread *gp_thread_self
+	__attribute__((tls_model("initial-exec")));
+
+/*
+ * Takes the registry lock (under the heap guard, so that the lock wrappers never record it)
+ * and returns the newest entry; entries link through next. gp_threads_unlock() lets go.
+ * Never in signal context.
+ */
+GP_HIDDEN struct gp_thread *gp_threads_lock(void);
+GP_HIDDEN void gp_threads_unlock(void);
+
+/* fork() handlers: the registry lock across fork; in the child, every other thread ended. */
+GP_HIDDEN void gp_thread_atfork_prepare(void);
+GP_HIDDEN void gp_thread_atfork_parent(void);
+GP_HIDDEN void gp_thread_atfork_child(void);
 
 /*
  * The calling thread's shadow stack array: slots [*base, *base + *cap), or *base NULL when
@@ -578,7 +620,7 @@ GP_HIDDEN void gp_heap_atfork_prepare(void);
 GP_HIDDEN void gp_heap_atfork_parent(void);
 GP_HIDDEN void gp_heap_atfork_child(void);
 
-/* ---- database writer (writer.c): drains the rings, writes SQLite --------------------------- */
+/* ---- database writer (writer.c; intern.c, collect.c, db.c: writer.h) ---------------------- */
 
 /* Starts the collector/writer thread when gp_config.db_pattern is set. Returns 0 or -errno. */
 GP_HIDDEN int gp_writer_start(void);

@@ -279,7 +279,7 @@ static void atfork_prepare(void)
 	/* the writer first: it takes the others while it works */
 	gp_writer_atfork_prepare();
 	gp_symbolize_atfork_prepare();
-	gp_sampler_atfork_prepare();
+	gp_thread_atfork_prepare();
 	gp_heap_atfork_prepare();
 	gp_lock_atfork_prepare();
 }
@@ -288,7 +288,7 @@ static void atfork_parent(void)
 {
 	gp_lock_atfork_parent();
 	gp_heap_atfork_parent();
-	gp_sampler_atfork_parent();
+	gp_thread_atfork_parent();
 	gp_symbolize_atfork_parent();
 	gp_writer_atfork_parent();
 	gp_heap_guard(0);
@@ -301,7 +301,7 @@ static void atfork_child(void)
 	gp_http_host_atfork_child();
 	gp_lock_atfork_child();
 	gp_heap_atfork_child();
-	gp_sampler_atfork_child();
+	gp_thread_atfork_child();
 	gp_trace_atfork_child();
 	gp_labels_atfork_child();
 	gp_custom_atfork_child();

@@ -1,28 +1,16 @@
 /*
- * CPU sampling and the thread registry.
+ * CPU sampling.
  *
- * DESIGN. Every thread, however it was created (thread.c), registers here once its shadow
- * stack is set up. While CPU sampling is on, each thread gets its own POSIX timer on its
- * own CPU-time clock (CLOCK_THREAD_CPUTIME_ID), delivered to that very thread
- * (SIGEV_THREAD_ID) as a real-time signal (signals.c says why not SIGPROF): one
- * process-wide setitimer() under-counts busy multi-threaded programs, which is why Go 1.18
- * moved to the same scheme. The signal handler (signal context) copies the interrupted
- * PC, the thread's labels (one pointer, labels.c) and the top of the shadow stack into the
- * thread's own ring (ring.h): no lock, no allocation, errno preserved. The collector thread
- * (writer.c) drains the rings with gp_cpu_drain().
- *
- * Locks: reg_lock guards the list and each entry's lifetime; it is taken on thread start
- * and end, by gp_cpu_drain(), gp_threads_foreach() and gp_threads_snapshot(), never in
- * signal context, always under the heap guard so that the lock wrappers never record it.
- * An ended thread's entry stays (the threadcreate profile counts every thread ever made);
- * its ring is freed once drained.
- *
- * Snapshots (the goroutine profile) read other threads' shadow stacks while they run: the
- * entry keeps the address of the thread's stack pointer (its TLS word) and the bounds of
- * its slot array. A thread's array is unmapped only after gp_thread_ended() cleared
- * stack_live under reg_lock, so a reader holding reg_lock never touches unmapped memory; it
- * clamps the racily read pointer into the array, and a slot it copies holds a function
- * record's address or NULL (gp_func_decode refuses NULL).
+ * DESIGN. Every thread, however it was created, is registered by thread.c once its shadow
+ * stack is set up, and given a ring and a timer here. While CPU sampling is on, each thread
+ * gets its own POSIX timer on its own CPU-time clock (CLOCK_THREAD_CPUTIME_ID), delivered
+ * to that very thread (SIGEV_THREAD_ID) as a real-time signal (signals.c says why not
+ * SIGPROF): one process-wide setitimer() under-counts busy multi-threaded programs, which
+ * is why Go 1.18 moved to the same scheme. The signal handler (signal context) copies the
+ * interrupted PC, the thread's labels (one pointer, labels.c) and the top of the shadow
+ * stack into the thread's own ring (ring.h): no lock, no allocation, errno preserved. The
+ * collector thread (writer.c) drains the rings with gp_cpu_drain(), under the registry's
+ * lock; an ended thread's ring is freed once drained.
  */
 #include "config.h"
 
@@ -42,30 +30,9 @@
 #define MIN_RING_ORDER 13		/* 8192 words = 64 KiB per sampled thread */
 #define HEADER_WORDS 5			/* time, pc, nframes | truncated << 32, ticks, labels */
 
-struct gp_thread {
-	struct gp_thread *next;		/* reg_lock */
-	struct gp_thread_info info;	/* reg_lock; tid fixed at start */
-	struct gp_ring *ring;		/* NULL when not sampled; freed by the collector */
-	timer_t timer;			/* owning thread */
-	int has_timer;			/* owning thread */
-	int ended;			/* reg_lock */
-	int stack_live;			/* reg_lock: stack_base may be read */
-	const void **const *sp_addr;	/* the thread's __goprof_sp; fixed */
-	const struct gp_labels *const *labels_addr;	/* its gp_labels_cur; fixed */
-	const void **stack_base;	/* its slot array, NULL: scratch; fixed */
-	size_t stack_cap;		/* slots */
-	struct gp_wait wait;		/* wrap-lock.c; see struct gp_wait */
-	const void *create_frames[];	/* the creator's stack (info.create_frames) */
-};
-
-static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct gp_thread *threads;
 static int sampling;			/* set once at init, before any timer exists */
 static uint64_t period_ns;
 static unsigned ring_order;		/* room for 8 samples of the deepest kind */
-
-static __thread struct gp_thread *self __attribute__((tls_model("initial-exec")));
-
 
 /* Signal context: one record of the interrupted PC and the innermost frames. */
 static void take_sample(struct gp_thread *t, uintptr_t pc, uint64_t ticks)
@@ -90,7 +57,7 @@ static void take_sample(struct gp_thread *t, uintptr_t pc, uint64_t ticks)
 
 int gp_sampler_handle(int sig, siginfo_t *si, void *uctx)
 {
-	struct gp_thread *t = self;
+	struct gp_thread *t = gp_thread_self;
 	(void)sig;
 
 	if (si->si_code != SI_TIMER || !t || si->si_value.sival_ptr != t || !t->ring)
@@ -151,129 +118,33 @@ int gp_sampler_init(void)
 	return 0;
 }
 
-void gp_thread_started(const struct gp_thread_origin *origin)
+void gp_sampler_thread_new(struct gp_thread *t)
 {
-	uint32_t n = origin ? origin->nframes : 0;
-	struct gp_thread *t = calloc(1, sizeof(*t) + n * sizeof(t->create_frames[0]));
-
-	if (!t)
-		return;
-	t->info.tid = (uint32_t)gettid();
-	t->wait.tid = t->info.tid;
-	t->wait.io = gp_io_now_self();
-	t->info.start_ns = gp_real_ns();
-	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
-	if (origin) {
-		t->info.creator_tid = origin->creator_tid;
-		t->info.create_call = origin->call;
-		t->info.create_labels = origin->labels;
-		t->info.create_nframes = n;
-		t->info.create_truncated = origin->truncated;
-		memcpy(t->create_frames, origin->frames, n * sizeof(t->create_frames[0]));
-	}
-	t->info.create_frames = t->create_frames;
-	t->sp_addr = (const void **const *)&__goprof_sp;
-	t->labels_addr = &gp_labels_cur;
-	gp_stack_region(&t->stack_base, &t->stack_cap);
-	t->stack_live = 1;
 	if (sampling)
 		t->ring = gp_ring_new(ring_order);
+}
 
-	pthread_mutex_lock(&reg_lock);
-	t->next = threads;
-	threads = t;
-	pthread_mutex_unlock(&reg_lock);
-
-	self = t;
+void gp_sampler_thread_arm(struct gp_thread *t)
+{
+	t->has_timer = 0;
 	if (t->ring)
 		arm_timer(t);
 }
 
-void gp_thread_ended(int keep_stack)
+void gp_sampler_thread_disarm(struct gp_thread *t)
 {
-	struct gp_thread *t = self;
-
-	if (!t)
-		return;
-	gp_heap_guard(1);
 	if (t->has_timer) {
 		timer_delete(t->timer);
 		t->has_timer = 0;
 	}
-	gp_lock_thread_ended(&t->wait);
-	self = NULL;
-	pthread_mutex_lock(&reg_lock);
-	t->ended = 1;
-	t->stack_live = keep_stack;
-	t->wait.io = NULL;
-	t->info.end_ns = gp_real_ns();
-	pthread_mutex_unlock(&reg_lock);
-	gp_heap_guard(0);
 }
 
-struct gp_wait *gp_thread_wait(void)
+void gp_sampler_thread_forked(struct gp_thread *t)
 {
-	return self ? &self->wait : NULL;
-}
-
-/* Reads a live thread's current name (threads often name themselves after they start). */
-static void refresh_name(struct gp_thread *t)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/task/%u/comm", t->info.tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return;
-	if (fgets(t->info.name, sizeof(t->info.name), f))
-		t->info.name[strcspn(t->info.name, "\n")] = '\0';
-	fclose(f);
-}
-
-void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx), void *ctx)
-{
-	gp_heap_guard(1);
-	pthread_mutex_lock(&reg_lock);
-	for (struct gp_thread *t = threads; t; t = t->next) {
-		if (!t->ended)
-			refresh_name(t);
-		fn(&t->info, ctx);
+	if (t->ring) {
+		atomic_store(&t->ring->head, atomic_load(&t->ring->tail));
+		t->ring->drops_read = atomic_load(&t->ring->drops);
 	}
-	pthread_mutex_unlock(&reg_lock);
-	gp_heap_guard(0);
-}
-
-void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), void *ctx)
-{
-	static const void *frames[GP_MAX_STACK_DEPTH];	/* the writer thread's alone */
-	struct gp_thread_snap s;
-
-	gp_heap_guard(1);
-	pthread_mutex_lock(&reg_lock);
-	for (struct gp_thread *t = threads; t; t = t->next) {
-		if (!t->stack_live)
-			continue;
-		memset(&s, 0, sizeof(s));
-		s.tid = t->info.tid;
-		s.start_ns = t->info.start_ns;
-		gp_wait_read(&t->wait, &s.wait);
-		s.labels = __atomic_load_n(t->labels_addr, __ATOMIC_ACQUIRE);
-		if (t->stack_base) {
-			const void **sp = __atomic_load_n(t->sp_addr, __ATOMIC_RELAXED);
-			if (sp < t->stack_base || sp > t->stack_base + t->stack_cap)
-				sp = t->stack_base;
-			size_t depth = (size_t)(sp - t->stack_base);
-			size_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
-			for (size_t i = 0; i < keep; i++)
-				frames[i] = __atomic_load_n(&sp[-1 - (ptrdiff_t)i],
-							    __ATOMIC_RELAXED);
-			s.nframes = (uint32_t)keep;
-			s.truncated = (uint32_t)(depth - keep);
-			s.frames = frames;
-		}
-		fn(&s, ctx);
-	}
-	pthread_mutex_unlock(&reg_lock);
-	gp_heap_guard(0);
 }
 
 static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
@@ -318,9 +189,7 @@ size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 {
 	size_t records = 0;
 
-	gp_heap_guard(1);
-	pthread_mutex_lock(&reg_lock);
-	for (struct gp_thread *t = threads; t; t = t->next) {
+	for (struct gp_thread *t = gp_threads_lock(); t; t = t->next) {
 		if (!t->ring)
 			continue;
 		records += drain_ring(t, fn, ctx);
@@ -329,48 +198,6 @@ size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 			t->ring = NULL;
 		}
 	}
-	pthread_mutex_unlock(&reg_lock);
-	gp_heap_guard(0);
+	gp_threads_unlock();
 	return records;
-}
-
-void gp_sampler_atfork_prepare(void)
-{
-	pthread_mutex_lock(&reg_lock);
-}
-
-void gp_sampler_atfork_parent(void)
-{
-	pthread_mutex_unlock(&reg_lock);
-}
-
-/*
- * In the child only the forking thread exists: every other entry has ended, their rings
- * hold the parent's samples (dropped, the parent reports them), and the timer, which
- * fork() does not inherit, is armed again.
- */
-void gp_sampler_atfork_child(void)
-{
-	uint64_t now = gp_real_ns();
-
-	for (struct gp_thread *t = threads; t; t = t->next) {
-		if (t->ring) {
-			atomic_store(&t->ring->head, atomic_load(&t->ring->tail));
-			t->ring->drops_read = atomic_load(&t->ring->drops);
-		}
-		if (t != self && !t->ended) {
-			t->ended = 1;
-			t->stack_live = 0;
-			t->wait.io = NULL;
-			t->info.end_ns = now;
-		}
-	}
-	pthread_mutex_unlock(&reg_lock);
-	if (self) {
-		self->info.tid = (uint32_t)gettid();
-		self->wait.tid = self->info.tid;
-		self->has_timer = 0;
-		if (self->ring)
-			arm_timer(self);
-	}
 }

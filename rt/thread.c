@@ -9,6 +9,21 @@
  * the thread ends (return or pthread_exit); code that still runs after that, such as other
  * keys' destructors, pushes onto the scratch stack again. The start record also carries
  * the creator's tid and a copy of its shadow stack (the threadcreate profile).
+ *
+ * The registry (the second half of this file) lists every thread ever registered: the
+ * threadcreate profile counts them all, the goroutine profile snapshots the live ones, and
+ * sampler.c hangs each one's CPU timer and sample ring on its entry; an ended thread's
+ * entry stays. Locks: reg_lock guards the list and each entry's lifetime; it is taken on
+ * thread start and end, by gp_cpu_drain(), gp_threads_foreach() and gp_threads_snapshot(),
+ * never in signal context, always under the heap guard so that the lock wrappers never
+ * record it.
+ *
+ * Snapshots (the goroutine profile) read other threads' shadow stacks while they run: the
+ * entry keeps the address of the thread's stack pointer (its TLS word) and the bounds of
+ * its slot array. A thread's array is unmapped only after gp_thread_ended() cleared
+ * stack_live under reg_lock, so a reader holding reg_lock never touches unmapped memory; it
+ * clamps the racily read pointer into the array, and a slot it copies holds a function
+ * record's address or NULL (gp_func_decode refuses NULL).
  */
 #include "config.h"
 
@@ -17,7 +32,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <threads.h>
 #include <unistd.h>
 
@@ -219,4 +236,175 @@ GOPROF_API int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
 		return thrd_success;
 	free(s);
 	return rc == ENOMEM ? thrd_nomem : thrd_error;
+}
+
+/* ---- the registry of live and ended threads ------------------------------------------------- */
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gp_thread *threads;	/* reg_lock; newest first */
+
+__thread struct gp_thread *gp_thread_self __attribute__((tls_model("initial-exec")));
+
+struct gp_thread *gp_threads_lock(void)
+{
+	gp_heap_guard(1);
+	pthread_mutex_lock(&reg_lock);
+	return threads;
+}
+
+void gp_threads_unlock(void)
+{
+	pthread_mutex_unlock(&reg_lock);
+	gp_heap_guard(0);
+}
+
+void gp_thread_started(const struct gp_thread_origin *origin)
+{
+	uint32_t n = origin ? origin->nframes : 0;
+	struct gp_thread *t = calloc(1, sizeof(*t) + n * sizeof(t->create_frames[0]));
+
+	if (!t)
+		return;
+	t->info.tid = (uint32_t)gettid();
+	t->wait.tid = t->info.tid;
+	t->wait.io = gp_io_now_self();
+	t->info.start_ns = gp_real_ns();
+	pthread_getname_np(pthread_self(), t->info.name, sizeof(t->info.name));
+	if (origin) {
+		t->info.creator_tid = origin->creator_tid;
+		t->info.create_call = origin->call;
+		t->info.create_labels = origin->labels;
+		t->info.create_nframes = n;
+		t->info.create_truncated = origin->truncated;
+		memcpy(t->create_frames, origin->frames, n * sizeof(t->create_frames[0]));
+	}
+	t->info.create_frames = t->create_frames;
+	t->sp_addr = (const void **const *)&__goprof_sp;
+	t->labels_addr = &gp_labels_cur;
+	gp_stack_region(&t->stack_base, &t->stack_cap);
+	t->stack_live = 1;
+	gp_sampler_thread_new(t);
+
+	pthread_mutex_lock(&reg_lock);
+	t->next = threads;
+	threads = t;
+	pthread_mutex_unlock(&reg_lock);
+
+	gp_thread_self = t;
+	gp_sampler_thread_arm(t);
+}
+
+void gp_thread_ended(int keep_stack)
+{
+	struct gp_thread *t = gp_thread_self;
+
+	if (!t)
+		return;
+	gp_heap_guard(1);
+	gp_sampler_thread_disarm(t);
+	gp_lock_thread_ended(&t->wait);
+	gp_thread_self = NULL;
+	pthread_mutex_lock(&reg_lock);
+	t->ended = 1;
+	t->stack_live = keep_stack;
+	t->wait.io = NULL;
+	t->info.end_ns = gp_real_ns();
+	pthread_mutex_unlock(&reg_lock);
+	gp_heap_guard(0);
+}
+
+struct gp_wait *gp_thread_wait(void)
+{
+	return gp_thread_self ? &gp_thread_self->wait : NULL;
+}
+
+/* Reads a live thread's current name (threads often name themselves after they start). */
+static void refresh_name(struct gp_thread *t)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/task/%u/comm", t->info.tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fgets(t->info.name, sizeof(t->info.name), f))
+		t->info.name[strcspn(t->info.name, "\n")] = '\0';
+	fclose(f);
+}
+
+void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx), void *ctx)
+{
+	for (struct gp_thread *t = gp_threads_lock(); t; t = t->next) {
+		if (!t->ended)
+			refresh_name(t);
+		fn(&t->info, ctx);
+	}
+	gp_threads_unlock();
+}
+
+void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), void *ctx)
+{
+	static const void *frames[GP_MAX_STACK_DEPTH];	/* the writer thread's alone */
+	struct gp_thread_snap s;
+
+	for (struct gp_thread *t = gp_threads_lock(); t; t = t->next) {
+		if (!t->stack_live)
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.tid = t->info.tid;
+		s.start_ns = t->info.start_ns;
+		gp_wait_read(&t->wait, &s.wait);
+		s.labels = __atomic_load_n(t->labels_addr, __ATOMIC_ACQUIRE);
+		if (t->stack_base) {
+			const void **sp = __atomic_load_n(t->sp_addr, __ATOMIC_RELAXED);
+			if (sp < t->stack_base || sp > t->stack_base + t->stack_cap)
+				sp = t->stack_base;
+			size_t depth = (size_t)(sp - t->stack_base);
+			size_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
+			for (size_t i = 0; i < keep; i++)
+				frames[i] = __atomic_load_n(&sp[-1 - (ptrdiff_t)i],
+							    __ATOMIC_RELAXED);
+			s.nframes = (uint32_t)keep;
+			s.truncated = (uint32_t)(depth - keep);
+			s.frames = frames;
+		}
+		fn(&s, ctx);
+	}
+	gp_threads_unlock();
+}
+
+void gp_thread_atfork_prepare(void)
+{
+	pthread_mutex_lock(&reg_lock);
+}
+
+void gp_thread_atfork_parent(void)
+{
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/*
+ * In the child only the forking thread exists: every other entry has ended, their rings
+ * hold the parent's samples (dropped, the parent reports them), and the timer, which
+ * fork() does not inherit, is armed again (sampler.c).
+ */
+void gp_thread_atfork_child(void)
+{
+	uint64_t now = gp_real_ns();
+
+	for (struct gp_thread *t = threads; t; t = t->next) {
+		gp_sampler_thread_forked(t);
+		if (t != gp_thread_self && !t->ended) {
+			t->ended = 1;
+			t->stack_live = 0;
+			t->wait.io = NULL;
+			t->info.end_ns = now;
+		}
+	}
+	pthread_mutex_unlock(&reg_lock);
+	struct gp_thread *self = gp_thread_self;
+	if (self) {
+		self->info.tid = (uint32_t)gettid();
+		self->wait.tid = self->info.tid;
+		gp_sampler_thread_arm(self);
+	}
 }

@@ -4,22 +4,22 @@
  * it) and each thread's state for the goroutine profile (what it waits on, since when).
  *
  * DESIGN. Contexts: every wrapper runs on the program's threads; the writer thread reads the
- * buckets (gp_lock_buckets(), writer.c) and the thread states (sampler.c).
+ * buckets (gp_lock_buckets(), collect.c) and the thread states (thread.c).
  *  - mode (one word, read-mostly) says what is wanted: thread states (a database is being
  *    written), block events, mutex events. With mode 0 (no database) every wrapper is one
  *    test and a tail call of the real function.
- *  - Fast path: a free normal mutex (the default kind; glibc's public struct
- *    __pthread_mutex_s) is taken and released right here, with glibc's own protocol
- *    (normal_lock()), so that the wrappers cost nothing beside glibc's functions; so are
- *    adaptive, recursive and error-checking ones, by glibc's rules for each kind. A mutex
- *    of another kind whose lock word reads 0 is free: the real lock is called at once.
- *    Other locks are first tried (trylock, tryjoin, sem_trywait); when that succeeds
- *    there was no wait: no timestamp, no lock of goprof's. unlock reads one global count
- *    of sampled waiters and goes on when it is 0. A mutex of another kind taken by another
- *    thread between the look and the real lock makes a wait that goes unrecorded.
- *    The real functions keep every return value, errno and cancellation point: a wrapper
- *    only adds work before and after the one real call that does the job, and a try is
- *    only taken as the answer when it is one the blocking call would have given too.
+ *  - Fast path: a free normal mutex (the default kind) is taken and released right here,
+ *    with glibc's own protocol (normal_lock(); glibc-mutex.h alone knows it), so that the
+ *    wrappers cost nothing beside glibc's functions; so are adaptive, recursive and
+ *    error-checking ones, by glibc's rules for each kind. A mutex of another kind whose
+ *    lock word reads 0 is free: the real lock is called at once. Other locks are first
+ *    tried (trylock, tryjoin, sem_trywait); when that succeeds there was no wait: no
+ *    timestamp, no lock of goprof's. unlock reads one global count of sampled waiters and
+ *    goes on when it is 0. A mutex of another kind taken by another thread between the
+ *    look and the real lock makes a wait that goes unrecorded. The real functions keep
+ *    every return value, errno and cancellation point: a wrapper only adds work before
+ *    and after the one real call that does the job, and a try is only taken as the answer
+ *    when it is one the blocking call would have given too.
  *  - Slow path (the try said busy, or a call that always waits: condvar, barrier, sleep):
  *    the thread's state goes into its registry entry (a sequence counter lets the writer
  *    read it consistently without a lock), a mutex waiter links its entry into the waiter
@@ -69,17 +69,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* glibc's normal mutexes are taken in this file (normal_lock(), below) */
-#if defined(__linux__) && defined(__GLIBC__) && __GLIBC_PREREQ(2, 32)
-#define HAVE_NORMAL_FAST 1
-#include <linux/futex.h>
-#include <sys/single_threaded.h>
-#include <sys/syscall.h>
-#else
-#define HAVE_NORMAL_FAST 0
-#endif
-
 #include "gp-internal.h"
+#include "glibc-mutex.h"
 #include "gp-schema.h"
 #include "trace.h"
 
@@ -578,7 +569,6 @@ static const uint8_t trace_why[] = {
 	[GP_STATE_SLEEP] = GP_TB_SLEEP,
 };
 
-static inline int is_normal(const void *m);
 
 static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, const char *call)
 {
@@ -612,7 +602,7 @@ static void wait_begin(struct wait_ctx *c, int state, const void *obj, int how, 
 	if (m & MODE_TRACE) {
 		/* only the wakers that test the count need it: not a normal mutex's, a join's */
 		if (state == GP_STATE_COND || state == GP_STATE_SEM || state == GP_STATE_RWLOCK ||
-		    (state == GP_STATE_MUTEX && !is_normal(obj))) {
+		    (state == GP_STATE_MUTEX && !gp_glibc_mutex_is_normal(obj))) {
 			c->obj = obj;
 			c->how |= WAIT_TRACED;
 			__atomic_fetch_add(&trace_waiters[slot_of(obj)], 1, __ATOMIC_RELAXED);
@@ -667,100 +657,29 @@ static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m)
 }
 
 /*
- * 0 in the lock word: the mutex is free (any kind; a robust mutex whose owner died or a
- * priority-protected one has bits set there and takes the way below). glibc's C11 mtx_t
- * is a pthread_mutex_t.
- */
-static inline int looks_free(const void *m)
-{
-	return __atomic_load_n(&((const pthread_mutex_t *)m)->__data.__lock, __ATOMIC_RELAXED) == 0;
-}
-
-/*
- * The normal mutex (kind 0: PTHREAD_MUTEX_DEFAULT, private, no elision) is taken and
- * released here, without calling glibc, as glibc itself does it: lock word 0 free, 1
- * taken, 2 taken with waiters; the owner's tid and a user count beside it. A wrapper that
- * only tested and then called on cost 8 instructions a lock/unlock pair, 1.12x of glibc's
- * own (bench/lock-bench.sh); this way the pair costs fewer than glibc's. An adaptive
- * mutex is the same but for glibc's spinning when it is taken; recursive and
- * error-checking ones follow glibc's rules for them (other_lock()); a mutex already taken,
- * and any other kind (robust, priority, process-shared, elision), goes to glibc. Locks taken here and released there,
- * or the other way round, agree: the protocol is the one every glibc process shares with
- * others through process-shared mutexes, and the one glibc's own pthread_cond_wait uses.
- * Like glibc, a process that never had a second thread needs no atomic instruction.
+ * The normal mutex (glibc-mutex.h) is taken and released here, without calling glibc, as
+ * glibc itself does it. A wrapper that only tested and then called on cost 8 instructions
+ * a lock/unlock pair, 1.12x of glibc's own (bench/lock-bench.sh); this way the pair costs
+ * fewer than glibc's. An adaptive mutex is the same but for glibc's spinning when it is
+ * taken; recursive and error-checking ones follow glibc's rules for them; a mutex already
+ * taken, and any other kind (robust, priority, process-shared, elision), goes to glibc.
  * The owner's tid is the thread's own, set when it starts (gp_lock_thread_start()); a
  * thread goprof did not see start has none and leaves its mutexes to glibc.
  */
-static inline int normal_kind(int kind)
+static inline int looks_free(const void *m)
 {
-	/* glibc takes and releases an adaptive mutex as a normal one; it only spins when taken */
-	return kind == 0 || kind == PTHREAD_MUTEX_ADAPTIVE_NP;
+	return gp_glibc_mutex_looks_free(m);
 }
 
 static inline int is_normal(const void *m)
 {
-	return HAVE_NORMAL_FAST &&
-	       normal_kind(__atomic_load_n(&((const pthread_mutex_t *)m)->__data.__kind,
-					   __ATOMIC_RELAXED));
+	return gp_glibc_mutex_is_normal(m);
 }
 
-#if HAVE_NORMAL_FAST
-/* A free lock word taken, as glibc's first try does; 0 when it was not free. */
-static inline int take_word(int *word)
-{
-	int free = 0;
-
-	if (__libc_single_threaded) {
-		if (*word)
-			return 0;
-		*word = 1;
-		return 1;
-	}
-	return __atomic_compare_exchange_n(word, &free, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
-}
-
-/* The two other private kinds glibc takes like the normal one when they are free. */
-static inline int other_kind(int kind)
-{
-	return kind == PTHREAD_MUTEX_RECURSIVE_NP || kind == PTHREAD_MUTEX_ERRORCHECK_NP;
-}
-
-/*
- * Those kinds by glibc's rules for each: the owner of a recursive mutex counts up; the
- * owner of an error-checking one is told EDEADLK (by glibc). Anyone else takes a free word
- * and becomes the owner, a recursive mutex with a count of 1. 0 to leave it to glibc:
- * another kind, a mutex taken, the caller's own error-checking one, a count that would
- * overflow (EAGAIN).
- */
-static __attribute__((noinline)) int other_lock(pthread_mutex_t *m, int kind, int tid)
-{
-	if (kind == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__owner == tid) {
-		if (m->__data.__count + 1 == 0)
-			return 0;
-		++m->__data.__count;
-		return 1;
-	}
-	if (!other_kind(kind) || m->__data.__owner == tid || !take_word(&m->__data.__lock))
-		return 0;
-	if (kind == PTHREAD_MUTEX_RECURSIVE_NP)
-		m->__data.__count = 1;
-	m->__data.__owner = tid;
-	++m->__data.__nusers;
-	return 1;
-}
-
-/* 1 when m is taken here (normal, or another kind other_lock() takes), 0 for glibc. */
+/* 1 when m is taken here, 0 for glibc. */
 static inline int normal_lock(pthread_mutex_t *m)
 {
-	int kind = __atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED), tid = tls.tid;
-
-	if (GP_UNLIKELY(!normal_kind(kind)) || !tid)
-		return kind && tid ? other_lock(m, kind, tid) : 0;
-	if (!take_word(&m->__data.__lock))
-		return 0;
-	m->__data.__owner = tid;
-	++m->__data.__nusers;
-	return 1;
+	return gp_glibc_mutex_lock(m, tls.tid);
 }
 
 /*
@@ -775,7 +694,7 @@ static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m, const char 
 	charge_released(m, call);
 	if (tracing())
 		gp_trace_wake(call, m);
-	syscall(SYS_futex, &m->__data.__lock, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+	gp_glibc_mutex_wake(m);
 	errno = saved;
 	return 0;
 }
@@ -786,47 +705,24 @@ static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m, const char 
  */
 static inline int normal_unlock(pthread_mutex_t *m, const char *call)
 {
-	int *word = &m->__data.__lock;
-
-	m->__data.__owner = 0;
-	--m->__data.__nusers;
-	if (__libc_single_threaded)
-		*word = 0;
-	else if (GP_UNLIKELY(__atomic_exchange_n(word, 0, __ATOMIC_RELEASE) > 1))
+	if (GP_UNLIKELY(gp_glibc_mutex_release(m)))
 		return normal_wake(m, call);
 	return 0;
 }
 
-/* A mutex of an other_kind() the calling thread holds (glibc's owner test on unlock)? */
+/* A recursive or error-checking mutex the calling thread holds? */
 static inline int held_here(const pthread_mutex_t *m)
 {
-	return other_kind(__atomic_load_n(&m->__data.__kind, __ATOMIC_RELAXED)) && tls.tid &&
-	       m->__data.__owner == tls.tid;
+	return gp_glibc_mutex_held(m, tls.tid);
 }
 
 /* For an m that held_here(): a recursive one counts down; released at 0 and otherwise. */
 static __attribute__((noinline)) int other_unlock(pthread_mutex_t *m, const char *call)
 {
-	if (m->__data.__kind == PTHREAD_MUTEX_RECURSIVE_NP && --m->__data.__count != 0)
+	if (!gp_glibc_mutex_count_down(m))
 		return 0;
 	return normal_unlock(m, call);
 }
-#else
-static inline int normal_lock(pthread_mutex_t *m) { (void)m; return 0; }
-static inline int normal_unlock(pthread_mutex_t *m, const char *call)
-{
-	(void)m;
-	(void)call;
-	return 0;
-}
-static inline int held_here(const pthread_mutex_t *m) { (void)m; return 0; }
-static inline int other_unlock(pthread_mutex_t *m, const char *call)
-{
-	(void)m;
-	(void)call;
-	return 0;
-}
-#endif
 
 /*
  * The mutex looked taken. trylock fails with EBUSY exactly when lock would have to wait
@@ -1264,19 +1160,12 @@ void gp_lock_trace(int on)
 	set_mode_bit(MODE_TRACE, on);
 }
 
-/*
- * With lock elision asked for (GLIBC_TUNABLES glibc.elision.enable=1), glibc marks a normal
- * mutex for elision when it first takes it and then leaves the owner and user count alone
- * on unlock: a mutex taken here and released there would keep its count, and
- * pthread_mutex_destroy would say EBUSY. The fast path is then off: no thread gets a tid.
- */
+/* with glibc's lock elision on, the fast path is off: no thread gets a tid */
 static int normal_fast_off;
 
 void gp_lock_resolve(void)
 {
-	const char *t = getenv("GLIBC_TUNABLES");
-
-	normal_fast_off = t && strstr(t, "glibc.elision.enable=1");
+	normal_fast_off = gp_glibc_mutex_elision();
 	resolve_all();
 	gp_lock_thread_start();
 }

@@ -4,7 +4,7 @@
  * (per allocation stack: sampled objects and bytes allocated, and freed).
  *
  * DESIGN. Contexts: every wrapper runs on the program's threads (hot path); the writer
- * thread reads the records (gp_heap_buckets(), writer.c collect_heap()) and the call
+ * thread reads the records (gp_heap_buckets(), collect.c gp_collect_heap()) and the call
  * counters (gp_heap_stats()).
  *  - malloc and calloc are not gated by heap_on: their fast path is the thread's countdown
  *    (TLS, initial-exec) minus the size and one counter increment, then a jump through the

@@ -1,0 +1,546 @@
+/*
+ * The writer's database file (writer thread, or start before it exists): the path
+ * pattern, the creation of a file no other process uses, the schema and the process row,
+ * the prepared statements, the commit of everything pending, and the close.
+ */
+
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "writer.h"
+#include "gp-schema.h"
+
+static int lock_fd = -1;		/* the database file, flock()ed shared while written */
+
+static int sql_fail(const char *what)
+{
+	gp_warn("GOPROF_DB %s: %s: %s; profile data is no longer written", gp_w.path, what,
+		gp_w.db ? sqlite3_errmsg(gp_w.db) : "out of memory");
+	gp_w.broken = 1;
+	return -EIO;
+}
+
+static int exec_sql(const char *sql)
+{
+	return sqlite3_exec(gp_w.db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+}
+
+int gp_db_step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Writes everything pending in one transaction. Writer thread (or start, before it). */
+int gp_db_commit(void)
+{
+	sqlite3_stmt *st;
+
+	if (gp_w.broken || !gp_w.db)
+		return -EIO;
+	/* threads and the snapshot first: the stacks they intern are written below */
+	struct thread_batch tb = { 0 };
+	uint64_t snap_ns = gp_real_ns();
+	gp_w.npend_threads = 0;
+	gp_w.nsnaps = 0;
+	gp_threads_foreach(gp_collect_thread, &tb);
+	gp_threads_snapshot(gp_collect_snap, &tb);
+	if (tb.err)
+		gp_w.err = tb.err;
+	if (gp_w.err)
+		return sql_fail("collecting samples failed");
+	if (exec_sql("BEGIN") != 0)
+		return sql_fail("BEGIN failed");
+
+	for (; gp_w.maps_written < gp_w.nmaps; gp_w.maps_written++) {
+		const struct map_row *m = &gp_w.maps[gp_w.maps_written];
+		st = gp_w.ins_map;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)gp_w.maps_written + 1);
+		sqlite3_bind_text(st, 2, m->path, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, m->build_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)m->start);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)m->limit);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)m->offset);
+		if (gp_db_step_reset(st) != 0)
+			goto out_rollback;
+	}
+	for (; gp_w.funcs_written < gp_w.nfuncs; gp_w.funcs_written++) {
+		const struct func_row *f = &gp_w.funcs[gp_w.funcs_written];
+		st = gp_w.ins_func;
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)gp_w.funcs_written + 1);
+		sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, f->file, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, f->line);
+		sqlite3_bind_int(st, 5, f->kind);
+		if (f->mapping)
+			sqlite3_bind_int64(st, 6, f->mapping);
+		if (gp_db_step_reset(st) != 0)
+			goto out_rollback;
+	}
+	for (size_t i = 0; i < gp_w.nnew_nodes; i++) {
+		st = gp_w.ins_stack;
+		sqlite3_bind_int64(st, 1, gp_w.new_nodes[i].id);
+		sqlite3_bind_int64(st, 2, gp_w.new_nodes[i].parent);
+		sqlite3_bind_int64(st, 3, gp_w.new_nodes[i].func);
+		sqlite3_bind_int64(st, 4, gp_w.new_nodes[i].labels);
+		if (gp_db_step_reset(st) != 0)
+			goto out_rollback;
+	}
+	gp_w.nnew_nodes = 0;
+	for (size_t i = 0; i < gp_w.nnew_labels; i++) {
+		const struct label_row *l = &gp_w.new_labels[i];
+		st = gp_w.ins_label;
+		sqlite3_bind_int64(st, 1, l->id);
+		sqlite3_bind_int64(st, 2, l->parent);
+		sqlite3_bind_text(st, 3, l->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, l->value, -1, SQLITE_STATIC);
+		if (gp_db_step_reset(st) != 0)
+			goto out_rollback;
+	}
+	gp_w.nnew_labels = 0;
+	for (size_t i = 0; i < gp_w.naggs; i++) {
+		const struct agg *a = &gp_w.aggs[i];
+		st = gp_w.up_sample;
+		sqlite3_bind_int(st, 1, a->profile);
+		sqlite3_bind_int64(st, 2, a->bucket);
+		sqlite3_bind_int64(st, 3, a->stack);
+		sqlite3_bind_int64(st, 4, a->tid);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)a->count);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)a->value);
+		if (gp_db_step_reset(st) != 0)
+			goto out_rollback;
+	}
+	gp_w.naggs = 0;
+	if (gp_w.agg_slots)
+		memset(gp_w.agg_slots, 0, gp_w.nagg_slots * sizeof(*gp_w.agg_slots));
+
+	for (size_t i = 0; i < gp_w.npend_threads; i++)
+		if (gp_collect_write_thread(&gp_w.threads[gp_w.pend_threads[i]]) != 0)
+			goto out_rollback;
+	if (gp_collect_write_snapshot(snap_ns) != 0 || gp_collect_write_lock_profiles() != 0 ||
+	    gp_collect_write_customs(snap_ns) != 0)
+		goto out_rollback;
+
+	gp_w.last_commit_ns = gp_real_ns();
+	if (gp_w.ins_heapstats && gp_collect_write_heapstats(gp_w.last_commit_ns) != 0)
+		goto out_rollback;
+	if (gp_collect_write_traces() != 0)
+		goto out_rollback;
+	sqlite3_bind_int64(gp_w.up_end, 1, (sqlite3_int64)gp_w.last_commit_ns);
+	if (gp_db_step_reset(gp_w.up_end) != 0)
+		goto out_rollback;
+	if (exec_sql("COMMIT") != 0)
+		goto out_rollback;
+	return 0;
+
+out_rollback:
+	sql_fail("writing samples failed");
+	sqlite3_exec(gp_w.db, "ROLLBACK", NULL, NULL, NULL);
+	return -EIO;
+}
+
+/* The pattern with %p = pid, %h = host name, %% = %; -ENAMETOOLONG if it does not fit. */
+int gp_path_expand(const char *pat, char *out, size_t len)
+{
+	char host[256];
+	size_t n = 0;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		strcpy(host, "localhost");
+	host[sizeof(host) - 1] = '\0';
+	for (const char *p = pat; *p; p++) {
+		char num[24];
+		const char *add = num;
+		if (p[0] == '%' && p[1] == 'p') {
+			snprintf(num, sizeof(num), "%d", (int)getpid());
+			p++;
+		} else if (p[0] == '%' && p[1] == 'h') {
+			add = host;
+			p++;
+		} else if (p[0] == '%' && p[1] == '%') {
+			add = "%";
+			p++;
+		} else {
+			num[0] = *p;
+			num[1] = '\0';
+		}
+		size_t l = strlen(add);
+		if (n + l >= len)
+			return -ENAMETOOLONG;
+		memcpy(out + n, add, l);
+		n += l;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Is path a goprof database (SQLite header, our application id)? */
+static int is_goprof_db(const char *path)
+{
+	unsigned char hdr[72];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, hdr, sizeof(hdr));
+	close(fd);
+	if (n != (ssize_t)sizeof(hdr) || memcmp(hdr, "SQLite format 3", 16) != 0)
+		return 0;
+	uint32_t app = (uint32_t)hdr[68] << 24 | (uint32_t)hdr[69] << 16 |
+		       (uint32_t)hdr[70] << 8 | hdr[71];
+	return app == GP_SCHEMA_APPLICATION_ID;
+}
+
+/* The pid in the process row of the goprof database at path; -1 if unreadable. */
+static long db_pid(const char *path)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long pid = -1;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, "SELECT pid FROM process WHERE id = 1", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		pid = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return pid;
+}
+
+/*
+ * A database this very process wrote before it called exec() is kept: the new program
+ * image writes to the first free "PATH.N" instead. Returns 0, or -1 when there is none.
+ */
+static int after_exec_path(char *path, size_t size)
+{
+	size_t len = strlen(path);
+
+	for (int n = 1; n < 1000; n++) {
+		if (snprintf(path + len, size - len, ".%d", n) >= (int)(size - len))
+			break;
+		if (access(path, F_OK) != 0)
+			return 0;
+	}
+	path[len] = '\0';
+	return -1;
+}
+
+/*
+ * A new empty file at path, mode 0600, with a shared flock() already on it (lock_fd): made
+ * under a name of this process and linked into place, so that no other process ever finds
+ * it unlocked. Returns 0, -EEXIST when path exists, or -errno.
+ */
+static int create_locked(const char *path)
+{
+	char tmp[PATH_MAX + 32];
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.new", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	unlink(tmp);	/* a leftover of an ended process that had this pid */
+	int fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	flock(fd, LOCK_SH);
+	int rc = link(tmp, path) == 0 ? 0 : -errno;
+	unlink(tmp);
+	if (rc == -EPERM || rc == -EOPNOTSUPP) {
+		/* a file system without hard links: a short window, then */
+		close(fd);
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		flock(fd, LOCK_SH);
+		rc = 0;
+	}
+	if (rc) {
+		close(fd);
+		return rc;
+	}
+	lock_fd = fd;
+	return 0;
+}
+
+/* Does a live process write the database at path? Its writer holds a shared flock(). */
+static int in_use(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	int busy = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);
+	return busy;
+}
+
+/*
+ * Creates the file mode 0600 before SQLite sees it (its -wal and -shm files copy that
+ * mode). A database a live process writes is never touched: this one goes to PATH.PID
+ * beside it. An old goprof database whose process has ended is replaced, unless this
+ * process wrote it before an exec(); any other file is left alone. path may be changed
+ * (PATH_MAX bytes).
+ */
+static int create_file(char *path)
+{
+	int rc = create_locked(path);
+
+	if (rc == -EEXIST && in_use(path)) {
+		size_t len = strlen(path);
+		if (snprintf(path + len, PATH_MAX - len, ".%d", (int)getpid()) >=
+		    (int)(PATH_MAX - len))
+			rc = -ENAMETOOLONG;
+		else
+			rc = create_locked(path);
+	}
+	if (rc == -EEXIST && is_goprof_db(path) && db_pid(path) == (long)getpid() &&
+	    after_exec_path(path, PATH_MAX) == 0)
+		rc = create_locked(path);
+	if (rc == -EEXIST) {
+		if (!is_goprof_db(path)) {
+			gp_warn("GOPROF_DB %s: the file exists and is not a goprof database; "
+				"not overwriting it", path);
+			return -EEXIST;
+		}
+		char side[PATH_MAX + 8];
+		snprintf(side, sizeof(side), "%s-wal", path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", path);
+		unlink(side);
+		unlink(path);
+		rc = create_locked(path);
+	}
+	if (rc) {
+		gp_warn("GOPROF_DB %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+/* /proc/self/cmdline into a malloc'd buffer; *len its size. */
+static char *read_cmdline(size_t *len)
+{
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+
+	*len = 0;
+	if (fd < 0 || !buf) {
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return NULL;
+	}
+	for (;;) {
+		if (n == cap) {
+			char *p = cap < (1u << 20) ? realloc(buf, cap * 2) : NULL;
+			if (!p)
+				break;
+			buf = p;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+static int write_header(void)
+{
+	char sql[256], host[256], exe[PATH_MAX];
+	sqlite3_stmt *st;
+	size_t cmdlen;
+	int rc = -EIO;
+
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %d",
+		 GP_SCHEMA_APPLICATION_ID, GP_SCHEMA_VERSION);
+	if (exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") != 0 ||
+	    exec_sql("BEGIN") != 0 || exec_sql(sql) != 0 || exec_sql(GP_SCHEMA_SQL) != 0)
+		return sql_fail("creating the schema failed");
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	uint32_t main_map = gp_intern_mapping_of_object(0);
+	char *cmdline = read_cmdline(&cmdlen);
+
+	if (sqlite3_prepare_v2(gp_w.db, "INSERT INTO process VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, "
+			       "?7, NULL, ?8, ?9)", -1, &st, NULL) != SQLITE_OK)
+		goto out_free;
+	sqlite3_bind_int64(st, 1, getpid());
+	sqlite3_bind_int64(st, 2, getppid());
+	sqlite3_bind_text(st, 3, host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, exe, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, main_map ? gp_w.maps[main_map - 1].build_id : "", -1,
+			  SQLITE_STATIC);
+	if (cmdline)
+		sqlite3_bind_blob(st, 6, cmdline, (int)cmdlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)gp_w.start_ns);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)GP_BUCKET_NS);
+	sqlite3_bind_text(st, 9, PACKAGE_VERSION, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	if (rc == 0 && gp_config.cpu_hz) {
+		snprintf(sql, sizeof(sql), "INSERT INTO profiles VALUES (%d, 'cpu', %u, %llu, "
+			 "%llu)", GP_PROFILE_CPU, gp_config.cpu_hz,
+			 (unsigned long long)gp_w.period_ns, (unsigned long long)gp_w.start_ns);
+		rc = exec_sql(sql);
+	}
+	if (rc == 0 && gp_config.mem_rate) {
+		/* heap sampling starts right after this (gp_heap_init), with this rate */
+		snprintf(sql, sizeof(sql), "INSERT INTO profiles VALUES (%d, 'allocs', %u, %u, "
+			 "%llu), (%d, 'frees', %u, %u, %llu)", GP_PROFILE_ALLOCS,
+			 gp_config.mem_rate, gp_config.mem_rate, (unsigned long long)gp_w.start_ns,
+			 GP_PROFILE_FREES, gp_config.mem_rate, gp_config.mem_rate,
+			 (unsigned long long)gp_w.start_ns);
+		rc = exec_sql(sql);
+	}
+	if (rc == 0) {
+		/* no samples rows: they come from the threads and snapshots tables */
+		snprintf(sql, sizeof(sql), "INSERT INTO profiles VALUES (%d, 'threadcreate', 1, 1, "
+			 "%llu), (%d, 'goroutine', 1, 1, %llu)", GP_PROFILE_THREADCREATE,
+			 (unsigned long long)gp_w.start_ns, GP_PROFILE_GOROUTINE,
+			 (unsigned long long)gp_w.start_ns);
+		rc = exec_sql(sql);
+	}
+	if (rc == 0)
+		rc = exec_sql("COMMIT");
+
+out_free:
+	free(cmdline);
+	return rc == 0 ? 0 : sql_fail("writing the process row failed");
+}
+
+static int prepare(sqlite3_stmt **st, const char *sql)
+{
+	return sqlite3_prepare_v3(gp_w.db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) ==
+		SQLITE_OK ? 0 : -EIO;
+}
+
+/* Creates and fills the database header, prepares the statements. */
+/*
+ * The descriptors of the database, its -wal and -shm files (SQLite's, found by their
+ * files) and its lock, kept from the program's close() and dup2() (fds.c).
+ */
+static void own_fds(void)
+{
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	struct stat want[3], st;
+	char p[PATH_MAX + 8];
+	int have[3];
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", gp_w.path, suffix[i]);
+		have[i] = stat(p, &want[i]) == 0;
+	}
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == dirfd(d) || fd == lock_fd ||
+		    fstat(fd, &st) != 0)
+			continue;
+		for (int i = 0; i < 3; i++)
+			if (have[i] && st.st_dev == want[i].st_dev && st.st_ino == want[i].st_ino)
+				gp_fd_own(fd);
+	}
+	if (d)
+		closedir(d);
+	gp_fd_own(lock_fd);
+}
+
+int gp_db_open(void)
+{
+	if (create_file(gp_w.path) != 0)
+		return -EIO;
+	if (sqlite3_open_v2(gp_w.path, &gp_w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		return sql_fail("cannot open");
+	if (write_header() != 0)
+		return -EIO;
+	if (prepare(&gp_w.ins_map, "INSERT INTO mappings VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
+	    prepare(&gp_w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
+	    prepare(&gp_w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(&gp_w.ins_label, "INSERT INTO labels VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(&gp_w.up_custom,
+		    "INSERT OR REPLACE INTO custom_counts VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(&gp_w.up_sample, "INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+		    "ON CONFLICT (profile, bucket, stack_id, tid) DO UPDATE SET "
+		    "count = count + excluded.count, value = value + excluded.value") ||
+	    prepare(&gp_w.up_thread, "INSERT INTO threads (tid, start_ns, end_ns, name, "
+		    "creator_tid, create_stack) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+		    "ON CONFLICT (tid, start_ns) DO UPDATE SET end_ns = excluded.end_ns, "
+		    "name = excluded.name") ||
+	    prepare(&gp_w.up_end, "UPDATE process SET end_ns = ?1 WHERE id = 1") ||
+	    prepare(&gp_w.ins_snap, "INSERT INTO snapshots VALUES (?1, ?2)") ||
+	    prepare(&gp_w.ins_snap_thread, "INSERT INTO snapshot_threads VALUES "
+		    "(?1, ?2, ?3, ?4, ?5, ?6, ?7)") ||
+	    prepare(&gp_w.up_profile, "INSERT INTO profiles VALUES (?1, ?2, ?3, 1, ?4) "
+		    "ON CONFLICT (id) DO UPDATE SET rate = excluded.rate") ||
+	    prepare(&gp_w.ins_trace, "INSERT INTO traces (start_ns, end_ns, source, go_trace) "
+		    "VALUES (?1, ?2, ?3, ?4)") ||
+	    (gp_config.mem_rate &&
+	     prepare(&gp_w.ins_heapstats, "INSERT OR REPLACE INTO heapstats "
+		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")))
+		return sql_fail("preparing statements failed");
+	own_fds();
+	return 0;
+}
+
+void gp_db_close(void)
+{
+	sqlite3_stmt *sts[] = { gp_w.ins_map, gp_w.ins_func, gp_w.ins_stack, gp_w.up_sample,
+				gp_w.up_thread, gp_w.up_end, gp_w.ins_snap, gp_w.ins_snap_thread,
+				gp_w.up_profile, gp_w.ins_heapstats, gp_w.ins_trace, gp_w.ins_label,
+				gp_w.up_custom };
+
+	gp_fd_forget_all();
+	for (size_t i = 0; i < sizeof(sts) / sizeof(sts[0]); i++)
+		sqlite3_finalize(sts[i]);
+	if (gp_w.db && sqlite3_close(gp_w.db) != SQLITE_OK)
+		gp_warn("GOPROF_DB %s: closing failed: %s", gp_w.path, sqlite3_errmsg(gp_w.db));
+	gp_db_forget();
+}
+
+void gp_db_forget(void)
+{
+	gp_w.db = NULL;
+	gp_fd_forget_all();
+	if (lock_fd >= 0)
+		close(lock_fd);
+	lock_fd = -1;
+	gp_w.ins_map = gp_w.ins_func = gp_w.ins_stack = gp_w.up_sample = gp_w.up_thread = NULL;
+	gp_w.up_end = NULL;
+	gp_w.ins_snap = gp_w.ins_snap_thread = gp_w.up_profile = NULL;
+	gp_w.ins_heapstats = gp_w.ins_trace = gp_w.ins_label = gp_w.up_custom = NULL;
+}

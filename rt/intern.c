@@ -1,0 +1,391 @@
+/*
+ * The writer's interning (writer thread only): a small hash map, and the ids functions,
+ * mappings, stacks and label sets get as database rows. A function is keyed by its
+ * record's address (or, for symbols found at a PC and made-up frames, by name and
+ * mapping); a stack row by (caller row, function); a label set (labels.c) by its node's
+ * address, a labelled stack by (stack, label set). Rows get their ids here, so a sample
+ * never waits for a database round trip.
+ */
+
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "writer.h"
+#include "gp-schema.h"
+
+/* ---- small hash map: non-zero uint64 key -> uint32 value ---------------------------------- */
+
+/* Returns the value for key, 0 if absent. */
+uint32_t gp_u64map_get(const struct u64map *m, uint64_t key)
+{
+	if (!m->cap)
+		return 0;
+	for (size_t i = gp_mix(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->keys[i] == key)
+			return m->vals[i];
+		if (!m->keys[i])
+			return 0;
+	}
+}
+
+int gp_u64map_put(struct u64map *m, uint64_t key, uint32_t val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		uint64_t *keys = calloc(cap, sizeof(*keys));
+		uint32_t *vals = calloc(cap, sizeof(*vals));
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return -ENOMEM;
+		}
+		for (size_t j = 0; j < m->cap; j++) {
+			if (!m->keys[j])
+				continue;
+			size_t i = gp_mix(m->keys[j]) & (cap - 1);
+			while (keys[i])
+				i = (i + 1) & (cap - 1);
+			keys[i] = m->keys[j];
+			vals[i] = m->vals[j];
+		}
+		free(m->keys);
+		free(m->vals);
+		m->keys = keys;
+		m->vals = vals;
+		m->cap = cap;
+	}
+	size_t i = gp_mix(key) & (m->cap - 1);
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->keys[i])
+		m->n++;
+	m->keys[i] = key;
+	m->vals[i] = val;
+	return 0;
+}
+
+void gp_u64map_free(struct u64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- interning ----------------------------------------------------------------------------- */
+
+static uint64_t hash_str(const char *s, uint64_t seed)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ gp_mix(seed + 1);
+
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ull;
+	}
+	return h | 1;
+}
+
+static uint32_t add_mapping(const char *path, const char *build_id, uintptr_t start,
+			    uintptr_t limit, uint64_t offset)
+{
+	for (size_t i = 0; i < gp_w.nmaps; i++)
+		if (gp_w.maps[i].start == start && strcmp(gp_w.maps[i].path, path) == 0)
+			return (uint32_t)i + 1;
+	if (gp_grow(&gp_w.maps, &gp_w.capmaps, gp_w.nmaps + 1, sizeof(*gp_w.maps)) != 0)
+		return 0;
+	struct map_row *m = &gp_w.maps[gp_w.nmaps];
+	m->path = strdup(path ? path : "");
+	m->build_id = strdup(build_id ? build_id : "");
+	if (!m->path || !m->build_id) {
+		free(m->path);
+		free(m->build_id);
+		return 0;
+	}
+	m->start = start;
+	m->limit = limit;
+	m->offset = offset;
+	return (uint32_t)++gp_w.nmaps;
+}
+
+/* The mapping of the object whose PC range holds pc (gp_pc_lookup), 0 if none. */
+static uint32_t mapping_of_pc(uintptr_t pc)
+{
+	struct gp_pc_info info;
+
+	if (gp_pc_lookup(pc, &info) != 0)
+		return 0;
+	return add_mapping(info.object, info.build_id, info.map_start, info.map_end,
+			   info.map_offset);
+}
+
+struct find_exec {
+	uintptr_t addr;		/* in: any address of the object; 0 = the main program */
+	uintptr_t exec;		/* out: start of its executable segment */
+};
+
+static int find_exec_cb(struct dl_phdr_info *info, size_t size, void *p)
+{
+	struct find_exec *f = p;
+	uintptr_t exec = 0;
+	int hit = f->addr == 0;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		if (f->addr >= lo && f->addr < lo + ph->p_memsz)
+			hit = 1;
+		if ((ph->p_flags & PF_X) && !exec)
+			exec = lo;
+	}
+	if (hit)
+		f->exec = exec;
+	return hit;
+}
+
+/*
+ * The mapping of the object that holds addr (a function record lives in a data segment of
+ * the object whose code it describes); addr 0: the main program.
+ */
+uint32_t gp_intern_mapping_of_object(uintptr_t addr)
+{
+	struct find_exec f = { .addr = addr };
+
+	dl_iterate_phdr(find_exec_cb, &f);
+	return f.exec ? mapping_of_pc(f.exec) : 0;
+}
+
+static uint32_t add_func(const char *name, const char *file, uint32_t line, int kind,
+			 uint32_t mapping, int owned)
+{
+	if (gp_grow(&gp_w.funcs, &gp_w.capfuncs, gp_w.nfuncs + 1, sizeof(*gp_w.funcs)) != 0)
+		return 0;
+	struct func_row *f = &gp_w.funcs[gp_w.nfuncs];
+	f->name = name;
+	f->file = file ? file : "";
+	f->line = line;
+	f->kind = kind;
+	f->mapping = mapping;
+	f->owned = owned;
+	return (uint32_t)++gp_w.nfuncs;
+}
+
+/* A function found by name: an ELF symbol (kind symbol) or a made-up frame (synthetic). */
+uint32_t gp_intern_func_by_name(const char *name, uint32_t mapping, int kind)
+{
+	uint64_t key = hash_str(name, (uint64_t)mapping << 2 | (uint64_t)kind);
+	uint32_t id = gp_u64map_get(&gp_w.func_by_name, key);
+
+	if (id)
+		return id;
+	char *copy = strdup(name);
+	if (!copy)
+		return 0;
+	id = add_func(copy, "", 0, kind, mapping, 1);
+	if (!id || gp_u64map_put(&gp_w.func_by_name, key, id) != 0) {
+		if (id)
+			gp_w.nfuncs--;
+		free(copy);
+		return 0;
+	}
+	return id;
+}
+
+static uint32_t func_of_record(const void *rec)
+{
+	uint32_t id = gp_u64map_get(&gp_w.func_by_record, (uintptr_t)rec);
+	struct gp_func fn;
+
+	if (id)
+		return id;
+	if (gp_func_decode(rec, &fn) != 0)
+		return gp_intern_func_by_name("[unknown]", 0, GP_FUNC_KIND_SYNTHETIC);
+	id = add_func(fn.name, fn.file, fn.line, GP_FUNC_KIND_RECORD,
+		      gp_intern_mapping_of_object((uintptr_t)rec), 0);
+	if (id && gp_u64map_put(&gp_w.func_by_record, (uintptr_t)rec, id) != 0)
+		return 0;
+	return id;
+}
+
+/* The symbol at pc, NULL when unknown; cached per PC. */
+struct pc_sym *gp_intern_sym_of_pc(uintptr_t pc)
+{
+	uint32_t v = gp_u64map_get(&gp_w.sym_by_pc, pc);
+	struct gp_pc_info info;
+
+	if (v)
+		return v > 1 ? &gp_w.syms[v - 2] : NULL;
+	v = 1;
+	if (gp_pc_lookup(pc, &info) == 0 && info.function &&
+	    gp_grow(&gp_w.syms, &gp_w.capsyms, gp_w.nsyms + 1, sizeof(*gp_w.syms)) == 0) {
+		gp_w.syms[gp_w.nsyms].name = info.function;
+		gp_w.syms[gp_w.nsyms].mapping = add_mapping(info.object, info.build_id,
+							    info.map_start, info.map_end,
+							    info.map_offset);
+		gp_w.syms[gp_w.nsyms].func = 0;
+		v = (uint32_t)++gp_w.nsyms + 1;
+	}
+	gp_u64map_put(&gp_w.sym_by_pc, pc, v);
+	return v > 1 ? &gp_w.syms[v - 2] : NULL;
+}
+
+static uint32_t new_node(uint32_t parent, uint32_t func, uint32_t labels);
+
+/*
+ * The function row of an interposed call ("pthread_mutex_lock"), the leaf of the lock
+ * profiles' stacks and of a waiting thread's: a symbol of the library that defines the
+ * call after libgoprof (the C library). call lives as long as the process.
+ */
+static uint32_t call_func(const char *call)
+{
+	uint32_t id = gp_u64map_get(&gp_w.func_by_call, (uintptr_t)call);
+
+	if (id)
+		return id;
+	void *fn = dlsym(RTLD_NEXT, call);
+	struct pc_sym *sym = fn ? gp_intern_sym_of_pc((uintptr_t)fn) : NULL;
+
+	id = gp_intern_func_by_name(call, sym ? sym->mapping : 0, GP_FUNC_KIND_SYMBOL);
+	if (id && gp_u64map_put(&gp_w.func_by_call, (uintptr_t)call, id) != 0)
+		return 0;
+	return id;
+}
+
+/* stack with call's frame below it; 0 on OOM */
+uint32_t gp_intern_below_call(uint32_t stack, const char *call)
+{
+	uint32_t f = stack ? call_func(call) : 0;
+
+	return f ? gp_intern_node(stack, f) : 0;
+}
+
+uint32_t gp_intern_node(uint32_t parent, uint32_t func)
+{
+	uint64_t key = (uint64_t)parent << 32 | func;
+	uint32_t id = gp_u64map_get(&gp_w.node_by_key, key);
+
+	if (id || !func)
+		return id;
+	id = new_node(parent, func, 0);
+	if (id && gp_u64map_put(&gp_w.node_by_key, key, id) != 0)
+		return 0;
+	return id;
+}
+
+/* A new stack row; 0 on OOM. */
+static uint32_t new_node(uint32_t parent, uint32_t func, uint32_t labels)
+{
+	uint32_t id = gp_w.next_node + 1;
+
+	if (gp_grow(&gp_w.new_nodes, &gp_w.capnew_nodes, gp_w.nnew_nodes + 1,
+		    sizeof(*gp_w.new_nodes)) ||
+	    gp_grow(&gp_w.node_keys, &gp_w.capnode_keys, id + 1, sizeof(*gp_w.node_keys)))
+		return 0;
+	gp_w.next_node = id;
+	gp_w.node_keys[id] = (uint64_t)parent << 32 | func;
+	gp_w.new_nodes[gp_w.nnew_nodes++] = (struct node_row){ id, parent, func, labels };
+	return id;
+}
+
+/* The labels row of set (its parents' first), made on first use; 0 on OOM. */
+static uint32_t label_row(const struct gp_labels *set)
+{
+	uint32_t id = gp_u64map_get(&gp_w.labels_by_node, (uintptr_t)set);
+
+	if (id)
+		return id;
+	uint32_t parent = set->parent ? label_row(set->parent) : 0;
+	if (set->parent && !parent)
+		return 0;
+	if (gp_grow(&gp_w.new_labels, &gp_w.capnew_labels, gp_w.nnew_labels + 1,
+		 sizeof(*gp_w.new_labels)))
+		return 0;
+	id = gp_w.next_label + 1;
+	if (gp_u64map_put(&gp_w.labels_by_node, (uintptr_t)set, id) != 0)
+		return 0;
+	gp_w.next_label = id;
+	gp_w.new_labels[gp_w.nnew_labels++] =
+		(struct label_row){ id, parent, set->key, set->value };
+	return id;
+}
+
+/*
+ * The stack row that names stack with the label set: stack itself when there are none,
+ * else a copy of its leaf row carrying the set (gp-schema.h). 0 on OOM; the empty stack
+ * cannot carry labels and stays 0.
+ */
+uint32_t gp_intern_labelled(uint32_t stack, const struct gp_labels *set)
+{
+	if (!set || !stack)
+		return stack;
+	uint32_t lab = label_row(set);
+	if (!lab)
+		return 0;
+	uint64_t key = (uint64_t)stack << 32 | lab;
+	uint32_t id = gp_u64map_get(&gp_w.labelled_by_key, key);
+	if (id)
+		return id;
+	uint64_t leaf = gp_w.node_keys[stack];
+	id = new_node((uint32_t)(leaf >> 32), (uint32_t)leaf, lab);
+	if (id && gp_u64map_put(&gp_w.labelled_by_key, key, id) != 0)
+		return 0;
+	return id;
+}
+
+/*
+ * The stack row of frames (innermost first; truncated: frames left out at the root end),
+ * 0 when out of memory. *innermost: the function row of frames[0], 0 if none.
+ */
+uint32_t gp_intern_stack(const void *const *frames, uint32_t nframes, uint32_t truncated,
+			     uint32_t *innermost)
+{
+	uint32_t leaf = 0;
+
+	*innermost = 0;
+	if (truncated) {
+		char name[48];
+		snprintf(name, sizeof(name), GP_TRUNCATED_FUNCTION " %u]", truncated);
+		leaf = gp_intern_node(0, gp_intern_func_by_name(name, 0, GP_FUNC_KIND_SYNTHETIC));
+	}
+	for (uint32_t i = nframes; i-- > 0;) {
+		*innermost = func_of_record(frames[i]);
+		leaf = gp_intern_node(leaf, *innermost);
+	}
+	return leaf;
+}
+
+/* The one-frame stack "[unknown]", for a sample or bucket with no frame at all; 0 on OOM. */
+uint32_t gp_intern_unknown_stack(void)
+{
+	return gp_intern_node(0, gp_intern_func_by_name("[unknown]", 0, GP_FUNC_KIND_SYNTHETIC));
+}
+
+/* A heap or lock bucket's stack id, interned on first use; 0 on OOM. */
+uint32_t gp_intern_bucket_stack(const void *const *frames, uint32_t nframes, uint32_t truncated)
+{
+	uint32_t innermost;
+	uint32_t stack = gp_intern_stack(frames, nframes, truncated, &innermost);
+
+	return stack ? stack : gp_intern_unknown_stack();
+}

@@ -1,7 +1,7 @@
 /*
- * The cold half of glibc's mutex protocol (glibc-mutex.h has the rules and the fast path):
- * the recursive and error-checking kinds, the futex wake, and whether glibc was asked for
- * lock elision.
+ * The cold half of glibc's mutex protocol (glibc-mutex.h has the rules, the fast path and the
+ * recursive and error-checking kinds): the futex wake, and whether glibc was asked for lock
+ * elision.
  */
 #include "config.h"
 
@@ -15,24 +15,6 @@
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-int gp_glibc_mutex_other_lock(pthread_mutex_t *m, int kind, int tid)
-{
-	if (kind == PTHREAD_MUTEX_RECURSIVE_NP && m->__data.__owner == tid) {
-		if (m->__data.__count + 1 == 0)
-			return 0;
-		++m->__data.__count;
-		return 1;
-	}
-	if (!gp_glibc_mutex_other_kind(kind) || m->__data.__owner == tid ||
-	    !gp_glibc_mutex_take_word(&m->__data.__lock))
-		return 0;
-	if (kind == PTHREAD_MUTEX_RECURSIVE_NP)
-		m->__data.__count = 1;
-	m->__data.__owner = tid;
-	++m->__data.__nusers;
-	return 1;
-}
 
 void gp_glibc_mutex_wake(pthread_mutex_t *m)
 {

@@ -335,32 +335,38 @@ int gp_collect_write_snapshot(uint64_t time_ns)
 	return 0;
 }
 
+/*
+ * The profiles row of a lock profile, when it is on and its rate is not the one *written
+ * (0: no row yet); 0, or -EIO.
+ */
+static int write_lock_profile(int id, const char *name, int64_t rate, uint64_t since_ns,
+			      int64_t *written)
+{
+	sqlite3_stmt *st = gp_w.up_profile;
+
+	if (!rate || rate == *written)
+		return 0;
+	sqlite3_bind_int(st, 1, id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, rate);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)since_ns);
+	if (gp_db_step_reset(st) != 0)
+		return -EIO;
+	*written = rate;
+	return 0;
+}
+
 /* profiles rows for block and mutex once they are on; the rate follows the setting. */
 int gp_collect_write_lock_profiles(void)
 {
 	struct gp_lock_profiles p;
-	sqlite3_stmt *st = gp_w.up_profile;
 
 	gp_lock_profiles(&p);
-	if (p.block_rate_ns && p.block_rate_ns != gp_w.block_rate_written) {
-		sqlite3_bind_int(st, 1, GP_PROFILE_BLOCK);
-		sqlite3_bind_text(st, 2, "block", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, p.block_rate_ns);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)p.block_since_ns);
-		if (gp_db_step_reset(st) != 0)
-			return -EIO;
-		gp_w.block_rate_written = p.block_rate_ns;
-	}
-	if (p.mutex_fraction && p.mutex_fraction != gp_w.mutex_fraction_written) {
-		sqlite3_bind_int(st, 1, GP_PROFILE_MUTEX);
-		sqlite3_bind_text(st, 2, "mutex", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, p.mutex_fraction);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)p.mutex_since_ns);
-		if (gp_db_step_reset(st) != 0)
-			return -EIO;
-		gp_w.mutex_fraction_written = p.mutex_fraction;
-	}
-	return 0;
+	if (write_lock_profile(GP_PROFILE_BLOCK, "block", p.block_rate_ns, p.block_since_ns,
+			       &gp_w.block_rate_written) != 0)
+		return -EIO;
+	return write_lock_profile(GP_PROFILE_MUTEX, "mutex", p.mutex_fraction, p.mutex_since_ns,
+				  &gp_w.mutex_fraction_written);
 }
 
 /*

@@ -142,7 +142,7 @@ struct writer {
 	struct u64map custom_by_key;	/* profile << 32 | stack -> customs index + 1 */
 	int custom_profiles_written;	/* profiles rows written for custom profiles */
 	int64_t block_rate_written;	/* profiles.rate of 'block', 0 = no row yet */
-	int mutex_fraction_written;	/* of 'mutex' */
+	int64_t mutex_fraction_written;	/* of 'mutex' */
 	int err;			/* first error of this batch (-errno or -EIO) */
 };
 

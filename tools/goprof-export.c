@@ -44,6 +44,7 @@ static void usage(FILE *f)
 		"                       trace: the last trace that began at or before T\n"
 		"      --debug N        text format: Go's ?debug=N layout (goroutine: 2 = one block\n"
 		"                       per thread)\n"
+		"      --label KEY=VALUE  only the samples so labelled (goprof_label_push)\n"
 		"  -h, --help           this text\n"
 		"      --version        the goprof version\n"
 		"DURATION is relative to the process start, e.g. +5s, +1m30s, +250ms.\n");
@@ -170,7 +171,7 @@ int main(int argc, char **argv)
 #endif
 	}
 
-	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_VERSION };
+	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_LABEL, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
@@ -179,12 +180,13 @@ int main(int argc, char **argv)
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "debug", required_argument, NULL, OPT_DEBUG },
+		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *type = "cpu", *format = NULL, *output = NULL;
-	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL;
+	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL, *label = NULL;
 	int debug = 1, debug_set = 0;
 	int c;
 
@@ -209,6 +211,9 @@ int main(int argc, char **argv)
 		case OPT_AT:
 			at_arg = optarg;
 			break;
+		case OPT_LABEL:
+			label = optarg;
+			break;
 		case OPT_DEBUG: {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -231,8 +236,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (strcmp(type, "trace") == 0) {
-		if (from_arg || to_arg || debug_set)
-			usage_error("--from, --to and --debug do not apply to -t trace");
+		if (from_arg || to_arg || debug_set || label)
+			usage_error("--from, --to, --debug and --label do not apply to -t trace");
 		if (optind != argc - 1)
 			usage_error(optind == argc ? "no database or trace file given" :
 						     "more than one database or trace file given");
@@ -245,7 +250,7 @@ int main(int argc, char **argv)
 
 	struct gp_export_query q = {
 		.type = type, .format = format, .debug = debug, .from = from_arg, .to = to_arg,
-		.at = at_arg, .output = output, .refuse_terminal = 1,
+		.at = at_arg, .label = label, .output = output, .refuse_terminal = 1,
 	};
 	char msg[1024];
 	int rc = gp_export_run(argv[optind], &q, STDOUT_FILENO, msg, sizeof(msg));

@@ -159,6 +159,19 @@ if command -v go >/dev/null 2>&1; then
 	go tool pprof -top pprof.body >pprof.top 2>pprof.err || gp_fail "go tool pprof cannot read it"
 	grep -Eq '4500ms 86\.54% .* burn_a$' pprof.top || { cat pprof.top >&2; gp_fail "pprof: burn_a"; }
 fi
+# under a label filter the download holds what the page shows: phase=two only
+grep -q 'href="api/profile?type=cpu&amp;format=pprof&amp;label=phase%3Dtwo"' label.html ||
+	gp_fail "label: the download link does not keep the label filter"
+gp_fetch plabel '/ui/api/profile?type=cpu&format=pprof&label=phase%3Dtwo'
+gp_expect_answer plabel 200 application/octet-stream -
+if command -v go >/dev/null 2>&1; then
+	go tool pprof -top plabel.body >plabel.top 2>pprof.err || gp_fail "pprof: the label's download"
+	grep -Eq ' 90\.00% .* burn_b$' plabel.top && grep -Eq ' 10\.00% .* burn_a$' plabel.top &&
+		! grep -q ' helper$' plabel.top || { cat plabel.top >&2; gp_fail "pprof: the label's shares"; }
+fi
+gp_fetch badlabel '/ui/api/profile?type=cpu&label=phase'
+[ "$GP_STATUS" = 400 ] && grep -q "bad label 'phase' (KEY=VALUE)" badlabel.body ||
+	gp_fail "bad label: $GP_STATUS $(cat badlabel.body)"
 gp_fetch bad '/ui/api/profile?type=nosuch'
 [ "$GP_STATUS" = 400 ] && grep -q "unknown profile type 'nosuch'" bad.body ||
 	gp_fail "bad type: $GP_STATUS $(cat bad.body)"

@@ -357,8 +357,11 @@
 	function updateLinks() {
 		if (fileMode)
 			return;
-		$("download").href = apiUrl("profile", Object.assign(windowArgs(state.from, state.to), { format: "pprof" }));
-		$("download-svg").href = apiUrl("profile", Object.assign(windowArgs(state.from, state.to), { format: "svg" }));
+		/* downloads hold what the page shows: the window and the label filter */
+		const shown = (format) => Object.assign(windowArgs(state.from, state.to), { format: format },
+			state.label ? { label: state.label } : {});
+		$("download").href = apiUrl("profile", shown("pprof"));
+		$("download-svg").href = apiUrl("profile", shown("svg"));
 		$("download").download = state.type + ".pb.gz";
 		$("download-svg").download = state.type + ".svg";
 	}
@@ -572,6 +575,7 @@
 		$("label").addEventListener("change", (e) => {
 			state.label = e.target.value;
 			saveState();
+			updateLinks();
 			render();
 		});
 		$("icicle").addEventListener("change", (e) => {

@@ -357,7 +357,7 @@ static void tl_write(struct timeline *t, int version, FILE *f)
 
 static int tl_build(struct timeline *t, const char *db_path, FILE *out)
 {
-	if (sqlite3_open_v2(db_path, &t->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(db_path, &t->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return tl_fail(t, db_path);
 	sqlite3_busy_timeout(t->db, 2000);
 	if (tl_int(t, "PRAGMA application_id", 0) != GP_SCHEMA_APPLICATION_ID) {

@@ -66,6 +66,13 @@ enum gp_profile_id {
 	/* No samples rows: goroutine comes from the snapshots tables. */
 	GP_PROFILE_GOROUTINE = 7,
 	/*
+	 * The CPU rows again, summed per thread and bucket: stack_id 0, count = ticks, value =
+	 * CPU ns; no profiles row. The web UI's timeline reads these (16 threads: 16 rows a
+	 * second) instead of every stack's. Written in the same transaction as the CPU rows;
+	 * a database from before them has none, and readers then sum the CPU rows.
+	 */
+	GP_PROFILE_CPU_THREADS = 8,
+	/*
 	 * The program's own profiles (goprof_profile_new) take ids from here up, in the order
 	 * they were made; no samples rows: they come from custom_counts. Since version 4.
 	 */

@@ -102,7 +102,9 @@ void gp_collect_sample(const struct gp_sample *s, void *ctx)
 		leaf = gp_intern_labelled(leaf, s->labels);
 	}
 	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
-			     s->count * gp_w.period_ns) != 0)
+			     s->count * gp_w.period_ns) != 0 ||
+	    agg_add(GP_PROFILE_CPU_THREADS, s->time_ns, 0, s->tid, s->count,
+		    s->count * gp_w.period_ns) != 0)
 		gp_w.err = -ENOMEM;
 }
 

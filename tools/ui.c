@@ -157,7 +157,10 @@ static struct tl_thread *tl_thread(struct timeline *t, int64_t tid)
 	return &t->threads[TIMELINE_TRACKED];
 }
 
-/* CPU ns per point and thread: one pass over the CPU rows in key order. */
+/*
+ * CPU ns per point and thread: one pass over the per-thread totals the writer keeps, or,
+ * in a database from before them, over every CPU row, in key order.
+ */
 static int tl_cpu(struct timeline *t)
 {
 	sqlite3_stmt *st;
@@ -165,10 +168,14 @@ static int tl_cpu(struct timeline *t)
 	t->threads[TIMELINE_TRACKED].tid = -1;
 	if (!(t->threads[TIMELINE_TRACKED].ns = tl_series(t)))
 		return -1;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM samples WHERE profile = %d)",
+		 GP_PROFILE_CPU_THREADS);
+	int totals = tl_int(t, sql, 0);
 	if (sqlite3_prepare_v2(t->db, "SELECT bucket, tid, value FROM samples WHERE profile = ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return tl_fail(t, "samples");
-	sqlite3_bind_int(st, 1, GP_PROFILE_CPU);
+	sqlite3_bind_int(st, 1, totals ? GP_PROFILE_CPU_THREADS : GP_PROFILE_CPU);
 	struct tl_thread *last = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t tid = sqlite3_column_int64(st, 1), v = sqlite3_column_int64(st, 2);

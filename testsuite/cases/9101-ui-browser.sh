@@ -5,7 +5,8 @@
 # its exact share of the whole run, of a narrower window (given in the URL, or selected
 # with the mouse on the timeline), under a label filter, focused (a click on a top row),
 # and against a base window; search (typed) finds them with their share; the timeline's
-# data and the download of the window (read by go tool pprof) say the same. Screenshots
+# data (from the per-thread totals, or without them from every row) and the download of
+# the window (read by go tool pprof) say the same. Screenshots
 # stay in testsuite/artifacts/9101-ui-browser/.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
@@ -15,6 +16,7 @@ set -u
 gp_ui_begin "$0"
 gp_need_curl
 gp_need_chromium
+gp_need_cmd sqlite3 sqlite3
 
 "$GP_BUILDDIR/bench/gen-db" -m phases p.db || gp_die "gen-db failed"
 "$GP_EXPORT" serve --http 127.0.0.1:0 p.db >serve.out 2>serve.err &
@@ -140,6 +142,18 @@ tr -d '\n' <timeline.body | grep -q '"tid":102,"name":"helper","ns":\[0,0,0,1000
 	gp_fail "timeline: the helper thread's CPU"
 grep -q '"profiles":\["cpu","heap","allocs","threadcreate","goroutine"\]' timeline.body ||
 	gp_fail "timeline: profiles"
+# a database from before the per-thread CPU totals (profile 8) gives the same timeline,
+# summed from every CPU row
+cp p.db old.db
+sqlite3 old.db "DELETE FROM samples WHERE profile = 8" || gp_die "sqlite3 failed"
+addr=$GP_ADDR
+"$GP_EXPORT" serve --http 127.0.0.1:0 old.db >serve-old.out 2>serve-old.err &
+GP_PIDS="$GP_PIDS $!"
+gp_wait_address serve-old.err
+gp_fetch timeline-old /ui/api/timeline
+GP_ADDR=$addr
+cmp -s timeline.body timeline-old.body ||
+	{ diff timeline.body timeline-old.body | head >&2; gp_fail "timeline: totals and rows differ"; }
 
 # the page loads nothing from elsewhere, and its download is the window's pprof
 gp_fetch page /ui/

@@ -177,6 +177,7 @@ GP_HIDDEN void gp_custom_atfork_child(void);
 #define GP_MAX_STACK_DEPTH 4096		/* the most frames a sample may keep */
 #define GP_TRACE_BUFFER_DEFAULT (4u << 20)	/* GOPROF_TRACE_BUFFER's default, bytes */
 #define GP_TRACE_BUFFER_MIN 4096u
+#define GP_DB_RETAIN_DEFAULT "7d,1GB"	/* GOPROF_DB_RETAIN's default */
 
 /*
  * Every GOPROF_* variable, read and checked once by the constructor (init.c), before any
@@ -199,6 +200,8 @@ struct gp_config {
 	int trace_json;			/* GOPROF_TRACE_FORMAT=json (else go) */
 	size_t trace_buffer;		/* GOPROF_TRACE_BUFFER: bytes per thread */
 	int clock_monotonic;		/* GOPROF_CLOCK=monotonic: never the TSC */
+	int64_t retain_age_s;		/* GOPROF_DB_RETAIN's age, seconds; 0 = no limit */
+	int64_t retain_bytes;		/* GOPROF_DB_RETAIN's size, bytes; 0 = no limit */
 	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
 					   GOPROF_DB): removed at exit */
 	int database;			/* the writer started: a database is written (set

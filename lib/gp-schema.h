@@ -260,14 +260,18 @@ enum gp_func_kind {
 "  count INTEGER NOT NULL,        -- live entries\n" \
 "  PRIMARY KEY (profile, stack_id, time_ns)\n" \
 ") WITHOUT ROWID;\n" \
-"-- Retention (GOPROF_DB_RETAIN): the samples rows of buckets first_bucket .. first_bucket +\n" \
-"-- buckets - 1 were added up into rows of bucket first_bucket (same profile, stack and\n" \
-"-- thread). Spans never overlap; a bucket in no span holds what its own second saw. Samples\n" \
-"-- older than the retention age are deleted, except what heap rows need to give the bytes\n" \
-"-- still in use: those stay in a span from bucket 0 (since version 5).\n" \
+"-- Retention (GOPROF_DB_RETAIN): ranges of buckets whose samples rows were added up into\n" \
+"-- coarser rows (same profile, stack and thread): in [first_bucket, end_bucket), the rows\n" \
+"-- of buckets b .. b + width - 1 are in one row of bucket b, for every b = first_bucket +\n" \
+"-- k * width. Ranges never overlap; a bucket in none holds what its own second saw. A\n" \
+"-- range of width 0 (from bucket 0) is what retention deleted: only the heap's net rows\n" \
+"-- (allocs minus frees per stack: the bytes still in use) are left of it, in bucket 0.\n" \
+"-- Snapshots, heapstats and custom_counts of a range keep the newest of each width\n" \
+"-- (since version 5).\n" \
 "CREATE TABLE merged_buckets (\n" \
 "  first_bucket INTEGER PRIMARY KEY,\n" \
-"  buckets INTEGER NOT NULL       -- width of the span, in buckets\n" \
+"  end_bucket INTEGER NOT NULL,   -- one past the range's last bucket\n" \
+"  width INTEGER NOT NULL         -- buckets per row; 0: deleted (see above)\n" \
 ");\n" \
 "-- Times the database could not be written (disk full, a read-only file system, no\n" \
 "-- permission): from the first failed commit to the commit that wrote again, which adds\n" \

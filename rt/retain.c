@@ -174,7 +174,7 @@ static int write_spans(sqlite3 *db, const struct gp_retain_state *st)
 	static const char ins[] = "INSERT INTO merged_buckets VALUES (?1, ?2, ?3)";
 
 	if (rc == SQLITE_OK && st->deleted > 0)
-		rc = run(db, ins, 0, st->deleted, st->deleted, 0);
+		rc = run(db, ins, 0, st->deleted, 0, 0);
 	if (rc == SQLITE_OK && st->hour > st->deleted)
 		rc = run(db, ins, st->deleted, st->hour, 3600, 0);
 	if (rc == SQLITE_OK && st->minute > st->hour)

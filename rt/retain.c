@@ -275,6 +275,12 @@ int gp_retain_pass(sqlite3 *db, const struct gp_retain_limits *lim, int64_t now,
 	if (value(db, "PRAGMA freelist_count", 0) > 0 &&
 	    (rc = exec(db, "PRAGMA incremental_vacuum")) != SQLITE_OK)
 		return rc;
+	/*
+	 * With a size: the file itself follows at once (a passive checkpoint never waits for
+	 * a reader), and the -wal file holds no more than the commits since the last pass.
+	 */
+	if (lim->max_bytes)
+		sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 	return SQLITE_OK;
 }
 

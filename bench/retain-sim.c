@@ -149,6 +149,10 @@ int main(int argc, char **argv)
 	exec("CREATE TEMP TABLE seed_snapshots AS SELECT * FROM snapshots");
 	exec("CREATE TEMP TABLE seed_snapshot_threads AS SELECT * FROM snapshot_threads");
 	exec("CREATE TEMP TABLE seed_heapstats AS SELECT * FROM heapstats");
+	exec("CREATE INDEX temp.seed_samples_bucket ON seed_samples (bucket)");
+	exec("CREATE INDEX temp.seed_snapshots_time ON seed_snapshots (time_ns)");
+	exec("CREATE INDEX temp.seed_threads_snapshot ON seed_snapshot_threads (snapshot)");
+	exec("CREATE INDEX temp.seed_heapstats_time ON seed_heapstats (time_ns)");
 	int64_t origin = value("SELECT start_ns FROM process");
 	sqlite3_stmt *cp_samples = prep(
 		"INSERT INTO samples SELECT profile, ?1, stack_id, tid, count, value FROM "

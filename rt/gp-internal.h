@@ -186,6 +186,8 @@ GP_HIDDEN void gp_custom_atfork_child(void);
  */
 struct gp_config {
 	const char *db_pattern;		/* GOPROF_DB, NULL = no database */
+	int64_t retain_age_s;		/* GOPROF_DB_RETAIN's age, seconds; 0 = no limit */
+	int64_t retain_bytes;		/* GOPROF_DB_RETAIN's size, bytes; 0 = no limit */
 	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
 	unsigned stack_depth;		/* GOPROF_STACK_DEPTH: frames kept per sample */
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
@@ -200,8 +202,6 @@ struct gp_config {
 	int trace_json;			/* GOPROF_TRACE_FORMAT=json (else go) */
 	size_t trace_buffer;		/* GOPROF_TRACE_BUFFER: bytes per thread */
 	int clock_monotonic;		/* GOPROF_CLOCK=monotonic: never the TSC */
-	int64_t retain_age_s;		/* GOPROF_DB_RETAIN's age, seconds; 0 = no limit */
-	int64_t retain_bytes;		/* GOPROF_DB_RETAIN's size, bytes; 0 = no limit */
 	int db_temporary;		/* db_pattern is goprof's own (GOPROF_HTTP without
 					   GOPROF_DB): removed at exit */
 	int database;			/* the writer started: a database is written (set

@@ -236,6 +236,7 @@ static void read_config(void)
 	const char *clock;
 
 	gp_config.db_pattern = db_pattern_config();
+	retain_config();
 	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
 	gp_config.stack_depth = env_uint("GOPROF_STACK_DEPTH", 256, 1, GP_MAX_STACK_DEPTH);
 	gp_config.mem_rate = env_uint("GOPROF_MEMPROFILE_RATE", 524288, 0, 1u << 30);
@@ -251,7 +252,6 @@ static void read_config(void)
 	gp_config.trace_buffer = trace_buffer_config();
 	clock = gp_env("GOPROF_CLOCK");
 	gp_config.clock_monotonic = clock && !strcmp(clock, "monotonic");
-	retain_config();
 }
 
 /*

@@ -3,7 +3,8 @@
  * with a simulated clock, for the retention tests and bench/retain-bench.sh.
  *
  *	retain-sim [-r RETAIN] -n NOW DB
- *		one retention pass over DB as if the program were at bucket NOW
+ *		one retention pass over DB as if the program had run until bucket NOW
+ *		(process.end_ns moves there)
  *	retain-sim [-r RETAIN] -d SECONDS -p PASS -R REPORT SEED OUT
  *		OUT = SEED (a database a real program wrote, checkpointed) extended to SECONDS
  *		of history by repeating its seconds, with a retention pass every PASS
@@ -129,6 +130,11 @@ int main(int argc, char **argv)
 		if (st.minute < st.hour)
 			st.minute = st.hour;
 		pass(&lim, now, &st);
+		/* the program ran until now: its last commit says so */
+		char sql[160];
+		snprintf(sql, sizeof(sql), "UPDATE process SET end_ns = max(coalesce(end_ns, 0), "
+			 "start_ns + %lld * bucket_ns)", (long long)now);
+		exec(sql);
 		sqlite3_close(db);
 		return 0;
 	}

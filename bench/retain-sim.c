@@ -192,9 +192,9 @@ int main(int argc, char **argv)
 		}
 		if ((t + 1 - first) % report == 0) {
 			exec("COMMIT");
+			int64_t pages = value("PRAGMA page_count") - value("PRAGMA freelist_count");
 			printf("%lld %lld\n", (long long)(t + 1 - first),
-			       (long long)((value("PRAGMA page_count") - value("PRAGMA freelist_count")) *
-					   value("PRAGMA page_size")));
+			       (long long)(pages * value("PRAGMA page_size")));
 			fflush(stdout);
 			exec("BEGIN");
 		}

@@ -64,9 +64,9 @@ static int merge_samples(sqlite3 *db, int64_t lo, int64_t hi, int64_t w)
 {
 	/* per profile: the primary key (profile, bucket, ...) makes each a range scan */
 	for (int p = 1; p <= GP_PROFILE_MUTEX; p++) {
-		int rc = run(db, "INSERT INTO samples SELECT profile, bucket - bucket % ?4, stack_id, "
-			     "tid, sum(count), sum(value) FROM samples WHERE profile = ?1 AND "
-			     "bucket >= ?2 AND bucket < ?3 AND bucket % ?4 != 0 "
+		int rc = run(db, "INSERT INTO samples SELECT profile, bucket - bucket % ?4, "
+			     "stack_id, tid, sum(count), sum(value) FROM samples WHERE "
+			     "profile = ?1 AND bucket >= ?2 AND bucket < ?3 AND bucket % ?4 != 0 "
 			     "GROUP BY 2, 3, 4 ON CONFLICT (profile, bucket, stack_id, tid) DO "
 			     "UPDATE SET count = count + excluded.count, "
 			     "value = value + excluded.value", p, lo, hi, w);
@@ -85,18 +85,20 @@ static int merge_samples(sqlite3 *db, int64_t lo, int64_t hi, int64_t w)
  */
 static int thin_times(sqlite3 *db, int64_t lo_ns, int64_t hi_ns, int64_t w_ns, int64_t origin)
 {
-	int rc = run(db, "DELETE FROM snapshot_threads WHERE snapshot IN (SELECT id FROM snapshots "
-		     "WHERE time_ns >= ?1 AND time_ns < ?2 AND id NOT IN (SELECT max(id) FROM "
-		     "snapshots WHERE time_ns >= ?1 AND time_ns < ?2 GROUP BY (time_ns - ?4) / ?3))",
-		     lo_ns, hi_ns, w_ns, origin);
+	int rc = run(db, "DELETE FROM snapshot_threads WHERE snapshot IN (SELECT id FROM "
+		     "snapshots WHERE time_ns >= ?1 AND time_ns < ?2 AND id NOT IN (SELECT "
+		     "max(id) FROM snapshots WHERE time_ns >= ?1 AND time_ns < ?2 "
+		     "GROUP BY (time_ns - ?4) / ?3))", lo_ns, hi_ns, w_ns, origin);
 	if (rc == SQLITE_OK)
-		rc = run(db, "DELETE FROM snapshots WHERE time_ns >= ?1 AND time_ns < ?2 AND id NOT "
-			 "IN (SELECT max(id) FROM snapshots WHERE time_ns >= ?1 AND time_ns < ?2 "
-			 "GROUP BY (time_ns - ?4) / ?3)", lo_ns, hi_ns, w_ns, origin);
+		rc = run(db, "DELETE FROM snapshots WHERE time_ns >= ?1 AND time_ns < ?2 AND "
+			 "id NOT IN (SELECT max(id) FROM snapshots WHERE time_ns >= ?1 AND "
+			 "time_ns < ?2 GROUP BY (time_ns - ?4) / ?3)", lo_ns, hi_ns, w_ns,
+			 origin);
 	if (rc == SQLITE_OK)
-		rc = run(db, "DELETE FROM heapstats WHERE time_ns >= ?1 AND time_ns < ?2 AND time_ns "
-			 "NOT IN (SELECT max(time_ns) FROM heapstats WHERE time_ns >= ?1 AND "
-			 "time_ns < ?2 GROUP BY (time_ns - ?4) / ?3)", lo_ns, hi_ns, w_ns, origin);
+		rc = run(db, "DELETE FROM heapstats WHERE time_ns >= ?1 AND time_ns < ?2 AND "
+			 "time_ns NOT IN (SELECT max(time_ns) FROM heapstats WHERE "
+			 "time_ns >= ?1 AND time_ns < ?2 GROUP BY (time_ns - ?4) / ?3)", lo_ns,
+			 hi_ns, w_ns, origin);
 	/* a custom count holds from its row on: the last one of each width says the same */
 	if (rc == SQLITE_OK)
 		rc = run(db, "DELETE FROM custom_counts WHERE time_ns >= ?1 AND time_ns < ?2 AND "
@@ -120,9 +122,9 @@ static int delete_before(sqlite3 *db, int64_t cut, int64_t cut_ns)
 	for (int p = GP_PROFILE_ALLOCS; p <= GP_PROFILE_FREES && rc == SQLITE_OK; p++) {
 		rc = run(db, "INSERT INTO samples SELECT profile, 0, stack_id, tid, sum(count), "
 			 "sum(value) FROM samples WHERE profile = ?1 AND bucket > 0 AND "
-			 "bucket < ?2 GROUP BY 3, 4 ON CONFLICT (profile, bucket, stack_id, tid) DO "
-			 "UPDATE SET count = count + excluded.count, value = value + excluded.value",
-			 p, cut, 0, 0);
+			 "bucket < ?2 GROUP BY 3, 4 ON CONFLICT (profile, bucket, stack_id, "
+			 "tid) DO UPDATE SET count = count + excluded.count, "
+			 "value = value + excluded.value", p, cut, 0, 0);
 		if (rc == SQLITE_OK)
 			rc = run(db, "DELETE FROM samples WHERE profile = ?1 AND bucket > 0 AND "
 				 "bucket < ?2", p, cut, 0, 0);
@@ -135,9 +137,9 @@ static int delete_before(sqlite3 *db, int64_t cut, int64_t cut_ns)
 			 "AND a.stack_id = f.stack_id AND a.tid = f.tid", GP_PROFILE_ALLOCS,
 			 GP_PROFILE_FREES, 0, 0);
 	if (rc == SQLITE_OK)
-		rc = run(db, "DELETE FROM samples WHERE (profile = ?2 AND bucket = 0) OR (profile = "
-			 "?1 AND bucket = 0 AND count <= 0 AND value <= 0)", GP_PROFILE_ALLOCS,
-			 GP_PROFILE_FREES, 0, 0);
+		rc = run(db, "DELETE FROM samples WHERE (profile = ?2 AND bucket = 0) OR "
+			 "(profile = ?1 AND bucket = 0 AND count <= 0 AND value <= 0)",
+			 GP_PROFILE_ALLOCS, GP_PROFILE_FREES, 0, 0);
 	for (int p = 1; p <= GP_PROFILE_MUTEX && rc == SQLITE_OK; p++)
 		if (p != GP_PROFILE_ALLOCS && p != GP_PROFILE_FREES)
 			rc = run(db, "DELETE FROM samples WHERE profile = ?1 AND bucket < ?2", p,
@@ -158,9 +160,10 @@ static int delete_before(sqlite3 *db, int64_t cut, int64_t cut_ns)
 		rc = run(db, "DELETE FROM threads WHERE end_ns IS NOT NULL AND end_ns < ?1", cut_ns,
 			 0, 0, 0);
 	if (rc == SQLITE_OK)
-		rc = run(db, "DELETE FROM custom_counts WHERE time_ns < ?1 AND (profile, stack_id, "
-			 "time_ns) NOT IN (SELECT profile, stack_id, max(time_ns) FROM custom_counts "
-			 "WHERE time_ns < ?1 GROUP BY profile, stack_id)", cut_ns, 0, 0, 0);
+		rc = run(db, "DELETE FROM custom_counts WHERE time_ns < ?1 AND (profile, "
+			 "stack_id, time_ns) NOT IN (SELECT profile, stack_id, max(time_ns) "
+			 "FROM custom_counts WHERE time_ns < ?1 GROUP BY profile, stack_id)",
+			 cut_ns, 0, 0, 0);
 	if (rc == SQLITE_OK)
 		rc = run(db, "DELETE FROM custom_counts WHERE time_ns < ?1 AND count = 0", cut_ns,
 			 0, 0, 0);
@@ -207,15 +210,17 @@ static int step(sqlite3 *db, struct gp_retain_state *st, const struct gp_retain_
 		int64_t lo = st->hour > want->deleted ? st->hour : want->deleted;
 		rc = merge_samples(db, lo, want->hour, 3600);
 		if (rc == SQLITE_OK)
-			rc = thin_times(db, start_ns + lo * bucket_ns, start_ns + want->hour * bucket_ns,
-					3600 * bucket_ns, start_ns);
+			rc = thin_times(db, start_ns + lo * bucket_ns,
+					start_ns + want->hour * bucket_ns, 3600 * bucket_ns,
+					start_ns);
 	}
 	if (rc == SQLITE_OK && want->minute > st->minute) {
 		int64_t lo = st->minute > want->hour ? st->minute : want->hour;
 		rc = merge_samples(db, lo, want->minute, 60);
 		if (rc == SQLITE_OK)
 			rc = thin_times(db, start_ns + lo * bucket_ns,
-					start_ns + want->minute * bucket_ns, 60 * bucket_ns, start_ns);
+					start_ns + want->minute * bucket_ns, 60 * bucket_ns,
+					start_ns);
 	}
 	if (rc == SQLITE_OK)
 		rc = write_spans(db, want);

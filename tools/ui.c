@@ -134,7 +134,8 @@ static void tl_add(const struct timeline *t, int64_t *s, int64_t b, int64_t v)
 		lo = lo > b ? lo : b;
 		hi = hi < b + w ? hi : b + w;
 		/* the last point takes what rounding left, so the sum stays v */
-		int64_t part = p == last ? v - given : (int64_t)((double)v * (double)(hi - lo) / (double)w);
+		int64_t part = p == last ? v - given :
+					   (int64_t)((double)v * (double)(hi - lo) / (double)w);
 		s[p] += part;
 		given += part;
 	}

@@ -143,18 +143,19 @@ int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source, 
 }
 
 /*
- * A retention pass every few seconds, between two commits. A failure that may pass (a full
+ * A retention pass every few seconds (and when force), between two commits. A failure that may pass (a full
  * disk: deleting writes too) waits for the next pass; any other is said once and ends
  * retention.
  */
-static void retain(void)
+static void retain(int force)
 {
 	static int failed;
 	uint64_t now = gp_real_ns();
 	/* seconds of age are buckets (GP_BUCKET_NS) */
 	struct gp_retain_limits lim = { gp_config.retain_age_s, gp_config.retain_bytes };
 
-	if (failed || (!lim.age_buckets && !lim.max_bytes) || now < gp_w.retain_next_ns)
+	if (failed || (!lim.age_buckets && !lim.max_bytes) ||
+	    (now < gp_w.retain_next_ns && !force))
 		return;
 	gp_w.retain_next_ns = now + RETAIN_NS;
 	int rc = gp_retain_pass(gp_w.db, &lim, (int64_t)gp_collect_bucket(now), &gp_w.retain);
@@ -192,8 +193,9 @@ static void *writer_main(void *unused)
 		     gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS) &&
 		    (!gp_w.fail.active || gp_db_retry_due(stopping)))
 			gp_db_commit();
+		/* at the end too: the file the program leaves is within the size */
 		if (!gp_w.broken && !gp_w.lazy_open && !gp_w.fail.active)
-			retain();
+			retain(stopping);
 		__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
 		if (stopping)
 			break;

@@ -89,10 +89,10 @@ check() { # NAME DB ERROR
 	[ -f "$2" ] || gp_fail "$1: no database once the failure passed"
 	[ "$(sqlite3 "$2" 'PRAGMA integrity_check')" = ok ] || gp_fail "$1: database damaged"
 	[ "$(gp_q "$2" "SELECT count(*) FROM write_failures WHERE error LIKE '%$3%' AND
-		commits >= 2 AND cpu_samples >= 50")" = 1 ] ||
+		commits >= 2 AND cpu_samples >= 5")" = 1 ] ||
 		gp_fail "$1: no write_failures row for '$3': $(gp_q "$2" 'SELECT * FROM write_failures')"
 	[ "$(gp_qs "$2" "SELECT sum(count) FROM samples s JOIN named n ON n.stack_id = s.stack_id
-		WHERE s.profile = 1 AND n.path LIKE '%written>burn%'")" -ge 50 ] ||
+		WHERE s.profile = 1 AND n.path LIKE '%written>burn%'")" -ge 10 ] ||
 		gp_fail "$1: the samples after the failure are missing"
 }
 

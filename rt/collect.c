@@ -39,11 +39,17 @@ static uint64_t agg_hash(uint32_t bucket, uint32_t stack, uint32_t tid, int prof
 		     ((uint64_t)tid << 20) ^ (uint64_t)profile);
 }
 
+uint32_t gp_collect_bucket(uint64_t time_ns)
+{
+	uint64_t rel = time_ns > gp_w.start_ns ? time_ns - gp_w.start_ns : 0;
+
+	return (uint32_t)(rel / GP_BUCKET_NS);
+}
+
 static int agg_add(int profile, uint64_t time_ns, uint32_t stack, uint32_t tid,
 		   uint64_t count, uint64_t value)
 {
-	uint64_t rel = time_ns > gp_w.start_ns ? time_ns - gp_w.start_ns : 0;
-	uint32_t bucket = (uint32_t)(rel / GP_BUCKET_NS);
+	uint32_t bucket = gp_collect_bucket(time_ns);
 
 	if ((gp_w.naggs + 1) * 2 > gp_w.nagg_slots) {
 		size_t n = gp_w.nagg_slots ? gp_w.nagg_slots * 2 : 4096;
@@ -76,6 +82,45 @@ static int agg_add(int profile, uint64_t time_ns, uint32_t stack, uint32_t tid,
 	gp_w.aggs[gp_w.naggs] = (struct agg){ bucket, stack, tid, (uint8_t)profile, count, value };
 	gp_w.agg_slots[j] = (uint32_t)++gp_w.naggs;
 	return 0;
+}
+
+void gp_collect_drop_pending(void)
+{
+	struct agg *keep = gp_w.aggs;
+	size_t n = gp_w.naggs;
+
+	gp_w.naggs = 0;
+	if (gp_w.agg_slots)
+		memset(gp_w.agg_slots, 0, gp_w.nagg_slots * sizeof(*gp_w.agg_slots));
+	for (size_t i = 0; i < n; i++) {
+		struct agg a = keep[i];
+		if (a.profile == GP_PROFILE_CPU)
+			gp_w.fail.cpu_samples += a.count;
+		else if (a.profile == GP_PROFILE_BLOCK || a.profile == GP_PROFILE_MUTEX)
+			gp_w.fail.lock_events += a.count;
+		/* allocs and frees: one row per stack at most, as long as writes fail */
+		else if ((a.profile == GP_PROFILE_ALLOCS || a.profile == GP_PROFILE_FREES) &&
+			 agg_add(a.profile, gp_w.fail.since_ns, a.stack, a.tid, a.count,
+				 a.value) != 0)
+			gp_w.err = -ENOMEM;
+	}
+	for (size_t i = 0; i < gp_w.ncustoms; i++)
+		gp_w.customs[i].written = INT64_MIN;
+	gp_w.custom_profiles_written = 0;
+	gp_w.block_rate_written = 0;
+	gp_w.mutex_fraction_written = 0;
+	gp_w.fail.traces += gp_w.batch_traces;
+	gp_w.batch_traces = 0;
+	pthread_mutex_lock(&gp_writer_traces_lock);
+	struct pending_trace *t = gp_writer_traces;
+	gp_writer_traces = NULL;
+	pthread_mutex_unlock(&gp_writer_traces_lock);
+	for (struct pending_trace *next; t; t = next) {
+		next = t->next;
+		free(t->data);
+		free(t);
+		gp_w.fail.traces++;
+	}
 }
 
 /* gp_cpu_drain callback (writer thread): one sample into the pending aggregates. */
@@ -429,6 +474,7 @@ int gp_collect_write_traces(void)
 			sqlite3_bind_text(st, 3, t->source, -1, SQLITE_STATIC);
 			sqlite3_bind_blob64(st, 4, t->data, t->len, SQLITE_STATIC);
 			rc = gp_db_step_reset(st);
+			gp_w.batch_traces++;
 		}
 		free(t->data);
 		free(t);

@@ -177,6 +177,7 @@ GP_HIDDEN void gp_custom_atfork_child(void);
 #define GP_MAX_STACK_DEPTH 4096		/* the most frames a sample may keep */
 #define GP_TRACE_BUFFER_DEFAULT (4u << 20)	/* GOPROF_TRACE_BUFFER's default, bytes */
 #define GP_TRACE_BUFFER_MIN 4096u
+#define GP_DB_RETAIN_DEFAULT "7d,1GB"	/* GOPROF_DB_RETAIN's default */
 
 /*
  * Every GOPROF_* variable, read and checked once by the constructor (init.c), before any
@@ -185,6 +186,8 @@ GP_HIDDEN void gp_custom_atfork_child(void);
  */
 struct gp_config {
 	const char *db_pattern;		/* GOPROF_DB, NULL = no database */
+	int64_t retain_age_s;		/* GOPROF_DB_RETAIN's age, seconds; 0 = no limit */
+	int64_t retain_bytes;		/* GOPROF_DB_RETAIN's size, bytes; 0 = no limit */
 	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
 	unsigned stack_depth;		/* GOPROF_STACK_DEPTH: frames kept per sample */
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */

@@ -224,6 +224,24 @@ int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *la
 	return rc;
 }
 
+int64_t gp_db_merged_floor(struct gp_db *db, int64_t bucket)
+{
+	if (db->version < 5)
+		return bucket;
+	sqlite3_stmt *st = prepare(db, "SELECT first_bucket, width FROM merged_buckets WHERE "
+				   "first_bucket <= ?1 AND ?1 < end_bucket");
+	if (!st)
+		return bucket;
+	sqlite3_bind_int64(st, 1, bucket);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t first = sqlite3_column_int64(st, 0), width = sqlite3_column_int64(st, 1);
+		/* width 0: deleted, what is left of it is in its first bucket */
+		bucket = width > 0 ? first + (bucket - first) / width * width : first;
+	}
+	sqlite3_finalize(st);
+	return bucket;
+}
+
 /*
  * Highest id in a table + 1, as an array size, into *span. The writer hands ids out densely
  * from 1, so an id far beyond the number of rows is damage, not a reason to allocate

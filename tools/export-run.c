@@ -436,8 +436,8 @@ static int run_query(struct run *r, const char *db_path, const struct gp_export_
 			       fmt_time(db->start_ns, b3, sizeof(b3)),
 			       fmt_time(end_ns, b4, sizeof(b4)));
 
-	/* the buckets that overlap [from, to) */
-	int64_t lo = (x->from_ns - db->start_ns) / db->bucket_ns;
+	/* the buckets that overlap [from, to); a merged row (retention) is taken whole */
+	int64_t lo = gp_db_merged_floor(db, (x->from_ns - db->start_ns) / db->bucket_ns);
 	int64_t hi = (x->to_ns - db->start_ns + db->bucket_ns - 1) / db->bucket_ns - 1;
 
 	if (gp_db_load(db) != 0 || gp_err_zalloc(e, &x->sums, db->nstacks, sizeof(*x->sums)) ||

@@ -59,11 +59,19 @@ static int64_t value(sqlite3 *db, const char *sql, int64_t def)
 	return v;
 }
 
+/* The profiles with samples rows, the per-thread CPU totals included. */
+static const int sample_profiles[] = {
+	GP_PROFILE_CPU, GP_PROFILE_ALLOCS, GP_PROFILE_FREES, GP_PROFILE_BLOCK, GP_PROFILE_MUTEX,
+	GP_PROFILE_CPU_THREADS,
+};
+#define NSAMPLE_PROFILES (sizeof(sample_profiles) / sizeof(sample_profiles[0]))
+
 /* Samples rows of buckets [lo, hi) added up into one row per width w (lo, hi multiples). */
 static int merge_samples(sqlite3 *db, int64_t lo, int64_t hi, int64_t w)
 {
 	/* per profile: the primary key (profile, bucket, ...) makes each a range scan */
-	for (int p = 1; p <= GP_PROFILE_MUTEX; p++) {
+	for (size_t i = 0; i < NSAMPLE_PROFILES; i++) {
+		int p = sample_profiles[i];
 		int rc = run(db, "INSERT INTO samples SELECT profile, bucket - bucket % ?4, "
 			     "stack_id, tid, sum(count), sum(value) FROM samples WHERE "
 			     "profile = ?1 AND bucket >= ?2 AND bucket < ?3 AND bucket % ?4 != 0 "
@@ -140,10 +148,12 @@ static int delete_before(sqlite3 *db, int64_t cut, int64_t cut_ns)
 		rc = run(db, "DELETE FROM samples WHERE (profile = ?2 AND bucket = 0) OR "
 			 "(profile = ?1 AND bucket = 0 AND count <= 0 AND value <= 0)",
 			 GP_PROFILE_ALLOCS, GP_PROFILE_FREES, 0, 0);
-	for (int p = 1; p <= GP_PROFILE_MUTEX && rc == SQLITE_OK; p++)
+	for (size_t i = 0; i < NSAMPLE_PROFILES && rc == SQLITE_OK; i++) {
+		int p = sample_profiles[i];
 		if (p != GP_PROFILE_ALLOCS && p != GP_PROFILE_FREES)
 			rc = run(db, "DELETE FROM samples WHERE profile = ?1 AND bucket < ?2", p,
 				 cut, 0, 0);
+	}
 	if (rc == SQLITE_OK)
 		rc = run(db, "DELETE FROM snapshot_threads WHERE snapshot IN (SELECT id FROM "
 			 "snapshots WHERE time_ns < ?1 AND id < (SELECT max(id) FROM snapshots))",

@@ -138,7 +138,7 @@ int gp_db_commit(void)
 		memset(gp_w.agg_slots, 0, gp_w.nagg_slots * sizeof(*gp_w.agg_slots));
 
 	for (size_t i = 0; i < gp_w.npend_threads; i++)
-		if (gp_collect_write_thread(&gp_w.threads[gp_w.pend_threads[i]]) != 0)
+		if (gp_collect_write_thread(&gp_w.pend_threads[i]) != 0)
 			goto out_rollback;
 	if (gp_collect_write_snapshot(snap_ns) != 0 || gp_collect_write_lock_profiles() != 0 ||
 	    gp_collect_write_customs(snap_ns) != 0)

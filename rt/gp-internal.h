@@ -317,6 +317,12 @@ struct gp_thread_info {
 	uint32_t create_truncated;	/* frames left out at the root end */
 	const void *const *create_frames;	/* the creator's stack; fixed for good */
 	const struct gp_labels *create_labels;	/* the creator's labels then, NULL: none */
+	struct {
+		int queued;		/* a row of this thread went to the database */
+		uint64_t end_ns;	/* as queued */
+		char name[16];
+		uint32_t create_stack;	/* stacks.id, 0 = none */
+	} written;			/* the writer thread's alone */
 };
 
 /* How a thread came to be: what gp_thread_started() records for the threadcreate profile. */
@@ -337,9 +343,11 @@ struct gp_thread_origin {
 GP_HIDDEN void gp_thread_started(const struct gp_thread_origin *origin);
 GP_HIDDEN void gp_thread_ended(int keep_stack);
 
-/* Calls fn for every thread known now; collector thread. */
-GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx),
-				  void *ctx);
+/*
+ * Calls fn for every thread known now; collector thread. An ended thread's entry is freed
+ * once fn returned 0 for it (its last row is the collector's) and its samples were drained.
+ */
+GP_HIDDEN void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ctx);
 
 /* What a thread is doing, for the goroutine profile. */
 struct gp_wait_state {
@@ -454,9 +462,12 @@ struct gp_thread_snap {
 GP_HIDDEN void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx),
 				   void *ctx);
 
-/* A thread's registry entry (thread.c); never freed. */
+/*
+ * A thread's registry entry (thread.c); freed after the thread ended, once the collector
+ * took its last row and samples (gp_threads_foreach), at once without a database.
+ */
 struct gp_thread {
-	struct gp_thread *next;		/* reg_lock */
+	struct gp_thread *next, *prev;	/* reg_lock */
 	struct gp_thread_info info;	/* reg_lock; tid fixed at start */
 	struct gp_ring *ring;		/* NULL when not sampled; freed by the collector */
 	timer_t timer;			/* owning thread */

@@ -218,7 +218,6 @@ static void reset_state(void)
 	free(gp_w.new_labels);
 	free(gp_w.aggs);
 	free(gp_w.agg_slots);
-	free(gp_w.threads);
 	free(gp_w.pend_threads);
 	free(gp_w.snaps);
 	free(gp_w.customs);

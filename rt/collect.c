@@ -375,7 +375,8 @@ int gp_collect_write_heapstats(uint64_t time_ns)
 	struct gp_heap_stats hs;
 	struct rusage ru;
 
-	if (gp_heap_stats(&hs) != 0)
+	/* a crash flush: the dying thread may hold an arena lock, so no row this time */
+	if (gp_heap_crashing() || gp_heap_stats(&hs) != 0)
 		return 0;
 	/* mallinfo2 walks every arena under its lock: twice a second, on this thread */
 #ifdef HAVE_MALLINFO2

@@ -304,6 +304,20 @@ GP_HIDDEN void gp_symbolize_atfork_prepare(void);
 GP_HIDDEN void gp_symbolize_atfork_parent(void);
 GP_HIDDEN void gp_symbolize_atfork_child(void);
 
+/* ---- signal-safe memory (pool.c) ----------------------------------------------------------- */
+
+/* Never-freed records carved from anonymous mappings; zero-filled. Zero-initialise. */
+struct gp_pool {
+	char *next;			/* the caller's lock */
+	size_t left;			/* bytes left at next */
+};
+
+/*
+ * bytes of zeroed memory, 16-byte aligned, from p; NULL when mmap fails. No malloc, no lock
+ * of its own: safe in a signal handler when the caller's lock, held around it, is.
+ */
+GP_HIDDEN void *gp_pool_take(struct gp_pool *p, size_t bytes);
+
 /* ---- threads (thread.c): their creation, and the registry of live and ended threads ---- */
 
 struct gp_thread_info {
@@ -605,6 +619,16 @@ GP_HIDDEN void gp_heap_guard(int on);
 
 /* Non-zero while the calling thread does goprof's own work (gp_heap_guard). */
 GP_HIDDEN int gp_heap_guarded(void);
+
+/*
+ * A crash flush begins (signal context, async-signal-safe): from now on the writer must
+ * not touch glibc's arenas, whose locks the dying thread may hold. gp_heap_crashing() says
+ * whether it began; gp_heap_crash_enter(), on the writer thread, makes its allocations come
+ * from a reserve of their own and its frees do nothing, for the rest of the process.
+ */
+GP_HIDDEN void gp_heap_crash(void);
+GP_HIDDEN int gp_heap_crashing(void);
+GP_HIDDEN void gp_heap_crash_enter(void);
 
 /*
  * The calling thread's call counters join the totals (gp_heap_stats) from now on; at its

@@ -689,6 +689,32 @@ int gp_heap_guarded(void)
 	return tls.guard;
 }
 
+#ifdef GP_SANITIZE
+/*
+ * --enable-sanitizers: in a program built with AddressSanitizer, libasan comes first and
+ * its allocator is the program's malloc, so these wrappers never run; the same accounting
+ * is fed from ASan's allocation hooks instead. (Where libasan comes after libgoprof, the
+ * wrappers run and forward to glibc, and ASan's allocator, hence its hooks, is not used.)
+ */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+					      void (*free_hook)(const volatile void *));
+
+static void asan_malloc_hook(const volatile void *p, size_t n)
+{
+	tls.mallocs++;
+	if (GP_UNLIKELY(countdown_crossed(n)))
+		sample_slow((void *)p, n);
+}
+
+static void asan_free_hook(const volatile void *p)
+{
+	if (!profiling())
+		return;
+	tls.frees++;
+	before_free((void *)p);
+}
+#endif
+
 int gp_heap_init(void)
 {
 	if (!gp_config.db_pattern || !gp_config.mem_rate)
@@ -699,6 +725,9 @@ int gp_heap_init(void)
 	memset(&tls, 0, offsetof(struct heap_tls, guard));
 	set_countdown(next_countdown());
 	__atomic_or_fetch(&heap_on, HEAP_ON, __ATOMIC_RELEASE);
+#ifdef GP_SANITIZE
+	__sanitizer_install_malloc_and_free_hooks(asan_malloc_hook, asan_free_hook);
+#endif
 	gp_heap_thread_start();
 	return 0;
 }

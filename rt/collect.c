@@ -277,47 +277,44 @@ void gp_collect_custom(const struct goprof_profile *p, struct gp_custom_entry *e
 /*
  * gp_threads_foreach callback: a thread whose row is new or changed is queued for this
  * commit; a new one gets its creator's stack interned (rows written in the same commit).
+ * What was queued is kept in the registry entry itself (t->written), so that the work is
+ * constant per thread and the writer keeps nothing of a thread once its entry is freed.
+ * Returns 0, or -ENOMEM when the row could not be queued (the entry is kept).
  */
-void gp_collect_thread(const struct gp_thread_info *t, void *ctx)
+int gp_collect_thread(struct gp_thread_info *t, void *ctx)
 {
 	struct thread_batch *b = ctx;
-	struct thread_row *r = NULL;
 	uint32_t innermost;
 
-	for (size_t i = 0; i < gp_w.nthreads; i++)
-		if (gp_w.threads[i].tid == t->tid && gp_w.threads[i].start_ns == t->start_ns) {
-			r = &gp_w.threads[i];
-			break;
-		}
-	if (r && r->end_ns == t->end_ns && strncmp(r->name, t->name, sizeof(r->name)) == 0)
-		return;
+	if (t->written.queued && t->written.end_ns == t->end_ns &&
+	    strncmp(t->written.name, t->name, sizeof(t->written.name)) == 0)
+		return 0;
 	if (gp_grow(&gp_w.pend_threads, &gp_w.cappend_threads, gp_w.npend_threads + 1,
-		 sizeof(*gp_w.pend_threads))) {
+		    sizeof(*gp_w.pend_threads))) {
 		b->err = -ENOMEM;
-		return;
+		return -ENOMEM;
 	}
-	if (!r) {
-		if (gp_grow(&gp_w.threads, &gp_w.capthreads, gp_w.nthreads + 1,
-			    sizeof(*gp_w.threads))) {
-			b->err = -ENOMEM;
-			return;
-		}
-		r = &gp_w.threads[gp_w.nthreads++];
-		r->tid = t->tid;
-		r->start_ns = t->start_ns;
-		r->creator_tid = t->creator_tid;
-		r->create_stack = gp_intern_stack(t->create_frames, t->create_nframes,
-					       t->create_truncated, &innermost);
+	if (!t->written.queued) {
+		uint32_t stack = gp_intern_stack(t->create_frames, t->create_nframes,
+						 t->create_truncated, &innermost);
 		/* below it the creating call, as Go's end in runtime.newm */
 		if (t->create_call)
-			r->create_stack = gp_intern_below_call(r->create_stack ? r->create_stack :
-						     gp_intern_unknown_stack(), t->create_call);
-		r->create_stack = gp_intern_labelled(r->create_stack, t->create_labels);
+			stack = gp_intern_below_call(stack ? stack : gp_intern_unknown_stack(),
+						     t->create_call);
+		t->written.create_stack = gp_intern_labelled(stack, t->create_labels);
+		t->written.queued = 1;
 	}
+	t->written.end_ns = t->end_ns;
+	memcpy(t->written.name, t->name, sizeof(t->written.name));
+	t->written.name[sizeof(t->written.name) - 1] = '\0';
+	struct thread_row *r = &gp_w.pend_threads[gp_w.npend_threads++];
+	r->tid = t->tid;
+	r->start_ns = t->start_ns;
 	r->end_ns = t->end_ns;
-	memcpy(r->name, t->name, sizeof(r->name));
-	r->name[sizeof(r->name) - 1] = '\0';
-	gp_w.pend_threads[gp_w.npend_threads++] = (size_t)(r - gp_w.threads);
+	memcpy(r->name, t->written.name, sizeof(r->name));
+	r->creator_tid = t->creator_tid;
+	r->create_stack = t->written.create_stack;
+	return 0;
 }
 
 int gp_collect_write_thread(const struct thread_row *r)
@@ -425,7 +422,8 @@ int gp_collect_write_heapstats(uint64_t time_ns)
 	struct gp_heap_stats hs;
 	struct rusage ru;
 
-	if (gp_heap_stats(&hs) != 0)
+	/* a crash flush: the dying thread may hold an arena lock, so no row this time */
+	if (gp_heap_crashing() || gp_heap_stats(&hs) != 0)
 		return 0;
 	/* mallinfo2 walks every arena under its lock: twice a second, on this thread */
 #ifdef HAVE_MALLINFO2

@@ -160,19 +160,18 @@ int gp_db_commit(void)
 	uint64_t snap_ns = gp_real_ns();
 	size_t maps_were = gp_w.maps_written, funcs_were = gp_w.funcs_written;
 	uint32_t lost_stack = 0;
-	gp_w.npend_threads = 0;
+	/*
+	 * The thread rows of rolled-back commits stay queued (their registry entries may be
+	 * gone): one row per thread started or changed while writes fail, rewritten by the
+	 * upsert of the commit that succeeds.
+	 */
+	if (!gp_w.fail.active)
+		gp_w.npend_threads = 0;
 	gp_w.nsnaps = 0;
 	gp_threads_foreach(gp_collect_thread, &tb);
 	gp_threads_snapshot(gp_collect_snap, &tb);
 	if (gp_w.fail.active) {
-		/* the rows of the rolled-back commits: every thread, the lost samples' stack */
-		gp_w.npend_threads = 0;
-		for (size_t i = 0; i < gp_w.nthreads; i++)
-			if (gp_grow(&gp_w.pend_threads, &gp_w.cappend_threads, i + 1,
-				    sizeof(*gp_w.pend_threads)) == 0)
-				gp_w.pend_threads[gp_w.npend_threads++] = i;
-			else
-				tb.err = -ENOMEM;
+		/* the lost samples' stack, for the rows the failed commits dropped */
 		if (gp_w.fail.cpu_samples &&
 		    !(lost_stack = gp_intern_node(0, gp_intern_func_by_name(
 					GP_LOST_FUNCTION, 0, GP_FUNC_KIND_SYNTHETIC))))
@@ -243,7 +242,7 @@ int gp_db_commit(void)
 			goto out_rollback;
 	}
 	for (size_t i = 0; i < gp_w.npend_threads; i++)
-		if (gp_collect_write_thread(&gp_w.threads[gp_w.pend_threads[i]]) != 0)
+		if (gp_collect_write_thread(&gp_w.pend_threads[i]) != 0)
 			goto out_rollback;
 	if (gp_collect_write_snapshot(snap_ns) != 0 || gp_collect_write_lock_profiles() != 0 ||
 	    gp_collect_write_customs(snap_ns) != 0)

@@ -307,6 +307,20 @@ GP_HIDDEN void gp_symbolize_atfork_prepare(void);
 GP_HIDDEN void gp_symbolize_atfork_parent(void);
 GP_HIDDEN void gp_symbolize_atfork_child(void);
 
+/* ---- signal-safe memory (pool.c) ----------------------------------------------------------- */
+
+/* Never-freed records carved from anonymous mappings; zero-filled. Zero-initialise. */
+struct gp_pool {
+	char *next;			/* the caller's lock */
+	size_t left;			/* bytes left at next */
+};
+
+/*
+ * bytes of zeroed memory, 16-byte aligned, from p; NULL when mmap fails. No malloc, no lock
+ * of its own: safe in a signal handler when the caller's lock, held around it, is.
+ */
+GP_HIDDEN void *gp_pool_take(struct gp_pool *p, size_t bytes);
+
 /* ---- threads (thread.c): their creation, and the registry of live and ended threads ---- */
 
 struct gp_thread_info {
@@ -320,6 +334,12 @@ struct gp_thread_info {
 	uint32_t create_truncated;	/* frames left out at the root end */
 	const void *const *create_frames;	/* the creator's stack; fixed for good */
 	const struct gp_labels *create_labels;	/* the creator's labels then, NULL: none */
+	struct {
+		int queued;		/* a row of this thread went to the database */
+		uint64_t end_ns;	/* as queued */
+		char name[16];
+		uint32_t create_stack;	/* stacks.id, 0 = none */
+	} written;			/* the writer thread's alone */
 };
 
 /* How a thread came to be: what gp_thread_started() records for the threadcreate profile. */
@@ -340,9 +360,11 @@ struct gp_thread_origin {
 GP_HIDDEN void gp_thread_started(const struct gp_thread_origin *origin);
 GP_HIDDEN void gp_thread_ended(int keep_stack);
 
-/* Calls fn for every thread known now; collector thread. */
-GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx),
-				  void *ctx);
+/*
+ * Calls fn for every thread known now; collector thread. An ended thread's entry is freed
+ * once fn returned 0 for it (its last row is the collector's) and its samples were drained.
+ */
+GP_HIDDEN void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ctx);
 
 /* What a thread is doing, for the goroutine profile. */
 struct gp_wait_state {
@@ -457,9 +479,12 @@ struct gp_thread_snap {
 GP_HIDDEN void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx),
 				   void *ctx);
 
-/* A thread's registry entry (thread.c); never freed. */
+/*
+ * A thread's registry entry (thread.c); freed after the thread ended, once the collector
+ * took its last row and samples (gp_threads_foreach), at once without a database.
+ */
 struct gp_thread {
-	struct gp_thread *next;		/* reg_lock */
+	struct gp_thread *next, *prev;	/* reg_lock */
 	struct gp_thread_info info;	/* reg_lock; tid fixed at start */
 	struct gp_ring *ring;		/* NULL when not sampled; freed by the collector */
 	timer_t timer;			/* owning thread */
@@ -597,6 +622,16 @@ GP_HIDDEN void gp_heap_guard(int on);
 
 /* Non-zero while the calling thread does goprof's own work (gp_heap_guard). */
 GP_HIDDEN int gp_heap_guarded(void);
+
+/*
+ * A crash flush begins (signal context, async-signal-safe): from now on the writer must
+ * not touch glibc's arenas, whose locks the dying thread may hold. gp_heap_crashing() says
+ * whether it began; gp_heap_crash_enter(), on the writer thread, makes its allocations come
+ * from a reserve of their own and its frees do nothing, for the rest of the process.
+ */
+GP_HIDDEN void gp_heap_crash(void);
+GP_HIDDEN int gp_heap_crashing(void);
+GP_HIDDEN void gp_heap_crash_enter(void);
 
 /*
  * The calling thread's call counters join the totals (gp_heap_stats) from now on; at its

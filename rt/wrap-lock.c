@@ -74,8 +74,6 @@
 #include "gp-schema.h"
 #include "trace.h"
 
-extern void *__libc_calloc(size_t n, size_t size);
-
 #define MODE_STATE 1			/* thread states for the goroutine profile */
 #define MODE_BLOCK 2			/* block profile on */
 #define MODE_MUTEX 4			/* mutex profile on */
@@ -368,6 +366,8 @@ void gp_lock_thread_ended(struct gp_wait *w)
 /* ---- buckets -------------------------------------------------------------------------- */
 
 static pthread_mutex_t prof_lock = PTHREAD_MUTEX_INITIALIZER;	/* real functions only */
+/* prof_lock; not malloc: a wait may end in a signal handler that interrupted malloc */
+static struct gp_pool bucket_pool;
 static struct gp_lock_bucket *bucket_slots[BUCKET_SLOTS];	/* prof_lock */
 static struct gp_lock_bucket *bucket_list;	/* push: prof_lock + release; walk: acquire */
 
@@ -386,7 +386,8 @@ static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *c
 		    b->tid == tid && b->profile == profile && b->call == call &&
 		    b->labels == labels && gp_frames_equal(b->frames, top, n))
 			return b;
-	struct gp_lock_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
+	struct gp_lock_bucket *b =
+		gp_pool_take(&bucket_pool, sizeof(*b) + n * sizeof(b->frames[0]));
 	if (!b)
 		return NULL;
 	b->hash = h;

@@ -15,7 +15,9 @@
  *    thread exists; gp_writer_stop() (destructor, before exec) asks the thread to finish
  *    and joins it, so the last drain, commit and close happen on the thread;
  *  - gp_writer_crash_flush() runs in a fatal-signal handler: it only posts the semaphore
- *    (async-signal-safe) and polls flush_done with nanosleep;
+ *    (async-signal-safe) and polls flush_done with nanosleep; the thread's last round then
+ *    allocates from a reserve of its own (wrap-malloc.c), since the dying thread may hold
+ *    a lock of glibc's malloc;
  *  - gp_writer_atfork_child() runs in a forked child, where the thread does not exist: it
  *    forgets the parent's state without touching its sqlite handle and starts over. A
  *    child opens its database lazily, on its first sample, so that fork+exec children
@@ -183,6 +185,8 @@ static void *writer_main(void *unused)
 			ts.tv_nsec -= 1000000000L;
 		}
 		sem_timedwait(&wake, &ts);
+		if (GP_UNLIKELY(gp_heap_crashing()))
+			gp_heap_crash_enter();
 
 		pthread_mutex_lock(&busy_lock);
 		int stopping = stop_req;
@@ -250,7 +254,6 @@ static void reset_state(void)
 	free(gp_w.new_labels);
 	free(gp_w.aggs);
 	free(gp_w.agg_slots);
-	free(gp_w.threads);
 	free(gp_w.pend_threads);
 	free(gp_w.snaps);
 	free(gp_w.customs);
@@ -368,6 +371,8 @@ int gp_writer_db_path(char *buf, size_t len)
 void gp_writer_crash_flush(unsigned timeout_ms)
 {
 	/* atomics, sem_post and nanosleep only: safe in the signal handler */
+	if (running && running_pid == getpid())
+		gp_heap_crash();
 	(void)gp_writer_sync(timeout_ms);
 }
 

@@ -150,9 +150,7 @@ struct writer {
 	uint32_t *agg_slots;		/* hash slots: agg index + 1 */
 	size_t nagg_slots;
 
-	struct thread_row *threads;	/* as last written */
-	size_t nthreads, capthreads;
-	size_t *pend_threads;		/* threads[] rows to write in this commit */
+	struct thread_row *pend_threads;	/* rows to write in this commit */
 	size_t npend_threads, cappend_threads;
 	struct snap_row *snaps;		/* this commit's snapshot */
 	size_t nsnaps, capsnaps;
@@ -235,7 +233,7 @@ struct thread_batch {
 };
 
 /* gp_threads_foreach and gp_threads_snapshot callbacks (ctx: a struct thread_batch). */
-GP_HIDDEN void gp_collect_thread(const struct gp_thread_info *t, void *ctx);
+GP_HIDDEN int gp_collect_thread(struct gp_thread_info *t, void *ctx);
 GP_HIDDEN void gp_collect_snap(const struct gp_thread_snap *s, void *ctx);
 /* Row writers, inside gp_db_commit's transaction; each returns 0 or -EIO. */
 GP_HIDDEN int gp_collect_write_thread(const struct thread_row *r);

@@ -353,7 +353,7 @@ struct gp_wait_state {
 
 /*
  * A thread's waits, part of its registry entry (never freed). cur is written only by the
- * thread itself (wrap-lock.c, wrap-io.c) inside a sequence count; the rest belongs to the mutex
+ * thread itself (lock-profile.c, wrap-io.c) inside a sequence count; the rest belongs to the mutex
  * waiter table, under the lock of the slot the entry is linked in.
  */
 struct gp_wait {
@@ -467,7 +467,7 @@ struct gp_thread {
 	const struct gp_labels *const *labels_addr;	/* its gp_labels_cur; fixed */
 	const void **stack_base;	/* its slot array, NULL: scratch; fixed */
 	size_t stack_cap;		/* slots */
-	struct gp_wait wait;		/* wrap-lock.c; see struct gp_wait */
+	struct gp_wait wait;		/* lock-profile.c; see struct gp_wait */
 	const void *create_frames[];	/* the creator's stack (info.create_frames) */
 };
 
@@ -494,7 +494,7 @@ GP_HIDDEN void gp_thread_atfork_child(void);
  */
 GP_HIDDEN void gp_stack_region(const void ***base, size_t *cap);
 
-/* ---- block and mutex profiles (wrap-lock.c): the interposed blocking calls -------------- */
+/* ---- block and mutex profiles (lock-profile.c), the blocking calls (wrap-lock.c) -------- */
 
 /* One count unit of struct gp_lock_bucket: counts are fixed point, 16 fractional bits. */
 #define GP_LOCK_COUNT_ONE 65536u

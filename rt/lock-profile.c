@@ -44,18 +44,18 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
+#include "bucket.h"
 #include "glibc-mutex.h"
 #include "gp-schema.h"
 #include "lock-profile.h"
 #include "trace.h"
-
-extern void *__libc_calloc(size_t n, size_t size);
 
 #define BUCKET_SLOTS 4096u		/* stack hash -> bucket chains */
 
@@ -189,40 +189,27 @@ void gp_lock_thread_ended(struct gp_wait *w)
 /* ---- buckets -------------------------------------------------------------------------- */
 
 static pthread_mutex_t prof_lock = PTHREAD_MUTEX_INITIALIZER;	/* real functions only */
-static struct gp_lock_bucket *bucket_slots[BUCKET_SLOTS];	/* prof_lock */
-static struct gp_lock_bucket *bucket_list;	/* push: prof_lock + release; walk: acquire */
+static struct gp_bucket *bucket_slots[BUCKET_SLOTS];	/* prof_lock */
+GP_BUCKET_LAYOUT(struct gp_lock_bucket);
+_Static_assert(offsetof(struct gp_lock_bucket, call) == sizeof(struct gp_bucket),
+	       "the lock buckets' own key follows struct gp_bucket");
+#define KEY_BYTES (offsetof(struct gp_lock_bucket, count_fp) - sizeof(struct gp_bucket))
+static struct gp_bucket_table buckets = {	/* prof_lock */
+	.slots = bucket_slots,
+	.nslots = BUCKET_SLOTS,
+	.frames_offset = offsetof(struct gp_lock_bucket, frames),
+};
 
 /* prof_lock held: the bucket of (profile, tid, call, the n innermost frames below top). */
 static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *call,
 					const void **top, uint32_t n, uint32_t truncated,
 					const struct gp_labels *labels)
 {
-	uint64_t h = gp_mix(n ^ (uint64_t)truncated << 32 ^ (uint64_t)tid << 8 ^ (uint64_t)profile ^
-			    (uintptr_t)labels);
+	struct gp_lock_bucket key = { .call = call, .tid = tid, .profile = profile };
+	uint64_t key_hash = gp_mix((uintptr_t)call) ^ (uint64_t)tid << 8 ^ (uint64_t)profile;
 
-	h = gp_frames_hash(gp_mix(h ^ (uintptr_t)call), top, n);
-	struct gp_lock_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
-	for (struct gp_lock_bucket *b = *slot; b; b = b->chain)
-		if (b->hash == h && b->nframes == n && b->truncated == truncated &&
-		    b->tid == tid && b->profile == profile && b->call == call &&
-		    b->labels == labels && gp_frames_equal(b->frames, top, n))
-			return b;
-	struct gp_lock_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
-	if (!b)
-		return NULL;
-	b->hash = h;
-	b->profile = profile;
-	b->tid = tid;
-	b->call = call;
-	b->nframes = n;
-	b->truncated = truncated;
-	b->labels = labels;
-	gp_frames_copy(b->frames, top, n);
-	b->chain = *slot;
-	*slot = b;
-	b->next = bucket_list;
-	__atomic_store_n(&bucket_list, b, __ATOMIC_RELEASE);
-	return b;
+	return (struct gp_lock_bucket *)gp_bucket_get(&buckets, &key.call, KEY_BYTES, key_hash,
+						      top, n, truncated, labels);
 }
 
 /* Is b the bucket of (tid, call, the n innermost frames below top, truncated, labels)? */
@@ -514,7 +501,7 @@ void gp_lock_profiles(struct gp_lock_profiles *out)
 
 struct gp_lock_bucket *gp_lock_buckets(void)
 {
-	return __atomic_load_n(&bucket_list, __ATOMIC_ACQUIRE);
+	return (struct gp_lock_bucket *)__atomic_load_n(&buckets.list, __ATOMIC_ACQUIRE);
 }
 
 void gp_lock_atfork_prepare(void)
@@ -533,7 +520,7 @@ void gp_lock_atfork_child(void)
 	memset(gp_lock_slot_waiters, 0, sizeof(gp_lock_slot_waiters));
 	memset(slot_lock, 0, sizeof(slot_lock));
 	memset(slot_head, 0, sizeof(slot_head));
-	for (struct gp_lock_bucket *b = bucket_list; b; b = b->next)
+	for (struct gp_lock_bucket *b = (struct gp_lock_bucket *)buckets.list; b; b = b->next)
 		memset(&b->written, 0, sizeof(b->written));
 	/* buckets are per tid, and the child's thread has a new one */
 	tls.last[0] = tls.last[1] = NULL;

@@ -94,6 +94,41 @@ static inline void gp_frames_copy(const void **frames, const void *const *top, u
 		frames[i] = top[-1 - (int64_t)i];
 }
 
+/*
+ * How every stack bucket begins (struct gp_heap_bucket, struct gp_lock_bucket: their first
+ * members, the same in the same order), then the profile's own key (gp_bucket_get()), its
+ * counts, and its frames last. Never freed; frames never change once the bucket is on the
+ * list.
+ */
+struct gp_bucket {
+	struct gp_bucket *next;		/* the table's list, newest first; fixed once pushed */
+	struct gp_bucket *chain;	/* hash chain; the table's lock */
+	uint64_t hash;
+	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end */
+};
+
+/* Checks at compile time that a bucket type begins as struct gp_bucket. */
+#define GP_BUCKET_LAYOUT(type)                                                             \
+	_Static_assert(offsetof(type, next) == offsetof(struct gp_bucket, next) &&         \
+			       offsetof(type, chain) == offsetof(struct gp_bucket, chain) &&  \
+			       offsetof(type, hash) == offsetof(struct gp_bucket, hash) &&    \
+			       offsetof(type, labels) == offsetof(struct gp_bucket, labels) && \
+			       offsetof(type, nframes) == offsetof(struct gp_bucket, nframes) && \
+			       offsetof(type, truncated) ==                                  \
+				       offsetof(struct gp_bucket, truncated),                \
+		       #type " begins as struct gp_bucket")
+
+/* The buckets of one profile, keyed by stack, labels and key (bucket.h). */
+struct gp_bucket_table {
+	struct gp_bucket **slots;	/* nslots hash chains; the owner's lock */
+	uint32_t nslots;		/* a power of two */
+	size_t frames_offset;		/* offsetof(bucket type, frames) */
+	struct gp_bucket *list;		/* push: the owner's lock + release; walk: acquire */
+	struct gp_pool *pool;		/* new buckets' memory (pool.c); NULL: __libc_calloc */
+};
+
 /* Decodes the record at p; returns 0, or -1 if p is not a function record. Signal-safe. */
 GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
 
@@ -378,7 +413,7 @@ struct gp_wait_state {
 
 /*
  * A thread's waits, part of its registry entry (never freed). cur is written only by the
- * thread itself (wrap-lock.c, wrap-io.c) inside a sequence count; the rest belongs to the mutex
+ * thread itself (lock-profile.c, wrap-io.c) inside a sequence count; the rest belongs to the mutex
  * waiter table, under the lock of the slot the entry is linked in.
  */
 struct gp_wait {
@@ -495,7 +530,7 @@ struct gp_thread {
 	const struct gp_labels *const *labels_addr;	/* its gp_labels_cur; fixed */
 	const void **stack_base;	/* its slot array, NULL: scratch; fixed */
 	size_t stack_cap;		/* slots */
-	struct gp_wait wait;		/* wrap-lock.c; see struct gp_wait */
+	struct gp_wait wait;		/* lock-profile.c; see struct gp_wait */
 	const void *create_frames[];	/* the creator's stack (info.create_frames) */
 };
 
@@ -522,7 +557,7 @@ GP_HIDDEN void gp_thread_atfork_child(void);
  */
 GP_HIDDEN void gp_stack_region(const void ***base, size_t *cap);
 
-/* ---- block and mutex profiles (wrap-lock.c): the interposed blocking calls -------------- */
+/* ---- block and mutex profiles (lock-profile.c), the blocking calls (wrap-lock.c) -------- */
 
 /* One count unit of struct gp_lock_bucket: counts are fixed point, 16 fractional bits. */
 #define GP_LOCK_COUNT_ONE 65536u
@@ -536,10 +571,14 @@ struct gp_lock_bucket {
 	struct gp_lock_bucket *next;	/* gp_lock_buckets()' list; fixed once pushed */
 	struct gp_lock_bucket *chain;	/* hash chain; profile lock */
 	uint64_t hash;
-	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
-	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
+	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end */
+	/* the rest of the key, call to profile (struct gp_bucket_table.key_bytes) */
 	const char *call;		/* the interposed call that waited or released,
 					   the stack's leaf; a string of the process's life */
+	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
+	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
 	uint64_t count_fp;		/* events, GP_LOCK_COUNT_ONE each (block: unbiased) */
 	uint64_t delay_ns;		/* their delay */
 	struct {
@@ -548,9 +587,6 @@ struct gp_lock_bucket {
 		uint32_t leaf;		/* stacks.id of stack below call, 0 = not yet */
 		uint32_t labelled;	/* stacks.id of the leaf with labels, 0 = not yet */
 	} written;			/* writer thread only */
-	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
-	uint32_t nframes;		/* frames[] entries, innermost first */
-	uint32_t truncated;		/* frames left out at the root end */
 	const void *frames[];		/* function records (gp_func_decode) */
 };
 
@@ -593,15 +629,15 @@ struct gp_heap_bucket {
 	struct gp_heap_bucket *next;	/* gp_heap_buckets()' list; fixed once pushed */
 	struct gp_heap_bucket *chain;	/* hash chain; heap lock */
 	uint64_t hash;
+	const struct gp_labels *labels;	/* the allocating thread's labels; part of the key */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end */
 	uint64_t alloc_objects, alloc_bytes;	/* sampled allocations, ever */
 	uint64_t free_objects, free_bytes;	/* sampled blocks freed, ever */
 	struct {
 		uint64_t alloc_objects, alloc_bytes, free_objects, free_bytes;
 		uint32_t stack;		/* stacks.id, 0 = not interned yet */
 	} written;			/* writer thread only: what is in the database */
-	const struct gp_labels *labels;	/* the allocating thread's labels; part of the key */
-	uint32_t nframes;		/* frames[] entries, innermost first */
-	uint32_t truncated;		/* frames left out at the root end */
 	const void *frames[];		/* function records (gp_func_decode) */
 };
 

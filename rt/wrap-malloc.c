@@ -70,6 +70,7 @@
 #include <unistd.h>
 
 #include "gp-internal.h"
+#include "bucket.h"
 
 /*
  * glibc's allocator under its own names (exported by libc.so.6). noplt: the wrappers' tail
@@ -126,8 +127,13 @@ static inline int profiling(void)
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t filter[FILTER_WORDS];	/* heap_lock to write (atomics); free reads */
-static struct gp_heap_bucket *bucket_slots[BUCKET_SLOTS];	/* heap_lock */
-static struct gp_heap_bucket *bucket_list;	/* push: heap_lock + release; walk: acquire */
+static struct gp_bucket *bucket_slots[BUCKET_SLOTS];	/* heap_lock */
+GP_BUCKET_LAYOUT(struct gp_heap_bucket);
+static struct gp_bucket_table buckets = {	/* heap_lock */
+	.slots = bucket_slots,
+	.nslots = BUCKET_SLOTS,
+	.frames_offset = offsetof(struct gp_heap_bucket, frames),
+};
 static struct heap_tls *threads;	/* registered threads' counters; heap_lock */
 static struct gp_heap_stats ended;	/* ended threads' counters; heap_lock */
 
@@ -193,35 +199,6 @@ static int64_t next_countdown(void)
 	double u = ((double)(tls.rng >> 11) + 1.0) / 9007199254740992.0;
 	double d = -ln_unit(u) * (double)rate;
 	return d > 4e18 ? INT64_MAX : (int64_t)d + 1;
-}
-
-/*
- * heap_lock held: the bucket of the n innermost frames below top (the thread's shadow
- * stack, read in place: it does not change while this thread is in here).
- */
-static struct gp_heap_bucket *bucket_of(const void **top, uint32_t n, uint32_t truncated,
-				       const struct gp_labels *labels)
-{
-	uint64_t h = gp_frames_hash(gp_mix(n ^ (uint64_t)truncated << 32 ^ (uintptr_t)labels),
-				    top, n);
-	struct gp_heap_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
-	for (struct gp_heap_bucket *b = *slot; b; b = b->chain)
-		if (b->hash == h && b->nframes == n && b->truncated == truncated &&
-		    b->labels == labels && gp_frames_equal(b->frames, top, n))
-			return b;
-	struct gp_heap_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
-	if (!b)
-		return NULL;
-	b->hash = h;
-	b->nframes = n;
-	b->truncated = truncated;
-	b->labels = labels;
-	gp_frames_copy(b->frames, top, n);
-	b->chain = *slot;
-	*slot = b;
-	b->next = bucket_list;
-	__atomic_store_n(&bucket_list, b, __ATOMIC_RELEASE);
-	return b;
 }
 
 static int table_grow(void)
@@ -307,8 +284,9 @@ static void record_alloc(void *p, uint64_t size)
 
 	tls.guard++;
 	pthread_mutex_lock(&heap_lock);
-	struct gp_heap_bucket *b = bucket_of(top, (uint32_t)keep, (uint32_t)(depth - keep),
-					     gp_labels_cur);
+	/* the shadow stack read in place: it does not change while this thread is in here */
+	struct gp_heap_bucket *b = (struct gp_heap_bucket *)gp_bucket_get(
+		&buckets, NULL, 0, 0, top, (uint32_t)keep, (uint32_t)(depth - keep), gp_labels_cur);
 	if (b)
 		remember_block(p, size, b);
 	pthread_mutex_unlock(&heap_lock);
@@ -794,7 +772,7 @@ uint64_t gp_heap_rate(void)
 
 struct gp_heap_bucket *gp_heap_buckets(void)
 {
-	return __atomic_load_n(&bucket_list, __ATOMIC_ACQUIRE);
+	return (struct gp_heap_bucket *)__atomic_load_n(&buckets.list, __ATOMIC_ACQUIRE);
 }
 
 void gp_heap_atfork_prepare(void)
@@ -814,7 +792,7 @@ void gp_heap_atfork_child(void)
 	if (!profiling())
 		return;
 	/* the child's writer starts over: its database gets the whole history again */
-	for (struct gp_heap_bucket *b = bucket_list; b; b = b->next)
+	for (struct gp_heap_bucket *b = (struct gp_heap_bucket *)buckets.list; b; b = b->next)
 		memset(&b->written, 0, sizeof(b->written));
 	/* the other threads' counters stay in their (copied) TLS, which glibc may reuse */
 	while (threads && threads != &tls)

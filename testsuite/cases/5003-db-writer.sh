@@ -5,22 +5,17 @@
 # "goprof:" line on stderr and the program runs on; an old goprof database is replaced.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
+. "$GP_SRCDIR/testsuite/db-lib.sh"
 gp_begin "$0"
+gp_need_sqlite3
 
 EXPORT=$GP_BUILDDIR/tools/goprof-export
-command -v sqlite3 >/dev/null 2>&1 || gp_skip "the sqlite3 shell is not installed"
 
 cat >prog.c <<'C'
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
+#include "burn.h"
 volatile unsigned long sink;
 __attribute__((noinline)) static void *worker(void *arg)
 {
@@ -38,8 +33,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-# shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 
 host=$(hostname)
 GOPROF_DB="$GP_WORK/w-%p-%h-%%.db" ./prog a b >run.out 2>run.err || gp_fail "prog failed"

@@ -10,12 +10,9 @@
 # stay in testsuite/artifacts/9101-ui-browser/.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
-. "$GP_SRCDIR/testsuite/profile-lib.sh"
-. "$GP_SRCDIR/testsuite/http-lib.sh"
 . "$GP_SRCDIR/testsuite/ui-lib.sh"
 gp_ui_begin "$0"
 gp_need_curl
-gp_need_chromium
 gp_need_cmd sqlite3 sqlite3
 
 "$GP_BUILDDIR/bench/gen-db" -m phases p.db || gp_die "gen-db failed"

@@ -15,7 +15,7 @@ gp_need_go
 mkdir fs
 mount -t tmpfs -o size=4m goprof-test fs 2>mount.err ||
 	gp_skip "mounting a tmpfs needs root (CAP_SYS_ADMIN): $(cat mount.err)"
-trap 'rc=$?; umount "$GP_WORK/fs" 2>/dev/null; [ $rc = 0 ] && rm -rf "$GP_WORK"; exit $rc' EXIT
+gp_at_exit 'umount "$GP_WORK/fs" 2>/dev/null'
 
 cat >prog.c <<'C'
 #include <stdio.h>

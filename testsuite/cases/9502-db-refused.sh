@@ -14,7 +14,7 @@ gp_need_sqlite3
 mkdir fs
 mount -t tmpfs -o size=8m goprof-test fs 2>mount.err ||
 	gp_skip "mounting a tmpfs needs root (CAP_SYS_ADMIN): $(cat mount.err)"
-trap 'rc=$?; umount "$GP_WORK/fs" 2>/dev/null; [ $rc = 0 ] && rm -rf "$GP_WORK"; exit $rc' EXIT
+gp_at_exit 'umount "$GP_WORK/fs" 2>/dev/null'
 mount -o remount,ro fs || gp_fail "cannot remount the tmpfs read-only"
 
 cat >prog.c <<'C'

@@ -9,7 +9,6 @@ set -u
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
 . "$GP_SRCDIR/testsuite/http-lib.sh"
 gp_begin "$0"
-trap 'rc=$?; gp_http_cleanup; [ $rc = 0 ] && rm -rf "$GP_WORK"; exit $rc' EXIT
 gp_need_sqlite3
 gp_need_curl
 gp_need_cmd node "nodejs"

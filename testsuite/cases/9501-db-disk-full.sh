@@ -23,15 +23,9 @@ cat >prog.c <<'C'
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "burn.h"
 volatile unsigned long sink;
 static void *kept[192];
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
 /* busy for ms milliseconds of CPU time */
 __attribute__((noinline)) static void burn(int ms, unsigned long salt)
 {
@@ -103,7 +97,7 @@ int main(void)
 }
 C
 # shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 
 rss_kb() { awk '/^VmRSS/ { print $2 }' /proc/$1/status; }
 

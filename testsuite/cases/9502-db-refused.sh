@@ -24,14 +24,8 @@ cat >prog.c <<'C'
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "burn.h"
 volatile unsigned long sink;
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
 __attribute__((noinline)) static void burn(int ms, unsigned long salt)
 {
 	struct timespec t0, t;
@@ -79,7 +73,7 @@ int main(int argc, char **argv)
 }
 C
 # shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 
 # one line, then the database once the failure has passed
 check() { # NAME DB ERROR

@@ -21,14 +21,8 @@ cat >prog.c <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "burn.h"
 volatile unsigned long sink;
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
 __attribute__((noinline)) static void burn(int ms, unsigned long salt)
 {
 	struct timespec t0, t;
@@ -74,7 +68,7 @@ int main(void)
 }
 C
 # shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 GOPROF_DB=$GP_WORK/prof.db GOPROF_MEMPROFILE_RATE=1 GOPROF_DB_RETAIN=1y gp_run run ./prog
 [ "$GP_RC" = 0 ] && [ "$(cat run.out)" = done ] || gp_fail "the program failed: $(cat run.err)"
 [ "$(grep -c goprof: run.err)" = 1 ] &&

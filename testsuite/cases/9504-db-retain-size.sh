@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 }
 C
 # shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 
 bound=100000
 GOPROF_DB=$GP_WORK/prof.db GOPROF_CPU_HZ=1000 GOPROF_DB_RETAIN=100kB ./prog 10 >run.out \

@@ -19,14 +19,8 @@ cat >prog.c <<'C'
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
+#include "burn.h"
 volatile unsigned long sink;
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
 __attribute__((noinline)) static void *burn(void *arg)
 {
 	struct timespec t0, t;
@@ -48,7 +42,7 @@ int main(void)
 }
 C
 # shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 GOPROF_DB=$GP_WORK/prof.db gp_run run ./prog
 [ "$GP_RC" = 0 ] || gp_fail "the program failed: $(cat run.err)"
 sqlite3 prof.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null

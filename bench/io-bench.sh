@@ -15,8 +15,10 @@
 # file: "plain build, one idle thread" (a thread asleep through the loop) is that baseline
 # for the configurations with a database. Then, for io-micro, the instructions callgrind
 # counts in user space per read() (the loop and what it calls; the system call's own time
-# in the kernel is not counted), which do not scatter on a shared machine. Prints Markdown
-# tables.
+# in the kernel is not counted), which do not scatter on a shared machine. For io-micro
+# also its "pairs" mode: batches of read() and of syscall(SYS_read) taking turns in one
+# process, whose difference, minus the plain build's, is the wrapper's own cost, whatever
+# the machine's load does to both. Prints Markdown tables.
 #
 #	bench/io-bench.sh [BUILDDIR]		(default: the current directory)
 #	N=... RR_N=... ROUNDS=... CALLGRIND_N=... bench/io-bench.sh BUILDDIR
@@ -105,6 +107,43 @@ measure() {
 m=io count=$n what="read() of 64 bytes from a cached file" unit=calls per="read()"
 cpu="the thread's CPU time (user and kernel)"
 measure
+# Paired batches in one process (bench/io-micro.c "pairs"): read() against
+# syscall(SYS_read), every configuration with a second thread (glibc's read() path then is
+# the same in all); the wrapper's cost is the difference minus the plain build's, per round.
+pcfgs="plain build|plain|
+goprof, no GOPROF_DB|goprof|GOPROF_CPU_HZ=0
+goprof, GOPROF_DB (thread states)|goprof|$db
+goprof, GOPROF_DB, GOPROF_BLOCK_IO=1, block rate 1|goprof|$db $bio"
+r=0
+while [ $r -lt "$rounds" ]; do
+	i=0
+	echo "$pcfgs" | while IFS='|' read -r label prog envs; do
+		rm -f "$work"/db*
+		# shellcheck disable=SC2086
+		env $envs "$work/io-$prog" "$work/data" "$n" thread pairs >"$work/one"
+		cut -d' ' -f1 "$work/one" >>"$work/p.read.$i"
+		cut -d' ' -f2 "$work/one" >>"$work/p.sys.$i"
+		cut -d' ' -f3 "$work/one" >>"$work/p.diff.$i"
+		i=$((i + 1))
+	done
+	r=$((r + 1))
+done
+echo "read() against syscall(SYS_read) in one process, $n calls in batches of 200 taking"
+echo "turns, each timed by the thread's CPU clock; medians of $rounds rounds"
+echo
+echo "| configuration | CPU ns per read() | per syscall() | read() minus syscall() |" \
+	"wrapper's cost (minus the plain build's, per round) | of the plain read() |"
+echo "|---|---|---|---|---|---|"
+i=0
+echo "$pcfgs" | while IFS='|' read -r label prog envs; do
+	cost=$(paste "$work/p.diff.$i" "$work/p.diff.0" | awk '{ print $1 - $2 }' | median)
+	printf '| %s | %s | %s | %s | %+.1f | %+.2f %% |\n' "$label" "$(median <"$work/p.read.$i")" \
+		"$(median <"$work/p.sys.$i")" "$(median <"$work/p.diff.$i")" "$cost" \
+		"$(echo "100 * $cost / $(median <"$work/p.read.0")" | bc -l)"
+	i=$((i + 1))
+done
+echo
+
 m=rr count=$rr_n what="request/response pairs over loopback TCP, 4 clients, one epoll server"
 unit=requests per=request cpu="the process's CPU time (all threads, user and kernel)"
 measure

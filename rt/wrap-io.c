@@ -24,10 +24,11 @@
  * "not seen yet"), io_end() two stores putting the words before the call back, so that a
  * call made by a signal handler leaves the wait it interrupted as it was; errno is never
  * touched. No clock is read: the readers time the wait from their first sighting of it
- * (gp_wait_read()). Measured (BENCHMARKS.md): a first version that took a coarse clock
- * and stored the state into the thread's registry record under its sequence count cost
- * about 85 ns a call after the system call, for 99 instructions; the memory it touched,
- * not the instructions, was the cost.
+ * (gp_wait_read()). With the states alone (no trace, no GOPROF_BLOCK_IO) the x86-64 wrappers
+ * do this in a stub of a few instructions (gp_io_fast_<fn>) that returns to the caller
+ * with a jump rather than a return: measured (BENCHMARKS.md), the C wrapper's own return
+ * after the system call, mispredicted on a kernel with page-table isolation, was 40 of the
+ * 60 ns the states cost a read(); the stores into the TLS block cost next to nothing.
  *
  * The real functions are looked up with dlsym(RTLD_NEXT) by the constructor; until then
  * each pointer holds a stub that looks its function up on first use, so that no wrapper
@@ -122,10 +123,10 @@ static inline void io_end(struct io_saved *c)
 		gp_io_block_end(&c->block);
 }
 
-/* The pointer to the real function and its first-use stub. */
+/* The pointer to the real function and its first-use stub (the asm below reads it too). */
 #define REAL_FN(ret, fn, params, args)                                                     \
 	static ret first_##fn params;                                                      \
-	static ret(*real_##fn) params = first_##fn;                                        \
+	static __attribute__((used)) ret(*real_##fn) params = first_##fn;                  \
 	static ret first_##fn params                                                       \
 	{                                                                                  \
 		ret(*f) params = (ret(*) params)dlsym(RTLD_NEXT, #fn);                     \
@@ -137,12 +138,74 @@ static inline void io_end(struct io_saved *c)
 		return f args;                                                             \
 	}
 
+#ifdef __x86_64__
 /*
- * The wrapper: the real function at once unless on; else the slow path, which runs call
+ * The states' fast path, gp_io_fast_<fn>: io_begin(), the real function, io_end(), without
+ * a return after the system call. On this kind of machine (kernel page-table isolation,
+ * the user's return-stack predictions lost in every system call) each return that crosses
+ * the system call is mispredicted: glibc's own return to its caller, and a C wrapper's
+ * return after it, which alone cost about 40 ns a call, two thirds of the states' cost
+ * (BENCHMARKS.md). So the stub enters the real function with a jump, having pushed the
+ * address of its second half as the return address; the second half puts the words back
+ * and jumps to the caller's return address, an indirect jump the branch predictor keeps.
+ * The call and return counts stay balanced (the real function's return takes the
+ * caller's entry), so a machine whose return predictions survive a system call loses one
+ * prediction, not all the returns up the stack. The frame is an ordinary one (rbp), with
+ * call frame information valid during the real function, so that unwinding through it
+ * (a cancellation point acting in the real function, a debugger) finds the caller.
+ * Up to six arguments, all in registers: the real function's stack arguments would be
+ * below this frame (__recvfrom_chk takes the C path).
+ */
+#define IO_FAST(ret, fn, params)                                                           \
+	GP_HIDDEN ret gp_io_fast_##fn params;                                              \
+	__asm__(".text\n"                                                                  \
+		".p2align 4\n"                                                             \
+		".globl gp_io_fast_" #fn "\n"                                              \
+		".hidden gp_io_fast_" #fn "\n"                                             \
+		".type gp_io_fast_" #fn ", @function\n"                                    \
+		"gp_io_fast_" #fn ":\n"                                                    \
+		".cfi_startproc\n"                                                         \
+		"push %rbp\n"                                                              \
+		".cfi_def_cfa_offset 16\n"                                                 \
+		".cfi_offset %rbp, -16\n"                                                  \
+		"mov %rsp, %rbp\n"                                                         \
+		".cfi_def_cfa_register %rbp\n"                                             \
+		"mov io_now@gottpoff(%rip), %rax\n"                                        \
+		"push %fs:8(%rax)\n"	/* prev.seen_ns at -8(%rbp) */                     \
+		"push %fs:(%rax)\n"	/* prev.call at -16(%rbp) */                       \
+		"movq $0, %fs:8(%rax)\n"                                                   \
+		"lea io_" #fn "(%rip), %r10\n"                                             \
+		"mov %r10, %fs:(%rax)\n"                                                   \
+		"lea 1f(%rip), %r11\n"                                                     \
+		"push %r11\n"                                                              \
+		"jmp *real_" #fn "(%rip)\n"                                                \
+		"1:\n"                                                                     \
+		"mov io_now@gottpoff(%rip), %rcx\n"                                        \
+		"mov -16(%rbp), %rdx\n"                                                    \
+		"mov %rdx, %fs:(%rcx)\n"                                                   \
+		"mov -8(%rbp), %rdx\n"                                                     \
+		"mov %rdx, %fs:8(%rcx)\n"                                                  \
+		"leave\n"                                                                  \
+		".cfi_def_cfa %rsp, 8\n"                                                   \
+		"pop %rcx\n"                                                               \
+		".cfi_def_cfa_offset 0\n"                                                  \
+		".cfi_register %rip, %rcx\n"                                               \
+		"jmp *%rcx\n"                                                              \
+		".cfi_endproc\n"                                                           \
+		".size gp_io_fast_" #fn ", .-gp_io_fast_" #fn "\n");
+#define IO_FAST_CALL(fn, args) gp_io_fast_##fn args
+#else
+#define IO_FAST(ret, fn, params)
+#define IO_FAST_CALL(fn, args) waited_##fn args
+#endif
+
+/*
+ * The wrapper: the real function at once unless on; with the states alone (no trace, no
+ * block events), fast (gp_io_fast_<fn>, or waited_<fn>); else waited_<fn>, which runs call
  * (the real function, or its traced form) in state.
  */
-#define WAITED_FN(ret, fn, label, state, params, args, call, on)                          \
-	static const struct gp_io_call io_##fn = { (state), (label) };                    \
+#define WAITED_FN(ret, fn, label, state, params, args, call, traced, fast)                \
+	static const struct gp_io_call io_##fn __attribute__((used)) = { (state), (label) }; \
 	static __attribute__((noinline)) ret waited_##fn params                            \
 	{                                                                                  \
 		int states_ = __atomic_load_n(&io_states, __ATOMIC_RELAXED);               \
@@ -156,8 +219,12 @@ static inline void io_end(struct io_saved *c)
 	}                                                                                  \
 	GOPROF_API ret fn params                                                           \
 	{                                                                                  \
-		if (GP_LIKELY(!(on)))                                                      \
+		int traced_ = (traced);                                                    \
+		int states_ = __atomic_load_n(&io_states, __ATOMIC_RELAXED);               \
+		if (GP_LIKELY(!(traced_ | states_)))                                       \
 			return real_##fn args;                                             \
+		if (GP_LIKELY(states_ == IO_STATES && !traced_))                           \
+			return fast;                                                       \
 		return waited_##fn args;                                                   \
 	}
 
@@ -165,9 +232,10 @@ static inline void io_end(struct io_saved *c)
  * WRAP(type, function, name in the trace and the dump, why, fd, (parameters), (arguments))
  * defines the wrapper of a call the trace records, its traced form, the pointer to the
  * real function and its first-use stub. The state follows from why: the multiplexers
- * (GP_TB_SELECT) are "select", the others "IO wait".
+ * (GP_TB_SELECT) are "select", the others "IO wait". WRAP_SLOW: the same without the fast
+ * path, for more than six arguments.
  */
-#define WRAP(ret, fn, label, why, fd, params, args)                                        \
+#define WRAP_ANY(ret, fn, label, why, fd, params, args, fast)                              \
 	REAL_FN(ret, fn, params, args)                                                     \
 	static __attribute__((noinline)) ret traced_##fn params                            \
 	{                                                                                  \
@@ -179,14 +247,20 @@ static inline void io_end(struct io_saved *c)
 		return rc;                                                                 \
 	}                                                                                  \
 	WAITED_FN(ret, fn, label, (why) == GP_TB_SELECT ? GP_STATE_SELECT : GP_STATE_IO,   \
-		  params, args, tracing() ? traced_##fn args : real_##fn args,             \
-		  tracing() | __atomic_load_n(&io_states, __ATOMIC_RELAXED))
+		  params, args, tracing() ? traced_##fn args : real_##fn args, tracing(), \
+		  fast)
+#define WRAP(ret, fn, label, why, fd, params, args)                                        \
+	IO_FAST(ret, fn, params)                                                           \
+	WRAP_ANY(ret, fn, label, why, fd, params, args, IO_FAST_CALL(fn, args))
+#define WRAP_SLOW(ret, fn, label, why, fd, params, args)                                   \
+	WRAP_ANY(ret, fn, label, why, fd, params, args, waited_##fn args)
 
 /* A call only the thread states know ("syscall"): the trace shows the thread running. */
 #define WRAP_STATE(ret, fn, label, params, args)                                           \
 	REAL_FN(ret, fn, params, args)                                                     \
-	WAITED_FN(ret, fn, label, GP_STATE_SYSCALL, params, args, real_##fn args,          \
-		  __atomic_load_n(&io_states, __ATOMIC_RELAXED))
+	IO_FAST(ret, fn, params)                                                           \
+	WAITED_FN(ret, fn, label, GP_STATE_SYSCALL, params, args, real_##fn args, 0,       \
+		  IO_FAST_CALL(fn, args))
 
 WRAP(ssize_t, read, "read", GP_TB_RECV, fd, (int fd, void *buf, size_t n), (fd, buf, n))
 WRAP(ssize_t, write, "write", GP_TB_SEND, fd, (int fd, const void *buf, size_t n), (fd, buf, n))
@@ -232,7 +306,7 @@ WRAP(ssize_t, __read_chk, "read", GP_TB_RECV, fd, (int fd, void *buf, size_t n, 
      (fd, buf, n, buflen))
 WRAP(ssize_t, __recv_chk, "recv", GP_TB_RECV, fd,
      (int fd, void *buf, size_t n, size_t buflen, int flags), (fd, buf, n, buflen, flags))
-WRAP(ssize_t, __recvfrom_chk, "recvfrom", GP_TB_RECV, fd,
+WRAP_SLOW(ssize_t, __recvfrom_chk, "recvfrom", GP_TB_RECV, fd,
      (int fd, void *buf, size_t n, size_t buflen, int flags, __SOCKADDR_ARG addr,
       socklen_t *addr_len),
      (fd, buf, n, buflen, flags, addr, addr_len))

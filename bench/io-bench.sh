@@ -107,46 +107,59 @@ measure() {
 m=io count=$n what="read() of 64 bytes from a cached file" unit=calls per="read()"
 cpu="the thread's CPU time (user and kernel)"
 measure
-# Paired batches in one process (bench/io-micro.c "pairs"): read() against
-# syscall(SYS_read), every configuration with a second thread (glibc's read() path then is
-# the same in all); the wrapper's cost is the difference minus the plain build's, per round.
+# Paired batches in one process ("pairs" of bench/io-micro.c and bench/rr-micro.c): the
+# interposed calls against syscall(), every configuration with a second thread (glibc's
+# path then is the same in all); the wrapper's cost is the difference minus the plain
+# build's, per round.
 pcfgs="plain build|plain|
 goprof, no GOPROF_DB|goprof|GOPROF_CPU_HZ=0
 goprof, GOPROF_DB (thread states)|goprof|$db
 goprof, GOPROF_DB, GOPROF_BLOCK_IO=1, block rate 1|goprof|$db $bio"
-r=0
-while [ $r -lt "$rounds" ]; do
+# pairs PROGRAM COUNT PER: one table for PROGRAM, COUNT calls or requests ($PER)
+pairs() {
+	r=0
+	while [ $r -lt "$rounds" ]; do
+		i=0
+		echo "$pcfgs" | while IFS='|' read -r label prog envs; do
+			rm -f "$work"/db*
+			# shellcheck disable=SC2086
+			env $envs "$work/$1-$prog" "$work/data" "$2" thread pairs >"$work/one"
+			cut -d' ' -f1 "$work/one" >>"$work/$1.p.read.$i"
+			cut -d' ' -f2 "$work/one" >>"$work/$1.p.sys.$i"
+			cut -d' ' -f3 "$work/one" >>"$work/$1.p.diff.$i"
+			i=$((i + 1))
+		done
+		r=$((r + 1))
+	done
+	echo "| configuration | CPU ns per $3, interposed | through syscall() | difference |" \
+		"wrapper's cost per $3 (minus the plain build's, per round) |" \
+		"of the plain build's CPU time per $3 |"
+	echo "|---|---|---|---|---|---|"
 	i=0
 	echo "$pcfgs" | while IFS='|' read -r label prog envs; do
-		rm -f "$work"/db*
-		# shellcheck disable=SC2086
-		env $envs "$work/io-$prog" "$work/data" "$n" thread pairs >"$work/one"
-		cut -d' ' -f1 "$work/one" >>"$work/p.read.$i"
-		cut -d' ' -f2 "$work/one" >>"$work/p.sys.$i"
-		cut -d' ' -f3 "$work/one" >>"$work/p.diff.$i"
+		cost=$(paste "$work/$1.p.diff.$i" "$work/$1.p.diff.0" | awk '{ print $1 - $2 }' |
+			median)
+		printf '| %s | %s | %s | %s | %+.1f | %+.2f %% |\n' "$label" \
+			"$(median <"$work/$1.p.read.$i")" "$(median <"$work/$1.p.sys.$i")" \
+			"$(median <"$work/$1.p.diff.$i")" "$cost" \
+			"$(echo "100 * $cost / $(median <"$work/$1.p.read.0")" | bc -l)"
 		i=$((i + 1))
 	done
-	r=$((r + 1))
-done
+	echo
+}
 echo "read() against syscall(SYS_read) in one process, $n calls in batches of 200 taking"
 echo "turns, each timed by the thread's CPU clock; medians of $rounds rounds"
 echo
-echo "| configuration | CPU ns per read() | per syscall() | read() minus syscall() |" \
-	"wrapper's cost (minus the plain build's, per round) | of the plain read() |"
-echo "|---|---|---|---|---|---|"
-i=0
-echo "$pcfgs" | while IFS='|' read -r label prog envs; do
-	cost=$(paste "$work/p.diff.$i" "$work/p.diff.0" | awk '{ print $1 - $2 }' | median)
-	printf '| %s | %s | %s | %s | %+.1f | %+.2f %% |\n' "$label" "$(median <"$work/p.read.$i")" \
-		"$(median <"$work/p.sys.$i")" "$(median <"$work/p.diff.$i")" "$cost" \
-		"$(echo "100 * $cost / $(median <"$work/p.read.0")" | bc -l)"
-	i=$((i + 1))
-done
-echo
+pairs io "$n" "read()"
 
 m=rr count=$rr_n what="request/response pairs over loopback TCP, 4 clients, one epoll server"
 unit=requests per=request cpu="the process's CPU time (all threads, user and kernel)"
 measure
+echo "The clients' write() and read() against syscall(SYS_write) and syscall(SYS_read), $rr_n"
+echo "requests, each client's in batches of 50 taking turns, each timed by the client's CPU"
+echo "clock (the server's calls are the same in both); medians of $rounds rounds"
+echo
+pairs rr "$rr_n" request
 
 command -v valgrind >/dev/null 2>&1 || exit 0
 echo

@@ -8,6 +8,14 @@
  * waits. Prints wall and process CPU nanoseconds per request (all threads, user and
  * kernel) and the requests answered, which must be N. The first argument and "thread" are
  * accepted for the command line io-bench.sh gives bench/io-micro.c.
+ *
+ * With "pairs", each client makes its requests in batches of BATCH, alternately through
+ * write() and read() (interposed when goprof is linked) and through syscall(SYS_write)
+ * and syscall(SYS_read), timing each batch by its thread's CPU clock (the server always
+ * uses the interposed calls, so its part slows both kinds alike). Prints the client's CPU
+ * nanoseconds per request of the interposed batches and of the syscall() batches (medians
+ * over all clients' batches) and the median of the per-pair differences: the cost of the
+ * path from write() and read() to the system calls, two calls a request.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -17,16 +25,24 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #define CLIENTS 4
 #define REQ 32
 #define REPLY 16
+#define BATCH 50
 
 static int listen_fd;
 static struct sockaddr_in addr;
 static long per_client;
+static int paired;
+
+/* "pairs": every client's batch times, ns per request; under pairs_lock */
+static pthread_mutex_t pairs_lock = PTHREAD_MUTEX_INITIALIZER;
+static double *pair_wrapped, *pair_raw, *pair_diff;
+static long npairs;
 
 static double now_ns(clockid_t clock)
 {
@@ -36,18 +52,42 @@ static double now_ns(clockid_t clock)
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
-/* reads exactly n bytes; 0 at end of file, -1 on error */
-static ssize_t read_all(int fd, char *buf, size_t n)
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, long n)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* reads exactly n bytes, through read() or (raw) the system call; 0 at end, -1 on error */
+static ssize_t read_all(int fd, char *buf, size_t n, int raw)
 {
 	size_t got = 0;
 
 	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
+		ssize_t r = raw ? syscall(SYS_read, fd, buf + got, n - got) :
+				  read(fd, buf + got, n - got);
 		if (r <= 0)
 			return r;
 		got += (size_t)r;
 	}
 	return (ssize_t)got;
+}
+
+/* one request and its reply; 0 when answered */
+static int request(int fd, const char *req, char *reply, int raw)
+{
+	ssize_t w = raw ? syscall(SYS_write, fd, req, REQ) : write(fd, req, REQ);
+
+	return w != REQ || read_all(fd, reply, REPLY, raw) != REPLY;
 }
 
 static void *client(void *arg)
@@ -60,11 +100,30 @@ static void *client(void *arg)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
 		return arg;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	for (long i = 0; i < per_client; i++) {
-		if (write(fd, req, sizeof(req)) != sizeof(req) ||
-		    read_all(fd, reply, sizeof(reply)) != sizeof(reply))
-			break;
-		answered++;
+	if (!paired) {
+		for (long i = 0; i < per_client; i++) {
+			if (request(fd, req, reply, 0))
+				break;
+			answered++;
+		}
+		close(fd);
+		return (void *)answered;
+	}
+	/* pairs of batches, the order within a pair alternating */
+	double times[2];
+	for (long p = 0; p < per_client / (2 * BATCH); p++) {
+		for (int k = 0; k < 2; k++) {
+			int raw = (k ^ (int)(p & 1)) != 0;
+			double c0 = now_ns(CLOCK_THREAD_CPUTIME_ID);
+			for (int i = 0; i < BATCH && !request(fd, req, reply, raw); i++)
+				answered++;
+			times[raw] = (now_ns(CLOCK_THREAD_CPUTIME_ID) - c0) / BATCH;
+		}
+		pthread_mutex_lock(&pairs_lock);
+		pair_wrapped[npairs] = times[0];
+		pair_raw[npairs] = times[1];
+		pair_diff[npairs++] = times[0] - times[1];
+		pthread_mutex_unlock(&pairs_lock);
 	}
 	close(fd);
 	return (void *)answered;
@@ -122,12 +181,26 @@ int main(int argc, char **argv)
 	socklen_t len = sizeof(addr);
 	long answered = 0;
 
-	if (argc < 3 || argc > 4) {
-		fprintf(stderr, "usage: rr-micro IGNORED N [thread]\n");
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "pairs") == 0)
+			paired = 1;
+		else if (strcmp(argv[i], "thread") != 0)
+			argc = 0;
+	}
+	if (argc < 3) {
+		fprintf(stderr, "usage: rr-micro IGNORED N [thread] [pairs]\n");
 		return 2;
 	}
 	long n = atol(argv[2]);
 	per_client = n / CLIENTS;
+	if (paired) {
+		per_client = per_client / (2 * BATCH) * 2 * BATCH;
+		pair_wrapped = malloc(3 * (size_t)(n / BATCH + 1) * sizeof(double));
+		if (!pair_wrapped)
+			return 1;
+		pair_raw = pair_wrapped + n / BATCH + 1;
+		pair_diff = pair_raw + n / BATCH + 1;
+	}
 	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	addr.sin_family = AF_INET;
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -150,6 +223,10 @@ int main(int argc, char **argv)
 		answered += (long)r;
 	}
 	double t1 = now_ns(CLOCK_MONOTONIC), c1 = now_ns(CLOCK_PROCESS_CPUTIME_ID);
-	printf("%.1f %.1f %ld\n", (t1 - t0) / (double)n, (c1 - c0) / (double)n, answered);
+	if (paired)
+		printf("%.1f %.1f %.1f %ld\n", median(pair_wrapped, npairs), median(pair_raw, npairs),
+		       median(pair_diff, npairs), answered);
+	else
+		printf("%.1f %.1f %ld\n", (t1 - t0) / (double)n, (c1 - c0) / (double)n, answered);
 	return served == answered && answered == per_client * CLIENTS ? 0 : 1;
 }

@@ -53,10 +53,28 @@ goprof, no GOPROF_DB|goprof|GOPROF_CPU_HZ=0|
 goprof, GOPROF_DB (thread states)|goprof|$db|
 goprof, GOPROF_DB, GOPROF_BLOCK_IO=1, block rate 1|goprof|$db $bio|"
 
-run() { # PROGRAM ENV COUNT EXTRA: wall and CPU ns per call (or request)
-	rm -f "$work"/db*
-	# shellcheck disable=SC2086
-	env $2 "$work/$1" "$work/data" "$3" $4 | cut -d' ' -f1,2
+# collect WORKLOAD CONFIGS PREFIX MORE FIELD...: ROUNDS rounds, each running every
+# configuration of CONFIGS once (WORKLOAD-program data COUNT extra MORE); column k of a run's
+# output goes to $work/PREFIX.FIELDk.ROW (ROW: the configuration's, from 0)
+collect() {
+	wl=$1 cf=$2 prefix=$3 more=$4
+	shift 4
+	r=0
+	while [ $r -lt "$rounds" ]; do
+		i=0
+		echo "$cf" | while IFS='|' read -r label prog envs extra; do
+			rm -f "$work"/db*
+			# shellcheck disable=SC2086
+			env $envs "$work/$wl-$prog" "$work/data" "$count" $extra $more >"$work/one"
+			k=1
+			for f in "$@"; do
+				cut -d' ' -f$k "$work/one" >>"$work/$prefix.$f.$i"
+				k=$((k + 1))
+			done
+			i=$((i + 1))
+		done
+		r=$((r + 1))
+	done
 }
 
 median() {
@@ -88,17 +106,7 @@ table() {
 }
 # measure: the rounds and the two tables of workload $m ($count, $what, $unit, $per, $cpu)
 measure() {
-	r=0
-	while [ $r -lt "$rounds" ]; do
-		i=0
-		echo "$cfgs" | while IFS='|' read -r label prog envs extra; do
-			run "$m-$prog" "$envs" "$count" "$extra" >"$work/one"
-			cut -d' ' -f1 "$work/one" >>"$work/$m.ns.$i"
-			cut -d' ' -f2 "$work/one" >>"$work/$m.cpu.$i"
-			i=$((i + 1))
-		done
-		r=$((r + 1))
-	done
+	collect "$m" "$cfgs" "$m" "" ns cpu
 	table "wall time" ns
 	echo
 	table "$cpu" cpu
@@ -115,25 +123,12 @@ pcfgs="plain build|plain|
 goprof, no GOPROF_DB|goprof|GOPROF_CPU_HZ=0
 goprof, GOPROF_DB (thread states)|goprof|$db
 goprof, GOPROF_DB, GOPROF_BLOCK_IO=1, block rate 1|goprof|$db $bio"
-# pairs PROGRAM COUNT PER: one table for PROGRAM, COUNT calls or requests ($PER)
+# pairs WORKLOAD PER: the table of WORKLOAD's pairs mode, $count calls or requests ($PER)
 pairs() {
-	r=0
-	while [ $r -lt "$rounds" ]; do
-		i=0
-		echo "$pcfgs" | while IFS='|' read -r label prog envs; do
-			rm -f "$work"/db*
-			# shellcheck disable=SC2086
-			env $envs "$work/$1-$prog" "$work/data" "$2" thread pairs >"$work/one"
-			cut -d' ' -f1 "$work/one" >>"$work/$1.p.read.$i"
-			cut -d' ' -f2 "$work/one" >>"$work/$1.p.sys.$i"
-			cut -d' ' -f3 "$work/one" >>"$work/$1.p.diff.$i"
-			i=$((i + 1))
-		done
-		r=$((r + 1))
-	done
-	echo "| configuration | CPU ns per $3, interposed | through syscall() | difference |" \
-		"wrapper's cost per $3 (minus the plain build's, per round) |" \
-		"of the plain build's CPU time per $3 |"
+	collect "$1" "$pcfgs" "$1.p" "thread pairs" read sys diff
+	echo "| configuration | CPU ns per $2, interposed | through syscall() | difference |" \
+		"wrapper's cost per $2 (minus the plain build's, per round) |" \
+		"of the plain build's CPU time per $2 |"
 	echo "|---|---|---|---|---|---|"
 	i=0
 	echo "$pcfgs" | while IFS='|' read -r label prog envs; do
@@ -150,7 +145,7 @@ pairs() {
 echo "read() against syscall(SYS_read) in one process, $n calls in batches of 200 taking"
 echo "turns, each timed by the thread's CPU clock; medians of $rounds rounds"
 echo
-pairs io "$n" "read()"
+pairs io "read()"
 
 m=rr count=$rr_n what="request/response pairs over loopback TCP, 4 clients, one epoll server"
 unit=requests per=request cpu="the process's CPU time (all threads, user and kernel)"
@@ -159,7 +154,7 @@ echo "The clients' write() and read() against syscall(SYS_write) and syscall(SYS
 echo "requests, each client's in batches of 50 taking turns, each timed by the client's CPU"
 echo "clock (the server's calls are the same in both); medians of $rounds rounds"
 echo
-pairs rr "$rr_n" request
+pairs rr request
 
 command -v valgrind >/dev/null 2>&1 || exit 0
 echo

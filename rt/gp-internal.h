@@ -125,7 +125,8 @@ struct gp_bucket_table {
 	struct gp_bucket **slots;	/* nslots hash chains; the owner's lock */
 	uint32_t nslots;		/* a power of two */
 	size_t frames_offset;		/* offsetof(bucket type, frames) */
-	struct gp_bucket *list;		/* push: the owner's lock + release; walk: acquire */
+	struct gp_bucket **list;	/* the list's head; push: the owner's lock + release;
+					   walk: acquire */
 	struct gp_pool *pool;		/* new buckets' memory (pool.c); NULL: __libc_calloc */
 };
 

@@ -196,8 +196,10 @@ _Static_assert(offsetof(struct gp_lock_bucket, call) == sizeof(struct gp_bucket)
 #define KEY_BYTES (offsetof(struct gp_lock_bucket, count_fp) - sizeof(struct gp_bucket))
 /* prof_lock; not malloc: a wait may end in a signal handler that interrupted malloc */
 static struct gp_pool bucket_pool;
-static struct gp_bucket_table buckets = {	/* prof_lock */
+static struct gp_bucket *bucket_list;	/* prof_lock to push */
+static const struct gp_bucket_table buckets = {
 	.pool = &bucket_pool,
+	.list = &bucket_list,
 	.slots = bucket_slots,
 	.nslots = BUCKET_SLOTS,
 	.frames_offset = offsetof(struct gp_lock_bucket, frames),
@@ -504,7 +506,7 @@ void gp_lock_profiles(struct gp_lock_profiles *out)
 
 struct gp_lock_bucket *gp_lock_buckets(void)
 {
-	return (struct gp_lock_bucket *)__atomic_load_n(&buckets.list, __ATOMIC_ACQUIRE);
+	return (struct gp_lock_bucket *)__atomic_load_n(&bucket_list, __ATOMIC_ACQUIRE);
 }
 
 void gp_lock_atfork_prepare(void)
@@ -523,7 +525,7 @@ void gp_lock_atfork_child(void)
 	memset(gp_lock_slot_waiters, 0, sizeof(gp_lock_slot_waiters));
 	memset(slot_lock, 0, sizeof(slot_lock));
 	memset(slot_head, 0, sizeof(slot_head));
-	for (struct gp_lock_bucket *b = (struct gp_lock_bucket *)buckets.list; b; b = b->next)
+	for (struct gp_lock_bucket *b = (struct gp_lock_bucket *)bucket_list; b; b = b->next)
 		memset(&b->written, 0, sizeof(b->written));
 	/* buckets are per tid, and the child's thread has a new one */
 	tls.last[0] = tls.last[1] = NULL;

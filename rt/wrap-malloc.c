@@ -129,10 +129,12 @@ static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t filter[FILTER_WORDS];	/* heap_lock to write (atomics); free reads */
 static struct gp_bucket *bucket_slots[BUCKET_SLOTS];	/* heap_lock */
 GP_BUCKET_LAYOUT(struct gp_heap_bucket);
-static struct gp_bucket_table buckets = {	/* heap_lock */
+static struct gp_bucket *bucket_list;	/* heap_lock to push */
+static const struct gp_bucket_table buckets = {
 	.slots = bucket_slots,
 	.nslots = BUCKET_SLOTS,
 	.frames_offset = offsetof(struct gp_heap_bucket, frames),
+	.list = &bucket_list,
 };
 static struct heap_tls *threads;	/* registered threads' counters; heap_lock */
 static struct gp_heap_stats ended;	/* ended threads' counters; heap_lock */
@@ -772,7 +774,7 @@ uint64_t gp_heap_rate(void)
 
 struct gp_heap_bucket *gp_heap_buckets(void)
 {
-	return (struct gp_heap_bucket *)__atomic_load_n(&buckets.list, __ATOMIC_ACQUIRE);
+	return (struct gp_heap_bucket *)__atomic_load_n(&bucket_list, __ATOMIC_ACQUIRE);
 }
 
 void gp_heap_atfork_prepare(void)
@@ -792,7 +794,7 @@ void gp_heap_atfork_child(void)
 	if (!profiling())
 		return;
 	/* the child's writer starts over: its database gets the whole history again */
-	for (struct gp_heap_bucket *b = (struct gp_heap_bucket *)buckets.list; b; b = b->next)
+	for (struct gp_heap_bucket *b = (struct gp_heap_bucket *)bucket_list; b; b = b->next)
 		memset(&b->written, 0, sizeof(b->written));
 	/* the other threads' counters stay in their (copied) TLS, which glibc may reuse */
 	while (threads && threads != &tls)

@@ -138,7 +138,7 @@ static inline void io_end(struct io_saved *c)
 		return f args;                                                             \
 	}
 
-#ifdef __x86_64__
+#if defined(__x86_64__) && !defined(__CET__)
 /*
  * The states' fast path, gp_io_fast_<fn>: io_begin(), the real function, io_end(), without
  * a return after the system call. On this kind of machine (kernel page-table isolation,
@@ -154,7 +154,9 @@ static inline void io_end(struct io_saved *c)
  * call frame information valid during the real function, so that unwinding through it
  * (a cancellation point acting in the real function, a debugger) finds the caller.
  * Up to six arguments, all in registers: the real function's stack arguments would be
- * below this frame (__recvfrom_chk takes the C path).
+ * below this frame (__recvfrom_chk takes the C path). Not with -fcf-protection: a
+ * shadow stack would refuse the real function's return to an address no call pushed,
+ * and the jump back lands on no endbr64.
  */
 #define IO_FAST(ret, fn, params)                                                           \
 	GP_HIDDEN ret gp_io_fast_##fn params;                                              \

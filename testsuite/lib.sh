@@ -81,6 +81,12 @@ gp_limit_memory() {
 	fi
 }
 
+# gp_dynamic_symbols LIB: the names LIB defines for the dynamic linker, one a line. ASan gives
+# each exported global NAME an indicator __odr_asan.NAME: it is listed as NAME.
+gp_dynamic_symbols() {
+	nm -D --defined-only "$1" | awk '{ print $3 }' | sed 's/^__odr_asan\.//' | sort -u
+}
+
 # gp_run OUT_PREFIX PROGRAM [ARGS...]: runs with a timeout, stdout/stderr to OUT_PREFIX.out/.err;
 # the exit code is in GP_RC.
 gp_run() {

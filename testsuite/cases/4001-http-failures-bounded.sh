@@ -10,10 +10,7 @@ set -u
 gp_begin "$0"
 gp_need_curl
 
-# Under --enable-sanitizers ASan holds freed blocks back to catch late uses (its quarantine,
-# up to 256 MB), so RSS would grow with what the requests freed: without the quarantine,
-# freed memory is reused as in the plain build and a leak still shows
-[ -n "${GP_SANITIZE:-}" ] && export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0"
+gp_reuse_freed
 gp_http_app GOPROF_DB="$GP_WORK/app.db"
 rss() { awk '$1 == "VmRSS:" { print $2 }' /proc/"$GP_PIDS"/status; }
 fds() { ls /proc/"$GP_PIDS"/fd | wc -l; }

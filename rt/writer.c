@@ -182,6 +182,7 @@ static void *writer_main(void *unused)
 	 * not, and the child's first malloc waited for ever).
 	 */
 	pthread_mutex_lock(&busy_lock);
+	gp_thread_clear_stack_shadow();
 	gp_clock_calibrate();
 	pthread_mutex_unlock(&busy_lock);
 	for (;;) {

@@ -22,6 +22,20 @@ static bool in_list(const vec<const char *> &list, const char *s, bool substring
 	return false;
 }
 
+/*
+ * A module constructor or destructor GCC writes for itself (_sub_I_00099_0: ASan's,
+ * gcov's) holds no code of the program's. Instrumenting it made every object built with
+ * -fsanitize=address need libgoprof to link, even a configure probe's.
+ */
+bool gp_compiler_made(tree fndecl)
+{
+	const char *asm_name = IDENTIFIER_POINTER(DECL_ASSEMBLER_NAME(fndecl));
+
+	return DECL_ARTIFICIAL(fndecl) &&
+	       (DECL_STATIC_CONSTRUCTOR(fndecl) || DECL_STATIC_DESTRUCTOR(fndecl)) &&
+	       strncmp(asm_name, "_sub_", 5) == 0;
+}
+
 const char *gp_filter_reason(tree fndecl)
 {
 	const char *asm_name = IDENTIFIER_POINTER(DECL_ASSEMBLER_NAME(fndecl));

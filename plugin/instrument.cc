@@ -657,6 +657,9 @@ public:
 	unsigned int execute(function *fun) final override
 	{
 		define_lto_guard();
+		/* not the program's: left alone without a note, even under verbose */
+		if (gp_compiler_made(fun->decl))
+			return 0;
 
 		const char *why = gp_filter_reason(fun->decl);
 		if (!why)

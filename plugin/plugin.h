@@ -17,6 +17,9 @@ struct gp_options {
 
 extern struct gp_options gp_opts;
 
+/* Whether a function is one GCC made for itself, a sanitizer's module constructor (filter.cc). */
+bool gp_compiler_made(tree fndecl);
+
 /* Why a function is not instrumented, or NULL when it is (filter.cc). */
 const char *gp_filter_reason(tree fndecl);
 

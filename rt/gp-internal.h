@@ -135,6 +135,14 @@ GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
 
 /* Installs the pthread_create interposition (thread.c); called once from the constructor. */
 GP_HIDDEN void gp_thread_init(void);
+/*
+ * At the start of a thread goprof made with the real pthread_create (the writer, internal
+ * threads): under --enable-sanitizers, clears what ASan's pthread_create would have, the
+ * shadow of the thread's stack, which may still hold the poison of frames of a thread
+ * that vanished at fork (glibc gives the child's new threads those stacks). Nothing
+ * otherwise. May allocate (thread.c).
+ */
+GP_HIDDEN void gp_thread_clear_stack_shadow(void);
 
 /* ---- labels (labels.c): the calling thread's key=value set, carried by every stack ------ */
 

@@ -137,12 +137,34 @@ struct internal_start {
  * shadow stack of its own (it runs no instrumented code), its allocations and waits never
  * recorded, and the threads it creates are goprof's too.
  */
+#ifdef GP_SANITIZE
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+
+void gp_thread_clear_stack_shadow(void)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0)
+		__asan_unpoison_memory_region(addr, size);
+	pthread_attr_destroy(&attr);
+}
+#else
+void gp_thread_clear_stack_shadow(void)
+{
+}
+#endif
+
 static void *internal_trampoline(void *p)
 {
 	struct internal_start s = *(struct internal_start *)p;
 
 	internal_depth = 1;
 	gp_heap_guard(1);
+	gp_thread_clear_stack_shadow();
 	free(p);
 	return s.fn(s.arg);
 }

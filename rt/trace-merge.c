@@ -209,11 +209,20 @@ static int convert_buffer(struct captured *c, struct tbuf *b, const char *data,
 	th->events = ev;
 	th->nevents = n;
 	const char *fn = symbol_at(b->start_fn);
-	/* thrd_create's threads start in goprof's trampoline: their own frames say more */
-	if (!fn || !strcmp(fn, "thrd_trampoline"))
+	/*
+	 * thrd_create's threads start in goprof's trampoline, and in a program built with
+	 * -fsanitize=address every thread starts in ASan's (a C++ function, demangled with
+	 * its arguments), whose pthread_create runs before goprof's: their own frames say
+	 * more, and tell the threads apart by name, not by the trampoline's address
+	 */
+	uintptr_t pc = b->start_fn;
+	if (!fn || !strcmp(fn, "thrd_trampoline") ||
+	    !strncmp(fn, "asan_thread_start", strlen("asan_thread_start"))) {
 		fn = root;
+		pc = 0;
+	}
 	th->start_function = fn ? fn : (b->tid == (uint32_t)getpid() ? "main" : "thread");
-	th->start_pc = b->start_fn ? b->start_fn : (uintptr_t)th->start_function;
+	th->start_pc = pc ? pc : (uintptr_t)th->start_function;
 	*out = ev;
 	return 0;
 }

@@ -174,8 +174,17 @@ static void *writer_main(void *unused)
 	(void)unused;
 	/* sqlite's allocations on this thread are goprof's own: never sampled */
 	gp_heap_guard(1);
-	/* here rather than in the constructor: the program does not wait for the 500 us */
+	/*
+	 * Here rather than in the constructor: the program does not wait for the 500 us.
+	 * Under busy_lock, as all of this thread's work that allocates: fork's prepare
+	 * handler takes it, so a child never starts with a lock of the allocator held by
+	 * this thread (glibc's malloc resets its own in the child; ASan's and others' do
+	 * not, and the child's first malloc waited for ever).
+	 */
+	pthread_mutex_lock(&busy_lock);
+	gp_thread_clear_stack_shadow();
 	gp_clock_calibrate();
+	pthread_mutex_unlock(&busy_lock);
 	for (;;) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);

@@ -1,11 +1,14 @@
 # Shell helpers for test cases (sourced by run-case.sh and by .sh cases).
 # Exit codes follow automake: 0 pass, 1 fail, 77 skip, 99 harness error.
 #
-# Environment from `make check`: GP_SRCDIR, GP_BUILDDIR, GP_CC, GP_CXX.
+# Environment from `make check`: GP_SRCDIR, GP_BUILDDIR, GP_CC, GP_CXX, GP_SANITIZE.
 
 : "${GP_SRCDIR:?run through make check}" "${GP_BUILDDIR:?run through make check}"
 GP_CC=${GP_CC:-gcc}
 GP_CXX=${GP_CXX:-g++}
+# Under --enable-sanitizers GP_SANITIZE holds the sanitizers' flags, which GP_CC and GP_CXX
+# end with; GP_CC_PLAIN is the compiler alone (what goprof-cc runs when it adds nothing).
+GP_CC_PLAIN=${GP_CC%" ${GP_SANITIZE:-}"}
 GP_PLUGIN=$GP_BUILDDIR/plugin/.libs/goprof.so
 GP_RTDIR=$GP_BUILDDIR/rt/.libs
 GP_INC="-I$GP_SRCDIR/rt -I$GP_SRCDIR/testsuite"
@@ -60,6 +63,36 @@ gp_build_c() {
 	$GP_CC -O2 -g $GP_FLAGS "$@" $GP_INC -I"$GP_SRCDIR/testsuite/progs" -o "$out" "$src" \
 		$GP_LIBS >"$out.cc-err" 2>&1 ||
 		{ cat "$out.cc-err" >&2; gp_fail "building $(basename "$src") failed"; }
+}
+
+# gp_limit_memory KIB: the process (a subshell that then execs the program) may use KIB kB:
+# an address-space limit (ulimit -v), under which an allocation beyond it fails. Under
+# --enable-sanitizers ASan maps terabytes of shadow at start, so no such limit can exist
+# there; ASan's allocator takes it instead: one allocation beyond it fails (returns NULL) as
+# it would under the limit, and the process dies when its resident memory passes it.
+gp_limit_memory() {
+	if [ -z "${GP_SANITIZE:-}" ]; then
+		ulimit -v "$1"
+	else
+		ASAN_OPTIONS=$ASAN_OPTIONS:allocator_may_return_null=1
+		ASAN_OPTIONS=$ASAN_OPTIONS:max_allocation_size_mb=$(($1 / 1024))
+		ASAN_OPTIONS=$ASAN_OPTIONS:hard_rss_limit_mb=$(($1 / 1024))
+		export ASAN_OPTIONS
+	fi
+}
+
+# gp_reuse_freed: for a case that measures resident memory. Under --enable-sanitizers ASan
+# holds freed blocks back to catch late uses (its quarantine, up to 256 MB), so RSS would
+# grow with what was freed; without the quarantine freed memory is reused as in the normal
+# build, and a leak still shows.
+gp_reuse_freed() {
+	[ -z "${GP_SANITIZE:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0"
+}
+
+# gp_dynamic_symbols LIB: the names LIB defines for the dynamic linker, one a line. ASan gives
+# each exported global NAME an indicator __odr_asan.NAME: it is listed as NAME.
+gp_dynamic_symbols() {
+	nm -D --defined-only "$1" | awk '{ print $3 }' | sed 's/^__odr_asan\.//' | sort -u
 }
 
 # gp_run OUT_PREFIX PROGRAM [ARGS...]: runs with a timeout, stdout/stderr to OUT_PREFIX.out/.err;

@@ -15,7 +15,8 @@
 #define DEPTH 100000
 #define MAX_FRAMES 256
 
-static volatile int sink;
+/* unsigned: the sum of every level's result passes INT_MAX */
+static volatile unsigned sink;
 
 GP_NOINLINE static void at_bottom(void)
 {

@@ -2,7 +2,8 @@
 # The plugin's options are parsed strictly: an unknown option and malformed ones (a list
 # option without a value or with an empty element, a switch with a value) are compile
 # errors naming the option; -fplugin-arg-goprof-help prints the help and compiles, and
-# -fplugin-arg-goprof-verbose notes each function it leaves alone, and why.
+# -fplugin-arg-goprof-verbose notes each function it leaves alone, and why. The constructor
+# GCC adds for -fsanitize=address is left alone, without a note.
 . "$GP_SRCDIR/testsuite/lib.sh"
 gp_begin "$0"
 LC_ALL=C
@@ -48,4 +49,13 @@ if grep -q "loud" verbose; then
 	gp_fail "a note for a function that is instrumented"
 fi
 echo "ok: verbose"
+
+# The module constructor GCC adds for -fsanitize=address is not the program's: a program
+# with nothing to instrument still links without the runtime (a build system's probe)
+printf 'int main(void)\n{\n\treturn 0;\n}\n' >probe.c
+# shellcheck disable=SC2086
+$GP_CC_PLAIN -fsanitize=address $GP_FLAGS -fplugin-arg-goprof-verbose -o probe probe.c \
+	2>probe.err || { cat probe.err >&2; gp_fail "an ASan probe does not link without libgoprof"; }
+! grep -q "_sub_" probe.err || { cat probe.err >&2; gp_fail "a note about GCC's own constructor"; }
+echo "ok: ASan's constructor"
 exit 0

@@ -63,7 +63,7 @@ GOPROF_CC=/nonexistent/gcc "$cc" -c hot.c 2>none.err && gp_fail "a missing GOPRO
 grep -q 'goprof-cc: .*/nonexistent/gcc' none.err || gp_fail "no clear error for a missing GOPROF_CC"
 
 # GOPROF_CC_OFF=1: exactly gcc's object
-GOPROF_CC_OFF=1 "$cc" -O2 -c -o off.o hot.c && $GP_CC -O2 -c -o gcc.o hot.c &&
+GOPROF_CC_OFF=1 "$cc" -O2 -c -o off.o hot.c && $GP_CC_PLAIN -O2 -c -o gcc.o hot.c &&
 	cmp -s off.o gcc.o || gp_fail "GOPROF_CC_OFF=1 did not build gcc's object"
 GOPROF_CC_OFF=0 "$cc" -O2 -c -o on.o hot.c && nm on.o | grep -q __goprof ||
 	gp_fail "GOPROF_CC_OFF=0 is not off"

@@ -58,7 +58,9 @@ for how in compiler package; do
 	if [ $how = compiler ]; then
 		set -- -DCMAKE_C_COMPILER="$cc" -DCMAKE_DISABLE_FIND_PACKAGE_goprof=ON
 	else
-		set -- -DCMAKE_C_COMPILER="$GP_CC" -DCMAKE_PREFIX_PATH="$stage/usr"
+		# CMake takes a compiler without its flags: the sanitizers' go in CMAKE_C_FLAGS
+		set -- -DCMAKE_C_COMPILER="$GP_CC_PLAIN" ${GP_SANITIZE:+"-DCMAKE_C_FLAGS=$GP_SANITIZE"} \
+			-DCMAKE_PREFIX_PATH="$stage/usr"
 	fi
 	{ cmake -S . -B b "$@" && cmake --build b && (cd b && ctest); } >build.log 2>&1 ||
 		{ cat build.log >&2; gp_fail "cmake ($how): the build or ctest failed"; }

@@ -16,7 +16,8 @@ gp_real_sources "$GP_REAL_SRC" cjson
 
 for f in plain goprof; do
 	gp_project cjson $f
-	gp_project_run $f "cmake" cmake -S . -B b -DCMAKE_C_COMPILER="$CC" -DENABLE_CJSON_TEST=ON
+	gp_project_run $f "cmake" cmake -S . -B b -DCMAKE_C_COMPILER="$CC_PROG" \
+		${GP_PROJECT_FLAGS:+"-DCMAKE_C_FLAGS=$GP_PROJECT_FLAGS"} -DENABLE_CJSON_TEST=ON
 	gp_project_run $f "the build" cmake --build b
 	(cd b && ctest) >"$GP_WORK/$f.ctest" 2>&1 ||
 		{ cat "$GP_WORK/$f.ctest" >&2; gp_fail "$f: ctest failed"; }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Crafted or damaged databases get one clear line and exit 1 from goprof-export, in every
 # output format: never a crash, a hang or a multi-gigabyte allocation (the export runs under
-# a 1 GiB address-space limit and a 30 s timeout). Cases: a stack whose parent has no row, a
+# a 1 GiB memory limit, gp_limit_memory, and a 30 s timeout). Cases: a stack whose parent has no row, a
 # stack that is its own parent, ids near 2^32, a missing function row, negative counts, a
 # truncated file, random bytes over a page.
 set -u
@@ -22,7 +22,7 @@ crafted() {
 expect() {
 	for f in pprof text folded; do
 		rc=0
-		(ulimit -v 1048576 && exec timeout 30 "$EXPORT" -f $f -o out.$f "$1.db") \
+		(gp_limit_memory 1048576 && exec timeout 30 "$EXPORT" -f $f -o out.$f "$1.db") \
 			2>err.txt || rc=$?
 		[ "$rc" = 1 ] || { cat err.txt >&2; gp_fail "$1 ($f): exit $rc, not 1"; }
 		[ "$(wc -l <err.txt)" = 1 ] || { cat err.txt >&2; gp_fail "$1 ($f): not one line"; }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Crafted or damaged trace files get one clear line and exit 1 from goprof-export -t trace,
 # in both output formats (the sweeps in one each): never a crash, a hang or a huge allocation (each conversion runs
-# under a 1 GiB address-space limit and a 30 s timeout). Cases: an empty file, a header
+# under a 1 GiB memory limit, gp_limit_memory, and a 30 s timeout). Cases: an empty file, a header
 # alone, another Go version, the file cut at every offset, every byte in turn set to 0xff,
 # a String claiming 4 GiB, a number longer than 64 bits, and random bytes over the middle.
 # A cut or a changed byte may still leave a file that parses (a cut after the last event, a
@@ -18,7 +18,7 @@ size=$(stat -c %s "$good")
 # convert NAME FORMAT: converts NAME.trace, the exit status in rc, stderr in err.txt
 convert() {
 	rc=0
-	(ulimit -v 1048576 && exec timeout 30 "$EXPORT" -t trace -f "$2" -o out "$1.trace") \
+	(gp_limit_memory 1048576 && exec timeout 30 "$EXPORT" -t trace -f "$2" -o out "$1.trace") \
 		2>err.txt || rc=$?
 }
 # one_line NAME FORMAT: a failed conversion said why in one line of goprof-export's

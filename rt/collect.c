@@ -88,14 +88,16 @@ void gp_collect_sample(const struct gp_sample *s, void *ctx)
 		leaf = gp_intern_node(0, gp_intern_func_by_name(GP_LOST_FUNCTION, 0,
 								 GP_FUNC_KIND_SYNTHETIC));
 	} else {
-		leaf = gp_intern_stack(s->frames, s->nframes, s->truncated, &innermost);
-		/* the PC outside the innermost instrumented function: its symbol is the leaf */
+		static uintptr_t addrs[GP_MAX_STACK_DEPTH];
 		struct pc_sym *sym = s->pc ? gp_intern_sym_of_pc(s->pc) : NULL;
+		gp_callsite_match(s, sym ? sym->name : NULL, addrs);
+		leaf = gp_intern_stack_at(s->frames, addrs, s->nframes, s->truncated, &innermost);
+		/* the PC outside the innermost instrumented function: its symbol is the leaf */
 		if (sym && (!innermost || strcmp(sym->name, gp_w.funcs[innermost - 1].name) != 0)) {
 			if (!sym->func)
 				sym->func = gp_intern_func_by_name(sym->name, sym->mapping,
 							 GP_FUNC_KIND_SYMBOL);
-			leaf = gp_intern_node(leaf, sym->func);
+			leaf = gp_intern_node_at(leaf, sym->func, s->pc);
 		}
 		if (!leaf)
 			leaf = gp_intern_unknown_stack();
@@ -127,7 +129,7 @@ size_t gp_collect_heap(void)
 			continue;
 		if (!b->written.stack &&
 		    !(b->written.stack = gp_intern_labelled(
-			      gp_intern_bucket_stack(b->frames, b->nframes, b->truncated),
+			      gp_intern_site_stack(b->frames, b->nframes, b->truncated, b->site),
 			      b->labels))) {
 			gp_w.err = -ENOMEM;
 			return changed;

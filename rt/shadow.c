@@ -251,7 +251,7 @@ uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, 
 	for (const uintptr_t *w = (const uintptr_t *)(sp & ~(uintptr_t)7);
 	     (uintptr_t)(w + 1) <= end; w++) {
 		uintptr_t v = *w;
-		if (v == last && repeats < GP_RETURN_REPEATS_MAX) {
+		if (v == last && n && repeats < GP_RETURN_REPEATS_MAX) {
 			/* a run of one address (recursion, stale or live) takes one word */
 			gp_ring_put(ring, at, first + n - 1, v | ++repeats << GP_RETURN_REPEATS_SHIFT);
 			continue;

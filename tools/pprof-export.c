@@ -60,7 +60,7 @@ struct build {
 	uint64_t *locs;			/* scratch: one sample's locations */
 	size_t locs_cap;
 	struct gp_lines *lines;		/* debug information of the mappings */
-	struct gp_strtab keys;		/* "mapping address" and "name file line" keys */
+	struct gp_strtab keys;		/* text keys: "a<mapping> <address>", "f<name>\n<file>\n<line>" */
 	uint64_t *id_of_key;		/* [key index]: location or function id */
 	size_t id_cap;
 };
@@ -90,7 +90,7 @@ static uint64_t *slot_of(struct build *c, const void *key, size_t len)
 static uint64_t function_of(struct build *c, const struct gp_line_frame *f)
 {
 	char key[1024];
-	int len = snprintf(key, sizeof(key), "f%s%c%s%c%lld", f->function, 0, f->file, 0,
+	int len = snprintf(key, sizeof(key), "f%s\n%s\n%lld", f->function, f->file,
 			   (long long)f->start_line);
 	if (len < 0 || (size_t)len >= sizeof(key))
 		return gp_pprof_function(c->b, f->function, f->function, f->file, f->start_line);
@@ -104,14 +104,13 @@ static uint64_t function_of(struct build *c, const struct gp_line_frame *f)
 static uint64_t location_at(struct build *c, uint32_t id, uint64_t addr)
 {
 	const struct gp_db_func *f = &c->x->db->funcs[id];
-	char key[1 + sizeof(uint32_t) + sizeof(uint64_t)] = { 'a' };
+	char key[40];
 	struct gp_line_frame fr[MAX_INLINE];
 	uint64_t fns[MAX_INLINE];
 	int64_t lines[MAX_INLINE];
 
-	memcpy(key + 1, &f->mapping_id, sizeof(f->mapping_id));
-	memcpy(key + 1 + sizeof(f->mapping_id), &addr, sizeof(addr));
-	uint64_t *loc = slot_of(c, key, sizeof(key));
+	int len = snprintf(key, sizeof(key), "a%u %llx", f->mapping_id, (unsigned long long)addr);
+	uint64_t *loc = slot_of(c, key, (size_t)len);
 	if (!loc || *loc)
 		return loc ? *loc : 0;
 	size_t n = gp_lines_at(c->lines, f->mapping_id, addr, fr, MAX_INLINE);

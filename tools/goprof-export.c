@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"                       (GOPROF_TRACE, /debug/pprof/trace) to convert\n"
 		"  -f, --format FORMAT  pprof (default, gzip protobuf); text (Go's debug=1 text;\n"
 		"                       the top table for cpu); top (like go tool pprof -top);\n"
+		"                       list (like go tool pprof -list REGEX, with -r);\n"
 		"                       folded (flamegraph.pl input); json (the web UI's\n"
 		"                       stacks); html (one-file flame graph and top table);\n"
 		"                       svg (static flame graph); for -t trace: json\n"
@@ -44,6 +45,8 @@ static void usage(FILE *f)
 		"                       trace: the last trace that began at or before T\n"
 		"      --debug N        text format: Go's ?debug=N layout (goroutine: 2 = one block\n"
 		"                       per thread)\n"
+		"      --lines          top format: one row per source line (go tool pprof -lines)\n"
+		"  -r, --regex REGEX    list format: the functions to list (extended regex)\n"
 		"  -h, --help           this text\n"
 		"      --version        the goprof version\n"
 		"DURATION is relative to the process start, e.g. +5s, +1m30s, +250ms.\n");
@@ -170,7 +173,7 @@ int main(int argc, char **argv)
 #endif
 	}
 
-	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_VERSION };
+	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_VERSION, OPT_LINES };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
@@ -179,17 +182,20 @@ int main(int argc, char **argv)
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "debug", required_argument, NULL, OPT_DEBUG },
+		{ "lines", no_argument, NULL, OPT_LINES },
+		{ "regex", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *type = "cpu", *format = NULL, *output = NULL;
-	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL;
+	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL, *regex = NULL;
+	int lines = 0;
 	int debug = 1, debug_set = 0;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:f:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:f:o:r:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			type = optarg;
@@ -208,6 +214,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_AT:
 			at_arg = optarg;
+			break;
+		case OPT_LINES:
+			lines = 1;
+			break;
+		case 'r':
+			regex = optarg;
 			break;
 		case OPT_DEBUG: {
 			char *end;
@@ -244,7 +256,8 @@ int main(int argc, char **argv)
 		usage_error(optind == argc ? "no database given" : "more than one database given");
 
 	struct gp_export_query q = {
-		.type = type, .format = format, .debug = debug, .from = from_arg, .to = to_arg,
+		.type = type, .format = format, .debug = debug, .lines = lines, .list = regex,
+		.from = from_arg, .to = to_arg,
 		.at = at_arg, .output = output, .refuse_terminal = 1,
 	};
 	char msg[1024];

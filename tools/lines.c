@@ -187,3 +187,20 @@ size_t gp_lines_at(struct gp_lines *l, uint32_t mapping, uint64_t addr, struct g
 	free(scopes);
 	return n;
 }
+
+size_t gp_lines_of_row(struct gp_lines *l, uint32_t row, struct gp_line_frame *out, size_t max)
+{
+	const struct gp_db *db = l->db;
+	const struct gp_db_func *f = &db->funcs[db->stack_func[row]];
+	size_t n = 0;
+
+	if (!max)
+		return 0;
+	if (db->stack_addr[row])
+		n = gp_lines_at(l, f->mapping_id, db->stack_addr[row], out, max);
+	if (!n) {
+		out[0] = (struct gp_line_frame){ f->name, f->file, f->start_line, f->start_line };
+		n = 1;
+	}
+	return n;
+}

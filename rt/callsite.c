@@ -20,6 +20,10 @@
  * tail-call-only function, a PLT stub, an uninstrumented library calling back). A frame
  * whose return address is not found keeps address 0: its line is then the function's
  * start, as before, never a wrong one.
+ *
+ * A thread's latest sample also says where it runs between samples: the goroutine
+ * snapshot shows a running thread at its latest sample's stack (the PC's function and
+ * line, leaves included) while its shadow stack is still the one of that sample.
  */
 #include "config.h"
 
@@ -159,4 +163,46 @@ void gp_callsite_match(const struct gp_sample *s, const char *pc_func, uintptr_t
 			break;
 		}
 	}
+}
+
+/* The latest CPU sample of each thread: its shadow frames' hash and its stack row. */
+struct latest {
+	uint64_t hash;
+	uint32_t nframes, stack;
+};
+
+static struct u64map latest_by_tid;	/* tid -> index in latest + 1 */
+static uint64_t hash_frames(const void *const *frames, uint32_t n)
+{
+	uint64_t h = n;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = gp_mix(h ^ (uintptr_t)frames[i]);
+	return h;
+}
+
+static struct latest *latest;
+static size_t nlatest, caplatest;
+
+void gp_callsite_note(uint32_t tid, const void *const *frames, uint32_t nframes, uint32_t stack)
+{
+	uint32_t i = gp_u64map_get(&latest_by_tid, tid);
+
+	if (!i) {
+		if (gp_grow(&latest, &caplatest, nlatest + 1, sizeof(*latest)) != 0 ||
+		    gp_u64map_put(&latest_by_tid, tid, (uint32_t)nlatest + 1) != 0)
+			return;
+		i = (uint32_t)++nlatest;
+	}
+	latest[i - 1] = (struct latest){ hash_frames(frames, nframes), nframes, stack };
+}
+
+uint32_t gp_callsite_running(uint32_t tid, const void *const *frames, uint32_t nframes)
+{
+	uint32_t i = tid ? gp_u64map_get(&latest_by_tid, tid) : 0;
+
+	if (!i || latest[i - 1].nframes != nframes ||
+	    latest[i - 1].hash != hash_frames(frames, nframes))
+		return 0;
+	return latest[i - 1].stack;
 }

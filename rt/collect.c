@@ -101,6 +101,8 @@ void gp_collect_sample(const struct gp_sample *s, void *ctx)
 		}
 		if (!leaf)
 			leaf = gp_intern_unknown_stack();
+		else if (!s->truncated)
+			gp_callsite_note(s->tid, s->frames, s->nframes, leaf);
 		leaf = gp_intern_labelled(leaf, s->labels);
 	}
 	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
@@ -304,7 +306,11 @@ void gp_collect_snap(const struct gp_thread_snap *s, void *ctx)
 	r->tid = s->tid;
 	r->start_ns = s->start_ns;
 	r->wait = s->wait;
-	r->stack = gp_intern_stack(s->frames, s->nframes, s->truncated, &innermost);
+	/* running, and still in its latest CPU sample's frames: where that sample was */
+	r->stack = s->wait.state == GP_STATE_RUNNING && !s->truncated ?
+		gp_callsite_running(s->tid, s->frames, s->nframes) : 0;
+	if (!r->stack)
+		r->stack = gp_intern_stack(s->frames, s->nframes, s->truncated, &innermost);
 	if (r->stack && s->wait.state != GP_STATE_RUNNING && s->wait.call)
 		r->stack = gp_intern_below_call(r->stack, s->wait.call);
 	r->stack = gp_intern_labelled(r->stack, s->labels);

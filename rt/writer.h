@@ -211,6 +211,12 @@ GP_HIDDEN uint32_t gp_intern_stack_at(const void *const *frames, const uintptr_t
  */
 GP_HIDDEN void gp_callsite_match(const struct gp_sample *s, const char *pc_func,
 				 uintptr_t *addrs);
+/* Remembers stack (its row, labels aside) as thread tid's latest sample of frames. */
+GP_HIDDEN void gp_callsite_note(uint32_t tid, const void *const *frames, uint32_t nframes,
+				uint32_t stack);
+/* The row of tid's latest sample if it had these shadow frames, else 0. */
+GP_HIDDEN uint32_t gp_callsite_running(uint32_t tid, const void *const *frames,
+				       uint32_t nframes);
 /* The one-frame "[unknown]" stack. */
 GP_HIDDEN uint32_t gp_intern_unknown_stack(void);
 /* A heap or lock bucket's stack: its frames, or "[unknown]" if it has none. */

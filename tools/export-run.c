@@ -185,6 +185,13 @@ static const char *fmt_time(int64_t ns, char *buf, size_t len)
 	return buf;
 }
 
+struct gp_lines *gp_export_src(struct gp_export *x)
+{
+	if (!x->src)
+		x->src = gp_lines_new(x->db);
+	return x->src;
+}
+
 size_t gp_export_frames(struct gp_export *x, uint32_t stack)
 {
 	size_t n = 0;

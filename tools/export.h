@@ -76,6 +76,9 @@ extern const struct gp_exporter gp_exporter_list;
 /* -f text of block, mutex, threadcreate and goroutine: Go's debug=1 (and =2) layouts. */
 int gp_text_threads(struct gp_export *x);
 
+/* x->src, the mappings' debug information, made on first use; NULL if out of memory. */
+struct gp_lines *gp_export_src(struct gp_export *x);
+
 /* -f top: the table `go tool pprof -top` prints (text.c); any profile type. */
 int gp_text_top(struct gp_export *x);
 

@@ -20,6 +20,8 @@
 
 #include "lines.h"
 
+#define MAX_INLINE 32		/* frames one address may stand for */
+
 struct object {
 	int tried;		/* opened (or given up on) */
 	Dwfl *dwfl;		/* NULL: no usable object */
@@ -203,4 +205,17 @@ size_t gp_lines_of_row(struct gp_lines *l, uint32_t row, struct gp_line_frame *o
 		n = 1;
 	}
 	return n;
+}
+
+const char *gp_lines_where(struct gp_lines *l, uint32_t row, char *buf, size_t len)
+{
+	struct gp_line_frame fr[MAX_INLINE];
+	const struct gp_db *db = l ? l->db : NULL;
+	size_t n = l && db->stack_addr[row] ? gp_lines_of_row(l, row, fr, MAX_INLINE) : 0;
+
+	if (n && fr[n - 1].line && *fr[n - 1].file) {
+		snprintf(buf, len, "%s:%lld", fr[n - 1].file, (long long)fr[n - 1].line);
+		return buf;
+	}
+	return NULL;
 }

@@ -43,4 +43,11 @@ size_t gp_lines_at(struct gp_lines *l, uint32_t mapping, uint64_t addr, struct g
  */
 size_t gp_lines_of_row(struct gp_lines *l, uint32_t row, struct gp_line_frame *out, size_t max);
 
+/*
+ * Where stack row row is, for a frame line: "file:line" of its own function (the one the
+ * calls inlined there sit in), in buf; NULL when its address or line is not known (then
+ * gp_db_func_where() says where its function is). l may be NULL: nothing known.
+ */
+const char *gp_lines_where(struct gp_lines *l, uint32_t row, char *buf, size_t len);
+
 #endif

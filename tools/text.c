@@ -220,7 +220,7 @@ static int64_t stack_value(struct gp_export *x, uint32_t s)
 static int tally_all(struct gp_export *x, struct tally *t, int lines, int64_t *total)
 {
 	*total = 0;
-	if (gp_strtab_init(&t->names) != 0 || (!x->src && !(x->src = gp_lines_new(x->db)))) {
+	if (gp_strtab_init(&t->names) != 0 || !gp_export_src(x)) {
 		gp_err_oom(x->err);
 		return -1;
 	}

@@ -189,6 +189,7 @@ void gp_stack_bounds(const void ***base, const void ***top)
  * an older one; a new set is made only when an object came or went).
  */
 struct text_ranges {
+	uintptr_t min, span;	/* all of them lie in [min, min + span) */
 	size_t n;
 	uintptr_t lo[MAX_TEXT_RANGES];
 	uintptr_t len[MAX_TEXT_RANGES];
@@ -233,6 +234,15 @@ void gp_stack_text_refresh(void)
 	if (!r)
 		return;
 	dl_iterate_phdr(add_text, r);
+	uintptr_t hi = 0;
+	r->min = r->n ? UINTPTR_MAX : 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->lo[i] < r->min)
+			r->min = r->lo[i];
+		if (r->lo[i] + r->len[i] > hi)
+			hi = r->lo[i] + r->len[i];
+	}
+	r->span = hi - r->min;
 	text_adds = c[0];
 	text_subs = c[1];
 	atomic_store_explicit(&text, r, memory_order_release);
@@ -256,7 +266,7 @@ uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, 
 			gp_ring_put(ring, at, first + n - 1, v | ++repeats << GP_RETURN_REPEATS_SHIFT);
 			continue;
 		}
-		if (v >> GP_RETURN_REPEATS_SHIFT)
+		if (v - r->min >= r->span)	/* most words: data, stack addresses */
 			continue;
 		for (size_t i = 0; i < r->n; i++)
 			if (v - r->lo[i] < r->len[i]) {

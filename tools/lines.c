@@ -200,6 +200,8 @@ size_t gp_lines_of_row(struct gp_lines *l, uint32_t row, struct gp_line_frame *o
 		return 0;
 	if (db->stack_addr[row])
 		n = gp_lines_at(l, f->mapping_id, db->stack_addr[row], out, max);
+	if (n)
+		out[n - 1].function = f->name;
 	if (!n) {
 		out[0] = (struct gp_line_frame){ f->name, f->file, f->start_line, f->start_line };
 		n = 1;

@@ -39,7 +39,9 @@ size_t gp_lines_at(struct gp_lines *l, uint32_t mapping, uint64_t addr, struct g
 /*
  * The frames stack row row (a gp_db stacks id) stands for, innermost first, at most max:
  * those of its address when debug information knows it, else its function at the
- * function's start line. Returns their number (at least 1 for a loaded row).
+ * function's start line. The outermost is named as the database names the row's function
+ * (DWARF's DW_AT_name of a C++ method lacks its class). Returns their number (at least 1
+ * for a loaded row).
  */
 size_t gp_lines_of_row(struct gp_lines *l, uint32_t row, struct gp_line_frame *out, size_t max);
 

@@ -114,6 +114,9 @@ static uint64_t location_at(struct build *c, uint32_t id, uint64_t addr)
 	if (!loc || *loc)
 		return loc ? *loc : 0;
 	size_t n = gp_lines_at(c->lines, f->mapping_id, addr, fr, MAX_INLINE);
+	/* the function itself as the database names it (a C++ method with its class) */
+	if (n)
+		fr[n - 1].function = f->name;
 	for (size_t i = 0; i < n; i++) {
 		lines[i] = fr[i].line;
 		if (!(fns[i] = function_of(c, &fr[i])))

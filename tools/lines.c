@@ -15,6 +15,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,13 +57,24 @@ struct gp_lines *gp_lines_new(const struct gp_db *db)
 
 void gp_lines_free(struct gp_lines *l)
 {
+	int opened = 0;
+
 	if (!l)
 		return;
 	for (size_t i = 0; i < l->db->nmaps; i++)
-		if (l->objs[i].dwfl)
+		if (l->objs[i].dwfl) {
 			dwfl_end(l->objs[i].dwfl);
+			opened = 1;
+		}
 	free(l->objs);
 	free(l);
+	/*
+	 * An object's debug information is megabytes (a C library's, decompressed) freed
+	 * here; inside a profiled program serving exports on several threads, each thread's
+	 * arena would keep its peak: give the pages back (4001).
+	 */
+	if (opened)
+		malloc_trim(0);
 }
 
 /* Does the object's build ID match the mapping's (when the profile knows one)? */

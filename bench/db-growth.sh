@@ -17,8 +17,8 @@ gcc -O2 -fplugin="$build/plugin/.libs/goprof.so" -o "$work/threads4" "$here/thre
 GOPROF_DB=$work/prof.db GOPROF_CPU_HZ=100 "$work/threads4" "$secs" >/dev/null
 sqlite3 "$work/prof.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 bytes=$(cat "$work"/prof.db* | wc -c)
-samples=$(sqlite3 "$work/prof.db" "SELECT sum(count) FROM samples")
-rows=$(sqlite3 "$work/prof.db" "SELECT count(*) FROM samples")
+samples=$(sqlite3 "$work/prof.db" "SELECT sum(count) FROM samples WHERE profile != 8")
+rows=$(sqlite3 "$work/prof.db" "SELECT count(*) FROM samples WHERE profile != 8")
 stacks=$(sqlite3 "$work/prof.db" "SELECT count(*) FROM stacks")
 echo "| run | samples | sample rows | stack rows | database | growth per minute |"
 echo "|---|---|---|---|---|---|"

@@ -91,6 +91,8 @@ static void sample_of(int profile, int64_t bucket, int64_t st, int64_t tid, int6
 static void sample(int64_t bucket, int64_t st, int64_t tid, int64_t count)
 {
 	sample_of(GP_PROFILE_CPU, bucket, st, tid, count, count * (1000000000 / HZ));
+	/* the per-thread totals the runtime's writer keeps beside them */
+	sample_of(GP_PROFILE_CPU_THREADS, bucket, 0, tid, count, count * (1000000000 / HZ));
 }
 
 /* A small deterministic generator (xorshift64*), so that every run gives the same file. */
@@ -267,7 +269,9 @@ int main(int argc, char **argv)
 	exec(sql);
 	ins_func = prep("INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, 1)");
 	ins_stack = prep("INSERT INTO stacks (id, parent, function_id) VALUES (?1, ?2, ?3)");
-	ins_sample = prep("INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	ins_sample = prep("INSERT INTO samples VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT "
+			  "DO UPDATE SET count = count + excluded.count, "
+			  "value = value + excluded.value");
 	if (strcmp(mode, "small") == 0)
 		gen_small();
 	else if (strcmp(mode, "phases") == 0)

@@ -75,8 +75,8 @@ measure "flame graph data, 10 seconds" "/ui/api/profile?type=cpu&from=%2B3000s&t
 measure "pprof download, 10 minutes" "/ui/api/profile?type=cpu&from=%2B1200s&to=%2B1800s&format=pprof"
 
 echo
-echo "| page (headless chromium) | best time to usable (s) | ratio to the 2 s budget |"
-echo "|---|---|---|"
+echo "| page (headless chromium) | best time to usable (s) | ratio to the 2 s budget | the page's own split, best run |"
+echo "|---|---|---|---|"
 page() { # LABEL FRAGMENT
 	best=
 	i=0
@@ -87,11 +87,12 @@ page() { # LABEL FRAGMENT
 		ms=$(grep -o 'ready in [0-9]* ms' "$work/page.html" | tr -dc 0-9)
 		if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then
 			best=$ms
+			split=$(grep -o 'ready in [0-9]* ms ([^)]*)' "$work/page.html" | sed 's/^[^(]*(//; s/)$//')
 		fi
 		i=$((i + 1))
 	done
 	echo "| $1 | $(awk -v m="$best" 'BEGIN { printf "%.2f", m / 1000 }') |" \
-		"$(awk -v m="$best" 'BEGIN { printf "%.2f", m / 2000 }') |"
+		"$(awk -v m="$best" 'BEGIN { printf "%.2f", m / 2000 }') | $split |"
 }
 page "whole hour" ""
 page "10 minutes" "from=1200&to=1800"

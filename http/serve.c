@@ -27,7 +27,7 @@ static long db_argv(void *ctx, char *buf, size_t len)
 	sqlite3_stmt *st;
 	long n = -1;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sqlite3_close(db);
 		return -1;
 	}

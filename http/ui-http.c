@@ -6,7 +6,8 @@
  *	/ui/api/timeline	per-second series of the whole history (gp_ui_timeline)
  *	/ui/api/profile		one profile over a window: ?type=cpu&from=T&to=T&format=F,
  *				F one of json (default), pprof, svg, html, top, folded; T as
- *				goprof-export's --from/--to take it (+10s, unix seconds, RFC 3339)
+ *				goprof-export's --from/--to take it (+10s, unix seconds, RFC 3339);
+ *				&label=KEY=VALUE keeps the samples so labelled (--label)
  *
  * Answers are built by the same exporter as goprof-export's, into a memory file.
  */
@@ -126,6 +127,7 @@ static enum MHD_Result send_profile(const struct gp_ui_http *ui, struct MHD_Conn
 	const char *from = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "from");
 	const char *to = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "to");
 	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
+	const char *label = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "label");
 	size_t i;
 
 	if (!format)
@@ -138,6 +140,7 @@ static enum MHD_Result send_profile(const struct gp_ui_http *ui, struct MHD_Conn
 	struct gp_export_query q = {
 		.type = type && *type ? type : "cpu", .format = format,
 		.from = from && *from ? from : NULL, .to = to && *to ? to : NULL,
+		.label = label && *label ? label : NULL,
 	};
 	/* a snapshot profile is the one at the window's end */
 	if (strcmp(q.type, "goroutine") == 0) {

@@ -45,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace-walk.h"
 #include "trace.h"
 
 #define MAX_FRAMES 100
@@ -303,13 +304,12 @@ static int push_region(struct jw *j, const char *name, size_t *cap)
 	return 0;
 }
 
-enum tstate { S_NEW, S_RUNNING, S_BLOCKED, S_SYSCALL, S_DEAD };
-
 static int write_thread(struct jw *j, const struct gp_trace_thread *th)
 {
 	const struct gp_trace *t = j->t;
 	const struct gp_trace_event *open = NULL;	/* the BLOCK or SYSCALL being waited */
-	enum tstate st = S_NEW;
+	const struct gp_trace_event *ev;
+	struct gp_trace_walk walk;
 	uint64_t rel = 0, wait_from = 0;
 	size_t capregions = 0;
 	uint32_t tid = th->number;
@@ -317,52 +317,31 @@ static int write_thread(struct jw *j, const struct gp_trace_thread *th)
 	char name[64];
 
 	j->nregions = 0;
-	for (size_t i = 0; i < th->nevents; i++) {
-		const struct gp_trace_event *ev = &th->events[i];
-		uint64_t r = ev->ts_ns > t->start_ns ? ev->ts_ns - t->start_ns : 0;
-
-		if (r > rel)
-			rel = r;
-		if (st == S_DEAD) {
-			j->skipped++;
-			continue;
-		}
-		if (st == S_NEW) {
-			st = S_RUNNING;
-			if (ev->kind == GP_TEV_START) {
-				if (ev->object == 1) {
-					st = S_BLOCKED;
-					wait_from = rel;
-				}
-				continue;
-			}
-			j->skipped++;
-		}
+	gp_trace_walk_init(&walk, t, th, &j->skipped);
+	while ((ev = gp_trace_walk_next(&walk))) {
+		rel = walk.ts - t->start_ns;
 		switch (ev->kind) {
+		case GP_TEV_START:
+			if (walk.state == GP_TS_BLOCKED)
+				wait_from = rel;
+			break;
 		case GP_TEV_END:
-			if (st == S_BLOCKED || st == S_SYSCALL)
+			if (walk.from == GP_TS_BLOCKED || walk.from == GP_TS_SYSCALL)
 				wait_slice(j, open, tid, wait_from, rel, 0, 1);
 			while (j->nregions)
 				region_end(j, tid, rel);
 			instant(j, "thread exit", "thread", tid, rel, ev->stack);
-			st = S_DEAD;
 			break;
 		case GP_TEV_BLOCK:
 		case GP_TEV_SYSCALL:
-			if (st != S_RUNNING)
-				goto skip;
 			open = ev;
 			wait_from = rel;
-			st = ev->kind == GP_TEV_BLOCK ? S_BLOCKED : S_SYSCALL;
 			break;
 		case GP_TEV_UNBLOCK:
 		case GP_TEV_SYSCALL_END:
-			if (st != (ev->kind == GP_TEV_UNBLOCK ? S_BLOCKED : S_SYSCALL))
-				goto skip;
 			wait_slice(j, open, tid, wait_from, rel,
 				   ev->kind == GP_TEV_UNBLOCK ? ev->other : 0, 0);
 			open = NULL;
-			st = S_RUNNING;
 			break;
 		case GP_TEV_CREATE:
 			snprintf(name, sizeof(name), "create T%" PRIu32, ev->other);
@@ -400,8 +379,6 @@ static int write_thread(struct jw *j, const struct gp_trace_thread *th)
 		case GP_TEV_REGION_BEGIN: {
 			const char *rname = ev->name && *ev->name ? ev->name : "region";
 
-			if (st != S_RUNNING)
-				goto skip;
 			if (push_region(j, rname, &capregions))
 				return -ENOMEM;
 			begin_event(j, rname, "region", "B", tid, rel);
@@ -411,7 +388,7 @@ static int write_thread(struct jw *j, const struct gp_trace_thread *th)
 			break;
 		}
 		case GP_TEV_REGION_END:
-			if (st != S_RUNNING || !j->nregions)
+			if (!j->nregions)
 				goto skip;
 			region_end(j, tid, rel);
 			break;
@@ -439,12 +416,13 @@ skip:
 			break;
 		}
 	}
-	if (st == S_BLOCKED || st == S_SYSCALL || st == S_RUNNING) {
+	rel = walk.ts - t->start_ns;	/* the skipped events' times too */
+	if (walk.state != GP_TS_NEW && walk.state != GP_TS_DEAD) {
 		uint64_t end = t->end_ns > t->start_ns ? t->end_ns - t->start_ns : 0;
 
 		if (end < rel)
 			end = rel;
-		if (st != S_RUNNING)
+		if (walk.state != GP_TS_RUNNING)
 			wait_slice(j, open, tid, wait_from, end, 0, 1);
 		while (j->nregions)
 			region_end(j, tid, end);

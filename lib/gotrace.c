@@ -49,7 +49,8 @@
  * readers of newer Go versions.
  *
  * Odd input never yields a file the parser rejects: each thread's events go through the
- * state machine the parser applies (not started, running, blocked, in a syscall, dead);
+ * state machine the parser applies (trace-walk.c, which the JSON writer walks too: not
+ * started, running, blocked, in a syscall, dead);
  * what does not fit is skipped (an UNBLOCK without BLOCK, a region end without a begin, a
  * second START, anything after END) or repaired (a missing START is added, a thread that
  * ends while blocked is woken first, a creator that is not in the trace or whose CREATE
@@ -65,6 +66,7 @@
 
 #include "strtab.h"
 #include "gotrace.h"
+#include "trace-walk.h"
 #include "trace.h"
 #include "util.h"
 
@@ -101,8 +103,6 @@ enum act {
 	A_CPU,
 	A_LOST,
 };
-
-enum tstate { S_NEW, S_RUNNING, S_BLOCKED, S_SYSCALL, S_DEAD };
 
 struct step {
 	uint64_t ts;			/* clamped: >= trace start, never decreasing */
@@ -328,35 +328,24 @@ static int task_index(const struct writer *w, uint64_t id)
  */
 static void plan_thread(struct writer *w, struct gthread *g)
 {
-	const struct gp_trace_thread *th = g->th;
-	enum tstate st = S_NEW;
-	uint64_t seq = 0, ts = w->t->start_ns, lost = 0;
+	const struct gp_trace_event *ev;
+	struct gp_trace_walk walk;
+	uint64_t seq = 0, ts, lost = 0;
 	struct step *s;
 
-	for (size_t i = 0; i < th->nevents && !w->oom; i++) {
-		const struct gp_trace_event *ev = &th->events[i];
+	gp_trace_walk_init(&walk, w->t, g->th, &w->repaired);
+	while (!w->oom && (ev = gp_trace_walk_next(&walk))) {
+		enum gp_trace_state st = walk.state;
 
-		if (ev->ts_ns > ts)
-			ts = ev->ts_ns;
-		if (st == S_DEAD) {
-			w->repaired++;
-			continue;
-		}
-		if (st == S_NEW) {
-			int blocked = ev->kind == GP_TEV_START && ev->object == 1;
-
-			if (ev->kind != GP_TEV_START)
-				w->repaired++;
-			add_step(w, g, blocked ? A_START_BLOCKED : A_START, ts, NULL);
-			seq = 1;
-			st = blocked ? S_BLOCKED : S_RUNNING;
-			if (ev->kind == GP_TEV_START)
-				continue;
-		}
+		ts = walk.ts;
 		switch (ev->kind) {
+		case GP_TEV_START:
+			add_step(w, g, st == GP_TS_BLOCKED ? A_START_BLOCKED : A_START, ts, NULL);
+			seq = 1;
+			continue;
 		case GP_TEV_END:
-			if (st == S_BLOCKED || st == S_SYSCALL) {
-				uint8_t act = st == S_BLOCKED ? A_UNBLOCK : A_SYSEXIT;
+			if (walk.from == GP_TS_BLOCKED || walk.from == GP_TS_SYSCALL) {
+				uint8_t act = walk.from == GP_TS_BLOCKED ? A_UNBLOCK : A_SYSEXIT;
 
 				s = add_step(w, g, act, ts, NULL);
 				if (s) {
@@ -374,19 +363,13 @@ static void plan_thread(struct writer *w, struct gthread *g)
 				lost = 0;
 			}
 			add_step(w, g, A_END, ts, ev);
-			st = S_DEAD;
 			break;
 		case GP_TEV_BLOCK:
 		case GP_TEV_SYSCALL:
-			if (st != S_RUNNING)
-				goto skip;
 			add_step(w, g, ev->kind == GP_TEV_BLOCK ? A_BLOCK : A_SYSCALL, ts, ev);
-			st = ev->kind == GP_TEV_BLOCK ? S_BLOCKED : S_SYSCALL;
 			break;
 		case GP_TEV_UNBLOCK:
 		case GP_TEV_SYSCALL_END:
-			if (st != (ev->kind == GP_TEV_UNBLOCK ? S_BLOCKED : S_SYSCALL))
-				goto skip;
 			s = add_step(w, g, ev->kind == GP_TEV_UNBLOCK ? A_UNBLOCK : A_SYSEXIT, ts,
 				     ev);
 			seq += 2;
@@ -394,32 +377,29 @@ static void plan_thread(struct writer *w, struct gthread *g)
 				s->seq = seq;
 				s->self_wake = 1;
 			}
-			st = S_RUNNING;
 			break;
 		case GP_TEV_CREATE:
-			if (st != S_RUNNING)
+			if (st != GP_TS_RUNNING)
 				goto skip;
 			add_step(w, g, A_CREATE, ts, ev);
 			break;
 		case GP_TEV_TASK_BEGIN: {
 			int k = task_index(w, ev->object);
 
-			if (st != S_RUNNING || k < 0 || w->task_begun[k])
+			if (st != GP_TS_RUNNING || k < 0 || w->task_begun[k])
 				goto skip;
 			w->task_begun[k] = 1;
 			add_step(w, g, A_TASK_BEGIN, ts, ev);
 			break;
 		}
 		case GP_TEV_TASK_END:
-			if (st != S_RUNNING || task_index(w, ev->object) < 0)
+			if (st != GP_TS_RUNNING || task_index(w, ev->object) < 0)
 				goto skip;
 			add_step(w, g, A_TASK_END, ts, ev);
 			break;
 		case GP_TEV_REGION_BEGIN: {
 			struct region *r;
 
-			if (st != S_RUNNING)
-				goto skip;
 			if (gp_grow(&g->regions, &g->capregions, g->nregions + 1, sizeof(*r))) {
 				w->oom = 1;
 				break;
@@ -438,7 +418,7 @@ static void plan_thread(struct writer *w, struct gthread *g)
 			break;
 		}
 		case GP_TEV_REGION_END:
-			if (st != S_RUNNING || !g->nregions)
+			if (!g->nregions)
 				goto skip;
 			g->nregions--;
 			s = add_step(w, g, A_REGION_END, ts, ev);
@@ -450,7 +430,7 @@ static void plan_thread(struct writer *w, struct gthread *g)
 			}
 			break;
 		case GP_TEV_LOG:
-			if (st != S_RUNNING)
+			if (st != GP_TS_RUNNING)
 				goto skip;
 			add_step(w, g, A_LOG, ts, ev);
 			break;
@@ -466,15 +446,15 @@ skip:
 			break;
 		}
 		/* a UserLog needs a running goroutine: drops seen while blocked wait for one */
-		if (lost && st == S_RUNNING) {
+		if (lost && st == GP_TS_RUNNING) {
 			s = add_step(w, g, A_LOST, ts, NULL);
 			if (s)
 				s->task = lost;
 			lost = 0;
 		}
 	}
-	if (st == S_RUNNING) {
-		uint64_t end = w->t->end_ns > ts ? w->t->end_ns : ts;
+	if (walk.state == GP_TS_RUNNING) {
+		uint64_t end = w->t->end_ns > walk.ts ? w->t->end_ns : walk.ts;
 
 		add_step(w, g, A_STOP, end, NULL);
 	}

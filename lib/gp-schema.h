@@ -24,6 +24,10 @@
  *			debug information
  *	custom_counts	the program's own profiles (goprof_profile_new): live entries per
  *			stack, a row at each commit that changed the count
+ *	merged_buckets	old samples added up into coarser buckets by retention
+ *			(GOPROF_DB_RETAIN, since version 5)
+ *	write_failures	spans of time when the database could not be written (disk full,
+ *			read-only file system, ...) and what was dropped then (version 5)
  *
  * Size: a samples row costs about 20 bytes (a WITHOUT ROWID table, small integers, no
  * extra index); a 4-thread program sampled at 100 Hz writes at most 400 rows a second,
@@ -68,6 +72,13 @@ enum gp_profile_id {
 	GP_PROFILE_THREADCREATE = 6,
 	/* No samples rows: goroutine comes from the snapshots tables. */
 	GP_PROFILE_GOROUTINE = 7,
+	/*
+	 * The CPU rows again, summed per thread and bucket: stack_id 0, count = ticks, value =
+	 * CPU ns; no profiles row. The web UI's timeline reads these (16 threads: 16 rows a
+	 * second) instead of every stack's. Written in the same transaction as the CPU rows;
+	 * a database from before them has none, and readers then sum the CPU rows.
+	 */
+	GP_PROFILE_CPU_THREADS = 8,
 	/*
 	 * The program's own profiles (goprof_profile_new) take ids from here up, in the order
 	 * they were made; no samples rows: they come from custom_counts. Since version 4.
@@ -262,6 +273,35 @@ enum gp_func_kind {
 "  time_ns INTEGER NOT NULL,      -- the commit (the goroutine snapshot of the same time)\n" \
 "  count INTEGER NOT NULL,        -- live entries\n" \
 "  PRIMARY KEY (profile, stack_id, time_ns)\n" \
-") WITHOUT ROWID;\n"
+") WITHOUT ROWID;\n" \
+"-- Retention (GOPROF_DB_RETAIN): ranges of buckets whose samples rows were added up into\n" \
+"-- coarser rows (same profile, stack and thread): in [first_bucket, end_bucket), the rows\n" \
+"-- of buckets b .. b + width - 1 are in one row of bucket b, for every b = first_bucket +\n" \
+"-- k * width. Ranges never overlap; a bucket in none holds what its own second saw. A\n" \
+"-- range of width 0 (from bucket 0) is what retention deleted: only the heap's net rows\n" \
+"-- (allocs minus frees per stack: the bytes still in use) are left of it, in bucket 0.\n" \
+"-- Snapshots, heapstats and custom_counts of a range keep the newest of each width\n" \
+"-- (since version 5).\n" \
+"CREATE TABLE merged_buckets (\n" \
+"  first_bucket INTEGER PRIMARY KEY,\n" \
+"  end_bucket INTEGER NOT NULL,   -- one past the range's last bucket\n" \
+"  width INTEGER NOT NULL         -- buckets per row; 0: deleted (see above)\n" \
+");\n" \
+"-- Times the database could not be written (disk full, a read-only file system, no\n" \
+"-- permission): from the first failed commit to the commit that wrote again, which adds\n" \
+"-- this row. Heap samples are kept and written then, in the bucket of start_ns; the rest\n" \
+"-- was dropped, and is counted here (since version 5). Dropped CPU samples are also\n" \
+"-- samples rows of the lost_profile_event stack, in the bucket of start_ns.\n" \
+"CREATE TABLE write_failures (\n" \
+"  id INTEGER PRIMARY KEY,\n" \
+"  start_ns INTEGER NOT NULL,     -- the first commit that failed\n" \
+"  end_ns INTEGER NOT NULL,       -- the commit that wrote again\n" \
+"  error TEXT NOT NULL,           -- why the first one failed (SQLite's or the system's words)\n" \
+"  commits INTEGER NOT NULL,      -- commits that failed\n" \
+"  cpu_samples INTEGER NOT NULL,  -- CPU samples dropped\n" \
+"  lock_events INTEGER NOT NULL,  -- block and mutex contentions dropped\n" \
+"  snapshots INTEGER NOT NULL,    -- goroutine snapshots dropped\n" \
+"  traces INTEGER NOT NULL        -- execution traces dropped\n" \
+");\n"
 
 #endif

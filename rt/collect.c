@@ -39,11 +39,17 @@ static uint64_t agg_hash(uint32_t bucket, uint32_t stack, uint32_t tid, int prof
 		     ((uint64_t)tid << 20) ^ (uint64_t)profile);
 }
 
+uint32_t gp_collect_bucket(uint64_t time_ns)
+{
+	uint64_t rel = time_ns > gp_w.start_ns ? time_ns - gp_w.start_ns : 0;
+
+	return (uint32_t)(rel / GP_BUCKET_NS);
+}
+
 static int agg_add(int profile, uint64_t time_ns, uint32_t stack, uint32_t tid,
 		   uint64_t count, uint64_t value)
 {
-	uint64_t rel = time_ns > gp_w.start_ns ? time_ns - gp_w.start_ns : 0;
-	uint32_t bucket = (uint32_t)(rel / GP_BUCKET_NS);
+	uint32_t bucket = gp_collect_bucket(time_ns);
 
 	if ((gp_w.naggs + 1) * 2 > gp_w.nagg_slots) {
 		size_t n = gp_w.nagg_slots ? gp_w.nagg_slots * 2 : 4096;
@@ -78,6 +84,45 @@ static int agg_add(int profile, uint64_t time_ns, uint32_t stack, uint32_t tid,
 	return 0;
 }
 
+void gp_collect_drop_pending(void)
+{
+	struct agg *keep = gp_w.aggs;
+	size_t n = gp_w.naggs;
+
+	gp_w.naggs = 0;
+	if (gp_w.agg_slots)
+		memset(gp_w.agg_slots, 0, gp_w.nagg_slots * sizeof(*gp_w.agg_slots));
+	for (size_t i = 0; i < n; i++) {
+		struct agg a = keep[i];
+		if (a.profile == GP_PROFILE_CPU)
+			gp_w.fail.cpu_samples += a.count;
+		else if (a.profile == GP_PROFILE_BLOCK || a.profile == GP_PROFILE_MUTEX)
+			gp_w.fail.lock_events += a.count;
+		/* allocs and frees: one row per stack at most, as long as writes fail */
+		else if ((a.profile == GP_PROFILE_ALLOCS || a.profile == GP_PROFILE_FREES) &&
+			 agg_add(a.profile, gp_w.fail.since_ns, a.stack, a.tid, a.count,
+				 a.value) != 0)
+			gp_w.err = -ENOMEM;
+	}
+	for (size_t i = 0; i < gp_w.ncustoms; i++)
+		gp_w.customs[i].written = INT64_MIN;
+	gp_w.custom_profiles_written = 0;
+	gp_w.block_rate_written = 0;
+	gp_w.mutex_fraction_written = 0;
+	gp_w.fail.traces += gp_w.batch_traces;
+	gp_w.batch_traces = 0;
+	pthread_mutex_lock(&gp_writer_traces_lock);
+	struct pending_trace *t = gp_writer_traces;
+	gp_writer_traces = NULL;
+	pthread_mutex_unlock(&gp_writer_traces_lock);
+	for (struct pending_trace *next; t; t = next) {
+		next = t->next;
+		free(t->data);
+		free(t);
+		gp_w.fail.traces++;
+	}
+}
+
 /* gp_cpu_drain callback (writer thread): one sample into the pending aggregates. */
 void gp_collect_sample(const struct gp_sample *s, void *ctx)
 {
@@ -106,7 +151,9 @@ void gp_collect_sample(const struct gp_sample *s, void *ctx)
 		leaf = gp_intern_labelled(leaf, s->labels);
 	}
 	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
-			     s->count * gp_w.period_ns) != 0)
+			     s->count * gp_w.period_ns) != 0 ||
+	    agg_add(GP_PROFILE_CPU_THREADS, s->time_ns, 0, s->tid, s->count,
+		    s->count * gp_w.period_ns) != 0)
 		gp_w.err = -ENOMEM;
 }
 
@@ -234,47 +281,44 @@ void gp_collect_custom(const struct goprof_profile *p, struct gp_custom_entry *e
 /*
  * gp_threads_foreach callback: a thread whose row is new or changed is queued for this
  * commit; a new one gets its creator's stack interned (rows written in the same commit).
+ * What was queued is kept in the registry entry itself (t->written), so that the work is
+ * constant per thread and the writer keeps nothing of a thread once its entry is freed.
+ * Returns 0, or -ENOMEM when the row could not be queued (the entry is kept).
  */
-void gp_collect_thread(const struct gp_thread_info *t, void *ctx)
+int gp_collect_thread(struct gp_thread_info *t, void *ctx)
 {
 	struct thread_batch *b = ctx;
-	struct thread_row *r = NULL;
 	uint32_t innermost;
 
-	for (size_t i = 0; i < gp_w.nthreads; i++)
-		if (gp_w.threads[i].tid == t->tid && gp_w.threads[i].start_ns == t->start_ns) {
-			r = &gp_w.threads[i];
-			break;
-		}
-	if (r && r->end_ns == t->end_ns && strncmp(r->name, t->name, sizeof(r->name)) == 0)
-		return;
+	if (t->written.queued && t->written.end_ns == t->end_ns &&
+	    strncmp(t->written.name, t->name, sizeof(t->written.name)) == 0)
+		return 0;
 	if (gp_grow(&gp_w.pend_threads, &gp_w.cappend_threads, gp_w.npend_threads + 1,
-		 sizeof(*gp_w.pend_threads))) {
+		    sizeof(*gp_w.pend_threads))) {
 		b->err = -ENOMEM;
-		return;
+		return -ENOMEM;
 	}
-	if (!r) {
-		if (gp_grow(&gp_w.threads, &gp_w.capthreads, gp_w.nthreads + 1,
-			    sizeof(*gp_w.threads))) {
-			b->err = -ENOMEM;
-			return;
-		}
-		r = &gp_w.threads[gp_w.nthreads++];
-		r->tid = t->tid;
-		r->start_ns = t->start_ns;
-		r->creator_tid = t->creator_tid;
-		r->create_stack = gp_intern_stack(t->create_frames, t->create_nframes,
-					       t->create_truncated, &innermost);
+	if (!t->written.queued) {
+		uint32_t stack = gp_intern_stack(t->create_frames, t->create_nframes,
+						 t->create_truncated, &innermost);
 		/* below it the creating call, as Go's end in runtime.newm */
 		if (t->create_call)
-			r->create_stack = gp_intern_below_call(r->create_stack ? r->create_stack :
-						     gp_intern_unknown_stack(), t->create_call);
-		r->create_stack = gp_intern_labelled(r->create_stack, t->create_labels);
+			stack = gp_intern_below_call(stack ? stack : gp_intern_unknown_stack(),
+						     t->create_call);
+		t->written.create_stack = gp_intern_labelled(stack, t->create_labels);
+		t->written.queued = 1;
 	}
+	t->written.end_ns = t->end_ns;
+	memcpy(t->written.name, t->name, sizeof(t->written.name));
+	t->written.name[sizeof(t->written.name) - 1] = '\0';
+	struct thread_row *r = &gp_w.pend_threads[gp_w.npend_threads++];
+	r->tid = t->tid;
+	r->start_ns = t->start_ns;
 	r->end_ns = t->end_ns;
-	memcpy(r->name, t->name, sizeof(r->name));
-	r->name[sizeof(r->name) - 1] = '\0';
-	gp_w.pend_threads[gp_w.npend_threads++] = (size_t)(r - gp_w.threads);
+	memcpy(r->name, t->written.name, sizeof(r->name));
+	r->creator_tid = t->creator_tid;
+	r->create_stack = t->written.create_stack;
+	return 0;
 }
 
 int gp_collect_write_thread(const struct thread_row *r)
@@ -386,7 +430,8 @@ int gp_collect_write_heapstats(uint64_t time_ns)
 	struct gp_heap_stats hs;
 	struct rusage ru;
 
-	if (gp_heap_stats(&hs) != 0)
+	/* a crash flush: the dying thread may hold an arena lock, so no row this time */
+	if (gp_heap_crashing() || gp_heap_stats(&hs) != 0)
 		return 0;
 	/* mallinfo2 walks every arena under its lock: twice a second, on this thread */
 #ifdef HAVE_MALLINFO2
@@ -435,6 +480,7 @@ int gp_collect_write_traces(void)
 			sqlite3_bind_text(st, 3, t->source, -1, SQLITE_STATIC);
 			sqlite3_bind_blob64(st, 4, t->data, t->len, SQLITE_STATIC);
 			rc = gp_db_step_reset(st);
+			gp_w.batch_traces++;
 		}
 		free(t->data);
 		free(t);

@@ -2,6 +2,14 @@
  * The writer's database file (writer thread, or start before it exists): the path
  * pattern, the creation of a file no other process uses, the schema and the process row,
  * the prepared statements, the commit of everything pending, and the close.
+ *
+ * Failures that may pass (disk full, a read-only file system, no permission to create the
+ * file, an I/O error) do not stop the writer: the transaction is rolled back, one line says
+ * so, and from then on each commit drops what it would have written, counting it (heap rows
+ * are kept: the bytes in use depend on them), and tries again at most once a second. The
+ * commit that succeeds writes the rows the rolled-back ones had (functions, stacks, threads,
+ * custom counts) again and a write_failures row with the counts. Any other SQLite error
+ * stops the database for good.
  */
 
 #include "config.h"
@@ -30,13 +38,62 @@
 #include "writer.h"
 #include "gp-schema.h"
 
+#define RETRY_NS 1000000000ull		/* a failing database is tried again every second */
+
 static int lock_fd = -1;		/* the database file, flock()ed shared while written */
+static int created;			/* this process made the file at gp_w.path */
 
 static int sql_fail(const char *what)
 {
 	gp_warn("GOPROF_DB %s: %s: %s; profile data is no longer written", gp_w.path, what,
 		gp_w.db ? sqlite3_errmsg(gp_w.db) : "out of memory");
 	gp_w.broken = 1;
+	return -EIO;
+}
+
+/* Is an SQLite result one of the file system's, which may pass, rather than the data's? */
+static int passing_sql_error(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return 1;
+	}
+	return 0;
+}
+
+/* The same for an errno from creating the file. */
+static int passing_errno(int err)
+{
+	return err == EACCES || err == EPERM || err == EROFS || err == ENOSPC || err == EDQUOT ||
+	       err == EIO;
+}
+
+/*
+ * A write (or the creation of the database) failed for a reason that may pass: the first
+ * time, one line; then what was pending is dropped and counted. Returns -EIO.
+ */
+static int write_failed(const char *why)
+{
+	struct write_failure *f = &gp_w.fail;
+	uint64_t now = gp_real_ns();
+
+	if (!f->active) {
+		f->active = 1;
+		f->since_ns = now;
+		snprintf(f->error, sizeof(f->error), "%s", why);
+		gp_warn("GOPROF_DB %s: cannot write: %s; profile data is dropped (and counted) "
+			"until it can be written again", gp_w.path, why);
+	}
+	f->retry_ns = now + RETRY_NS;
+	f->commits++;
+	f->snapshots++;
+	gp_collect_drop_pending();
 	return -EIO;
 }
 
@@ -54,6 +111,43 @@ int gp_db_step_reset(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+/*
+ * The failure that ends with this commit: its row, and the CPU samples it dropped as samples
+ * of the lost_profile_event stack (as a full ring's are) in the bucket where it began.
+ */
+static int write_failure_row(uint32_t lost_stack)
+{
+	const struct write_failure *f = &gp_w.fail;
+	sqlite3_stmt *st;
+
+	if (f->cpu_samples) {
+		st = gp_w.up_sample;
+		sqlite3_bind_int(st, 1, GP_PROFILE_CPU);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)gp_collect_bucket(f->since_ns));
+		sqlite3_bind_int64(st, 3, lost_stack);
+		sqlite3_bind_int64(st, 4, 0);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)f->cpu_samples);
+		sqlite3_bind_int64(st, 6, (sqlite3_int64)(f->cpu_samples * gp_w.period_ns));
+		if (gp_db_step_reset(st) != 0)
+			return -EIO;
+	}
+	if (sqlite3_prepare_v2(gp_w.db, "INSERT INTO write_failures (start_ns, end_ns, error, "
+			       "commits, cpu_samples, lock_events, snapshots, traces) VALUES (?1, "
+			       "?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->since_ns);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)gp_w.last_commit_ns);
+	sqlite3_bind_text(st, 3, f->error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)f->commits);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)f->cpu_samples);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)f->lock_events);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)f->snapshots);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)f->traces);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Writes everything pending in one transaction. Writer thread (or start, before it). */
 int gp_db_commit(void)
 {
@@ -64,16 +158,32 @@ int gp_db_commit(void)
 	/* threads and the snapshot first: the stacks they intern are written below */
 	struct thread_batch tb = { 0 };
 	uint64_t snap_ns = gp_real_ns();
-	gp_w.npend_threads = 0;
+	size_t maps_were = gp_w.maps_written, funcs_were = gp_w.funcs_written;
+	uint32_t lost_stack = 0;
+	/*
+	 * The thread rows of rolled-back commits stay queued (their registry entries may be
+	 * gone): one row per thread started or changed while writes fail, rewritten by the
+	 * upsert of the commit that succeeds.
+	 */
+	if (!gp_w.fail.active)
+		gp_w.npend_threads = 0;
 	gp_w.nsnaps = 0;
 	gp_threads_foreach(gp_collect_thread, &tb);
 	gp_threads_snapshot(gp_collect_snap, &tb);
+	if (gp_w.fail.active) {
+		/* the lost samples' stack, for the rows the failed commits dropped */
+		if (gp_w.fail.cpu_samples &&
+		    !(lost_stack = gp_intern_node(0, gp_intern_func_by_name(
+					GP_LOST_FUNCTION, 0, GP_FUNC_KIND_SYNTHETIC))))
+			tb.err = -ENOMEM;
+	}
 	if (tb.err)
 		gp_w.err = tb.err;
 	if (gp_w.err)
 		return sql_fail("collecting samples failed");
+	gp_w.batch_traces = 0;
 	if (exec_sql("BEGIN") != 0)
-		return sql_fail("BEGIN failed");
+		goto out_rollback;
 
 	for (; gp_w.maps_written < gp_w.nmaps; gp_w.maps_written++) {
 		const struct map_row *m = &gp_w.maps[gp_w.maps_written];
@@ -110,7 +220,6 @@ int gp_db_commit(void)
 		if (gp_db_step_reset(st) != 0)
 			goto out_rollback;
 	}
-	gp_w.nnew_nodes = 0;
 	for (size_t i = 0; i < gp_w.nnew_labels; i++) {
 		const struct label_row *l = &gp_w.new_labels[i];
 		st = gp_w.ins_label;
@@ -121,7 +230,6 @@ int gp_db_commit(void)
 		if (gp_db_step_reset(st) != 0)
 			goto out_rollback;
 	}
-	gp_w.nnew_labels = 0;
 	for (size_t i = 0; i < gp_w.naggs; i++) {
 		const struct agg *a = &gp_w.aggs[i];
 		st = gp_w.up_sample;
@@ -134,12 +242,8 @@ int gp_db_commit(void)
 		if (gp_db_step_reset(st) != 0)
 			goto out_rollback;
 	}
-	gp_w.naggs = 0;
-	if (gp_w.agg_slots)
-		memset(gp_w.agg_slots, 0, gp_w.nagg_slots * sizeof(*gp_w.agg_slots));
-
 	for (size_t i = 0; i < gp_w.npend_threads; i++)
-		if (gp_collect_write_thread(&gp_w.threads[gp_w.pend_threads[i]]) != 0)
+		if (gp_collect_write_thread(&gp_w.pend_threads[i]) != 0)
 			goto out_rollback;
 	if (gp_collect_write_snapshot(snap_ns) != 0 || gp_collect_write_lock_profiles() != 0 ||
 	    gp_collect_write_customs(snap_ns) != 0)
@@ -150,17 +254,49 @@ int gp_db_commit(void)
 		goto out_rollback;
 	if (gp_collect_write_traces() != 0)
 		goto out_rollback;
+	if (gp_w.fail.active && write_failure_row(lost_stack) != 0)
+		goto out_rollback;
 	sqlite3_bind_int64(gp_w.up_end, 1, (sqlite3_int64)gp_w.last_commit_ns);
 	if (gp_db_step_reset(gp_w.up_end) != 0)
 		goto out_rollback;
 	if (exec_sql("COMMIT") != 0)
 		goto out_rollback;
+	gp_w.nnew_nodes = 0;
+	gp_w.nnew_labels = 0;
+	gp_w.naggs = 0;
+	if (gp_w.agg_slots)
+		memset(gp_w.agg_slots, 0, gp_w.nagg_slots * sizeof(*gp_w.agg_slots));
+	memset(&gp_w.fail, 0, sizeof(gp_w.fail));
 	return 0;
 
-out_rollback:
-	sql_fail("writing samples failed");
+out_rollback:;
+	char why[160];
+	int code = sqlite3_extended_errcode(gp_w.db);
+	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(gp_w.db));
 	sqlite3_exec(gp_w.db, "ROLLBACK", NULL, NULL, NULL);
-	return -EIO;
+	gp_w.maps_written = maps_were;
+	gp_w.funcs_written = funcs_were;
+	if (!passing_sql_error(code)) {
+		gp_warn("GOPROF_DB %s: writing samples failed: %s; profile data is no longer "
+			"written", gp_w.path, why);
+		gp_w.broken = 1;
+		return -EIO;
+	}
+	return write_failed(why);
+}
+
+/*
+ * When gp_w.fail is active: a new attempt is due (once a second; always when force), and
+ * the database is open (it is opened here if it could not be before). When the attempt is
+ * not made, or the open fails, what is pending is dropped and counted. Writer thread.
+ */
+int gp_db_retry_due(int force)
+{
+	if (!force && gp_real_ns() < gp_w.fail.retry_ns)
+		return 0;
+	if (!gp_w.db && gp_db_open() != 0)
+		return 0;
+	return !gp_w.broken;
 }
 
 /* The pattern with %p = pid, %h = host name, %% = %; -ENAMETOOLONG if it does not fit. */
@@ -334,9 +470,11 @@ static int create_file(char *path)
 		rc = create_locked(path);
 	}
 	if (rc) {
-		gp_warn("GOPROF_DB %s: %s", path, strerror(-rc));
+		if (!passing_errno(-rc))
+			gp_warn("GOPROF_DB %s: %s", path, strerror(-rc));
 		return rc;
 	}
+	created = 1;
 	return 0;
 }
 
@@ -383,9 +521,14 @@ static int write_header(void)
 
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %d",
 		 GP_SCHEMA_APPLICATION_ID, GP_SCHEMA_VERSION);
-	if (exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL") != 0 ||
+	/*
+	 * auto_vacuum before the first table: pages retention frees go back to the file
+	 * system; the -wal file is cut back to 4 MiB after each checkpoint.
+	 */
+	if (exec_sql("PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL; "
+		     "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 4194304") != 0 ||
 	    exec_sql("BEGIN") != 0 || exec_sql(sql) != 0 || exec_sql(GP_SCHEMA_SQL) != 0)
-		return sql_fail("creating the schema failed");
+		return -EIO;
 
 	if (gethostname(host, sizeof(host)) != 0)
 		host[0] = '\0';
@@ -439,7 +582,7 @@ static int write_header(void)
 
 out_free:
 	free(cmdline);
-	return rc == 0 ? 0 : sql_fail("writing the process row failed");
+	return rc;
 }
 
 static int prepare(sqlite3_stmt **st, const char *sql)
@@ -480,15 +623,47 @@ static void own_fds(void)
 	gp_fd_own(lock_fd);
 }
 
+/*
+ * A database that could not be made whole (a full disk while the schema was written): the
+ * file goes, so that the next attempt starts afresh; then the failure is counted if it may
+ * pass, else the database is given up with one line.
+ */
+static int open_failed(const char *what)
+{
+	char why[160];
+	int code = gp_w.db ? sqlite3_extended_errcode(gp_w.db) : SQLITE_NOMEM;
+	int ours = created;
+
+	snprintf(why, sizeof(why), "%s: %s", what, gp_w.db ? sqlite3_errmsg(gp_w.db) :
+		 "out of memory");
+	gp_db_close();
+	if (ours) {
+		static const char *const suffix[] = { "", "-wal", "-shm", "-journal" };
+		char p[PATH_MAX + 16];
+		for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+			snprintf(p, sizeof(p), "%s%s", gp_w.path, suffix[i]);
+			unlink(p);
+		}
+	}
+	if (!passing_sql_error(code)) {
+		gp_warn("GOPROF_DB %s: %s; profile data is no longer written", gp_w.path, why);
+		gp_w.broken = 1;
+		return -EIO;
+	}
+	return write_failed(why);
+}
+
 int gp_db_open(void)
 {
-	if (create_file(gp_w.path) != 0)
-		return -EIO;
+	int rc = create_file(gp_w.path);
+
+	if (rc != 0)
+		return passing_errno(-rc) ? write_failed(strerror(-rc)) : -EIO;
 	if (sqlite3_open_v2(gp_w.path, &gp_w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
-		return sql_fail("cannot open");
+		return open_failed("cannot open");
 	if (write_header() != 0)
-		return -EIO;
+		return open_failed("creating the schema failed");
 	if (prepare(&gp_w.ins_map, "INSERT INTO mappings VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&gp_w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&gp_w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4, ?5)") ||
@@ -513,7 +688,7 @@ int gp_db_open(void)
 	    (gp_config.mem_rate &&
 	     prepare(&gp_w.ins_heapstats, "INSERT OR REPLACE INTO heapstats "
 		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)")))
-		return sql_fail("preparing statements failed");
+		return open_failed("preparing statements failed");
 	own_fds();
 	return 0;
 }
@@ -536,6 +711,7 @@ void gp_db_close(void)
 void gp_db_forget(void)
 {
 	gp_w.db = NULL;
+	created = 0;
 	gp_fd_forget_all();
 	if (lock_fd >= 0)
 		close(lock_fd);

@@ -117,6 +117,41 @@ static inline void gp_frames_copy(const void **frames, const void *const *top, u
 		frames[i] = top[-1 - (int64_t)i];
 }
 
+/*
+ * How every stack bucket begins (struct gp_heap_bucket, struct gp_lock_bucket: their first
+ * members, the same in the same order), then the profile's own key (gp_bucket_get()), its
+ * counts, and its frames last. Never freed; frames never change once the bucket is on the
+ * list.
+ */
+struct gp_bucket {
+	struct gp_bucket *next;		/* the table's list, newest first; fixed once pushed */
+	struct gp_bucket *chain;	/* hash chain; the table's lock */
+	uint64_t hash;
+	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end */
+};
+
+/* Checks at compile time that a bucket type begins as struct gp_bucket. */
+#define GP_BUCKET_LAYOUT(type)                                                             \
+	_Static_assert(offsetof(type, next) == offsetof(struct gp_bucket, next) &&         \
+			       offsetof(type, chain) == offsetof(struct gp_bucket, chain) &&  \
+			       offsetof(type, hash) == offsetof(struct gp_bucket, hash) &&    \
+			       offsetof(type, labels) == offsetof(struct gp_bucket, labels) && \
+			       offsetof(type, nframes) == offsetof(struct gp_bucket, nframes) && \
+			       offsetof(type, truncated) ==                                  \
+				       offsetof(struct gp_bucket, truncated),                \
+		       #type " begins as struct gp_bucket")
+
+/* The buckets of one profile, keyed by stack, labels and key (bucket.h). */
+struct gp_bucket_table {
+	struct gp_bucket **slots;	/* nslots hash chains; the owner's lock */
+	uint32_t nslots;		/* a power of two */
+	size_t frames_offset;		/* offsetof(bucket type, frames) */
+	struct gp_bucket *list;		/* push: the owner's lock + release; walk: acquire */
+	struct gp_pool *pool;		/* new buckets' memory (pool.c); NULL: __libc_calloc */
+};
+
 /* Decodes the record at p; returns 0, or -1 if p is not a function record. Signal-safe. */
 GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
 
@@ -200,6 +235,7 @@ GP_HIDDEN void gp_custom_atfork_child(void);
 #define GP_MAX_STACK_DEPTH 4096		/* the most frames a sample may keep */
 #define GP_TRACE_BUFFER_DEFAULT (4u << 20)	/* GOPROF_TRACE_BUFFER's default, bytes */
 #define GP_TRACE_BUFFER_MIN 4096u
+#define GP_DB_RETAIN_DEFAULT "7d,1GB"	/* GOPROF_DB_RETAIN's default */
 
 /*
  * Every GOPROF_* variable, read and checked once by the constructor (init.c), before any
@@ -208,6 +244,8 @@ GP_HIDDEN void gp_custom_atfork_child(void);
  */
 struct gp_config {
 	const char *db_pattern;		/* GOPROF_DB, NULL = no database */
+	int64_t retain_age_s;		/* GOPROF_DB_RETAIN's age, seconds; 0 = no limit */
+	int64_t retain_bytes;		/* GOPROF_DB_RETAIN's size, bytes; 0 = no limit */
 	unsigned cpu_hz;		/* GOPROF_CPU_HZ, 0 = no CPU sampling */
 	unsigned stack_depth;		/* GOPROF_STACK_DEPTH: frames kept per sample */
 	unsigned mem_rate;		/* GOPROF_MEMPROFILE_RATE: bytes per heap sample, 0 = off */
@@ -330,6 +368,20 @@ GP_HIDDEN void gp_symbolize_atfork_prepare(void);
 GP_HIDDEN void gp_symbolize_atfork_parent(void);
 GP_HIDDEN void gp_symbolize_atfork_child(void);
 
+/* ---- signal-safe memory (pool.c) ----------------------------------------------------------- */
+
+/* Never-freed records carved from anonymous mappings; zero-filled. Zero-initialise. */
+struct gp_pool {
+	char *next;			/* the caller's lock */
+	size_t left;			/* bytes left at next */
+};
+
+/*
+ * bytes of zeroed memory, 16-byte aligned, from p; NULL when mmap fails. No malloc, no lock
+ * of its own: safe in a signal handler when the caller's lock, held around it, is.
+ */
+GP_HIDDEN void *gp_pool_take(struct gp_pool *p, size_t bytes);
+
 /* ---- threads (thread.c): their creation, and the registry of live and ended threads ---- */
 
 struct gp_thread_info {
@@ -343,6 +395,12 @@ struct gp_thread_info {
 	uint32_t create_truncated;	/* frames left out at the root end */
 	const void *const *create_frames;	/* the creator's stack; fixed for good */
 	const struct gp_labels *create_labels;	/* the creator's labels then, NULL: none */
+	struct {
+		int queued;		/* a row of this thread went to the database */
+		uint64_t end_ns;	/* as queued */
+		char name[16];
+		uint32_t create_stack;	/* stacks.id, 0 = none */
+	} written;			/* the writer thread's alone */
 };
 
 /* How a thread came to be: what gp_thread_started() records for the threadcreate profile. */
@@ -363,9 +421,11 @@ struct gp_thread_origin {
 GP_HIDDEN void gp_thread_started(const struct gp_thread_origin *origin);
 GP_HIDDEN void gp_thread_ended(int keep_stack);
 
-/* Calls fn for every thread known now; collector thread. */
-GP_HIDDEN void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx),
-				  void *ctx);
+/*
+ * Calls fn for every thread known now; collector thread. An ended thread's entry is freed
+ * once fn returned 0 for it (its last row is the collector's) and its samples were drained.
+ */
+GP_HIDDEN void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ctx);
 
 /* What a thread is doing, for the goroutine profile. */
 struct gp_wait_state {
@@ -379,7 +439,7 @@ struct gp_wait_state {
 
 /*
  * A thread's waits, part of its registry entry (never freed). cur is written only by the
- * thread itself (wrap-lock.c, wrap-io.c) inside a sequence count; the rest belongs to the mutex
+ * thread itself (lock-profile.c, wrap-io.c) inside a sequence count; the rest belongs to the mutex
  * waiter table, under the lock of the slot the entry is linked in.
  */
 struct gp_wait {
@@ -480,9 +540,12 @@ struct gp_thread_snap {
 GP_HIDDEN void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx),
 				   void *ctx);
 
-/* A thread's registry entry (thread.c); never freed. */
+/*
+ * A thread's registry entry (thread.c); freed after the thread ended, once the collector
+ * took its last row and samples (gp_threads_foreach), at once without a database.
+ */
 struct gp_thread {
-	struct gp_thread *next;		/* reg_lock */
+	struct gp_thread *next, *prev;	/* reg_lock */
 	struct gp_thread_info info;	/* reg_lock; tid fixed at start */
 	struct gp_ring *ring;		/* NULL when not sampled; freed by the collector */
 	timer_t timer;			/* owning thread */
@@ -493,7 +556,7 @@ struct gp_thread {
 	const struct gp_labels *const *labels_addr;	/* its gp_labels_cur; fixed */
 	const void **stack_base;	/* its slot array, NULL: scratch; fixed */
 	size_t stack_cap;		/* slots */
-	struct gp_wait wait;		/* wrap-lock.c; see struct gp_wait */
+	struct gp_wait wait;		/* lock-profile.c; see struct gp_wait */
 	const void *create_frames[];	/* the creator's stack (info.create_frames) */
 };
 
@@ -520,7 +583,7 @@ GP_HIDDEN void gp_thread_atfork_child(void);
  */
 GP_HIDDEN void gp_stack_region(const void ***base, size_t *cap);
 
-/* ---- block and mutex profiles (wrap-lock.c): the interposed blocking calls -------------- */
+/* ---- block and mutex profiles (lock-profile.c), the blocking calls (wrap-lock.c) -------- */
 
 /* One count unit of struct gp_lock_bucket: counts are fixed point, 16 fractional bits. */
 #define GP_LOCK_COUNT_ONE 65536u
@@ -534,10 +597,14 @@ struct gp_lock_bucket {
 	struct gp_lock_bucket *next;	/* gp_lock_buckets()' list; fixed once pushed */
 	struct gp_lock_bucket *chain;	/* hash chain; profile lock */
 	uint64_t hash;
-	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
-	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
+	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end */
+	/* the rest of the key, call to profile (struct gp_bucket_table.key_bytes) */
 	const char *call;		/* the interposed call that waited or released,
 					   the stack's leaf; a string of the process's life */
+	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
+	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
 	uint64_t count_fp;		/* events, GP_LOCK_COUNT_ONE each (block: unbiased) */
 	uint64_t delay_ns;		/* their delay */
 	struct {
@@ -546,9 +613,6 @@ struct gp_lock_bucket {
 		uint32_t leaf;		/* stacks.id of stack below call, 0 = not yet */
 		uint32_t labelled;	/* stacks.id of the leaf with labels, 0 = not yet */
 	} written;			/* writer thread only */
-	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
-	uint32_t nframes;		/* frames[] entries, innermost first */
-	uint32_t truncated;		/* frames left out at the root end */
 	const void *frames[];		/* function records (gp_func_decode) */
 };
 
@@ -598,17 +662,17 @@ struct gp_heap_bucket {
 	struct gp_heap_bucket *next;	/* gp_heap_buckets()' list; fixed once pushed */
 	struct gp_heap_bucket *chain;	/* hash chain; heap lock */
 	uint64_t hash;
+	const struct gp_labels *labels;	/* the allocating thread's labels; part of the key */
+	uint32_t nframes;		/* frames[] entries, innermost first */
+	uint32_t truncated;		/* frames left out at the root end */
+	uintptr_t site;			/* the rest of the key: return address of the
+					   allocating call, 0 if unknown */
 	uint64_t alloc_objects, alloc_bytes;	/* sampled allocations, ever */
 	uint64_t free_objects, free_bytes;	/* sampled blocks freed, ever */
 	struct {
 		uint64_t alloc_objects, alloc_bytes, free_objects, free_bytes;
 		uint32_t stack;		/* stacks.id, 0 = not interned yet */
 	} written;			/* writer thread only: what is in the database */
-	const struct gp_labels *labels;	/* the allocating thread's labels; part of the key */
-	uintptr_t site;			/* return address of the allocating call, 0 if
-					   unknown; part of the key */
-	uint32_t nframes;		/* frames[] entries, innermost first */
-	uint32_t truncated;		/* frames left out at the root end */
 	const void *frames[];		/* function records (gp_func_decode) */
 };
 
@@ -629,6 +693,16 @@ GP_HIDDEN void gp_heap_guard(int on);
 
 /* Non-zero while the calling thread does goprof's own work (gp_heap_guard). */
 GP_HIDDEN int gp_heap_guarded(void);
+
+/*
+ * A crash flush begins (signal context, async-signal-safe): from now on the writer must
+ * not touch glibc's arenas, whose locks the dying thread may hold. gp_heap_crashing() says
+ * whether it began; gp_heap_crash_enter(), on the writer thread, makes its allocations come
+ * from a reserve of their own and its frees do nothing, for the rest of the process.
+ */
+GP_HIDDEN void gp_heap_crash(void);
+GP_HIDDEN int gp_heap_crashing(void);
+GP_HIDDEN void gp_heap_crash_enter(void);
 
 /*
  * The calling thread's call counters join the totals (gp_heap_stats) from now on; at its

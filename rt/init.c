@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "gp-internal.h"
+#include "retain.h"
 
 const void *gp_scratch[GP_SCRATCH_SLOTS + GP_SCRATCH_GUARD_BYTES / sizeof(void *)]
 	__attribute__((aligned(GP_SCRATCH_GUARD_BYTES)));
@@ -213,11 +214,29 @@ static int trace_json_config(void)
 	return 0;
 }
 
+/* GOPROF_DB_RETAIN: an age and/or a size (retain.h); anything else: the default, said once. */
+static void retain_config(void)
+{
+	const char *s = env_str("GOPROF_DB_RETAIN");
+	struct gp_retain_limits lim;
+
+	if (s && gp_retain_parse(s, &lim) != 0) {
+		gp_warn("GOPROF_DB_RETAIN=%s is not an age and/or a size such as 24h, 500MB, "
+			"24h,500MB or off; using %s", s, GP_DB_RETAIN_DEFAULT);
+		s = NULL;
+	}
+	if (!s)
+		gp_retain_parse(GP_DB_RETAIN_DEFAULT, &lim);
+	gp_config.retain_age_s = lim.age_buckets;
+	gp_config.retain_bytes = lim.max_bytes;
+}
+
 static void read_config(void)
 {
 	const char *clock;
 
 	gp_config.db_pattern = db_pattern_config();
+	retain_config();
 	gp_config.cpu_hz = env_uint("GOPROF_CPU_HZ", 100, 0, 1000);
 	gp_config.stack_depth = env_uint("GOPROF_STACK_DEPTH", 256, 1, GP_MAX_STACK_DEPTH);
 	gp_config.mem_rate = env_uint("GOPROF_MEMPROFILE_RATE", 524288, 0, 1u << 30);

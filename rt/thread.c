@@ -10,13 +10,18 @@
  * keys' destructors, pushes onto the scratch stack again. The start record also carries
  * the creator's tid and a copy of its shadow stack (the threadcreate profile).
  *
- * The registry (the second half of this file) lists every thread ever registered: the
- * threadcreate profile counts them all, the goroutine profile snapshots the live ones, and
- * sampler.c hangs each one's CPU timer and sample ring on its entry; an ended thread's
- * entry stays. Locks: reg_lock guards the list and each entry's lifetime; it is taken on
- * thread start and end, by gp_cpu_drain(), gp_threads_foreach() and gp_threads_snapshot(),
- * never in signal context, always under the heap guard so that the lock wrappers never
- * record it.
+ * The registry (the second half of this file) lists the live threads and the ended ones
+ * whose last row and samples the collector has not taken yet: the threadcreate profile
+ * counts them all (the database keeps a row per thread), the goroutine profile snapshots
+ * the live ones, and sampler.c hangs each one's CPU timer and sample ring on its entry. An
+ * ended thread's entry is freed by gp_threads_foreach() once its last row went to the
+ * collector and its ring was drained, or at its end when there is no database; so a
+ * program that creates threads for months keeps as many entries as it has threads alive,
+ * and a thread's start and end cost the same after the millionth thread as after the
+ * first (a list with back links: unlinking is constant time). Locks: reg_lock guards the
+ * list and each entry's lifetime; it is taken on thread start and end, by gp_cpu_drain(),
+ * gp_threads_foreach() and gp_threads_snapshot(), never in signal context, always under
+ * the heap guard so that the lock wrappers never record it.
  *
  * Snapshots (the goroutine profile) read other threads' shadow stacks while they run: the
  * entry keeps the address of the thread's stack pointer (its TLS word) and the bounds of
@@ -39,6 +44,7 @@
 #include <unistd.h>
 
 #include "gp-internal.h"
+#include "ring.h"
 
 typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
 				 void *);
@@ -243,6 +249,17 @@ GOPROF_API int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gp_thread *threads;	/* reg_lock; newest first */
 
+/* reg_lock held: t leaves the list; the caller frees it. */
+static void unlink_entry(struct gp_thread *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		threads = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+}
+
 __thread struct gp_thread *gp_thread_self __attribute__((tls_model("initial-exec")));
 
 struct gp_thread *gp_threads_lock(void)
@@ -286,7 +303,10 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 	gp_sampler_thread_new(t);
 
 	pthread_mutex_lock(&reg_lock);
+	t->prev = NULL;
 	t->next = threads;
+	if (threads)
+		threads->prev = t;
 	threads = t;
 	pthread_mutex_unlock(&reg_lock);
 
@@ -309,7 +329,16 @@ void gp_thread_ended(int keep_stack)
 	t->stack_live = keep_stack;
 	t->wait.io = NULL;
 	t->info.end_ns = gp_real_ns();
+	/* no database, no collector: nobody reads an ended thread's entry */
+	int drop = !gp_config.database && !keep_stack;
+	if (drop)
+		unlink_entry(t);
 	pthread_mutex_unlock(&reg_lock);
+	if (drop) {
+		if (t->ring)
+			gp_ring_free(t->ring);
+		free(t);
+	}
 	gp_heap_guard(0);
 }
 
@@ -331,12 +360,19 @@ static void refresh_name(struct gp_thread *t)
 	fclose(f);
 }
 
-void gp_threads_foreach(void (*fn)(const struct gp_thread_info *t, void *ctx), void *ctx)
+void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ctx)
 {
-	for (struct gp_thread *t = gp_threads_lock(); t; t = t->next) {
+	struct gp_thread *next;
+
+	for (struct gp_thread *t = gp_threads_lock(); t; t = next) {
+		next = t->next;
 		if (!t->ended)
 			refresh_name(t);
-		fn(&t->info, ctx);
+		/* the last row taken, the samples drained (sampler.c frees the ring then) */
+		if (fn(&t->info, ctx) == 0 && t->ended && !t->stack_live && !t->ring) {
+			unlink_entry(t);
+			free(t);
+		}
 	}
 	gp_threads_unlock();
 }
@@ -393,6 +429,8 @@ void gp_thread_atfork_child(void)
 
 	for (struct gp_thread *t = threads; t; t = t->next) {
 		gp_sampler_thread_forked(t);
+		/* the child's database starts empty: every thread gets its row there again */
+		memset(&t->info.written, 0, sizeof(t->info.written));
 		if (t != gp_thread_self && !t->ended) {
 			t->ended = 1;
 			t->stack_live = 0;

@@ -234,8 +234,10 @@ static int wake_cmp(const void *a, const void *b)
  */
 static void match_wakes(struct captured *c)
 {
+	if (!c->nwakes)
+		return;	/* and wakes may be NULL, which qsort may not be given */
 	qsort(c->wakes, c->nwakes, sizeof(*c->wakes), wake_cmp);
-	for (size_t i = 0; i < c->nthreads && c->nwakes; i++) {
+	for (size_t i = 0; i < c->nthreads; i++) {
 		struct gp_trace_thread *th = &c->threads[i];
 		uint64_t obj = 0, since = 0;
 

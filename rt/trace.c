@@ -14,7 +14,10 @@
  *  - gp_trace_on is the one word every wrapper tests; 0 while no trace is on.
  *  - Each thread owns a header (struct tbuf), found through its TLS pointer; headers are
  *    never freed (a header whose thread ended goes to a free list at the next stop and is
- *    taken by a new thread). A trace's records go to a private mapping of at most
+ *    taken by a new thread). New headers come from a pool of mappings (pool.c), never from
+ *    malloc: a thread's first event may be a wrapped call in a signal handler that
+ *    interrupted malloc. free_lock is never awaited by a handler whose own thread holds it
+ *    (tls.in_free_lock): that claim simply records nothing. A trace's records go to a private mapping of at most
  *    trace_cap bytes (GOPROF_TRACE_BUFFER) per thread, mapped at the thread's first event
  *    of that trace; pages are touched only as far as they are used. A full buffer counts
  *    the drop (GP_TEV_LOST at the stop); the last record's worth is kept for the thread's
@@ -69,6 +72,7 @@ static uint64_t next_task = 1;		/* task ids; atomically */
 
 struct tbuf *gp_trace_bufs;		/* push: CAS; walk: acquire */
 static struct tbuf *free_bufs;		/* free_lock */
+static struct gp_pool header_pool;	/* free_lock */
 static int free_lock;			/* spin lock */
 
 struct thread_tls {
@@ -77,6 +81,7 @@ struct thread_tls {
 	unsigned token_gen;		/* token belongs to this trace */
 	uint64_t token;
 	uintptr_t start_fn;
+	int in_free_lock;		/* this thread holds free_lock */
 };
 
 static __thread struct thread_tls tls __attribute__((tls_model("initial-exec")));
@@ -96,28 +101,46 @@ uint64_t gp_trace_now(void)
 	return gp_clock_ns();
 }
 
-/* A header for the calling thread: one whose thread ended, or a new one. Not signal-safe. */
+static void take_free_lock(void)
+{
+	tls.in_free_lock = 1;
+	gp_spin_lock(&free_lock);
+}
+
+static void drop_free_lock(void)
+{
+	gp_spin_unlock(&free_lock);
+	tls.in_free_lock = 0;
+}
+
+/*
+ * A header for the calling thread: one whose thread ended, or a new one; NULL when there is
+ * none to be had (a signal handler interrupted its own thread holding free_lock, or mmap
+ * failed). No malloc: safe in a signal handler.
+ */
 static struct tbuf *claim_header(void)
 {
 	struct tbuf *b;
 
-	gp_spin_lock(&free_lock);
+	if (tls.in_free_lock)
+		return NULL;
+	take_free_lock();
 	b = free_bufs;
 	if (b)
 		free_bufs = b->free_next;
-	gp_spin_unlock(&free_lock);
-	if (b) {
+	else
+		b = gp_pool_take(&header_pool, sizeof(*b));
+	drop_free_lock();
+	if (!b)
+		return NULL;
+	if (b->tid) {
+		/* a header of an ended thread: on gp_trace_bufs already */
 		b->free_next = NULL;
 		b->gen = 0;
 		b->tid = (uint32_t)gettid();
 		__atomic_store_n(&b->owner_gone, 0, __ATOMIC_RELEASE);
 		return b;
 	}
-	gp_heap_guard(1);
-	b = calloc(1, sizeof(*b));
-	gp_heap_guard(0);
-	if (!b)
-		return NULL;
 	b->tid = (uint32_t)gettid();
 	b->next = __atomic_load_n(&gp_trace_bufs, __ATOMIC_RELAXED);
 	while (!__atomic_compare_exchange_n(&gp_trace_bufs, &b->next, b, 1, __ATOMIC_RELEASE,
@@ -198,7 +221,6 @@ struct ev {
 	const char *msg;		/* copied */
 	int stack;			/* record the shadow stack */
 	int in_signal;			/* from the sampling signal handler */
-	int no_alloc;			/* maybe from a signal handler: no header is claimed */
 };
 
 static uint16_t str_room(const char *s)
@@ -220,7 +242,7 @@ static void append(const struct ev *e)
 	g = __atomic_load_n(&cur_gen, __ATOMIC_ACQUIRE);
 	b = tls.b;
 	if (!b) {
-		if (e->in_signal || e->no_alloc || !(b = claim_header()))
+		if (e->in_signal || !(b = claim_header()))
 			return;
 		tls.b = b;
 	}
@@ -315,9 +337,8 @@ void gp_trace_unblock(void)
 
 void gp_trace_wake(const char *call, const void *obj)
 {
-	/* sem_post is async-signal-safe: a handler may be where it runs (claim_header mallocs) */
 	struct ev e = { .kind = GP_TRACE_REC_WAKE, .name = call, .object = (uintptr_t)obj,
-			.stack = 1, .no_alloc = 1 };
+			.stack = 1 };
 	int saved = errno;
 
 	append(&e);
@@ -484,7 +505,7 @@ static int end(struct captured *c)
 	c->t.start_realtime_ns = trace_start_real_ns;
 	int rc = gp_trace_merge(c, g, end_ns);
 
-	gp_spin_lock(&free_lock);
+	take_free_lock();
 	for (struct tbuf *b = __atomic_load_n(&gp_trace_bufs, __ATOMIC_ACQUIRE); b; b = b->next) {
 		if (!__atomic_load_n(&b->owner_gone, __ATOMIC_ACQUIRE) || b->free_next ||
 		    b == free_bufs || b->writing)
@@ -496,7 +517,7 @@ static int end(struct captured *c)
 		b->free_next = free_bufs;
 		free_bufs = b;
 	}
-	gp_spin_unlock(&free_lock);
+	drop_free_lock();
 	ses.active = 0;
 	return rc;
 }

@@ -46,6 +46,15 @@
  *    keys' destructors) and threads goprof never set up are not counted.
  *  - fork(): heap_lock is taken across fork (atfork handlers) so the child never inherits
  *    it held; the child folds the other threads' counters (they do not exist there).
+ *  - Crash flush (signals.c): a thread that dies of a signal may hold one of glibc's arena
+ *    locks (a fault or an abort inside malloc), and the writer's last commit allocates.
+ *    gp_heap_crash() (signal context) sets HEAP_CRASH in heap_on; the writer then calls
+ *    gp_heap_crash_enter(), after which its own allocations come from a reserve mapped for
+ *    the occasion and its frees are dropped, so that it never touches an arena again.
+ *    malloc and calloc reach that through their slow path (the writer's countdown is made
+ *    negative for good), free and realloc through the heap_on test they make anyway:
+ *    nothing is added to any thread's fast path while profiling is off, and one bit test
+ *    to free's and realloc's while it is on.
  */
 #include "config.h"
 
@@ -56,10 +65,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
+#include "bucket.h"
 
 /*
  * glibc's allocator under its own names (exported by libc.so.6). noplt: the wrappers' tail
@@ -93,6 +104,7 @@ struct heap_tls {
 	int64_t alloc_base;		/* bytes allocated = alloc_base - countdown */
 	unsigned seq;			/* odd while alloc_base and countdown change */
 	int guard;			/* >0: forward only (goprof's own allocations) */
+	int crash;			/* the writer in a crash flush: the reserve only */
 	uint64_t rng;			/* xorshift state, 0 = not seeded yet */
 	struct heap_tls *next;		/* registry link (heap_lock) */
 	struct heap_tls **prev;		/* the pointer to this entry, NULL: not registered */
@@ -100,13 +112,30 @@ struct heap_tls {
 
 static __thread struct heap_tls tls __attribute__((tls_model("initial-exec")));
 
-static int heap_on;			/* set once by gp_heap_init, before any thread */
-static uint64_t rate;			/* bytes, >= 1 when heap_on */
+#define HEAP_ON 1			/* profiling: set once by gp_heap_init, before any thread */
+#define HEAP_CRASH 2			/* a crash flush runs: set once, in signal context */
+static int heap_on;			/* HEAP_*; atomically */
+static uint64_t rate;			/* bytes, >= 1 when profiling */
+
+#define CRASH_RESERVE_BYTES (256u << 20)	/* virtual; touched as far as the flush needs */
+static char *crash_base, *crash_next;	/* the writer's in a crash flush */
+
+static inline int profiling(void)
+{
+	return __atomic_load_n(&heap_on, __ATOMIC_RELAXED) & HEAP_ON;
+}
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t filter[FILTER_WORDS];	/* heap_lock to write (atomics); free reads */
-static struct gp_heap_bucket *bucket_slots[BUCKET_SLOTS];	/* heap_lock */
-static struct gp_heap_bucket *bucket_list;	/* push: heap_lock + release; walk: acquire */
+static struct gp_bucket *bucket_slots[BUCKET_SLOTS];	/* heap_lock */
+GP_BUCKET_LAYOUT(struct gp_heap_bucket);
+_Static_assert(offsetof(struct gp_heap_bucket, site) == sizeof(struct gp_bucket),
+	       "the heap buckets' own key follows struct gp_bucket");
+static struct gp_bucket_table buckets = {	/* heap_lock */
+	.slots = bucket_slots,
+	.nslots = BUCKET_SLOTS,
+	.frames_offset = offsetof(struct gp_heap_bucket, frames),
+};
 static struct heap_tls *threads;	/* registered threads' counters; heap_lock */
 static struct gp_heap_stats ended;	/* ended threads' counters; heap_lock */
 
@@ -172,36 +201,6 @@ static int64_t next_countdown(void)
 	double u = ((double)(tls.rng >> 11) + 1.0) / 9007199254740992.0;
 	double d = -ln_unit(u) * (double)rate;
 	return d > 4e18 ? INT64_MAX : (int64_t)d + 1;
-}
-
-/*
- * heap_lock held: the bucket of the n innermost frames below top (the thread's shadow
- * stack, read in place: it does not change while this thread is in here).
- */
-static struct gp_heap_bucket *bucket_of(const void **top, uint32_t n, uint32_t truncated,
-				       const struct gp_labels *labels, uintptr_t site)
-{
-	uint64_t h = gp_frames_hash(gp_mix(n ^ (uint64_t)truncated << 32 ^ (uintptr_t)labels ^
-					   gp_mix(site)), top, n);
-	struct gp_heap_bucket **slot = &bucket_slots[h & (BUCKET_SLOTS - 1)];
-	for (struct gp_heap_bucket *b = *slot; b; b = b->chain)
-		if (b->hash == h && b->nframes == n && b->truncated == truncated &&
-		    b->labels == labels && b->site == site && gp_frames_equal(b->frames, top, n))
-			return b;
-	struct gp_heap_bucket *b = __libc_calloc(1, sizeof(*b) + n * sizeof(b->frames[0]));
-	if (!b)
-		return NULL;
-	b->hash = h;
-	b->nframes = n;
-	b->truncated = truncated;
-	b->labels = labels;
-	b->site = site;
-	gp_frames_copy(b->frames, top, n);
-	b->chain = *slot;
-	*slot = b;
-	b->next = bucket_list;
-	__atomic_store_n(&bucket_list, b, __ATOMIC_RELEASE);
-	return b;
 }
 
 static int table_grow(void)
@@ -287,8 +286,10 @@ static void record_alloc(void *p, uint64_t size, uintptr_t site)
 
 	tls.guard++;
 	pthread_mutex_lock(&heap_lock);
-	struct gp_heap_bucket *b = bucket_of(top, (uint32_t)keep, (uint32_t)(depth - keep),
-					     gp_labels_cur, site);
+	/* the shadow stack read in place: it does not change while this thread is in here */
+	struct gp_heap_bucket *b = (struct gp_heap_bucket *)gp_bucket_get(
+		&buckets, &site, sizeof(site), gp_mix(site), top, (uint32_t)keep,
+		(uint32_t)(depth - keep), gp_labels_cur);
 	if (b)
 		remember_block(p, size, b);
 	pthread_mutex_unlock(&heap_lock);
@@ -400,7 +401,7 @@ crossed:
 /* site: the return address of the program's call of the allocator (its call line) */
 static __attribute__((noinline)) void sample_slow(void *p, size_t n, uintptr_t site)
 {
-	if (!__atomic_load_n(&heap_on, __ATOMIC_RELAXED)) {
+	if (!profiling()) {
 		/* off: this thread's countdown never reaches zero again */
 		tls.countdown = INT64_MAX;
 		return;
@@ -441,8 +442,42 @@ static inline void before_free(void *p)
 		forget(p);
 }
 
+/* The reserve's blocks: n bytes after a 16-byte header holding n; zero-filled, never reused. */
+static void *crash_alloc(size_t n)
+{
+	if (!crash_base || n > CRASH_RESERVE_BYTES ||
+	    (size_t)(crash_base + CRASH_RESERVE_BYTES - crash_next) < n + 32)
+		return NULL;
+	size_t *h = (size_t *)crash_next;
+	h[0] = n;
+	crash_next += 16 + ((n + 15) & ~(size_t)15);
+	return h + 2;
+}
+
+static int in_reserve(const void *p)
+{
+	return crash_base && (const char *)p >= crash_base &&
+	       (const char *)p < crash_base + CRASH_RESERVE_BYTES;
+}
+
+/* realloc on the writer in a crash flush: a new block, the old one left where it is */
+static __attribute__((noinline)) void *crash_realloc(void *old, size_t n)
+{
+	if (!n)
+		return NULL;
+	void *p = crash_alloc(n);
+	if (p && old) {
+		/* glibc's malloc_usable_size reads the block's header: no lock */
+		size_t had = in_reserve(old) ? ((size_t *)old)[-2] : malloc_usable_size(old);
+		memcpy(p, old, had < n ? had : n);
+	}
+	return p;
+}
+
 static __attribute__((noinline)) void *malloc_slow(size_t n, uintptr_t site)
 {
+	if (GP_UNLIKELY(tls.crash))
+		return crash_alloc(n);
 	void *p = __libc_malloc(n);
 
 	sample_slow(p, n, site);
@@ -464,6 +499,9 @@ GOPROF_API void *malloc(size_t n)
 GOPROF_API void free(void *p)
 {
 	if (GP_UNLIKELY(heap_on)) {
+		/* a block the writer frees in a crash flush stays (leaked, or in the reserve) */
+		if (GP_UNLIKELY(heap_on & HEAP_CRASH) && tls.crash)
+			return;
 		tls.frees++;
 		/* non-zero for NULL too (FILTER_NULL_BIAS) */
 		if (GP_UNLIKELY(filter_hit(p))) {
@@ -479,6 +517,8 @@ GOPROF_API void free(void *p)
 static __attribute__((noinline)) void *calloc_slow(size_t n, size_t size, size_t bytes,
 						  uintptr_t site)
 {
+	if (GP_UNLIKELY(tls.crash))
+		return crash_alloc(bytes);
 	void *p = __libc_calloc(n, size);
 
 	sample_slow(p, bytes, site);
@@ -520,6 +560,12 @@ GOPROF_API void *realloc(void *old, size_t n)
 	/* programs whose allocator is realloc (Lua) get malloc's and free's fast paths */
 	if (GP_LIKELY(!heap_on))
 		return __libc_realloc(old, n);
+	if (GP_UNLIKELY(heap_on & HEAP_CRASH)) {
+		if (tls.crash)
+			return crash_realloc(old, n);
+		if (!profiling())
+			return __libc_realloc(old, n);
+	}
 	if (old) {
 		tls.frees++;
 		/* realloc(p, 0) frees p and returns NULL (glibc): no new block */
@@ -548,7 +594,7 @@ GOPROF_API void *reallocarray(void *old, size_t n, size_t size)
 /* After p, a block of n bytes from one of the aligned allocators. */
 static void after_aligned(void *p, size_t n, uintptr_t site)
 {
-	if (GP_UNLIKELY(heap_on) && p) {
+	if (GP_UNLIKELY(profiling()) && p) {
 		tls.mallocs++;
 		after_alloc(p, n, site);
 	}
@@ -608,7 +654,7 @@ GOPROF_API void *pvalloc(size_t n)
 /* The program's own allocator's blocks count as allocations and frees, calls included. */
 void goprof_alloc_record(const void *p, size_t n)
 {
-	if (heap_on && p) {
+	if (profiling() && p) {
 		tls.mallocs++;
 		after_alloc((void *)p, n, GP_CALL_SITE());
 	}
@@ -616,7 +662,7 @@ void goprof_alloc_record(const void *p, size_t n)
 
 void goprof_free_record(const void *p)
 {
-	if (heap_on && p) {
+	if (profiling() && p) {
 		tls.frees++;
 		before_free((void *)p);
 	}
@@ -632,6 +678,32 @@ int gp_heap_guarded(void)
 	return tls.guard;
 }
 
+#ifdef GP_SANITIZE
+/*
+ * --enable-sanitizers: in a program built with AddressSanitizer, libasan comes first and
+ * its allocator is the program's malloc, so these wrappers never run; the same accounting
+ * is fed from ASan's allocation hooks instead. (Where libasan comes after libgoprof, the
+ * wrappers run and forward to glibc, and ASan's allocator, hence its hooks, is not used.)
+ */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+					      void (*free_hook)(const volatile void *));
+
+static void asan_malloc_hook(const volatile void *p, size_t n)
+{
+	tls.mallocs++;
+	if (GP_UNLIKELY(countdown_crossed(n)))
+		sample_slow((void *)p, n);
+}
+
+static void asan_free_hook(const volatile void *p)
+{
+	if (!profiling())
+		return;
+	tls.frees++;
+	before_free((void *)p);
+}
+#endif
+
 int gp_heap_init(void)
 {
 	if (!gp_config.db_pattern || !gp_config.mem_rate)
@@ -641,14 +713,17 @@ int gp_heap_init(void)
 	/* the main thread's counts start now: what it did before is not in the profile */
 	memset(&tls, 0, offsetof(struct heap_tls, guard));
 	set_countdown(next_countdown());
-	__atomic_store_n(&heap_on, 1, __ATOMIC_RELEASE);
+	__atomic_or_fetch(&heap_on, HEAP_ON, __ATOMIC_RELEASE);
+#ifdef GP_SANITIZE
+	__sanitizer_install_malloc_and_free_hooks(asan_malloc_hook, asan_free_hook);
+#endif
 	gp_heap_thread_start();
 	return 0;
 }
 
 void gp_heap_thread_start(void)
 {
-	if (!heap_on || tls.prev)
+	if (!profiling() || tls.prev)
 		return;
 	tls.guard++;
 	pthread_mutex_lock(&heap_lock);
@@ -676,7 +751,7 @@ int gp_heap_stats(struct gp_heap_stats *out)
 {
 	struct timespec until;
 
-	if (!heap_on)
+	if (!profiling())
 		return -1;
 	/*
 	 * Bounded: a thread that died of a signal inside the slow path holds heap_lock
@@ -703,32 +778,32 @@ int gp_heap_stats(struct gp_heap_stats *out)
 
 uint64_t gp_heap_rate(void)
 {
-	return heap_on ? rate : 0;
+	return profiling() ? rate : 0;
 }
 
 struct gp_heap_bucket *gp_heap_buckets(void)
 {
-	return __atomic_load_n(&bucket_list, __ATOMIC_ACQUIRE);
+	return (struct gp_heap_bucket *)__atomic_load_n(&buckets.list, __ATOMIC_ACQUIRE);
 }
 
 void gp_heap_atfork_prepare(void)
 {
-	if (heap_on)
+	if (profiling())
 		pthread_mutex_lock(&heap_lock);
 }
 
 void gp_heap_atfork_parent(void)
 {
-	if (heap_on)
+	if (profiling())
 		pthread_mutex_unlock(&heap_lock);
 }
 
 void gp_heap_atfork_child(void)
 {
-	if (!heap_on)
+	if (!profiling())
 		return;
 	/* the child's writer starts over: its database gets the whole history again */
-	for (struct gp_heap_bucket *b = bucket_list; b; b = b->next)
+	for (struct gp_heap_bucket *b = (struct gp_heap_bucket *)buckets.list; b; b = b->next)
 		memset(&b->written, 0, sizeof(b->written));
 	/* the other threads' counters stay in their (copied) TLS, which glibc may reuse */
 	while (threads && threads != &tls)
@@ -737,4 +812,27 @@ void gp_heap_atfork_child(void)
 		for (struct heap_tls *t = threads->next; t; t = threads->next)
 			unregister(t);
 	pthread_mutex_unlock(&heap_lock);
+}
+
+void gp_heap_crash(void)
+{
+	__atomic_or_fetch(&heap_on, HEAP_CRASH, __ATOMIC_SEQ_CST);
+}
+
+int gp_heap_crashing(void)
+{
+	return __atomic_load_n(&heap_on, __ATOMIC_ACQUIRE) & HEAP_CRASH;
+}
+
+void gp_heap_crash_enter(void)
+{
+	if (tls.crash)
+		return;
+	void *m = mmap(NULL, CRASH_RESERVE_BYTES, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return;
+	crash_base = crash_next = m;
+	tls.countdown = INT64_MIN / 2;
+	tls.crash = 1;
 }

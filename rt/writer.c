@@ -15,12 +15,16 @@
  *    thread exists; gp_writer_stop() (destructor, before exec) asks the thread to finish
  *    and joins it, so the last drain, commit and close happen on the thread;
  *  - gp_writer_crash_flush() runs in a fatal-signal handler: it only posts the semaphore
- *    (async-signal-safe) and polls flush_done with nanosleep;
+ *    (async-signal-safe) and polls flush_done with nanosleep; the thread's last round then
+ *    allocates from a reserve of its own (wrap-malloc.c), since the dying thread may hold
+ *    a lock of glibc's malloc;
  *  - gp_writer_atfork_child() runs in a forked child, where the thread does not exist: it
  *    forgets the parent's state without touching its sqlite handle and starts over. A
  *    child opens its database lazily, on its first sample, so that fork+exec children
  *    leave no empty database behind.
- * Any SQLite error stops the database for good (one line on stderr); the program goes on.
+ * A failure that may pass (disk full, read-only, no permission) drops and counts what
+ * cannot be written and is retried every second (db.c); any other SQLite error stops the
+ * database for good (one line on stderr). The program goes on either way.
  *
  * The work is split by responsibility: this file is the thread (its life, its loop, the
  * fork and crash handshakes); intern.c gives rows their ids, collect.c holds one collector
@@ -55,6 +59,7 @@
 
 #define POLL_NS 100000000ull		/* drain every 100 ms */
 #define COMMIT_NS 500000000ull		/* commit twice a second: a crash loses < 1 s */
+#define RETAIN_NS 2000000000ull		/* a retention pass every 2 s */
 
 struct writer gp_w;
 pthread_mutex_t gp_writer_traces_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -112,7 +117,7 @@ static void collect(void)
 	if ((n || __atomic_load_n(&gp_writer_traces, __ATOMIC_RELAXED)) && gp_w.lazy_open &&
 	    !gp_w.broken) {
 		gp_w.lazy_open = 0;
-		if (gp_db_open() != 0)
+		if (gp_db_open() != 0 && !gp_w.fail.active)
 			gp_w.broken = 1;
 	}
 }
@@ -139,6 +144,31 @@ int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source, 
 	return 0;
 }
 
+/*
+ * A retention pass every few seconds (and when force), between two commits. A failure that may pass (a full
+ * disk: deleting writes too) waits for the next pass; any other is said once and ends
+ * retention.
+ */
+static void retain(int force)
+{
+	static int failed;
+	uint64_t now = gp_real_ns();
+	/* seconds of age are buckets (GP_BUCKET_NS) */
+	struct gp_retain_limits lim = { gp_config.retain_age_s, gp_config.retain_bytes };
+
+	if (failed || (!lim.age_buckets && !lim.max_bytes) ||
+	    (now < gp_w.retain_next_ns && !force))
+		return;
+	gp_w.retain_next_ns = now + RETAIN_NS;
+	int rc = gp_retain_pass(gp_w.db, &lim, (int64_t)gp_collect_bucket(now), &gp_w.retain);
+	if (rc != SQLITE_OK && rc != SQLITE_FULL && (rc & 0xff) != SQLITE_IOERR &&
+	    rc != SQLITE_BUSY) {
+		failed = 1;
+		gp_warn("GOPROF_DB %s: GOPROF_DB_RETAIN: %s; old data is no longer removed",
+			gp_w.path, sqlite3_errstr(rc));
+	}
+}
+
 static void *writer_main(void *unused)
 {
 	(void)unused;
@@ -155,6 +185,8 @@ static void *writer_main(void *unused)
 			ts.tv_nsec -= 1000000000L;
 		}
 		sem_timedwait(&wake, &ts);
+		if (GP_UNLIKELY(gp_heap_crashing()))
+			gp_heap_crash_enter();
 
 		pthread_mutex_lock(&busy_lock);
 		int stopping = stop_req;
@@ -162,8 +194,12 @@ static void *writer_main(void *unused)
 		collect();
 		if (!gp_w.broken && !gp_w.lazy_open &&
 		    (stopping || want != flush_done ||
-		     gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS))
+		     gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS) &&
+		    (!gp_w.fail.active || gp_db_retry_due(stopping)))
 			gp_db_commit();
+		/* at the end too: the file the program leaves is within the size */
+		if (!gp_w.broken && !gp_w.lazy_open && !gp_w.fail.active)
+			retain(stopping);
 		__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
 		if (stopping)
 			break;
@@ -218,7 +254,6 @@ static void reset_state(void)
 	free(gp_w.new_labels);
 	free(gp_w.aggs);
 	free(gp_w.agg_slots);
-	free(gp_w.threads);
 	free(gp_w.pend_threads);
 	free(gp_w.snaps);
 	free(gp_w.customs);
@@ -262,7 +297,8 @@ static int start(int lazy, const char *avoid)
 			return -ENAMETOOLONG;
 	}
 	gp_w.lazy_open = lazy;
-	if (!lazy && gp_db_open() != 0) {
+	/* a failure that may pass (no permission, a full disk): the thread tries again */
+	if (!lazy && gp_db_open() != 0 && !gp_w.fail.active) {
 		gp_db_close();
 		return -EIO;
 	}
@@ -337,6 +373,8 @@ int gp_writer_db_path(char *buf, size_t len)
 void gp_writer_crash_flush(unsigned timeout_ms)
 {
 	/* atomics, sem_post and nanosleep only: safe in the signal handler */
+	if (running && running_pid == getpid())
+		gp_heap_crash();
 	(void)gp_writer_sync(timeout_ms);
 }
 

@@ -17,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "gp-internal.h"
+#include "retain.h"
 
 /* Small hash map (intern.c): non-zero uint64 key -> uint32 value. */
 struct u64map {
@@ -93,12 +94,31 @@ struct snap_row {
 	uint32_t stack;			/* stacks.id, 0 = empty */
 };
 
+/*
+ * A time when the database cannot be written (db.c): pending rows are dropped and counted,
+ * heap rows kept (they give the bytes in use), and a commit is tried again every second.
+ */
+struct write_failure {
+	int active;			/* the last commit (or open) failed */
+	uint64_t since_ns;		/* the first failed one */
+	uint64_t retry_ns;		/* no new attempt before this */
+	char error[160];		/* why the first one failed */
+	uint64_t commits;		/* failed commits */
+	uint64_t cpu_samples;		/* dropped */
+	uint64_t lock_events;
+	uint64_t snapshots;
+	uint64_t traces;
+};
+
 struct writer {
 	sqlite3 *db;			/* writer thread (start/stop: before/after it) */
 	char path[PATH_MAX];
 	int lazy_open;			/* open at the first sample (fork children) */
 	uint64_t fork_mark;		/* history_mark() at fork (fork children) */
 	int broken;			/* a database error: stop writing */
+	struct write_failure fail;	/* writes fail now (disk full, ...): see db.c */
+	struct gp_retain_state retain;	/* how far GOPROF_DB_RETAIN went (retain.c) */
+	uint64_t retain_next_ns;	/* no retention pass before this */
 	int lost;			/* the program took a descriptor of db: closed for good */
 	uint64_t start_ns;		/* origin of the buckets */
 	uint64_t period_ns;		/* CPU sampling period */
@@ -141,9 +161,7 @@ struct writer {
 	uint32_t *agg_slots;		/* hash slots: agg index + 1 */
 	size_t nagg_slots;
 
-	struct thread_row *threads;	/* as last written */
-	size_t nthreads, capthreads;
-	size_t *pend_threads;		/* threads[] rows to write in this commit */
+	struct thread_row *pend_threads;	/* rows to write in this commit */
 	size_t npend_threads, cappend_threads;
 	struct snap_row *snaps;		/* this commit's snapshot */
 	size_t nsnaps, capsnaps;
@@ -155,6 +173,7 @@ struct writer {
 	int64_t block_rate_written;	/* profiles.rate of 'block', 0 = no row yet */
 	int64_t mutex_fraction_written;	/* of 'mutex' */
 	int err;			/* first error of this batch (-errno or -EIO) */
+	uint64_t batch_traces;		/* traces this commit wrote (gone if it fails) */
 };
 
 /* execution traces handed over by trace.c, written at the next commit */
@@ -228,6 +247,14 @@ GP_HIDDEN uint32_t gp_intern_site_stack(const void *const *frames, uint32_t nfra
 
 /* ---- collect.c: the collectors, then the rows they write in a commit ---- */
 
+/* The samples bucket of a time. */
+GP_HIDDEN uint32_t gp_collect_bucket(uint64_t time_ns);
+/*
+ * A commit failed (gp_w.fail active): the pending sample rows are dropped and counted in
+ * gp_w.fail, but the heap's, kept in the bucket of gp_w.fail.since_ns; every custom count
+ * and the profiles rows are marked to be written again.
+ */
+GP_HIDDEN void gp_collect_drop_pending(void);
 /* gp_cpu_drain callback: one CPU (or wall) sample into the pending rows. */
 GP_HIDDEN void gp_collect_sample(const struct gp_sample *s, void *ctx);
 /* What changed in the heap and lock buckets since the last look; returns how many rows. */
@@ -242,7 +269,7 @@ struct thread_batch {
 };
 
 /* gp_threads_foreach and gp_threads_snapshot callbacks (ctx: a struct thread_batch). */
-GP_HIDDEN void gp_collect_thread(const struct gp_thread_info *t, void *ctx);
+GP_HIDDEN int gp_collect_thread(struct gp_thread_info *t, void *ctx);
 GP_HIDDEN void gp_collect_snap(const struct gp_thread_snap *s, void *ctx);
 /* Row writers, inside gp_db_commit's transaction; each returns 0 or -EIO. */
 GP_HIDDEN int gp_collect_write_thread(const struct thread_row *r);
@@ -256,10 +283,18 @@ GP_HIDDEN int gp_collect_write_customs(uint64_t time_ns);
 
 /* Steps a prepared statement and resets it; 0 when done, else -EIO. */
 GP_HIDDEN int gp_db_step_reset(sqlite3_stmt *st);
-/* Writes everything pending in one transaction; 0 or -EIO (then the database is broken). */
+/*
+ * Writes everything pending in one transaction; 0 or -EIO: the database is broken, or
+ * gp_w.fail is active (a failure that may pass: what was pending is dropped and counted).
+ */
 GP_HIDDEN int gp_db_commit(void);
 /* Creates gp_w.path's database with its schema, process row and statements; 0 or -EIO. */
 GP_HIDDEN int gp_db_open(void);
+/*
+ * When gp_w.fail is active: 1 when a new attempt is due (once a second; always when force)
+ * and the database is open (opened here if it could not be before), else 0.
+ */
+GP_HIDDEN int gp_db_retry_due(int force);
 /* Finalizes the statements and closes the database and its lock descriptor. */
 GP_HIDDEN void gp_db_close(void);
 /*

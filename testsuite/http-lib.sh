@@ -6,12 +6,24 @@ gp_need_curl() {
 	command -v curl >/dev/null 2>&1 || gp_skip "curl is not installed"
 }
 
+# GP_PIDS: the servers a case started, stopped when it exits.
 GP_PIDS=
 gp_http_cleanup() {
 	for p in $GP_PIDS; do kill "$p" 2>/dev/null; done
 	for p in $GP_PIDS; do wait "$p" 2>/dev/null; done
 }
-trap gp_http_cleanup EXIT
+gp_at_exit gp_http_cleanup
+
+# gp_http_app [VAR=VALUE...]: testsuite/progs/http-app.c (built as ./app if not yet) started
+# in the background with GOPROF_HTTP=127.0.0.1:0 and the given variables, stdout and stderr
+# to run.out and run.err; it runs until $GP_WORK/stop exists. Waits for its server: GP_PIDS
+# is its pid, GP_ADDR the server's address.
+gp_http_app() {
+	[ -x app ] || gp_build_prog app http-app
+	env GOPROF_HTTP=127.0.0.1:0 "$@" ./app "$GP_WORK/stop" >run.out 2>run.err &
+	GP_PIDS=$!
+	gp_wait_address run.err
+}
 
 # gp_wait_address ERRFILE: waits for "serving ... on http://ADDR/..." in ERRFILE and sets
 # GP_ADDR (HOST:PORT).

@@ -24,6 +24,22 @@ gp_need_cmd() {
 	gp_skip "$2 is not installed"
 }
 
+# gp_at_exit COMMAND: COMMAND runs when the case exits, however it ends, the last added
+# first, before gp_begin's work directory is removed (on success) or kept. The one EXIT trap
+# of a case is gp_exit: a helper that must clean up adds to it here instead of trapping.
+GP_AT_EXIT=:
+gp_at_exit() {
+	GP_AT_EXIT="$1
+$GP_AT_EXIT"
+}
+gp_exit() {
+	local rc=$?
+	eval "$GP_AT_EXIT"
+	[ $rc = 0 ] && [ -n "${GP_WORK:-}" ] && rm -rf "$GP_WORK"
+	exit $rc
+}
+trap gp_exit EXIT
+
 # gp_begin CASE_PATH: a fresh work directory, kept when the case fails.
 gp_begin() {
 	GP_CASE=$(basename "$1")
@@ -33,7 +49,17 @@ gp_begin() {
 	mkdir -p "$GP_WORK" || gp_die "cannot create $GP_WORK"
 	cd "$GP_WORK" || gp_die "cannot enter $GP_WORK"
 	[ -f "$GP_PLUGIN" ] || gp_die "plugin not built: $GP_PLUGIN"
-	trap 'rc=$?; [ $rc = 0 ] && rm -rf "$GP_WORK"; exit $rc' EXIT
+}
+
+# gp_build_c OUT SOURCE [FLAGS...]: the C file SOURCE built with the plugin at -O2 -g and
+# linked with libgoprof; it may include the headers of testsuite/progs (burn.h).
+gp_build_c() {
+	local out=$1 src=$2
+	shift 2
+	# shellcheck disable=SC2086
+	$GP_CC -O2 -g $GP_FLAGS "$@" $GP_INC -I"$GP_SRCDIR/testsuite/progs" -o "$out" "$src" \
+		$GP_LIBS >"$out.cc-err" 2>&1 ||
+		{ cat "$out.cc-err" >&2; gp_fail "building $(basename "$src") failed"; }
 }
 
 # gp_run OUT_PREFIX PROGRAM [ARGS...]: runs with a timeout, stdout/stderr to OUT_PREFIX.out/.err;

@@ -15,10 +15,7 @@ gp_need_go() {
 gp_build_prog() {
 	local out=$1 prog=$2
 	shift 2
-	# shellcheck disable=SC2086
-	$GP_CC -O2 -g $GP_FLAGS "$@" $GP_INC -I"$GP_SRCDIR/testsuite/progs" -o "$out" \
-		"$GP_SRCDIR/testsuite/progs/$prog.c" $GP_LIBS >"$out.cc-err" 2>&1 ||
-		{ cat "$out.cc-err" >&2; gp_fail "building $prog failed"; }
+	gp_build_c "$out" "$GP_SRCDIR/testsuite/progs/$prog.c" "$@"
 }
 
 # gp_export DB OUT [ARGS...]: goprof-export ARGS -o OUT DB, failing the case on error.

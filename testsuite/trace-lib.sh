@@ -1,7 +1,7 @@
 # Shell helpers for the execution-trace cases: go tool trace's web UI, crawled page by
 # page, ordered matching of its -d dump, and testsuite/unit/check-trace-go.go, which replays
 # each trace as Go >= 1.23's go tool trace opens it. Sourced after lib.sh and profile-lib.sh;
-# a case calls trace_setup first, and its EXIT trap kills SERVER (the server's pid) when set.
+# a case calls trace_setup first, which has the server of serve() stopped when the case exits.
 #
 # The -d dump is Go 1.19's: Go >= 1.23 prints its own event model there, so every pattern a
 # case matches in a dump is tied to Go 1.19's go tool trace (the only one installed here).
@@ -50,6 +50,7 @@ EOF
 		echo "graphviz is missing: the SVG profile pages are left out" >&2
 	fi
 	SERVER=
+	gp_at_exit '[ -z "$SERVER" ] || stop'
 }
 
 # trace_check FILE...: check-trace-go on each FILE (Go >= 1.23's conversion and viewer

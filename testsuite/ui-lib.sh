@@ -1,11 +1,14 @@
 # Helpers for the web UI's cases: a real browser (Debian's chromium, headless) loads a page
-# and the case reads the document it rendered. Sourced after lib.sh and http-lib.sh.
+# and the case reads the document it rendered. Sourced after lib.sh; brings profile-lib.sh
+# and http-lib.sh.
+. "$GP_SRCDIR/testsuite/profile-lib.sh"
+. "$GP_SRCDIR/testsuite/http-lib.sh"
 
-# gp_ui_begin CASE_PATH: gp_begin, and the servers the case starts (GP_PIDS) are stopped
-# however it ends (gp_begin's own exit trap would replace http-lib.sh's).
+# gp_ui_begin CASE_PATH: gp_begin, and a skip (a failure on CI) unless chromium and node
+# can run here (gp_need_chromium).
 gp_ui_begin() {
 	gp_begin "$1"
-	trap 'rc=$?; gp_http_cleanup; [ $rc = 0 ] && rm -rf "$GP_WORK"; exit $rc' EXIT
+	gp_need_chromium
 }
 
 # gp_need_chromium: skips the case (fails on CI) when chromium or node is missing or

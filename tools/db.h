@@ -114,6 +114,12 @@ int gp_db_open(struct gp_db *db, const char *path, struct gp_err *err);
 /* Looks up a profile by name ("cpu"); returns 0, 1 if the database has none, -1 on a failure. */
 int gp_db_profile(struct gp_db *db, const char *name, struct gp_db_profile *out);
 
+/*
+ * The bucket whose row holds bucket's samples: bucket itself, or the first of the coarser
+ * row retention merged it into (merged_buckets, schema 5).
+ */
+int64_t gp_db_merged_floor(struct gp_db *db, int64_t bucket);
+
 /* The first and last bucket holding samples of a profile; 0, 1 if there is none, or -1. */
 int gp_db_bucket_span(struct gp_db *db, int profile, int64_t *first, int64_t *last);
 

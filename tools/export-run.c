@@ -309,6 +309,54 @@ static int io_failed(struct gp_err *e, const char *output)
 	return gp_errf(e, "%s: %s", output, strerror(errno ? errno : EIO));
 }
 
+/* Does stack s's label set give key (keylen bytes) the value? The innermost push wins. */
+static int label_matches(const struct gp_db *db, uint32_t s, const char *key, size_t keylen,
+			 const char *value)
+{
+	struct gp_db_label l[GP_EXPORT_MAX_LABELS];
+	size_t n = gp_db_label_set(db, s, l, GP_EXPORT_MAX_LABELS);
+
+	for (size_t i = 0; i < n; i++)
+		if (strlen(l[i].key) == keylen && memcmp(l[i].key, key, keylen) == 0)
+			return strcmp(l[i].value, value) == 0;
+	return 0;
+}
+
+/*
+ * --label KEY=VALUE: keeps only the stacks whose label set gives KEY that value (pprof's
+ * -tagfocus, exactly); the threads of threadcreate and goroutine by their stacks' labels.
+ */
+static int keep_label(struct gp_export *x, const char *label)
+{
+	const char *eq = strchr(label, '=');
+	struct gp_db *db = x->db;
+	size_t i, n;
+
+	if (!eq || eq == label)
+		return gp_err_usage(x->err, "bad label '%s' (KEY=VALUE)", label);
+	size_t keylen = (size_t)(eq - label);
+	for (size_t s = 0; s < db->nstacks; s++) {
+		if (label_matches(db, (uint32_t)s, label, keylen, eq + 1))
+			continue;
+		x->sums[s].count = x->sums[s].value = 0;
+		if (x->inuse)
+			x->inuse[s].count = x->inuse[s].value = 0;
+		if (x->ever)
+			x->ever[s] = 0;
+	}
+	for (i = n = 0; i < x->ngroups; i++)
+		if (label_matches(db, x->groups[i].stack, label, keylen, eq + 1))
+			x->groups[n++] = x->groups[i];
+	x->ngroups = n;
+	int create = strcmp(x->type, "threadcreate") == 0;
+	for (i = n = 0; i < x->nthreads; i++)
+		if (label_matches(db, create ? x->threads[i].create_stack : x->threads[i].stack,
+				  label, keylen, eq + 1))
+			x->threads[n++] = x->threads[i];
+	x->nthreads = n;
+	return 0;
+}
+
 /*
  * Answers q into r: 0, or -1 with e filled. Whatever it made belongs to r, which the
  * caller frees however this ends.
@@ -402,8 +450,8 @@ static int run_query(struct run *r, const char *db_path, const struct gp_export_
 			       fmt_time(db->start_ns, b3, sizeof(b3)),
 			       fmt_time(end_ns, b4, sizeof(b4)));
 
-	/* the buckets that overlap [from, to) */
-	int64_t lo = (x->from_ns - db->start_ns) / db->bucket_ns;
+	/* the buckets that overlap [from, to); a merged row (retention) is taken whole */
+	int64_t lo = gp_db_merged_floor(db, (x->from_ns - db->start_ns) / db->bucket_ns);
 	int64_t hi = (x->to_ns - db->start_ns + db->bucket_ns - 1) / db->bucket_ns - 1;
 
 	if (gp_db_load(db) != 0 || gp_err_zalloc(e, &x->sums, db->nstacks, sizeof(*x->sums)) ||
@@ -493,6 +541,8 @@ static int run_query(struct run *r, const char *db_path, const struct gp_export_
 			x->inuse[s].value -= r->freed[s].value;
 		}
 	}
+	if (q->label && keep_label(x, q->label) != 0)
+		return -1;
 	if (rows == 0 && (q->from || q->to))
 		return gp_errf(e, "%s: no %s samples between %s and %s", db->path, type,
 			       fmt_time(x->from_ns, b1, sizeof(b1)),

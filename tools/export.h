@@ -111,6 +111,7 @@ struct gp_export_query {
 	const char *from, *to, *at;	/* range as goprof-export takes it, NULL = not given */
 	int64_t from_ns, to_ns;		/* or as times (ns since the epoch), 0 = not given */
 	int delta;			/* heap and goroutine: only what changed in the range */
+	const char *label;		/* "KEY=VALUE": only stacks so labelled, NULL = all */
 	const char *output;		/* write to this file instead of the descriptor */
 	int refuse_terminal;		/* no binary output to a terminal */
 	int fd;				/* (set by gp_export_run) */

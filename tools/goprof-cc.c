@@ -14,7 +14,9 @@
  *    -static-pie links get libgoprof-static.a instead, with its interposers wrapped in
  *    (push_static).
  * Runs that only ask GCC about itself (--version, -dumpversion, -print-*, -v alone...)
- * get nothing added, so configure, CMake and meson see plain GCC.
+ * get nothing added, so configure, CMake and meson see plain GCC. A goprof configured with
+ * --enable-sanitizers also adds the sanitizers' flags wherever it adds the plugin: its
+ * runtime needs libasan loaded first.
  *
  * A C program rather than a shell script: the caller's arguments go to GCC as the very
  * strings it received (no word splitting, no quoting rules, nothing to escape), and a
@@ -473,6 +475,15 @@ int main(int argc, char **argv)
 			}
 		}
 		push(&out, concat("-fplugin=", p.plugin));
+#ifdef GP_SANITIZE
+		/*
+		 * --enable-sanitizers (configure.ac's GP_SANITIZE_FLAGS): the runtime needs
+		 * libasan loaded before it, and so ahead of the program's other libraries
+		 */
+		push(&out, "-fsanitize=address,undefined");
+		push(&out, "-fno-sanitize-recover=undefined");
+		push(&out, "-fno-omit-frame-pointer");
+#endif
 	}
 	for (i = 1; i < argc; i++)
 		push(&out, argv[i]);

@@ -45,6 +45,7 @@ static void usage(FILE *f)
 		"                       trace: the last trace that began at or before T\n"
 		"      --debug N        text format: Go's ?debug=N layout (goroutine: 2 = one block\n"
 		"                       per thread)\n"
+		"      --label KEY=VALUE  only the samples so labelled (goprof_label_push)\n"
 		"      --lines          top format: one row per source line (go tool pprof -lines)\n"
 		"  -r, --regex REGEX    list format: the functions to list (extended regex)\n"
 		"  -h, --help           this text\n"
@@ -173,7 +174,7 @@ int main(int argc, char **argv)
 #endif
 	}
 
-	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_VERSION, OPT_LINES };
+	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_LABEL, OPT_VERSION, OPT_LINES };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
@@ -182,6 +183,7 @@ int main(int argc, char **argv)
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "debug", required_argument, NULL, OPT_DEBUG },
+		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "lines", no_argument, NULL, OPT_LINES },
 		{ "regex", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -189,7 +191,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *type = "cpu", *format = NULL, *output = NULL;
-	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL, *regex = NULL;
+	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL, *label = NULL;
+	const char *regex = NULL;
 	int lines = 0;
 	int debug = 1, debug_set = 0;
 	int c;
@@ -214,6 +217,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_AT:
 			at_arg = optarg;
+			break;
+		case OPT_LABEL:
+			label = optarg;
 			break;
 		case OPT_LINES:
 			lines = 1;
@@ -243,8 +249,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (strcmp(type, "trace") == 0) {
-		if (from_arg || to_arg || debug_set)
-			usage_error("--from, --to and --debug do not apply to -t trace");
+		if (from_arg || to_arg || debug_set || label)
+			usage_error("--from, --to, --debug and --label do not apply to -t trace");
 		if (optind != argc - 1)
 			usage_error(optind == argc ? "no database or trace file given" :
 						     "more than one database or trace file given");
@@ -257,8 +263,8 @@ int main(int argc, char **argv)
 
 	struct gp_export_query q = {
 		.type = type, .format = format, .debug = debug, .lines = lines, .list = regex,
-		.from = from_arg, .to = to_arg,
-		.at = at_arg, .output = output, .refuse_terminal = 1,
+		.from = from_arg, .to = to_arg, .at = at_arg, .label = label, .output = output,
+		.refuse_terminal = 1,
 	};
 	char msg[1024];
 	int rc = gp_export_run(argv[optind], &q, STDOUT_FILENO, msg, sizeof(msg));

@@ -87,6 +87,8 @@ struct timeline {
 	struct tl_thread threads[TIMELINE_TRACKED + 1];	/* the last: "other" */
 	size_t nthreads;
 	int64_t *heap, *block, *mutex, *live;
+	int64_t merged[3][3];		/* merged_buckets: first, end, width (retention) */
+	size_t nmerged;
 	const char *heap_source;
 	char *err;
 	size_t errlen;
@@ -109,6 +111,34 @@ static size_t tl_point(const struct timeline *t, int64_t bucket)
 		return 0;
 	size_t p = (size_t)(bucket / t->group);
 	return p < t->n ? p : t->n - 1;
+}
+
+/*
+ * Adds v, the value of a samples row of bucket b, to series s: a row retention merged
+ * (merged_buckets) is spread evenly over the buckets it stands for.
+ */
+static void tl_add(const struct timeline *t, int64_t *s, int64_t b, int64_t v)
+{
+	int64_t w = 1;
+
+	for (size_t i = 0; i < t->nmerged; i++)
+		if (t->merged[i][0] <= b && b < t->merged[i][1] && t->merged[i][2] > 1)
+			w = t->merged[i][2];
+	if (w == 1) {
+		s[tl_point(t, b)] += v;
+		return;
+	}
+	int64_t given = 0;
+	for (size_t p = tl_point(t, b), last = tl_point(t, b + w - 1); p <= last; p++) {
+		int64_t lo = (int64_t)p * t->group, hi = lo + t->group;
+		lo = lo > b ? lo : b;
+		hi = hi < b + w ? hi : b + w;
+		/* the last point takes what rounding left, so the sum stays v */
+		int64_t part = p == last ? v - given :
+					   (int64_t)((double)v * (double)(hi - lo) / (double)w);
+		s[p] += part;
+		given += part;
+	}
 }
 
 /* One integer from sql; def when there is no row or it is NULL. */
@@ -135,7 +165,7 @@ static int tl_profile_sum(struct timeline *t, int profile, int64_t scale, int64_
 		return tl_fail(t, "samples");
 	sqlite3_bind_int(st, 1, profile);
 	while (sqlite3_step(st) == SQLITE_ROW)
-		s[tl_point(t, sqlite3_column_int64(st, 0))] += sqlite3_column_int64(st, 1) * scale;
+		tl_add(t, s, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) * scale);
 	sqlite3_finalize(st);
 	return 0;
 }
@@ -157,7 +187,10 @@ static struct tl_thread *tl_thread(struct timeline *t, int64_t tid)
 	return &t->threads[TIMELINE_TRACKED];
 }
 
-/* CPU ns per point and thread: one pass over the CPU rows in key order. */
+/*
+ * CPU ns per point and thread: one pass over the per-thread totals the writer keeps, or,
+ * in a database from before them, over every CPU row, in key order.
+ */
 static int tl_cpu(struct timeline *t)
 {
 	sqlite3_stmt *st;
@@ -165,16 +198,20 @@ static int tl_cpu(struct timeline *t)
 	t->threads[TIMELINE_TRACKED].tid = -1;
 	if (!(t->threads[TIMELINE_TRACKED].ns = tl_series(t)))
 		return -1;
+	char sql[96];
+	snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM samples WHERE profile = %d)",
+		 GP_PROFILE_CPU_THREADS);
+	int totals = tl_int(t, sql, 0);
 	if (sqlite3_prepare_v2(t->db, "SELECT bucket, tid, value FROM samples WHERE profile = ?1",
 			       -1, &st, NULL) != SQLITE_OK)
 		return tl_fail(t, "samples");
-	sqlite3_bind_int(st, 1, GP_PROFILE_CPU);
+	sqlite3_bind_int(st, 1, totals ? GP_PROFILE_CPU_THREADS : GP_PROFILE_CPU);
 	struct tl_thread *last = NULL;
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t tid = sqlite3_column_int64(st, 1), v = sqlite3_column_int64(st, 2);
 		if (!last || last->tid != tid)
 			last = tl_thread(t, tid);
-		last->ns[tl_point(t, sqlite3_column_int64(st, 0))] += v;
+		tl_add(t, last->ns, sqlite3_column_int64(st, 0), v);
 		last->total_ns += v;
 	}
 	sqlite3_finalize(st);
@@ -357,7 +394,7 @@ static void tl_write(struct timeline *t, int version, FILE *f)
 
 static int tl_build(struct timeline *t, const char *db_path, FILE *out)
 {
-	if (sqlite3_open_v2(db_path, &t->db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(db_path, &t->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return tl_fail(t, db_path);
 	sqlite3_busy_timeout(t->db, 2000);
 	if (tl_int(t, "PRAGMA application_id", 0) != GP_SCHEMA_APPLICATION_ID) {
@@ -397,6 +434,15 @@ static int tl_build(struct timeline *t, const char *db_path, FILE *out)
 		buckets = 1;
 	if (t->end_ns < t->start_ns + buckets * t->bucket_ns)
 		t->end_ns = t->start_ns + buckets * t->bucket_ns;
+	sqlite3_stmt *st;
+	if (version >= 5 && sqlite3_prepare_v2(t->db, "SELECT first_bucket, end_bucket, width "
+					       "FROM merged_buckets ORDER BY 1", -1, &st,
+					       NULL) == SQLITE_OK) {
+		for (; t->nmerged < 3 && sqlite3_step(st) == SQLITE_ROW; t->nmerged++)
+			for (int i = 0; i < 3; i++)
+				t->merged[t->nmerged][i] = sqlite3_column_int64(st, i);
+		sqlite3_finalize(st);
+	}
 	t->group = (buckets + TIMELINE_POINTS - 1) / TIMELINE_POINTS;
 	t->n = (size_t)((buckets + t->group - 1) / t->group);
 	t->heap = tl_series(t);

@@ -63,20 +63,20 @@ GP_NOINLINE static void on_alarm(int sig)
 	alarms++;
 }
 
-GP_NOINLINE static int step(int x)
+GP_NOINLINE static unsigned step(unsigned x)
 {
-	return x * 7 + sink;
+	return x * 7u + (unsigned)sink;
 }
 
 GP_NOINLINE static void spin(void)
 {
 	struct itimerval it = { { 0, 1000 }, { 0, 1000 } };
 	struct itimerval off = { { 0, 0 }, { 0, 0 } };
-	volatile int acc = 0;
+	volatile unsigned acc = 0;
 
 	setitimer(ITIMER_REAL, &it, NULL);
 	for (long i = 0; alarms < 200; i++) {
-		acc += step((int)i);
+		acc += step((unsigned)i);
 		if ((i & 255) == 0)
 			GP_EXPECT_STACK("main>spin");
 	}

@@ -55,17 +55,25 @@ int main(void)
 C
 # shellcheck disable=SC2086
 $GP_CC -O2 $cflags -o shared prog.c $libs || gp_fail "build against the shared runtime failed"
+# Under --enable-sanitizers the static runtime is not tried: linked into the executable, its
+# malloc comes before ASan's and runs before ASan is set up, which cannot work.
+runtimes="shared static"
+if [ -n "${GP_SANITIZE:-}" ]; then
+	runtimes=shared
+	echo "$GP_CASE: sanitizers: the static runtime is not tried" >&2
+fi
 # shellcheck disable=SC2086
-$GP_CC -O2 $cflags -o static prog.c "$stage/usr/lib/libgoprof.a" \
+[ "$runtimes" = shared ] || $GP_CC -O2 $cflags -o static prog.c "$stage/usr/lib/libgoprof.a" \
 	$(pkg-config --libs-only-l --static goprof | sed 's/-lgoprof//') ||
 	gp_fail "build against the static runtime failed"
-for p in shared static; do
+for p in $runtimes; do
 	gp_run $p ./$p
 	[ "$GP_RC" = 0 ] || gp_fail "$p exited with $GP_RC"
 	[ "$(cat $p.out)" = "inner<outer<main" ] || gp_fail "$p printed: $(cat $p.out)"
 done
 ldd ./shared | grep -q "$stage/usr/lib/libgoprof.so" || gp_fail "shared build does not use the installed libgoprof"
-! ldd ./static | grep -q libgoprof || gp_fail "static build still needs libgoprof.so"
+[ "$runtimes" = shared ] || ! ldd ./static | grep -q libgoprof ||
+	gp_fail "static build still needs libgoprof.so"
 
 # GOPROF_HTTP finds the installed module next to the installed libgoprof
 if [ -f "$GP_BUILDDIR/rt/goprof-module.la" ]; then
@@ -105,10 +113,12 @@ ldd ./spin | grep -q "$stage/usr/lib/libgoprof.so" ||
 	gp_fail "spin does not use the installed libgoprof"
 gp_cpu_profile spin ./spin 400000000
 gp_hot spin.pb.gz spin 80
-"$drv" -O2 -static -o spin-static spin.c 2>static.err ||
-	{ cat static.err >&2; gp_fail "the installed goprof-cc cannot link -static"; }
-gp_cpu_profile spin-static ./spin-static 400000000
-gp_hot spin-static.pb.gz spin 80
+if [ "$runtimes" != shared ]; then
+	"$drv" -O2 -static -o spin-static spin.c 2>static.err ||
+		{ cat static.err >&2; gp_fail "the installed goprof-cc cannot link -static"; }
+	gp_cpu_profile spin-static ./spin-static 400000000
+	gp_hot spin-static.pb.gz spin 80
+fi
 
 # the installed driver in a DESTDIR tree: everything where the configured layout puts it
 dest=$GP_WORK/dest

@@ -7,8 +7,9 @@
 # thread's goroutine entry carries its label (pprof and Go's debug=1 "# labels:" line), a
 # thread's threadcreate entry its creator's, a wait for a mutex the waiter's (block) and
 # its release the holder's (mutex), the execution trace logs each push and pop, and a
-# --from/--to window keeps them. The API's error cases are checked by the program itself;
-# without a database labels change nothing.
+# --from/--to window keeps them; goprof-export --label keeps what -tagfocus keeps. The
+# API's error cases are checked by the program itself; without a database labels change
+# nothing.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
@@ -53,6 +54,15 @@ grep -q ' child_work$' inherit.txt || { cat inherit.txt >&2; gp_fail "child_work
 gp_pprof -top -unit=ms -tagignore=kind=. cpu.pb.gz 2>pprof.err >none.txt
 none=$(awk '$NF == "work" { x = $4; sub(/ms$/, "", x); print x + 0 }' none.txt)
 gp_within "${none:-0}" 200 35 || { cat none.txt >&2; gp_fail "work without a label: ${none:-0} ms, want about 200"; }
+
+# --label keeps exactly the samples pprof's -tagfocus keeps
+gp_export prof.db heavy.pb.gz -t cpu --label kind=heavy
+gp_pprof -top -unit=ms heavy.pb.gz 2>pprof.err >heavy.txt || gp_fail "pprof heavy.pb.gz"
+gp_pprof -top -unit=ms -tagfocus=kind=heavy cpu.pb.gz 2>pprof.err >focus.txt
+[ "$(grep -o 'of [0-9.]*ms total' heavy.txt)" = "of ${heavy}ms total" ] &&
+	[ "$(sed -n 's/.*Showing nodes accounting for \([0-9.]*ms\).*/\1/p' heavy.txt)" = \
+	  "$(sed -n 's/.*Showing nodes accounting for \([0-9.]*ms\).*/\1/p' focus.txt)" ] ||
+	{ cat heavy.txt focus.txt >&2; gp_fail "--label kind=heavy is not -tagfocus=kind=heavy"; }
 
 # a window keeps the labels (the light part runs in the first second)
 gp_export prof.db window.pb.gz -t cpu --from +0s --to +1s

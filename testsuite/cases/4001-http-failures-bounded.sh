@@ -10,10 +10,7 @@ set -u
 gp_begin "$0"
 gp_need_curl
 
-gp_build_prog app http-app
-GOPROF_HTTP=127.0.0.1:0 GOPROF_DB="$GP_WORK/app.db" ./app "$GP_WORK/stop" >run.out 2>run.err &
-GP_PIDS=$!
-gp_wait_address run.err
+gp_http_app GOPROF_DB="$GP_WORK/app.db"
 rss() { awk '$1 == "VmRSS:" { print $2 }' /proc/"$GP_PIDS"/status; }
 fds() { ls /proc/"$GP_PIDS"/fd | wc -l; }
 

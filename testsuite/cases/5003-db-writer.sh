@@ -1,26 +1,21 @@
 #!/bin/sh
 # The database writer: GOPROF_DB's %p/%h/%% are expanded, the file is created mode 0600 in
 # WAL mode with the schema version, the process row (pid, cmdline, exe, build ID), threads,
-# functions and samples are there and export; a path it must not or cannot use costs one
+# functions and samples are there and export, with per-thread CPU totals that add up; a path it must not or cannot use costs one
 # "goprof:" line on stderr and the program runs on; an old goprof database is replaced.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
+. "$GP_SRCDIR/testsuite/db-lib.sh"
 gp_begin "$0"
+gp_need_sqlite3
 
 EXPORT=$GP_BUILDDIR/tools/goprof-export
-command -v sqlite3 >/dev/null 2>&1 || gp_skip "the sqlite3 shell is not installed"
 
 cat >prog.c <<'C'
 #include <pthread.h>
 #include <stdio.h>
 #include <unistd.h>
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
+#include "burn.h"
 volatile unsigned long sink;
 __attribute__((noinline)) static void *worker(void *arg)
 {
@@ -38,8 +33,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-# shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 
 host=$(hostname)
 GOPROF_DB="$GP_WORK/w-%p-%h-%%.db" ./prog a b >run.out 2>run.err || gp_fail "prog failed"
@@ -68,6 +62,14 @@ want_id=$(readelf -n prog 2>/dev/null | sed -n 's/.*Build ID: *//p')
 [ "$(q 'SELECT sum(count) FROM samples WHERE profile = 1')" -ge 20 ] ||
 	gp_fail "fewer than 20 samples"
 [ "$(q 'SELECT end_ns > start_ns FROM process')" = 1 ] || gp_fail "process.end_ns not set"
+# the per-thread CPU totals (profile 8, for the timeline) are the CPU rows summed, exactly
+cpu_by_thread="SELECT bucket, tid, sum(count), sum(value) FROM samples WHERE profile = 1
+	GROUP BY bucket, tid"
+totals="SELECT bucket, tid, count, value FROM samples WHERE profile = 8 AND stack_id = 0"
+[ "$(q "SELECT count(*) FROM ($cpu_by_thread EXCEPT $totals)")" = 0 ] &&
+	[ "$(q "SELECT count(*) FROM ($totals EXCEPT $cpu_by_thread)")" = 0 ] &&
+	[ "$(q "SELECT count(DISTINCT tid) FROM samples WHERE profile = 8")" = 2 ] ||
+	gp_fail "the per-thread CPU totals are not the CPU rows summed per thread and second"
 "$EXPORT" -f folded "$db" >folded.txt || gp_fail "export failed"
 grep -q '^worker;spin [0-9]*$' folded.txt || { cat folded.txt >&2; gp_fail "no worker;spin"; }
 grep -q '^main;spin [0-9]*$' folded.txt || { cat folded.txt >&2; gp_fail "no main;spin"; }

@@ -44,7 +44,8 @@ crafted bigmap "INSERT INTO mappings VALUES (4294967000, '/x', '', 0, 0, 0)"
 expect bigmap "corrupt goprof database"
 crafted nofunc "DELETE FROM functions WHERE id = (SELECT function_id FROM stacks LIMIT 1)"
 expect nofunc "corrupt goprof database"
-crafted negative "UPDATE samples SET count = -5 WHERE stack_id = (SELECT min(stack_id) FROM samples)"
+crafted negative "UPDATE samples SET count = -5 WHERE profile = 1 AND
+	stack_id = (SELECT min(stack_id) FROM samples WHERE profile = 1)"
 expect negative "corrupt goprof database"
 
 size=$(stat -c %s good.db)

@@ -11,13 +11,7 @@ gp_need_sqlite3
 
 EXPORT=$GP_BUILDDIR/tools/goprof-export
 cat >prog.c <<'C'
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
+#include "burn.h"
 volatile unsigned long sink;
 int main(void)
 {
@@ -51,8 +45,7 @@ int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n, sqlite3_stmt **st,
 	return real(db, sql, n, st, tail);
 }
 C
-# shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 $GP_CC -O2 -shared -fPIC -o shim.so shim.c -ldl || gp_fail "building the shim failed"
 
 GOPROF_DB=$GP_WORK/prof.db ./prog || gp_fail "prog failed"

@@ -16,10 +16,8 @@ gp_build_prog app http-app
 touch stopped-already
 gp_run plain ./app "$GP_WORK/stopped-already"
 mkdir tmp
-TMPDIR=$GP_WORK/tmp GOPROF_HTTP=127.0.0.1:0 GOPROF_BLOCK_RATE=1 GOPROF_MUTEX_FRACTION=1 GOPROF_HTTP_CMDLINE=1 \
-	./app "$GP_WORK/stop" >run.out 2>run.err &
-GP_PIDS=$!
-gp_wait_address run.err
+gp_http_app TMPDIR="$GP_WORK/tmp" GOPROF_BLOCK_RATE=1 GOPROF_MUTEX_FRACTION=1 \
+	GOPROF_HTTP_CMDLINE=1
 
 octet=application/octet-stream
 text="text/plain; charset=utf-8"

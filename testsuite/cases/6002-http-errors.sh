@@ -14,9 +14,7 @@ gp_need_curl
 gp_build_prog app http-app
 touch stopped-already
 gp_run plain ./app "$GP_WORK/stopped-already"
-GOPROF_HTTP=127.0.0.1:0 ./app "$GP_WORK/stop" >run.out 2>run.err &
-GP_PIDS=$!
-gp_wait_address run.err
+gp_http_app
 text="text/plain; charset=utf-8"
 fds() { ls /proc/"$GP_PIDS"/fd | wc -l; }
 gp_fetch warm /debug/pprof/heap

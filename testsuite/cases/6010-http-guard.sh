@@ -12,12 +12,8 @@ set -u
 gp_begin "$0"
 gp_need_curl
 
-gp_build_prog app http-app
 mkdir tmp
-TMPDIR=$GP_WORK/tmp GOPROF_HTTP=127.0.0.1:0 GOPROF_HTTP_TOKEN=sekrit \
-	./app "$GP_WORK/stop" >run.out 2>run.err &
-GP_PIDS=$!
-gp_wait_address run.err
+gp_http_app TMPDIR="$GP_WORK/tmp" GOPROF_HTTP_TOKEN=sekrit
 auth="Authorization: Bearer sekrit"
 
 # the private database

@@ -14,10 +14,6 @@ gp_need_go
 GEN=$GP_BUILDDIR/testsuite/unit/trace-gen
 trace_setup
 
-SERVER=
-trap 'rc=$?; [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-	[ $rc = 0 ] && rm -rf "$GP_WORK"; exit $rc' EXIT
-
 for mode in normal odd; do
 	"$GEN" -m $mode -f go -o $mode.trace 2>$mode.gen-err || gp_fail "trace-gen -m $mode -f go"
 	"$GEN" -m $mode -f json -o $mode.json 2>>$mode.gen-err ||

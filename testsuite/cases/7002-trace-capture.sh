@@ -11,8 +11,6 @@ set -u
 gp_begin "$0"
 gp_need_go
 trace_setup
-trap 'rc=$?; [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-	[ $rc = 0 ] && rm -rf "$GP_WORK"; exit $rc' EXIT
 
 gp_build_prog prog trace-demo
 gp_run plain ./prog

@@ -131,7 +131,7 @@ expect 1 "$GP_WORK: Is a directory" -t trace "$GP_WORK"
 expect 1 "$GP_WORK/no/dir.json: No such file" -t trace -o "$GP_WORK/no/dir.json" go.trace
 expect 2 "-t trace writes the formats json and go, not 'pprof'" -t trace -f pprof go.trace
 expect 2 "-t trace writes the formats json and go, not 'folded'" -t trace -f folded go.trace
-expect 2 '--from, --to and --debug do not apply' -t trace --from +1s go.trace
+expect 2 '--from, --to, --debug and --label do not apply' -t trace --from +1s go.trace
 expect 2 '--at picks a trace in a database; go.trace is a trace file' -t trace --at +1s go.trace
 expect 2 'no database or trace file given' -t trace
 expect 2 'more than one database or trace file given' -t trace go.trace rt.trace

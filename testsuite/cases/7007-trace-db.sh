@@ -39,10 +39,7 @@ cmp -s api.trace api-db.trace || gp_fail "the database's trace differs from the 
 [ "$(gp_q api.db "SELECT source FROM traces")" = api ] || gp_fail "the API's trace is not 'api'"
 
 # two captures over HTTP: the last by default, the first with --at just before the second
-gp_build_prog app http-app
-GOPROF_DB=$GP_WORK/http.db GOPROF_HTTP=127.0.0.1:0 ./app "$GP_WORK/stop" >run.out 2>run.err &
-GP_PIDS=$!
-gp_wait_address run.err
+gp_http_app GOPROF_DB="$GP_WORK/http.db"
 gp_fetch first "/debug/pprof/trace?seconds=0.3"
 [ "$GP_STATUS" = 200 ] || gp_fail "first trace: status $GP_STATUS"
 gp_fetch second "/debug/pprof/trace?seconds=0.3"

@@ -21,13 +21,7 @@ cat >prog.c <<'C'
 #include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
+#include "burn.h"
 volatile unsigned long sink;
 int main(int argc, char **argv)
 {
@@ -45,8 +39,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-# shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 cp prog suid-prog && chmod 4755 suid-prog
 
 # The unprivileged user may write only in pub/; root's files live in priv/.

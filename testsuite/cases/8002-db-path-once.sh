@@ -16,13 +16,7 @@ cat >prog.c <<'C'
 #include <sys/wait.h>
 #include <unistd.h>
 extern char **environ;
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
+#include "burn.h"
 volatile unsigned long sink;
 __attribute__((noinline)) static void child_work(void)
 {
@@ -72,8 +66,7 @@ int main(int argc, char **argv)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 4;
 }
 C
-# shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 
 mkdir dbs elsewhere
 GOPROF_DB=dbs/p-%p.db ./prog >run.out 2>run.err </dev/null || gp_fail "prog failed: $(cat run.err)"

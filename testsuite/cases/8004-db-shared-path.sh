@@ -14,13 +14,7 @@ cat >prog.c <<'C'
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-__attribute__((noinline)) static unsigned long spin(volatile unsigned long n)
-{
-	unsigned long x = 0;
-	for (unsigned long i = 0; i < n; i++)
-		x += i ^ (x >> 3);
-	return x;
-}
+#include "burn.h"
 volatile unsigned long sink;
 __attribute__((noinline)) static void helper_work(void)
 {
@@ -48,8 +42,7 @@ int main(int argc, char **argv)
 	return 0;
 }
 C
-# shellcheck disable=SC2086
-$GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog prog.c $GP_LIBS || gp_fail "build failed"
+gp_build_c prog prog.c
 
 # has DB FUNCTION: the database holds CPU samples of FUNCTION
 has() {

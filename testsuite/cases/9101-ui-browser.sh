@@ -5,16 +5,15 @@
 # its exact share of the whole run, of a narrower window (given in the URL, or selected
 # with the mouse on the timeline), under a label filter, focused (a click on a top row),
 # and against a base window; search (typed) finds them with their share; the timeline's
-# data and the download of the window (read by go tool pprof) say the same. Screenshots
+# data (from the per-thread totals, or without them from every row) and the download of
+# the window (read by go tool pprof) say the same. Screenshots
 # stay in testsuite/artifacts/9101-ui-browser/.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
-. "$GP_SRCDIR/testsuite/profile-lib.sh"
-. "$GP_SRCDIR/testsuite/http-lib.sh"
 . "$GP_SRCDIR/testsuite/ui-lib.sh"
 gp_ui_begin "$0"
 gp_need_curl
-gp_need_chromium
+gp_need_cmd sqlite3 sqlite3
 
 "$GP_BUILDDIR/bench/gen-db" -m phases p.db || gp_die "gen-db failed"
 "$GP_EXPORT" serve --http 127.0.0.1:0 p.db >serve.out 2>serve.err &
@@ -140,6 +139,18 @@ tr -d '\n' <timeline.body | grep -q '"tid":102,"name":"helper","ns":\[0,0,0,1000
 	gp_fail "timeline: the helper thread's CPU"
 grep -q '"profiles":\["cpu","heap","allocs","threadcreate","goroutine"\]' timeline.body ||
 	gp_fail "timeline: profiles"
+# a database from before the per-thread CPU totals (profile 8) gives the same timeline,
+# summed from every CPU row
+cp p.db old.db
+sqlite3 old.db "DELETE FROM samples WHERE profile = 8" || gp_die "sqlite3 failed"
+addr=$GP_ADDR
+"$GP_EXPORT" serve --http 127.0.0.1:0 old.db >serve-old.out 2>serve-old.err &
+GP_PIDS="$GP_PIDS $!"
+gp_wait_address serve-old.err
+gp_fetch timeline-old /ui/api/timeline
+GP_ADDR=$addr
+cmp -s timeline.body timeline-old.body ||
+	{ diff timeline.body timeline-old.body | head >&2; gp_fail "timeline: totals and rows differ"; }
 
 # the page loads nothing from elsewhere, and its download is the window's pprof
 gp_fetch page /ui/
@@ -159,6 +170,19 @@ if command -v go >/dev/null 2>&1; then
 	go tool pprof -top pprof.body >pprof.top 2>pprof.err || gp_fail "go tool pprof cannot read it"
 	grep -Eq '4500ms 86\.54% .* burn_a$' pprof.top || { cat pprof.top >&2; gp_fail "pprof: burn_a"; }
 fi
+# under a label filter the download holds what the page shows: phase=two only
+grep -q 'href="api/profile?type=cpu&amp;format=pprof&amp;label=phase%3Dtwo"' label.html ||
+	gp_fail "label: the download link does not keep the label filter"
+gp_fetch plabel '/ui/api/profile?type=cpu&format=pprof&label=phase%3Dtwo'
+gp_expect_answer plabel 200 application/octet-stream -
+if command -v go >/dev/null 2>&1; then
+	go tool pprof -top plabel.body >plabel.top 2>pprof.err || gp_fail "pprof: the label's download"
+	grep -Eq ' 90\.00% .* burn_b$' plabel.top && grep -Eq ' 10\.00% .* burn_a$' plabel.top &&
+		! grep -q ' helper$' plabel.top || { cat plabel.top >&2; gp_fail "pprof: the label's shares"; }
+fi
+gp_fetch badlabel '/ui/api/profile?type=cpu&label=phase'
+[ "$GP_STATUS" = 400 ] && grep -q "bad label 'phase' (KEY=VALUE)" badlabel.body ||
+	gp_fail "bad label: $GP_STATUS $(cat badlabel.body)"
 gp_fetch bad '/ui/api/profile?type=nosuch'
 [ "$GP_STATUS" = 400 ] && grep -q "unknown profile type 'nosuch'" bad.body ||
 	gp_fail "bad type: $GP_STATUS $(cat bad.body)"

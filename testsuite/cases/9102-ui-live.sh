@@ -5,19 +5,12 @@
 # graph, the top table and a search, and its timeline's data hold the program's CPU.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
-. "$GP_SRCDIR/testsuite/profile-lib.sh"
-. "$GP_SRCDIR/testsuite/http-lib.sh"
 . "$GP_SRCDIR/testsuite/ui-lib.sh"
 gp_ui_begin "$0"
 gp_need_curl
-gp_need_chromium
 
-gp_build_prog app http-app
 mkdir tmp
-TMPDIR=$GP_WORK/tmp GOPROF_HTTP=127.0.0.1:0 GOPROF_HTTP_TOKEN=sekrit \
-	./app "$GP_WORK/stop" >run.out 2>run.err &
-GP_PIDS=$!
-gp_wait_address run.err
+gp_http_app TMPDIR="$GP_WORK/tmp" GOPROF_HTTP_TOKEN=sekrit
 sleep 2
 
 gp_fetch page /ui/

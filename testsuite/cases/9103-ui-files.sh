@@ -6,11 +6,8 @@
 # carry the same figures as text; -f json the stacks scripts read.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
-. "$GP_SRCDIR/testsuite/profile-lib.sh"
-. "$GP_SRCDIR/testsuite/http-lib.sh"
 . "$GP_SRCDIR/testsuite/ui-lib.sh"
 gp_ui_begin "$0"
-gp_need_chromium
 
 "$GP_BUILDDIR/bench/gen-db" -m phases p.db || gp_die "gen-db failed"
 "$GP_EXPORT" -f html -o flame.html p.db || gp_fail "-f html failed"

@@ -16,8 +16,6 @@
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <malloc.h>
-#include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,22 +28,7 @@ struct object {
 	Dwfl *dwfl;		/* NULL: no usable object */
 	Dwfl_Module *mod;
 	GElf_Addr seg_vaddr;	/* link-time address of the mapping's first byte */
-	int cached;		/* dwfl belongs to the process-wide cache */
 };
-
-/*
- * Objects opened once per process (by path, build ID and mapping offset) and kept: the
- * /debug/pprof server exports on several threads, and reading a C library's debug file
- * again for every request cost time and, with a malloc arena per thread, memory (4001).
- * libdw is not safe for one Dwfl on two threads: every use holds cache_lock.
- */
-#define MAX_CACHED 64
-static struct {
-	char *key;
-	struct object o;
-} cache[MAX_CACHED];
-static size_t ncache;
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct gp_lines {
 	const struct gp_db *db;
@@ -79,7 +62,7 @@ void gp_lines_free(struct gp_lines *l)
 	if (!l)
 		return;
 	for (size_t i = 0; i < l->db->nmaps; i++)
-		if (l->objs[i].dwfl && !l->objs[i].cached) {
+		if (l->objs[i].dwfl) {
 			dwfl_end(l->objs[i].dwfl);
 			opened = 1;
 		}
@@ -111,34 +94,13 @@ static int same_build(Dwfl_Module *mod, const char *want)
 	return strcmp(hex, want) == 0;
 }
 
-static void open_uncached(struct object *o, const struct gp_db_mapping *m);
-
-/* cache_lock held */
 static void open_object(struct object *o, const struct gp_db_mapping *m)
 {
-	char key[4200];
+	GElf_Addr bias;
 
 	o->tried = 1;
 	if (!m->present || !m->path || !*m->path)
 		return;
-	snprintf(key, sizeof(key), "%s\n%s\n%llx", m->path, m->build_id ? m->build_id : "",
-		 (unsigned long long)m->offset);
-	for (size_t i = 0; i < ncache; i++)
-		if (strcmp(cache[i].key, key) == 0) {
-			*o = cache[i].o;
-			return;
-		}
-	open_uncached(o, m);
-	if (ncache < MAX_CACHED && (cache[ncache].key = strdup(key))) {
-		o->cached = 1;
-		cache[ncache++].o = *o;
-	}
-}
-
-static void open_uncached(struct object *o, const struct gp_db_mapping *m)
-{
-	GElf_Addr bias;
-
 	o->dwfl = dwfl_begin(&callbacks);
 	if (!o->dwfl)
 		return;
@@ -183,9 +145,6 @@ static int64_t decl_line(Dwarf_Die *die)
 	return dwarf_decl_line(die, &line) == 0 ? line : 0;
 }
 
-static size_t frames_at(struct object *o, const struct gp_db_mapping *m, uint64_t addr,
-			struct gp_line_frame *out, size_t max);
-
 size_t gp_lines_at(struct gp_lines *l, uint32_t mapping, uint64_t addr, struct gp_line_frame *out,
 		   size_t max)
 {
@@ -193,18 +152,11 @@ size_t gp_lines_at(struct gp_lines *l, uint32_t mapping, uint64_t addr, struct g
 		return 0;
 	struct object *o = &l->objs[mapping];
 	const struct gp_db_mapping *m = &l->db->maps[mapping];
-	pthread_mutex_lock(&cache_lock);
 	if (!o->tried)
 		open_object(o, m);
-	size_t n = o->dwfl && addr >= m->start && addr < m->limit ? frames_at(o, m, addr, out, max) : 0;
-	pthread_mutex_unlock(&cache_lock);
-	return n;
-}
+	if (!o->dwfl || addr < m->start || addr >= m->limit)
+		return 0;
 
-/* cache_lock held */
-static size_t frames_at(struct object *o, const struct gp_db_mapping *m, uint64_t addr,
-			struct gp_line_frame *out, size_t max)
-{
 	Dwarf_Addr maddr = addr - m->start + o->seg_vaddr, cubias;
 	Dwarf_Die *cu = dwfl_module_addrdie(o->mod, maddr, &cubias);
 	if (!cu)

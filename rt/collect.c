@@ -218,8 +218,8 @@ size_t gp_collect_lock(void)
 		if (count == b->written.count && delay == b->written.delay_ns)
 			continue;
 		if (!b->written.stack &&
-		    !(b->written.stack = gp_intern_bucket_stack(b->frames, b->nframes,
-								 b->truncated))) {
+		    !(b->written.stack = gp_intern_site_stack(b->frames, b->nframes,
+							       b->truncated, b->site))) {
 			gp_w.err = -ENOMEM;
 			return changed;
 		}
@@ -288,7 +288,6 @@ void gp_collect_custom(const struct goprof_profile *p, struct gp_custom_entry *e
 int gp_collect_thread(struct gp_thread_info *t, void *ctx)
 {
 	struct thread_batch *b = ctx;
-	uint32_t innermost;
 
 	if (t->written.queued && t->written.end_ns == t->end_ns &&
 	    strncmp(t->written.name, t->name, sizeof(t->written.name)) == 0)
@@ -299,8 +298,10 @@ int gp_collect_thread(struct gp_thread_info *t, void *ctx)
 		return -ENOMEM;
 	}
 	if (!t->written.queued) {
-		uint32_t stack = gp_intern_stack(t->create_frames, t->create_nframes,
-						 t->create_truncated, &innermost);
+		/* the main thread has no creator: no stack */
+		uint32_t stack = t->create_nframes ?
+			gp_intern_site_stack(t->create_frames, t->create_nframes,
+					     t->create_truncated, t->create_site) : 0;
 		/* below it the creating call, as Go's end in runtime.newm */
 		if (t->create_call)
 			stack = gp_intern_below_call(stack ? stack : gp_intern_unknown_stack(),

@@ -391,6 +391,7 @@ struct gp_thread_info {
 	uint64_t end_ns;		/* 0 while it runs */
 	uint32_t creator_tid;		/* who called pthread_create; 0 = none (main) */
 	const char *create_call;	/* "pthread_create" or "thrd_create"; NULL: main */
+	uintptr_t create_site;		/* return address of that call, 0 if unknown */
 	uint32_t create_nframes;	/* create_frames[] entries, innermost first */
 	uint32_t create_truncated;	/* frames left out at the root end */
 	const void *const *create_frames;	/* the creator's stack; fixed for good */
@@ -407,6 +408,7 @@ struct gp_thread_info {
 struct gp_thread_origin {
 	uint32_t creator_tid;
 	const char *call;		/* the creating call, a string literal */
+	uintptr_t site;			/* its return address in the program, 0: unknown */
 	uint32_t nframes, truncated;
 	const void *const *frames;	/* innermost first; copied */
 	const struct gp_labels *labels;	/* the creator's labels */
@@ -605,6 +607,8 @@ struct gp_lock_bucket {
 					   the stack's leaf; a string of the process's life */
 	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
 	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
+	uintptr_t site;			/* return address of the program's call of call,
+					   0 if unknown */
 	uint64_t count_fp;		/* events, GP_LOCK_COUNT_ONE each (block: unbiased) */
 	uint64_t delay_ns;		/* their delay */
 	struct {
@@ -653,8 +657,8 @@ GP_HIDDEN void gp_lock_atfork_child(void);
  */
 /*
  * The return address of the calling function's own call: where the program called an
- * interposed function (the call line of a heap sample). Only in the exported function
- * itself, never in a helper it may tail-call.
+ * interposed function (the line of a heap, block, mutex or threadcreate sample's innermost
+ * frame). Only in the exported function itself, never in a helper it may tail-call.
  */
 #define GP_CALL_SITE() ((uintptr_t)__builtin_return_address(0))
 

@@ -8,7 +8,12 @@
  * loop iteration, free of start-up and exit costs; subtracting the plain
  * build's figure leaves the instrumentation's cost per leaf call, and per
  * non-leaf call plus its leaf call.  noipa keeps GCC from inlining,
- * cloning or reasoning about the callees; volatile keeps every call. */
+ * cloning or reasoning about the callees; volatile keeps every call.
+ *
+ * Built with -DCALL_SITE_STORE (and the plugin), nonleaf() also makes the
+ * store a plugin recording call sites would put before each call: the
+ * address of a per-call-site record into the caller's own shadow-stack
+ * slot.  It measures that design without writing it (bench/lines-bench.sh). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +26,16 @@ __attribute__((noipa)) int leaf(int x)
 	return x * 3 + 1;
 }
 
+#ifdef CALL_SITE_STORE
+extern __thread const void **volatile __goprof_sp __attribute__((tls_model("local-exec")));
+static const char call_site_record[16] __attribute__((aligned(4)));
+#endif
+
 __attribute__((noipa)) int nonleaf(int x)
 {
+#ifdef CALL_SITE_STORE
+	__goprof_sp[-1] = call_site_record;
+#endif
 	return leaf(x) + 1;
 }
 

@@ -127,9 +127,10 @@ static void gen_small(void)
 /* A stack row that names the label set labels: a copy of the leaf row leaf (schema 4). */
 static int64_t labelled(int64_t parent, int64_t fn, int64_t labels)
 {
-	char sql[160];
+	char sql[200];
 
-	snprintf(sql, sizeof(sql), "INSERT INTO stacks VALUES (%lld, %lld, %lld, %lld)",
+	snprintf(sql, sizeof(sql), "INSERT INTO stacks (id, parent, function_id, labels) "
+		 "VALUES (%lld, %lld, %lld, %lld)",
 		 (long long)next_stack, (long long)parent, (long long)fn, (long long)labels);
 	exec(sql);
 	return next_stack++;

@@ -5,9 +5,10 @@
  *	/ui/NAME		one of its built-in files (app.js, d3.min.js, ...)
  *	/ui/api/timeline	per-second series of the whole history (gp_ui_timeline)
  *	/ui/api/profile		one profile over a window: ?type=cpu&from=T&to=T&format=F,
- *				F one of json (default), pprof, svg, html, top, folded; T as
+ *				F one of json (default), pprof, svg, html, top, folded, list; T as
  *				goprof-export's --from/--to take it (+10s, unix seconds, RFC 3339);
- *				&label=KEY=VALUE keeps the samples so labelled (--label)
+ *				&label=KEY=VALUE keeps the samples so labelled (--label);
+ *				&fn=REGEX the functions of list (-r), &lines=1 top by line
  *
  * Answers are built by the same exporter as goprof-export's, into a memory file.
  */
@@ -119,6 +120,7 @@ static const struct {
 	{ "html", "text/html; charset=utf-8", ".html" },
 	{ "top", "text/plain; charset=utf-8", NULL },
 	{ "folded", "text/plain; charset=utf-8", NULL },
+	{ "list", "text/plain; charset=utf-8", NULL },
 };
 
 static enum MHD_Result send_profile(const struct gp_ui_http *ui, struct MHD_Connection *conn)
@@ -128,6 +130,8 @@ static enum MHD_Result send_profile(const struct gp_ui_http *ui, struct MHD_Conn
 	const char *to = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "to");
 	const char *format = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "format");
 	const char *label = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "label");
+	const char *fn = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "fn");
+	const char *lines = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lines");
 	size_t i;
 
 	if (!format)
@@ -136,11 +140,13 @@ static enum MHD_Result send_profile(const struct gp_ui_http *ui, struct MHD_Conn
 		if (strcmp(format, formats[i].format) == 0)
 			break;
 	if (i == sizeof(formats) / sizeof(formats[0]))
-		return send_text(conn, 400, "unknown format (json, pprof, svg, html, top, folded)");
+		return send_text(conn, 400,
+				 "unknown format (json, pprof, svg, html, top, folded, list)");
 	struct gp_export_query q = {
 		.type = type && *type ? type : "cpu", .format = format,
 		.from = from && *from ? from : NULL, .to = to && *to ? to : NULL,
-		.label = label && *label ? label : NULL,
+		.label = label && *label ? label : NULL, .list = fn && *fn ? fn : NULL,
+		.lines = lines && strcmp(lines, "1") == 0,
 	};
 	/* a snapshot profile is the one at the window's end */
 	if (strcmp(q.type, "goroutine") == 0) {

@@ -19,6 +19,9 @@
  *			by the writer and added up in place when a bucket spans two commits
  *	labels		label sets (goprof_label_push) as a tree, like stacks; a stack that
  *			carries labels ends in a leaf row naming its set (since version 4)
+ *	stacks.address	where in its function a frame was (since version 5): the exporter
+ *			turns it into source lines and inlined calls with the mapping's
+ *			debug information
  *	custom_counts	the program's own profiles (goprof_profile_new): live entries per
  *			stack, a row at each commit that changed the count
  *	merged_buckets	old samples added up into coarser buckets by retention
@@ -179,8 +182,12 @@ enum gp_func_kind {
 "  id INTEGER PRIMARY KEY,\n" \
 "  parent INTEGER NOT NULL,       -- stacks.id of the caller's frame, 0 at the root\n" \
 "  function_id INTEGER NOT NULL,  -- functions.id\n" \
-"  labels INTEGER NOT NULL DEFAULT 0 -- labels.id of the stack's label set, 0 = none\n" \
+"  labels INTEGER NOT NULL DEFAULT 0, -- labels.id of the stack's label set, 0 = none\n" \
 "                                 -- (since version 4)\n" \
+"  address INTEGER NOT NULL DEFAULT 0 -- where in the function, at run time: the sampled PC\n" \
+"                                 -- for the innermost frame, a caller's call instruction\n" \
+"                                 -- (its return address - 1); 0 = not known, the\n" \
+"                                 -- function as a whole (since version 5)\n" \
 ");\n" \
 "-- Label sets (goprof_label_push) as a tree: a row is one push, key = value on top of the\n" \
 "-- set parent (0: the empty set). The set with id L is the path from row L to the root;\n" \

@@ -40,8 +40,10 @@ struct gp_pprof {
 	Perftools__Profiles__Function *funcs;
 	size_t nfuncs, capfuncs;
 	Perftools__Profiles__Location *locs;
-	Perftools__Profiles__Line *lines;		/* lines[i] belongs to locs[i] */
+	size_t *line_off;				/* locs[i]'s first line in lines */
 	size_t nlocs, caplocs;
+	Perftools__Profiles__Line *lines;		/* every location's, in order */
+	size_t nlines, caplines;
 	struct sample_rec *samples;
 	size_t nsamples, capsamples;
 	uint64_t *loc_pool;				/* location ids of all samples */
@@ -92,6 +94,7 @@ void gp_pprof_free(struct gp_pprof *b)
 	free(b->maps);
 	free(b->funcs);
 	free(b->locs);
+	free(b->line_off);
 	free(b->lines);
 	free(b->samples);
 	free(b->loc_pool);
@@ -182,6 +185,7 @@ uint64_t gp_pprof_mapping(struct gp_pprof *b, uint64_t start, uint64_t limit, ui
 	m->has_functions = !!(flags & GP_PPROF_HAS_FUNCTIONS);
 	m->has_filenames = !!(flags & GP_PPROF_HAS_FILENAMES);
 	m->has_line_numbers = !!(flags & GP_PPROF_HAS_LINE_NUMBERS);
+	m->has_inline_frames = !!(flags & GP_PPROF_HAS_INLINE_FRAMES);
 	return ++b->nmaps;
 }
 
@@ -205,15 +209,22 @@ uint64_t gp_pprof_function(struct gp_pprof *b, const char *name, const char *sys
 uint64_t gp_pprof_location(struct gp_pprof *b, uint64_t mapping_id, uint64_t address,
 			   uint64_t function_id, int64_t line)
 {
+	return gp_pprof_location_lines(b, mapping_id, address, &function_id, &line, 1);
+}
+
+uint64_t gp_pprof_location_lines(struct gp_pprof *b, uint64_t mapping_id, uint64_t address,
+				 const uint64_t *function_ids, const int64_t *lines, size_t n)
+{
 	size_t cap = b->caplocs;
 
-	if (grow((void **)&b->locs, &cap, b->nlocs, 1, sizeof(*b->locs)) != 0)
+	if (grow((void **)&b->locs, &cap, b->nlocs, 1, sizeof(*b->locs)) != 0 ||
+	    grow((void **)&b->lines, &b->caplines, b->nlines, n, sizeof(*b->lines)) != 0)
 		return 0;
 	if (cap != b->caplocs) {
-		void *p = realloc(b->lines, cap * sizeof(*b->lines));
+		void *p = realloc(b->line_off, cap * sizeof(*b->line_off));
 		if (!p)
 			return 0;
-		b->lines = p;
+		b->line_off = p;
 		b->caplocs = cap;
 	}
 	Perftools__Profiles__Location *l = &b->locs[b->nlocs];
@@ -221,10 +232,14 @@ uint64_t gp_pprof_location(struct gp_pprof *b, uint64_t mapping_id, uint64_t add
 	l->id = b->nlocs + 1;
 	l->mapping_id = mapping_id;
 	l->address = address;
-	Perftools__Profiles__Line *ln = &b->lines[b->nlocs];
-	perftools__profiles__line__init(ln);
-	ln->function_id = function_id;
-	ln->line = line;
+	l->n_line = n;
+	b->line_off[b->nlocs] = b->nlines;
+	for (size_t i = 0; i < n; i++) {
+		Perftools__Profiles__Line *ln = &b->lines[b->nlines++];
+		perftools__profiles__line__init(ln);
+		ln->function_id = function_ids[i];
+		ln->line = lines[i];
+	}
 	return ++b->nlocs;
 }
 
@@ -330,7 +345,7 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 	Perftools__Profiles__Mapping **pmaps = malloc((b->nmaps + 1) * sizeof(*pmaps));
 	Perftools__Profiles__Function **pfuncs = malloc((b->nfuncs + 1) * sizeof(*pfuncs));
 	Perftools__Profiles__Location **plocs = malloc((b->nlocs + 1) * sizeof(*plocs));
-	Perftools__Profiles__Line **plines = malloc((b->nlocs + 1) * sizeof(*plines));
+	Perftools__Profiles__Line **plines = malloc((b->nlines + 1) * sizeof(*plines));
 	Perftools__Profiles__Label *labels = malloc((b->nlabel_pool + 1) * sizeof(*labels));
 	Perftools__Profiles__Label **plabels = malloc((b->nlabel_pool + 1) * sizeof(*plabels));
 	struct gz_sink *s = calloc(1, sizeof(*s));
@@ -363,10 +378,10 @@ int gp_pprof_write(struct gp_pprof *b, int fd)
 		pmaps[i] = &b->maps[i];
 	for (size_t i = 0; i < b->nfuncs; i++)
 		pfuncs[i] = &b->funcs[i];
-	for (size_t i = 0; i < b->nlocs; i++) {
+	for (size_t i = 0; i < b->nlines; i++)
 		plines[i] = &b->lines[i];
-		b->locs[i].n_line = 1;
-		b->locs[i].line = &plines[i];
+	for (size_t i = 0; i < b->nlocs; i++) {
+		b->locs[i].line = &plines[b->line_off[i]];
 		plocs[i] = &b->locs[i];
 	}
 	m->time_nanos = b->msg.time_nanos;

@@ -21,6 +21,7 @@ struct gp_pprof;
 #define GP_PPROF_HAS_FUNCTIONS 0x1u
 #define GP_PPROF_HAS_FILENAMES 0x2u
 #define GP_PPROF_HAS_LINE_NUMBERS 0x4u
+#define GP_PPROF_HAS_INLINE_FRAMES 0x8u
 
 /* A new, empty builder; NULL when out of memory. Free with gp_pprof_free(). */
 struct gp_pprof *gp_pprof_new(void);
@@ -79,6 +80,14 @@ uint64_t gp_pprof_location(struct gp_pprof *b, uint64_t mapping_id, uint64_t add
  * Adds a sample: nloc location ids, leaf first, and one value per sample type. Returns 0
  * or -ENOMEM.
  */
+/*
+ * Adds a location with n Lines {function_ids[i], lines[i]}, innermost first (the calls
+ * inlined at address, then the function they were inlined into). Returns its id (>= 1)
+ * or 0 when out of memory.
+ */
+uint64_t gp_pprof_location_lines(struct gp_pprof *b, uint64_t mapping_id, uint64_t address,
+				 const uint64_t *function_ids, const int64_t *lines, size_t n);
+
 int gp_pprof_sample(struct gp_pprof *b, const uint64_t *loc_ids, size_t nloc,
 		    const int64_t *values);
 

@@ -133,17 +133,21 @@ void gp_collect_sample(const struct gp_sample *s, void *ctx)
 		leaf = gp_intern_node(0, gp_intern_func_by_name(GP_LOST_FUNCTION, 0,
 								 GP_FUNC_KIND_SYNTHETIC));
 	} else {
-		leaf = gp_intern_stack(s->frames, s->nframes, s->truncated, &innermost);
-		/* the PC outside the innermost instrumented function: its symbol is the leaf */
+		static uintptr_t addrs[GP_MAX_STACK_DEPTH];
 		struct pc_sym *sym = s->pc ? gp_intern_sym_of_pc(s->pc) : NULL;
+		gp_callsite_match(s, sym ? sym->name : NULL, addrs);
+		leaf = gp_intern_stack_at(s->frames, addrs, s->nframes, s->truncated, &innermost);
+		/* the PC outside the innermost instrumented function: its symbol is the leaf */
 		if (sym && (!innermost || strcmp(sym->name, gp_w.funcs[innermost - 1].name) != 0)) {
 			if (!sym->func)
 				sym->func = gp_intern_func_by_name(sym->name, sym->mapping,
 							 GP_FUNC_KIND_SYMBOL);
-			leaf = gp_intern_node(leaf, sym->func);
+			leaf = gp_intern_node_at(leaf, sym->func, s->pc);
 		}
 		if (!leaf)
 			leaf = gp_intern_unknown_stack();
+		else if (!s->truncated)
+			gp_callsite_note(s->tid, s->frames, s->nframes, leaf);
 		leaf = gp_intern_labelled(leaf, s->labels);
 	}
 	if (!leaf || agg_add(GP_PROFILE_CPU, s->time_ns, leaf, s->tid, s->count,
@@ -174,7 +178,7 @@ size_t gp_collect_heap(void)
 			continue;
 		if (!b->written.stack &&
 		    !(b->written.stack = gp_intern_labelled(
-			      gp_intern_bucket_stack(b->frames, b->nframes, b->truncated),
+			      gp_intern_site_stack(b->frames, b->nframes, b->truncated, b->site),
 			      b->labels))) {
 			gp_w.err = -ENOMEM;
 			return changed;
@@ -214,8 +218,8 @@ size_t gp_collect_lock(void)
 		if (count == b->written.count && delay == b->written.delay_ns)
 			continue;
 		if (!b->written.stack &&
-		    !(b->written.stack = gp_intern_bucket_stack(b->frames, b->nframes,
-								 b->truncated))) {
+		    !(b->written.stack = gp_intern_site_stack(b->frames, b->nframes,
+							       b->truncated, b->site))) {
 			gp_w.err = -ENOMEM;
 			return changed;
 		}
@@ -284,7 +288,6 @@ void gp_collect_custom(const struct goprof_profile *p, struct gp_custom_entry *e
 int gp_collect_thread(struct gp_thread_info *t, void *ctx)
 {
 	struct thread_batch *b = ctx;
-	uint32_t innermost;
 
 	if (t->written.queued && t->written.end_ns == t->end_ns &&
 	    strncmp(t->written.name, t->name, sizeof(t->written.name)) == 0)
@@ -295,8 +298,10 @@ int gp_collect_thread(struct gp_thread_info *t, void *ctx)
 		return -ENOMEM;
 	}
 	if (!t->written.queued) {
-		uint32_t stack = gp_intern_stack(t->create_frames, t->create_nframes,
-						 t->create_truncated, &innermost);
+		/* the main thread has no creator: no stack */
+		uint32_t stack = t->create_nframes ?
+			gp_intern_site_stack(t->create_frames, t->create_nframes,
+					     t->create_truncated, t->create_site) : 0;
 		/* below it the creating call, as Go's end in runtime.newm */
 		if (t->create_call)
 			stack = gp_intern_below_call(stack ? stack : gp_intern_unknown_stack(),
@@ -346,7 +351,11 @@ void gp_collect_snap(const struct gp_thread_snap *s, void *ctx)
 	r->tid = s->tid;
 	r->start_ns = s->start_ns;
 	r->wait = s->wait;
-	r->stack = gp_intern_stack(s->frames, s->nframes, s->truncated, &innermost);
+	/* running, and still in its latest CPU sample's frames: where that sample was */
+	r->stack = s->wait.state == GP_STATE_RUNNING && !s->truncated ?
+		gp_callsite_running(s->tid, s->frames, s->nframes) : 0;
+	if (!r->stack)
+		r->stack = gp_intern_stack(s->frames, s->nframes, s->truncated, &innermost);
 	if (r->stack && s->wait.state != GP_STATE_RUNNING && s->wait.call)
 		r->stack = gp_intern_below_call(r->stack, s->wait.call);
 	r->stack = gp_intern_labelled(r->stack, s->labels);

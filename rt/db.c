@@ -216,6 +216,7 @@ int gp_db_commit(void)
 		sqlite3_bind_int64(st, 2, gp_w.new_nodes[i].parent);
 		sqlite3_bind_int64(st, 3, gp_w.new_nodes[i].func);
 		sqlite3_bind_int64(st, 4, gp_w.new_nodes[i].labels);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)gp_w.new_nodes[i].address);
 		if (gp_db_step_reset(st) != 0)
 			goto out_rollback;
 	}
@@ -665,7 +666,7 @@ int gp_db_open(void)
 		return open_failed("creating the schema failed");
 	if (prepare(&gp_w.ins_map, "INSERT INTO mappings VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&gp_w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
-	    prepare(&gp_w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4)") ||
+	    prepare(&gp_w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4, ?5)") ||
 	    prepare(&gp_w.ins_label, "INSERT INTO labels VALUES (?1, ?2, ?3, ?4)") ||
 	    prepare(&gp_w.up_custom,
 		    "INSERT OR REPLACE INTO custom_counts VALUES (?1, ?2, ?3, ?4)") ||

@@ -14,6 +14,8 @@
 #include "gp-abi.h"
 #include "util.h"
 
+struct gp_ring;
+
 #define GP_HIDDEN __attribute__((visibility("hidden")))
 #define GP_LIKELY(x) __builtin_expect(!!(x), 1)
 #define GP_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -39,6 +41,8 @@ struct gp_stack {
 	size_t cap;		/* slots */
 	size_t map_bytes;	/* the whole mapping, guard page included */
 	int fallback;		/* no array could be mapped: on the scratch stack for good */
+	uintptr_t mstack_lo;	/* the thread's machine stack [lo, hi), 0 if unknown */
+	uintptr_t mstack_hi;
 };
 
 /* A decoded function record (see gp-abi.h for the layout). */
@@ -67,6 +71,25 @@ GP_HIDDEN void gp_stack_detach(void);
  * The calling thread's stack bounds: slots [*base, *top). Async-signal-safe.
  */
 GP_HIDDEN void gp_stack_bounds(const void ***base, const void ***top);
+
+/*
+ * The words of the calling thread's machine stack from sp upwards that may be return
+ * addresses (they point into the executable segment of a loaded object), nearest first,
+ * at most max of them, put into ring's record at (ring.h) from its word first on. They are candidates
+ * only: a caller's line is chosen among them by the writer (callsite.c), which checks the
+ * call instruction before each. Returns their number; 0 when sp is not on the thread's
+ * own stack. A run of equal words is one word: the address, with the run's length - 1 in
+ * the bits from GP_RETURN_REPEATS_SHIFT up (user-space addresses stay below them).
+ * Async-signal-safe.
+ */
+#define GP_RETURN_REPEATS_SHIFT 48
+#define GP_RETURN_REPEATS_MAX 0xffffu
+GP_HIDDEN uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at,
+					 uint64_t first, uint64_t max);
+
+/* Republishes the executable ranges gp_stack_scan_returns() accepts when objects were loaded
+ * or unloaded since the last call. Cold path (the sampler's init, the writer). */
+GP_HIDDEN void gp_stack_text_refresh(void);
 
 /* ---- stacks as keys: the heap and lock profiles' buckets, the trace's stacks ------------ */
 
@@ -286,6 +309,9 @@ struct gp_sample {
 	int lost;			/* 1: count samples were dropped (ring full) */
 	const struct gp_labels *labels;	/* the thread's labels then, NULL: none */
 	const void *const *frames;	/* function records (gp_func_decode) */
+	uint32_t nreturns;		/* returns[] entries */
+	const uintptr_t *returns;	/* machine-stack words that may be return addresses,
+					   innermost first (gp_stack_scan_returns) */
 };
 
 /*
@@ -374,6 +400,7 @@ struct gp_thread_info {
 	uint64_t end_ns;		/* 0 while it runs */
 	uint32_t creator_tid;		/* who called pthread_create; 0 = none (main) */
 	const char *create_call;	/* "pthread_create" or "thrd_create"; NULL: main */
+	uintptr_t create_site;		/* return address of that call, 0 if unknown */
 	uint32_t create_nframes;	/* create_frames[] entries, innermost first */
 	uint32_t create_truncated;	/* frames left out at the root end */
 	const void *const *create_frames;	/* the creator's stack; fixed for good */
@@ -390,6 +417,7 @@ struct gp_thread_info {
 struct gp_thread_origin {
 	uint32_t creator_tid;
 	const char *call;		/* the creating call, a string literal */
+	uintptr_t site;			/* its return address in the program, 0: unknown */
 	uint32_t nframes, truncated;
 	const void *const *frames;	/* innermost first; copied */
 	const struct gp_labels *labels;	/* the creator's labels */
@@ -588,6 +616,8 @@ struct gp_lock_bucket {
 					   the stack's leaf; a string of the process's life */
 	uint32_t tid;			/* the waiter (block) or the unlocker (mutex) */
 	int profile;			/* GP_PROFILE_BLOCK or GP_PROFILE_MUTEX */
+	uintptr_t site;			/* return address of the program's call of call,
+					   0 if unknown */
 	uint64_t count_fp;		/* events, GP_LOCK_COUNT_ONE each (block: unbiased) */
 	uint64_t delay_ns;		/* their delay */
 	struct {
@@ -634,6 +664,13 @@ GP_HIDDEN void gp_lock_atfork_child(void);
  * atomically under the heap lock and read atomically by the writer. Never freed; frames
  * never change once the bucket is on the list.
  */
+/*
+ * The return address of the calling function's own call: where the program called an
+ * interposed function (the line of a heap, block, mutex or threadcreate sample's innermost
+ * frame). Only in the exported function itself, never in a helper it may tail-call.
+ */
+#define GP_CALL_SITE() ((uintptr_t)__builtin_return_address(0))
+
 struct gp_heap_bucket {
 	struct gp_heap_bucket *next;	/* gp_heap_buckets()' list; fixed once pushed */
 	struct gp_heap_bucket *chain;	/* hash chain; heap lock */
@@ -641,6 +678,8 @@ struct gp_heap_bucket {
 	const struct gp_labels *labels;	/* the allocating thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
+	uintptr_t site;			/* the rest of the key: return address of the
+					   allocating call, 0 if unknown */
 	uint64_t alloc_objects, alloc_bytes;	/* sampled allocations, ever */
 	uint64_t free_objects, free_bytes;	/* sampled blocks freed, ever */
 	struct {

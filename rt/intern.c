@@ -280,6 +280,35 @@ uint32_t gp_intern_below_call(uint32_t stack, const char *call)
 	return f ? gp_intern_node(stack, f) : 0;
 }
 
+/*
+ * A stack row's function at an address is keyed, like a function alone, by one 32-bit
+ * word: GP_SITE_TAG | the pair's index in gp_w.sites. An address belongs to one function;
+ * should a second one claim it (a sample inside a push, named by its symbol, then by its
+ * record), that one keeps no address.
+ */
+#define GP_SITE_TAG 0x80000000u
+
+static uint32_t site_of(uint32_t func, uintptr_t address)
+{
+	uint32_t i = gp_u64map_get(&gp_w.site_by_addr, address);
+
+	if (i)
+		return gp_w.sites[i - 1].func == func ? GP_SITE_TAG | (i - 1) : 0;
+	if (gp_w.nsites >= GP_SITE_TAG - 1 ||
+	    gp_grow(&gp_w.sites, &gp_w.capsites, gp_w.nsites + 1, sizeof(*gp_w.sites)) ||
+	    gp_u64map_put(&gp_w.site_by_addr, address, (uint32_t)gp_w.nsites + 1))
+		return 0;
+	gp_w.sites[gp_w.nsites] = (struct site){ address, func };
+	return GP_SITE_TAG | (uint32_t)gp_w.nsites++;
+}
+
+uint32_t gp_intern_node_at(uint32_t parent, uint32_t func, uintptr_t address)
+{
+	uint32_t site = address && func ? site_of(func, address) : 0;
+
+	return gp_intern_node(parent, site ? site : func);
+}
+
 uint32_t gp_intern_node(uint32_t parent, uint32_t func)
 {
 	uint64_t key = (uint64_t)parent << 32 | func;
@@ -304,7 +333,12 @@ static uint32_t new_node(uint32_t parent, uint32_t func, uint32_t labels)
 		return 0;
 	gp_w.next_node = id;
 	gp_w.node_keys[id] = (uint64_t)parent << 32 | func;
-	gp_w.new_nodes[gp_w.nnew_nodes++] = (struct node_row){ id, parent, func, labels };
+	uintptr_t address = 0;
+	if (func & GP_SITE_TAG) {
+		address = gp_w.sites[func & ~GP_SITE_TAG].address;
+		func = gp_w.sites[func & ~GP_SITE_TAG].func;
+	}
+	gp_w.new_nodes[gp_w.nnew_nodes++] = (struct node_row){ id, parent, func, labels, address };
 	return id;
 }
 
@@ -360,6 +394,12 @@ uint32_t gp_intern_labelled(uint32_t stack, const struct gp_labels *set)
 uint32_t gp_intern_stack(const void *const *frames, uint32_t nframes, uint32_t truncated,
 			     uint32_t *innermost)
 {
+	return gp_intern_stack_at(frames, NULL, nframes, truncated, innermost);
+}
+
+uint32_t gp_intern_stack_at(const void *const *frames, const uintptr_t *addrs, uint32_t nframes,
+			    uint32_t truncated, uint32_t *innermost)
+{
 	uint32_t leaf = 0;
 
 	*innermost = 0;
@@ -370,7 +410,7 @@ uint32_t gp_intern_stack(const void *const *frames, uint32_t nframes, uint32_t t
 	}
 	for (uint32_t i = nframes; i-- > 0;) {
 		*innermost = func_of_record(frames[i]);
-		leaf = gp_intern_node(leaf, *innermost);
+		leaf = gp_intern_node_at(leaf, *innermost, addrs ? addrs[i] : 0);
 	}
 	return leaf;
 }
@@ -387,5 +427,25 @@ uint32_t gp_intern_bucket_stack(const void *const *frames, uint32_t nframes, uin
 	uint32_t innermost;
 	uint32_t stack = gp_intern_stack(frames, nframes, truncated, &innermost);
 
+	return stack ? stack : gp_intern_unknown_stack();
+}
+
+/*
+ * A heap bucket's stack id, its innermost frame at the allocating call when site (that
+ * call's return address) lies in the innermost frame's function; 0 on OOM.
+ */
+uint32_t gp_intern_site_stack(const void *const *frames, uint32_t nframes, uint32_t truncated,
+			      uintptr_t site)
+{
+	static uintptr_t addrs[GP_MAX_STACK_DEPTH];
+	struct gp_func fn;
+	struct pc_sym *sym = site && nframes ? gp_intern_sym_of_pc(site - 1) : NULL;
+	uint32_t innermost;
+
+	if (!sym || gp_func_decode(frames[0], &fn) != 0 || strcmp(sym->name, fn.name) != 0)
+		return gp_intern_bucket_stack(frames, nframes, truncated);
+	memset(addrs, 0, nframes * sizeof(addrs[0]));
+	addrs[0] = site - 1;
+	uint32_t stack = gp_intern_stack_at(frames, addrs, nframes, truncated, &innermost);
 	return stack ? stack : gp_intern_unknown_stack();
 }

@@ -205,24 +205,29 @@ static const struct gp_bucket_table buckets = {
 	.frames_offset = offsetof(struct gp_lock_bucket, frames),
 };
 
-/* prof_lock held: the bucket of (profile, tid, call, the n innermost frames below top). */
+/*
+ * prof_lock held: the bucket of (profile, tid, call made at site, the n innermost frames
+ * below top).
+ */
 static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *call,
-					const void **top, uint32_t n, uint32_t truncated,
-					const struct gp_labels *labels)
+					uintptr_t site, const void **top, uint32_t n,
+					uint32_t truncated, const struct gp_labels *labels)
 {
-	struct gp_lock_bucket key = { .call = call, .tid = tid, .profile = profile };
-	uint64_t key_hash = gp_mix((uintptr_t)call) ^ (uint64_t)tid << 8 ^ (uint64_t)profile;
+	struct gp_lock_bucket key = { .call = call, .tid = tid, .profile = profile, .site = site };
+	uint64_t key_hash = gp_mix((uintptr_t)call) ^ (uint64_t)tid << 8 ^ (uint64_t)profile ^
+			    gp_mix(site);
 
 	return (struct gp_lock_bucket *)gp_bucket_get(&buckets, &key.call, KEY_BYTES, key_hash,
 						      top, n, truncated, labels);
 }
 
-/* Is b the bucket of (tid, call, the n innermost frames below top, truncated, labels)? */
+/* Is b the bucket of (tid, call at site, the n innermost frames below top, truncated, labels)? */
 static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const char *call,
-		       const void **top, uint32_t n, uint32_t truncated,
+		       uintptr_t site, const void **top, uint32_t n, uint32_t truncated,
 		       const struct gp_labels *labels)
 {
-	return b && b->tid == tid && b->call == call && b->nframes == n && b->labels == labels &&
+	return b && b->tid == tid && b->call == call && b->site == site && b->nframes == n &&
+	       b->labels == labels &&
 	       b->truncated == truncated && gp_frames_equal(b->frames, top, n);
 }
 
@@ -232,8 +237,8 @@ static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const char 
  * end in sync.(*Mutex).Lock). A thread that waits at the same place again finds its bucket
  * in its cache, without prof_lock.
  */
-static void record(int profile, uint32_t tid, const char *call, uint64_t count_fp,
-		   uint64_t delay_ns)
+static void record(int profile, uint32_t tid, const char *call, uintptr_t site,
+		   uint64_t count_fp, uint64_t delay_ns)
 {
 	const void **base, **top;
 	struct gp_lock_bucket **last = &tls.last[profile == GP_PROFILE_MUTEX];
@@ -245,10 +250,10 @@ static void record(int profile, uint32_t tid, const char *call, uint64_t count_f
 	struct gp_lock_bucket *b = *last;
 	const struct gp_labels *labels = gp_labels_cur;
 
-	if (!same_bucket(b, tid, call, top, keep, truncated, labels)) {
+	if (!same_bucket(b, tid, call, site, top, keep, truncated, labels)) {
 		tls.busy++;
 		gp_lock_real_mutex_lock(&prof_lock);
-		b = bucket_of(profile, tid, call, top, keep, truncated, labels);
+		b = bucket_of(profile, tid, call, site, top, keep, truncated, labels);
 		gp_lock_real_mutex_unlock(&prof_lock);
 		tls.busy--;
 		if (!b)
@@ -266,7 +271,8 @@ static void record(int profile, uint32_t tid, const char *call, uint64_t count_f
  * totals equal the true ones. draw, uniform in [0, rate), was drawn before the wait
  * (wait_begin): this runs after the lock was taken, inside the caller's critical section.
  */
-static void block_event(uint32_t tid, const char *call, uint64_t d, uint64_t draw)
+static void block_event(uint32_t tid, const char *call, uintptr_t site, uint64_t d,
+			uint64_t draw)
 {
 	int64_t rate = __atomic_load_n(&block_rate, __ATOMIC_RELAXED);
 
@@ -279,10 +285,10 @@ static void block_event(uint32_t tid, const char *call, uint64_t d, uint64_t dra
 			return;
 		/* rate / d events; 128 bits and a cap, for absurd rates */
 		unsigned __int128 n = (unsigned __int128)rate * GP_LOCK_COUNT_ONE / d;
-		record(GP_PROFILE_BLOCK, tid, call, n > (1ull << 50) ? 1ull << 50 : (uint64_t)n,
-		       (uint64_t)rate);
+		record(GP_PROFILE_BLOCK, tid, call, site,
+		       n > (1ull << 50) ? 1ull << 50 : (uint64_t)n, (uint64_t)rate);
 	} else {
-		record(GP_PROFILE_BLOCK, tid, call, GP_LOCK_COUNT_ONE, d);
+		record(GP_PROFILE_BLOCK, tid, call, site, GP_LOCK_COUNT_ONE, d);
 	}
 }
 
@@ -291,7 +297,7 @@ static void block_event(uint32_t tid, const char *call, uint64_t d, uint64_t dra
  * (sampled) waiter of obj its time since it began to wait or was last charged to the
  * calling thread's stack, one event each.
  */
-void gp_lock_charge_waiters(const void *obj, const char *call)
+void gp_lock_charge_waiters(const void *obj, const char *call, uintptr_t site)
 {
 	int saved = errno;
 	int fraction = __atomic_load_n(&mutex_fraction, __ATOMIC_RELAXED);
@@ -313,7 +319,7 @@ void gp_lock_charge_waiters(const void *obj, const char *call)
 	gp_spin_unlock(&slot_lock[s]);
 	tls.busy--;
 	if (events)
-		record(GP_PROFILE_MUTEX, self->tid, call, events * GP_LOCK_COUNT_ONE, delay);
+		record(GP_PROFILE_MUTEX, self->tid, call, site, events * GP_LOCK_COUNT_ONE, delay);
 out:
 	errno = saved;
 }
@@ -338,7 +344,7 @@ static const uint8_t trace_why[] = {
 };
 
 void gp_lock_wait_begin(struct gp_lock_wait *c, int state, const void *obj, int how,
-			const char *call)
+			const char *call, uintptr_t site)
 {
 	int saved = errno;
 	int m = __atomic_load_n(&gp_lock_mode, __ATOMIC_RELAXED);
@@ -359,6 +365,7 @@ void gp_lock_wait_begin(struct gp_lock_wait *c, int state, const void *obj, int 
 	c->t0 = gp_clock_ns();
 	c->prev = c->w->cur;
 	c->call = call;
+	c->site = site;
 	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0, call };
 	gp_wait_store(c->w, &s);
 	/* a thread already linked waits in a signal handler: its outer wait keeps the entry */
@@ -397,7 +404,7 @@ void gp_lock_wait_end(struct gp_lock_wait *c)
 	gp_wait_store(c->w, &c->prev);
 	if (c->how & GP_WAIT_BLOCK) {
 		uint64_t t1 = gp_clock_ns();
-		block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
+		block_event(c->w->tid, c->call, c->site, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
 	}
 	errno = saved;
 }
@@ -424,7 +431,7 @@ void gp_io_block_end(struct gp_io_wait *c)
 	int saved = errno;
 	uint64_t t1 = gp_clock_ns();
 
-	block_event(c->w->tid, c->call, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
+	block_event(c->w->tid, c->call, 0, t1 > c->t0 ? t1 - c->t0 : 0, c->draw);
 	errno = saved;
 }
 

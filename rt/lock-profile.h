@@ -39,8 +39,11 @@ extern GP_HIDDEN uint32_t gp_lock_all_waiters;
  */
 extern GP_HIDDEN uint32_t gp_lock_trace_waiters[GP_LOCK_WAIT_SLOTS];
 
-/* A release of obj, whose slot has waiters: charges them to the caller's stack. */
-GP_HIDDEN void gp_lock_charge_waiters(const void *obj, const char *call);
+/*
+ * A release of obj, whose slot has waiters: charges them to the caller's stack, its
+ * innermost frame at site (the program's call of the releasing function, 0: unknown).
+ */
+GP_HIDDEN void gp_lock_charge_waiters(const void *obj, const char *call, uintptr_t site);
 
 #define GP_WAIT_BLOCK 1			/* a block-profile event */
 #define GP_WAIT_MUTEX 2			/* a mutex waiter (mutex profile) */
@@ -53,6 +56,7 @@ struct gp_lock_wait {
 	uint64_t t0;			/* gp_clock_ns() */
 	uint64_t draw;			/* block profile: uniform in [0, rate) */
 	const char *call;
+	uintptr_t site;			/* the program's call of the wrapper, 0: unknown */
 	const void *obj;
 	int how;
 };
@@ -64,7 +68,7 @@ struct gp_lock_wait {
  * c->w is set, gp_lock_wait_end() restores the state and records the event. errno kept.
  */
 GP_HIDDEN void gp_lock_wait_begin(struct gp_lock_wait *c, int state, const void *obj, int how,
-				  const char *call);
+				  const char *call, uintptr_t site);
 GP_HIDDEN void gp_lock_wait_end(struct gp_lock_wait *c);
 
 /* glibc's pthread_mutex_lock and _unlock (wrap-lock.c), for the profiles' own lock. */

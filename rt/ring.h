@@ -52,6 +52,12 @@ static inline void gp_ring_put(struct gp_ring *r, uint64_t at, uint64_t i, uint6
 	r->words[(at + i) & r->mask] = word;
 }
 
+/* Shortens the record at `at` to n words (no more than it reserved), before its commit. */
+static inline void gp_ring_shrink(struct gp_ring *r, uint64_t at, uint64_t n)
+{
+	r->words[(at - 1) & r->mask] = n;
+}
+
 static inline void gp_ring_commit(struct gp_ring *r, uint64_t at, uint64_t n)
 {
 	atomic_store_explicit(&r->tail, at + n, memory_order_release);

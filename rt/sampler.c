@@ -28,21 +28,29 @@
 #include "ring.h"
 
 #define MIN_RING_ORDER 13		/* 8192 words = 64 KiB per sampled thread */
-#define HEADER_WORDS 5			/* time, pc, nframes | truncated << 32, ticks, labels */
+#define HEADER_WORDS 6			/* time, pc, nframes | truncated << 32, ticks, labels,
+					   return-address candidates */
+/* candidates kept per sample: every frame's return address, and as many again of others */
+#define MAX_RETURNS(depth) (2 * (uint64_t)(depth) + 64)
 
 static int sampling;			/* set once at init, before any timer exists */
 static uint64_t period_ns;
 static unsigned ring_order;		/* room for 8 samples of the deepest kind */
 
-/* Signal context: one record of the interrupted PC and the innermost frames. */
-static void take_sample(struct gp_thread *t, uintptr_t pc, uint64_t ticks)
+/*
+ * Signal context: one record of the interrupted PC, the innermost frames and the words of
+ * the machine stack that may be their return addresses (the writer finds each caller's
+ * call line among them, callsite.c).
+ */
+static void take_sample(struct gp_thread *t, uintptr_t pc, uintptr_t sp, uint64_t ticks)
 {
 	const void **base, **top;
 
 	gp_stack_bounds(&base, &top);
 	uint64_t depth = (uint64_t)(top - base);
 	uint64_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
-	uint64_t at = gp_ring_reserve(t->ring, HEADER_WORDS + keep);
+	uint64_t max = MAX_RETURNS(keep);
+	uint64_t at = gp_ring_reserve(t->ring, HEADER_WORDS + keep + max);
 	if (at == UINT64_MAX)
 		return;
 	gp_ring_put(t->ring, at, 0, gp_real_ns());
@@ -52,7 +60,10 @@ static void take_sample(struct gp_thread *t, uintptr_t pc, uint64_t ticks)
 	gp_ring_put(t->ring, at, 4, (uintptr_t)gp_labels_cur);
 	for (uint64_t i = 0; i < keep; i++)
 		gp_ring_put(t->ring, at, HEADER_WORDS + i, (uintptr_t)top[-1 - (int64_t)i]);
-	gp_ring_commit(t->ring, at, HEADER_WORDS + keep);
+	uint64_t nret = gp_stack_scan_returns(sp, t->ring, at, HEADER_WORDS + keep, max);
+	gp_ring_put(t->ring, at, 5, nret);
+	gp_ring_shrink(t->ring, at, HEADER_WORDS + keep + nret);
+	gp_ring_commit(t->ring, at, HEADER_WORDS + keep + nret);
 }
 
 int gp_sampler_handle(int sig, siginfo_t *si, void *uctx)
@@ -70,7 +81,7 @@ int gp_sampler_handle(int sig, siginfo_t *si, void *uctx)
 	 * time this sample stands for too.
 	 */
 	take_sample(t, (uintptr_t)uc->uc_mcontext.gregs[REG_RIP],
-		    1 + (uint64_t)(si->si_overrun > 0 ? si->si_overrun : 0));
+		    (uintptr_t)uc->uc_mcontext.gregs[REG_RSP], 1 + (uint64_t)(si->si_overrun > 0 ? si->si_overrun : 0));
 	if (__atomic_load_n(&gp_trace_on, __ATOMIC_RELAXED))
 		gp_trace_cpu_sample();
 	errno = saved;
@@ -109,11 +120,13 @@ int gp_sampler_init(void)
 		return 0;
 	period_ns = 1000000000u / gp_config.cpu_hz;
 	for (ring_order = MIN_RING_ORDER;
-	     ((uint64_t)1 << ring_order) < 8 * (HEADER_WORDS + 1 + (uint64_t)gp_config.stack_depth);
+	     ((uint64_t)1 << ring_order) < 8 * (HEADER_WORDS + 1 + (uint64_t)gp_config.stack_depth +
+						MAX_RETURNS(gp_config.stack_depth));
 	     ring_order++)
 		;
 	if (gp_signals_take_sigprof() != 0)
 		return -1;
+	gp_stack_text_refresh();
 	sampling = 1;
 	return 0;
 }
@@ -149,12 +162,12 @@ void gp_sampler_thread_forked(struct gp_thread *t)
 
 static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
 {
-	uint64_t buf[HEADER_WORDS + GP_MAX_STACK_DEPTH];
+	static uint64_t buf[HEADER_WORDS + GP_MAX_STACK_DEPTH + MAX_RETURNS(GP_MAX_STACK_DEPTH)];
 	uint64_t n;
 	size_t records = 0;
 	struct gp_sample s;
 
-	while ((n = gp_ring_read(t->ring, buf, HEADER_WORDS + GP_MAX_STACK_DEPTH)) != 0) {
+	while ((n = gp_ring_read(t->ring, buf, sizeof(buf) / sizeof(buf[0]))) != 0) {
 		if (n < HEADER_WORDS)
 			continue;
 		memset(&s, 0, sizeof(s));
@@ -168,6 +181,9 @@ static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
 			s.nframes = (uint32_t)(n - HEADER_WORDS);
 		s.truncated = (uint32_t)(buf[2] >> 32);
 		s.frames = (const void *const *)(buf + HEADER_WORDS);
+		s.nreturns = buf[5] < n - HEADER_WORDS - s.nframes ? (uint32_t)buf[5] :
+			(uint32_t)(n - HEADER_WORDS - s.nframes);
+		s.returns = (const uintptr_t *)(buf + HEADER_WORDS + s.nframes);
 		fn(&s, ctx);
 		records++;
 	}
@@ -189,6 +205,8 @@ size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 {
 	size_t records = 0;
 
+	if (sampling)
+		gp_stack_text_refresh();
 	for (struct gp_thread *t = gp_threads_lock(); t; t = t->next) {
 		if (!t->ring)
 			continue;

@@ -30,17 +30,23 @@
 #include "config.h"
 
 #include <errno.h>
+#include <link.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
+#include "ring.h"
 
 #define SLACK_SLOTS 8192u
 #define MIN_STACK_BYTES (1u << 20)
 #define MAX_STACK_BYTES (1ul << 32)
+#define MAX_TEXT_RANGES 64
+#define SCAN_BYTES (64u << 10)	/* machine stack searched for return addresses per sample */
 
 #define scratch gp_scratch
 #define SCRATCH_SLOTS GP_SCRATCH_SLOTS
@@ -98,12 +104,29 @@ static const void **map_slots(size_t bytes, size_t page, size_t *map_bytes)
 	return (const void **)map;
 }
 
+/* Where the calling thread's machine stack lies, for the return-address scan. */
+static void note_machine_stack(void)
+{
+	pthread_attr_t attr;
+	void *lo;
+	size_t bytes;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return;
+	if (pthread_attr_getstack(&attr, &lo, &bytes) == 0) {
+		own.mstack_lo = (uintptr_t)lo;
+		own.mstack_hi = (uintptr_t)lo + bytes;
+	}
+	pthread_attr_destroy(&attr);
+}
+
 int gp_stack_attach(size_t stack_bytes)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
 	if (own.base || own.fallback)
 		return 0;
+	note_machine_stack();
 	if (!stack_bytes)
 		stack_bytes = current_stack_bytes();
 	size_t cap = stack_bytes / 16 + SLACK_SLOTS;
@@ -158,6 +181,104 @@ void gp_stack_bounds(const void ***base, const void ***top)
 		t = b;
 	*base = b;
 	*top = t;
+}
+
+/*
+ * The executable segments of the loaded objects, as the signal handler's scan reads them:
+ * published whole through one pointer, never changed, never freed (a handler may still hold
+ * an older one; a new set is made only when an object came or went).
+ */
+struct text_ranges {
+	uintptr_t min, span;	/* all of them lie in [min, min + span) */
+	size_t n;
+	uintptr_t lo[MAX_TEXT_RANGES];
+	uintptr_t len[MAX_TEXT_RANGES];
+};
+
+static _Atomic(const struct text_ranges *) text;
+static unsigned long long text_adds = ~0ull, text_subs = ~0ull;
+
+static int add_text(struct dl_phdr_info *info, size_t size, void *p)
+{
+	struct text_ranges *r = p;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum && r->n < MAX_TEXT_RANGES; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+			r->lo[r->n] = info->dlpi_addr + ph->p_vaddr;
+			r->len[r->n++] = ph->p_memsz;
+		}
+	}
+	return 0;
+}
+
+static int loader_counts(struct dl_phdr_info *info, size_t size, void *p)
+{
+	unsigned long long *c = p;
+
+	(void)size;
+	c[0] = info->dlpi_adds;
+	c[1] = info->dlpi_subs;
+	return 1;
+}
+
+void gp_stack_text_refresh(void)
+{
+	unsigned long long c[2] = { 0, 0 };
+
+	dl_iterate_phdr(loader_counts, c);
+	if (c[0] == text_adds && c[1] == text_subs)
+		return;
+	struct text_ranges *r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	dl_iterate_phdr(add_text, r);
+	uintptr_t hi = 0;
+	r->min = r->n ? UINTPTR_MAX : 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->lo[i] < r->min)
+			r->min = r->lo[i];
+		if (r->lo[i] + r->len[i] > hi)
+			hi = r->lo[i] + r->len[i];
+	}
+	r->span = hi - r->min;
+	text_adds = c[0];
+	text_subs = c[1];
+	atomic_store_explicit(&text, r, memory_order_release);
+}
+
+uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, uint64_t first,
+			       uint64_t max)
+{
+	const struct text_ranges *r = atomic_load_explicit(&text, memory_order_acquire);
+	uint64_t n = 0;
+
+	if (!r || sp < own.mstack_lo || sp >= own.mstack_hi)
+		return 0;
+	uintptr_t end = own.mstack_hi - sp > SCAN_BYTES ? sp + SCAN_BYTES : own.mstack_hi;
+	uintptr_t last = 0, repeats = 0;
+	for (const uintptr_t *w = (const uintptr_t *)(sp & ~(uintptr_t)7);
+	     (uintptr_t)(w + 1) <= end; w++) {
+		uintptr_t v = *w;
+		if (v == last && n && repeats < GP_RETURN_REPEATS_MAX) {
+			/* a run of one address (recursion, stale or live) takes one word */
+			gp_ring_put(ring, at, first + n - 1, v | ++repeats << GP_RETURN_REPEATS_SHIFT);
+			continue;
+		}
+		if (v - r->min >= r->span)	/* most words: data, stack addresses */
+			continue;
+		for (size_t i = 0; i < r->n; i++)
+			if (v - r->lo[i] < r->len[i]) {
+				if (n == max)
+					return n;
+				gp_ring_put(ring, at, first + n++, v);
+				last = v;
+				repeats = 0;
+				break;
+			}
+	}
+	return n;
 }
 
 void gp_stack_region(const void ***base, size_t *cap)

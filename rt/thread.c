@@ -194,7 +194,7 @@ static int create_internal(pthread_t *thread, const pthread_attr_t *attr,
 
 /* pthread_create or thrd_create (call) from the program: the new thread records its origin. */
 static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(void *), void *arg,
-		  const char *call)
+		  const char *call, uintptr_t site)
 {
 	gp_thread_init();
 	if (!real_pthread_create)
@@ -218,6 +218,7 @@ static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(voi
 	s->stack_bytes = stack_bytes_of(attr);
 	s->origin.creator_tid = (uint32_t)gettid();
 	s->origin.call = call;
+	s->origin.site = site;
 	s->origin.labels = s->labels = gp_labels_cur;
 	s->trace_token = gp_trace_thread_create();
 	s->origin.nframes = (uint32_t)keep;
@@ -235,7 +236,7 @@ static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(voi
 GOPROF_API int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 			      void *(*fn)(void *), void *arg)
 {
-	return create(thread, attr, fn, arg, "pthread_create");
+	return create(thread, attr, fn, arg, "pthread_create", GP_CALL_SITE());
 }
 
 struct thrd_start {
@@ -259,7 +260,7 @@ GOPROF_API int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
 		return thrd_nomem;
 	s->fn = fn;
 	s->arg = arg;
-	int rc = create((pthread_t *)thr, NULL, thrd_trampoline, s, "thrd_create");
+	int rc = create((pthread_t *)thr, NULL, thrd_trampoline, s, "thrd_create", GP_CALL_SITE());
 	if (rc == 0)
 		return thrd_success;
 	free(s);
@@ -312,6 +313,7 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 	if (origin) {
 		t->info.creator_tid = origin->creator_tid;
 		t->info.create_call = origin->call;
+		t->info.create_site = origin->site;
 		t->info.create_labels = origin->labels;
 		t->info.create_nframes = n;
 		t->info.create_truncated = origin->truncated;

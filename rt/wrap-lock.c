@@ -224,12 +224,12 @@ static inline int any_waiters(void)
 	return __atomic_load_n(&gp_lock_all_waiters, __ATOMIC_RELAXED) != 0;
 }
 
-/* obj was (or is about to be) released by the calling thread, in call */
-static inline void charge_released(const void *obj, const char *call)
+/* obj was (or is about to be) released by the calling thread, in call made at site */
+static inline void charge_released(const void *obj, const char *call, uintptr_t site)
 {
 	if (GP_UNLIKELY(any_waiters()) &&
 	    __atomic_load_n(&gp_lock_slot_waiters[gp_lock_slot_of(obj)], __ATOMIC_RELAXED))
-		gp_lock_charge_waiters(obj, call);
+		gp_lock_charge_waiters(obj, call, site);
 }
 
 /* obj is (about to be) released, signalled or posted by call: a waker, if traced waits */
@@ -240,24 +240,39 @@ static inline void trace_released(const void *obj, const char *call)
 		gp_trace_wake(call, obj);
 }
 
-/* Runs call with the calling thread's state set; the call's result is kept. */
-#define SLOW(state, obj, how, name, call)                                                  \
+/*
+ * Runs call with the calling thread's state set; the call's result is kept. site: the
+ * program's call of the wrapper (GP_CALL_SITE() in the wrapper itself, passed down to the
+ * helpers it tail-calls), the line of the event's innermost frame.
+ */
+#define SLOW(state, obj, how, name, site, call)                                            \
 	({                                                                                 \
 		struct gp_lock_wait c_;                                                    \
-		gp_lock_wait_begin(&c_, (state), (obj), (how), (name));                    \
+		gp_lock_wait_begin(&c_, (state), (obj), (how), (name), (site));            \
 		__typeof__(call) rc_ = (call);                                             \
 		if (c_.w)                                                                  \
 			gp_lock_wait_end(&c_);                                             \
 		rc_;                                                                       \
 	})
 
+/*
+ * The program's call of the wrapper, read in a helper that the wrapper reaches only by
+ * tail calls: the helper's own return address is then that call. The fast paths of the
+ * mutex wrappers keep no frame, and reading the wrapper's return address there would cost
+ * one (3 to 4 instructions a lock or unlock). Should a compiler not make those calls tail
+ * calls, the address lies in libgoprof and the writer drops it (gp_intern_site_stack():
+ * not in the innermost frame's function): the line is lost, never a wrong one.
+ */
+#define TAIL_CALL_SITE() GP_CALL_SITE()
+
 /* ---- mutexes -------------------------------------------------------------------------- */
 
 #define LOCKING (GP_WAIT_BLOCK | GP_WAIT_MUTEX)
 
-static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m)
+static __attribute__((noinline)) int mutex_lock_slow(pthread_mutex_t *m, uintptr_t site)
 {
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_lock", real_pthread_mutex_lock(m));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_lock", site,
+		    real_pthread_mutex_lock(m));
 }
 
 /*
@@ -295,7 +310,7 @@ static __attribute__((noinline)) int normal_wake(pthread_mutex_t *m, const char 
 {
 	int saved = errno;
 
-	charge_released(m, call);
+	charge_released(m, call, TAIL_CALL_SITE());
 	if (tracing())
 		gp_trace_wake(call, m);
 	gp_glibc_mutex_wake(m);
@@ -335,10 +350,11 @@ static __attribute__((noinline)) int other_unlock(pthread_mutex_t *m, const char
  */
 static __attribute__((noinline)) int mutex_lock_on(pthread_mutex_t *m)
 {
+	uintptr_t site = TAIL_CALL_SITE();
 	int rc = REAL(pthread_mutex_trylock)(m);
 	if (GP_LIKELY(rc != EBUSY))
 		return rc;
-	return mutex_lock_slow(m);
+	return mutex_lock_slow(m, site);
 }
 
 /* The ways out are tail calls: no frame, nothing kept across the call. */
@@ -358,7 +374,7 @@ GOPROF_API int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec
 	int rc = REAL(pthread_mutex_trylock)(m);
 	if (rc != EBUSY)
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_timedlock",
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_timedlock", GP_CALL_SITE(),
 		    REAL(pthread_mutex_timedlock)(m, abstime));
 }
 
@@ -373,7 +389,7 @@ GOPROF_API int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 	int rc = REAL(pthread_mutex_trylock)(m);
 	if (rc != EBUSY)
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_clocklock",
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "pthread_mutex_clocklock", GP_CALL_SITE(),
 		    REAL(pthread_mutex_clocklock)(m, clock, abstime));
 }
 
@@ -381,16 +397,16 @@ GOPROF_API int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
  * Charges obj's waiters, then releases it with the real function: after the release a
  * woken waiter could unlink itself before it was charged.
  */
-#define UNLOCK_CHARGING(fn, obj)                                                           \
+#define UNLOCK_CHARGING(fn, obj, site)                                                     \
 	({                                                                                 \
-		charge_released(obj, #fn);                                                 \
+		charge_released(obj, #fn, site);                                           \
 		trace_released(obj, #fn);                                                  \
 		real_##fn(obj);                                                            \
 	})
 
 static __attribute__((noinline)) int mutex_unlock_charging(pthread_mutex_t *m)
 {
-	return UNLOCK_CHARGING(pthread_mutex_unlock, m);
+	return UNLOCK_CHARGING(pthread_mutex_unlock, m, TAIL_CALL_SITE());
 }
 
 /* Every call in the wrapper is a tail call: it needs no frame of its own. */
@@ -407,12 +423,12 @@ GOPROF_API int pthread_mutex_unlock(pthread_mutex_t *m)
 
 /* ---- read-write locks ----------------------------------------------------------------- */
 
-static __attribute__((noinline)) int rwlock_rdlock_on(pthread_rwlock_t *l)
+static __attribute__((noinline)) int rwlock_rdlock_on(pthread_rwlock_t *l, uintptr_t site)
 {
 	int rc = REAL(pthread_rwlock_tryrdlock)(l);
 	if (GP_LIKELY(rc != EBUSY))
 		return rc;
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_rdlock",
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_rdlock", site,
 		    real_pthread_rwlock_rdlock(l));
 }
 
@@ -420,15 +436,15 @@ GOPROF_API int pthread_rwlock_rdlock(pthread_rwlock_t *l)
 {
 	if (GP_LIKELY(!on()))
 		return real_pthread_rwlock_rdlock(l);
-	return rwlock_rdlock_on(l);
+	return rwlock_rdlock_on(l, GP_CALL_SITE());
 }
 
-static __attribute__((noinline)) int rwlock_wrlock_on(pthread_rwlock_t *l)
+static __attribute__((noinline)) int rwlock_wrlock_on(pthread_rwlock_t *l, uintptr_t site)
 {
 	int rc = REAL(pthread_rwlock_trywrlock)(l);
 	if (GP_LIKELY(rc != EBUSY))
 		return rc;
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_wrlock",
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_wrlock", site,
 		    real_pthread_rwlock_wrlock(l));
 }
 
@@ -436,14 +452,14 @@ GOPROF_API int pthread_rwlock_wrlock(pthread_rwlock_t *l)
 {
 	if (GP_LIKELY(!on()))
 		return real_pthread_rwlock_wrlock(l);
-	return rwlock_wrlock_on(l);
+	return rwlock_wrlock_on(l, GP_CALL_SITE());
 }
 
 GOPROF_API int pthread_rwlock_timedrdlock(pthread_rwlock_t *l, const struct timespec *t)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_rwlock_timedrdlock)(l, t);
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_timedrdlock",
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_timedrdlock", GP_CALL_SITE(),
 		    REAL(pthread_rwlock_timedrdlock)(l, t));
 }
 
@@ -451,7 +467,7 @@ GOPROF_API int pthread_rwlock_timedwrlock(pthread_rwlock_t *l, const struct time
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_rwlock_timedwrlock)(l, t);
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_timedwrlock",
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_timedwrlock", GP_CALL_SITE(),
 		    REAL(pthread_rwlock_timedwrlock)(l, t));
 }
 
@@ -460,7 +476,7 @@ GOPROF_API int pthread_rwlock_clockrdlock(pthread_rwlock_t *l, clockid_t clock,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_rwlock_clockrdlock)(l, clock, t);
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_clockrdlock",
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_clockrdlock", GP_CALL_SITE(),
 		    REAL(pthread_rwlock_clockrdlock)(l, clock, t));
 }
 
@@ -469,19 +485,19 @@ GOPROF_API int pthread_rwlock_clockwrlock(pthread_rwlock_t *l, clockid_t clock,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_rwlock_clockwrlock)(l, clock, t);
-	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_clockwrlock",
+	return SLOW(GP_STATE_RWLOCK, l, LOCKING, "pthread_rwlock_clockwrlock", GP_CALL_SITE(),
 		    REAL(pthread_rwlock_clockwrlock)(l, clock, t));
 }
 
-static __attribute__((noinline)) int rwlock_unlock_charging(pthread_rwlock_t *l)
+static __attribute__((noinline)) int rwlock_unlock_charging(pthread_rwlock_t *l, uintptr_t site)
 {
-	return UNLOCK_CHARGING(pthread_rwlock_unlock, l);
+	return UNLOCK_CHARGING(pthread_rwlock_unlock, l, site);
 }
 
 GOPROF_API int pthread_rwlock_unlock(pthread_rwlock_t *l)
 {
 	if (GP_UNLIKELY(any_waiters() || tracing()))
-		return rwlock_unlock_charging(l);
+		return rwlock_unlock_charging(l, GP_CALL_SITE());
 	return real_pthread_rwlock_unlock(l);
 }
 
@@ -491,9 +507,9 @@ GOPROF_API int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_wait)(c, m);
-	charge_released(m, "pthread_cond_wait");
+	charge_released(m, "pthread_cond_wait", GP_CALL_SITE());
 	trace_released(m, "pthread_cond_wait");
-	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "pthread_cond_wait",
+	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "pthread_cond_wait", GP_CALL_SITE(),
 		    REAL(pthread_cond_wait)(c, m));
 }
 
@@ -502,9 +518,9 @@ GOPROF_API int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_timedwait)(c, m, t);
-	charge_released(m, "pthread_cond_timedwait");
+	charge_released(m, "pthread_cond_timedwait", GP_CALL_SITE());
 	trace_released(m, "pthread_cond_timedwait");
-	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "pthread_cond_timedwait",
+	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "pthread_cond_timedwait", GP_CALL_SITE(),
 		    REAL(pthread_cond_timedwait)(c, m, t));
 }
 
@@ -513,9 +529,9 @@ GOPROF_API int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clo
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_cond_clockwait)(c, m, clock, t);
-	charge_released(m, "pthread_cond_clockwait");
+	charge_released(m, "pthread_cond_clockwait", GP_CALL_SITE());
 	trace_released(m, "pthread_cond_clockwait");
-	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "pthread_cond_clockwait",
+	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "pthread_cond_clockwait", GP_CALL_SITE(),
 		    REAL(pthread_cond_clockwait)(c, m, clock, t));
 }
 
@@ -554,7 +570,7 @@ GOPROF_API int sem_wait(sem_t *s)
 		return REAL(sem_wait)(s);
 	if (sem_took(s))
 		return 0;
-	return SLOW(GP_STATE_SEM, s, GP_WAIT_BLOCK, "sem_wait", REAL(sem_wait)(s));
+	return SLOW(GP_STATE_SEM, s, GP_WAIT_BLOCK, "sem_wait", GP_CALL_SITE(), REAL(sem_wait)(s));
 }
 
 GOPROF_API int sem_timedwait(sem_t *s, const struct timespec *t)
@@ -564,14 +580,15 @@ GOPROF_API int sem_timedwait(sem_t *s, const struct timespec *t)
 	/* glibc checks the deadline before it tries: EINVAL even when a token is there */
 	if (t->tv_nsec >= 0 && t->tv_nsec < 1000000000L && sem_took(s))
 		return 0;
-	return SLOW(GP_STATE_SEM, s, GP_WAIT_BLOCK, "sem_timedwait", REAL(sem_timedwait)(s, t));
+	return SLOW(GP_STATE_SEM, s, GP_WAIT_BLOCK, "sem_timedwait",
+		    GP_CALL_SITE(), REAL(sem_timedwait)(s, t));
 }
 
 GOPROF_API int sem_clockwait(sem_t *s, clockid_t clock, const struct timespec *t)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(sem_clockwait)(s, clock, t);
-	return SLOW(GP_STATE_SEM, s, GP_WAIT_BLOCK, "sem_clockwait",
+	return SLOW(GP_STATE_SEM, s, GP_WAIT_BLOCK, "sem_clockwait", GP_CALL_SITE(),
 		    REAL(sem_clockwait)(s, clock, t));
 }
 
@@ -581,7 +598,7 @@ GOPROF_API int pthread_barrier_wait(pthread_barrier_t *b)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_barrier_wait)(b);
-	return SLOW(GP_STATE_BARRIER, b, GP_WAIT_BLOCK, "pthread_barrier_wait",
+	return SLOW(GP_STATE_BARRIER, b, GP_WAIT_BLOCK, "pthread_barrier_wait", GP_CALL_SITE(),
 		    REAL(pthread_barrier_wait)(b));
 }
 
@@ -596,7 +613,7 @@ GOPROF_API int pthread_join(pthread_t t, void **ret)
 	if (!pthread_equal(t, pthread_self()) && REAL(pthread_tryjoin_np)(t, ret) == 0)
 		return 0;
 	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, GP_WAIT_BLOCK, "pthread_join",
-		    REAL(pthread_join)(t, ret));
+		    GP_CALL_SITE(), REAL(pthread_join)(t, ret));
 }
 
 GOPROF_API int pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
@@ -604,7 +621,7 @@ GOPROF_API int pthread_timedjoin_np(pthread_t t, void **ret, const struct timesp
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_timedjoin_np)(t, ret, abstime);
 	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, GP_WAIT_BLOCK, "pthread_timedjoin_np",
-		    REAL(pthread_timedjoin_np)(t, ret, abstime));
+		    GP_CALL_SITE(), REAL(pthread_timedjoin_np)(t, ret, abstime));
 }
 
 GOPROF_API int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock,
@@ -613,17 +630,18 @@ GOPROF_API int pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clock,
 	if (GP_LIKELY(!on()))
 		return REAL(pthread_clockjoin_np)(t, ret, clock, abstime);
 	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, GP_WAIT_BLOCK, "pthread_clockjoin_np",
-		    REAL(pthread_clockjoin_np)(t, ret, clock, abstime));
+		    GP_CALL_SITE(), REAL(pthread_clockjoin_np)(t, ret, clock, abstime));
 }
 
 /* ---- C11: glibc calls its pthread functions directly, so these are wrapped too -------- */
 
 static __attribute__((noinline)) int mtx_lock_on(mtx_t *m)
 {
+	uintptr_t site = TAIL_CALL_SITE();
 	int rc = REAL(mtx_trylock)(m);
 	if (GP_LIKELY(rc != thrd_busy))
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, "mtx_lock", real_mtx_lock(m));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "mtx_lock", site, real_mtx_lock(m));
 }
 
 GOPROF_API int mtx_lock(mtx_t *m)
@@ -642,12 +660,13 @@ GOPROF_API int mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict 
 	int rc = REAL(mtx_trylock)(m);
 	if (rc != thrd_busy)
 		return rc;
-	return SLOW(GP_STATE_MUTEX, m, LOCKING, "mtx_timedlock", REAL(mtx_timedlock)(m, t));
+	return SLOW(GP_STATE_MUTEX, m, LOCKING, "mtx_timedlock",
+		    GP_CALL_SITE(), REAL(mtx_timedlock)(m, t));
 }
 
 static __attribute__((noinline)) int mtx_unlock_charging(mtx_t *m)
 {
-	return UNLOCK_CHARGING(mtx_unlock, m);
+	return UNLOCK_CHARGING(mtx_unlock, m, TAIL_CALL_SITE());
 }
 
 GOPROF_API int mtx_unlock(mtx_t *m)
@@ -665,9 +684,10 @@ GOPROF_API int cnd_wait(cnd_t *c, mtx_t *m)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_wait)(c, m);
-	charge_released(m, "cnd_wait");
+	charge_released(m, "cnd_wait", GP_CALL_SITE());
 	trace_released(m, "cnd_wait");
-	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "cnd_wait", REAL(cnd_wait)(c, m));
+	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "cnd_wait",
+		    GP_CALL_SITE(), REAL(cnd_wait)(c, m));
 }
 
 GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
@@ -675,9 +695,10 @@ GOPROF_API int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
 {
 	if (GP_LIKELY(!on()))
 		return REAL(cnd_timedwait)(c, m, t);
-	charge_released(m, "cnd_timedwait");
+	charge_released(m, "cnd_timedwait", GP_CALL_SITE());
 	trace_released(m, "cnd_timedwait");
-	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "cnd_timedwait", REAL(cnd_timedwait)(c, m, t));
+	return SLOW(GP_STATE_COND, c, GP_WAIT_BLOCK, "cnd_timedwait",
+		    GP_CALL_SITE(), REAL(cnd_timedwait)(c, m, t));
 }
 
 WAKER(cnd_signal, cnd_t)
@@ -687,7 +708,7 @@ GOPROF_API int thrd_join(thrd_t t, int *res)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(thrd_join)(t, res);
-	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, GP_WAIT_BLOCK, "thrd_join",
+	return SLOW(GP_STATE_JOIN, (void *)(uintptr_t)t, GP_WAIT_BLOCK, "thrd_join", GP_CALL_SITE(),
 		    REAL(thrd_join)(t, res));
 }
 
@@ -697,7 +718,8 @@ GOPROF_API int nanosleep(const struct timespec *req, struct timespec *rem)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(nanosleep)(req, rem);
-	return SLOW(GP_STATE_SLEEP, NULL, 0, "nanosleep", REAL(nanosleep)(req, rem));
+	return SLOW(GP_STATE_SLEEP, NULL, 0, "nanosleep",
+		    GP_CALL_SITE(), REAL(nanosleep)(req, rem));
 }
 
 GOPROF_API int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
@@ -705,7 +727,7 @@ GOPROF_API int clock_nanosleep(clockid_t clock, int flags, const struct timespec
 {
 	if (GP_LIKELY(!on()))
 		return REAL(clock_nanosleep)(clock, flags, req, rem);
-	return SLOW(GP_STATE_SLEEP, NULL, 0, "clock_nanosleep",
+	return SLOW(GP_STATE_SLEEP, NULL, 0, "clock_nanosleep", GP_CALL_SITE(),
 		    REAL(clock_nanosleep)(clock, flags, req, rem));
 }
 
@@ -713,14 +735,14 @@ GOPROF_API unsigned int sleep(unsigned int seconds)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(sleep)(seconds);
-	return SLOW(GP_STATE_SLEEP, NULL, 0, "sleep", REAL(sleep)(seconds));
+	return SLOW(GP_STATE_SLEEP, NULL, 0, "sleep", GP_CALL_SITE(), REAL(sleep)(seconds));
 }
 
 GOPROF_API int usleep(useconds_t usec)
 {
 	if (GP_LIKELY(!on()))
 		return REAL(usleep)(usec);
-	return SLOW(GP_STATE_SLEEP, NULL, 0, "usleep", REAL(usleep)(usec));
+	return SLOW(GP_STATE_SLEEP, NULL, 0, "usleep", GP_CALL_SITE(), REAL(usleep)(usec));
 }
 
 /* ---- set-up ------------------------------------------------------------------------------ */

@@ -130,6 +130,8 @@ static uint32_t filter[FILTER_WORDS];	/* heap_lock to write (atomics); free read
 static struct gp_bucket *bucket_slots[BUCKET_SLOTS];	/* heap_lock */
 GP_BUCKET_LAYOUT(struct gp_heap_bucket);
 static struct gp_bucket *bucket_list;	/* heap_lock to push */
+_Static_assert(offsetof(struct gp_heap_bucket, site) == sizeof(struct gp_bucket),
+	       "the heap buckets' own key follows struct gp_bucket");
 static const struct gp_bucket_table buckets = {
 	.slots = bucket_slots,
 	.nslots = BUCKET_SLOTS,
@@ -274,8 +276,8 @@ static void remember_block(void *p, uint64_t size, struct gp_heap_bucket *b)
 	__atomic_fetch_add(&filter[filter_of(p)], 1, __ATOMIC_RELAXED);
 }
 
-/* Records one sampled block with the calling thread's stack. */
-static void record_alloc(void *p, uint64_t size)
+/* Records one sampled block with the calling thread's stack and the allocating call. */
+static void record_alloc(void *p, uint64_t size, uintptr_t site)
 {
 	const void **base, **top;
 	int saved = errno;
@@ -288,7 +290,8 @@ static void record_alloc(void *p, uint64_t size)
 	pthread_mutex_lock(&heap_lock);
 	/* the shadow stack read in place: it does not change while this thread is in here */
 	struct gp_heap_bucket *b = (struct gp_heap_bucket *)gp_bucket_get(
-		&buckets, NULL, 0, 0, top, (uint32_t)keep, (uint32_t)(depth - keep), gp_labels_cur);
+		&buckets, &site, sizeof(site), gp_mix(site), top, (uint32_t)keep,
+		(uint32_t)(depth - keep), gp_labels_cur);
 	if (b)
 		remember_block(p, size, b);
 	pthread_mutex_unlock(&heap_lock);
@@ -397,7 +400,8 @@ crossed:
  * Slow path of an allocation of n bytes at p (NULL: it failed), whose countdown_crossed()
  * took the countdown to zero or below: decides and records.
  */
-static __attribute__((noinline)) void sample_slow(void *p, size_t n)
+/* site: the return address of the program's call of the allocator (its call line) */
+static __attribute__((noinline)) void sample_slow(void *p, size_t n, uintptr_t site)
 {
 	if (!profiling()) {
 		/* off: this thread's countdown never reaches zero again */
@@ -414,14 +418,14 @@ static __attribute__((noinline)) void sample_slow(void *p, size_t n)
 	}
 	set_countdown(next_countdown());
 	if (p && !tls.guard)
-		record_alloc(p, n);
+		record_alloc(p, n, site);
 }
 
 /* After an allocation of n bytes at p by the rarer wrappers (not malloc, calloc). */
-static inline void after_alloc(void *p, size_t n)
+static inline void after_alloc(void *p, size_t n, uintptr_t site)
 {
 	if (GP_UNLIKELY(countdown_crossed(n)))
-		sample_slow(p, n);
+		sample_slow(p, n, site);
 }
 
 /* Whether p's filter word is non-zero (one compare with memory and a branch). */
@@ -472,13 +476,13 @@ static __attribute__((noinline)) void *crash_realloc(void *old, size_t n)
 	return p;
 }
 
-static __attribute__((noinline)) void *malloc_slow(size_t n)
+static __attribute__((noinline)) void *malloc_slow(size_t n, uintptr_t site)
 {
 	if (GP_UNLIKELY(tls.crash))
 		return crash_alloc(n);
 	void *p = __libc_malloc(n);
 
-	sample_slow(p, n);
+	sample_slow(p, n, site);
 	return p;
 }
 
@@ -490,7 +494,7 @@ GOPROF_API void *malloc(size_t n)
 	 */
 	tls.mallocs++;
 	if (GP_UNLIKELY(countdown_crossed(n)))
-		return malloc_slow(n);
+		return malloc_slow(n, GP_CALL_SITE());
 	return __libc_malloc(n);
 }
 
@@ -512,13 +516,14 @@ GOPROF_API void free(void *p)
 	__libc_free(p);
 }
 
-static __attribute__((noinline)) void *calloc_slow(size_t n, size_t size, size_t bytes)
+static __attribute__((noinline)) void *calloc_slow(size_t n, size_t size, size_t bytes,
+						  uintptr_t site)
 {
 	if (GP_UNLIKELY(tls.crash))
 		return crash_alloc(bytes);
 	void *p = __libc_calloc(n, size);
 
-	sample_slow(p, bytes);
+	sample_slow(p, bytes, site);
 	return p;
 }
 
@@ -531,7 +536,7 @@ GOPROF_API void *calloc(size_t n, size_t size)
 		return __libc_calloc(n, size);
 	tls.mallocs++;
 	if (GP_UNLIKELY(countdown_crossed(bytes)))
-		return calloc_slow(n, size, bytes);
+		return calloc_slow(n, size, bytes, GP_CALL_SITE());
 	return __libc_calloc(n, size);
 }
 
@@ -541,13 +546,14 @@ GOPROF_API void *calloc(size_t n, size_t size)
  * the countdown crossed zero. A failed realloc keeps the old block but loses its record:
  * in use is under-counted by one sample, never wrong otherwise.
  */
-static __attribute__((noinline)) void *realloc_slow(void *old, size_t n, int crossed)
+static __attribute__((noinline)) void *realloc_slow(void *old, size_t n, int crossed,
+						   uintptr_t site)
 {
 	if (old)
 		before_free(old);
 	void *p = __libc_realloc(old, n);
 	if (crossed)
-		sample_slow(p, n);
+		sample_slow(p, n, site);
 	return p;
 }
 
@@ -566,13 +572,13 @@ GOPROF_API void *realloc(void *old, size_t n)
 		tls.frees++;
 		/* realloc(p, 0) frees p and returns NULL (glibc): no new block */
 		if (GP_UNLIKELY(!n))
-			return realloc_slow(old, 0, 0);
+			return realloc_slow(old, 0, 0, 0);
 	}
 	tls.mallocs++;
 	if (GP_UNLIKELY(countdown_crossed(n)))
-		return realloc_slow(old, n, 1);
+		return realloc_slow(old, n, 1, GP_CALL_SITE());
 	if (old && GP_UNLIKELY(filter_hit(old)))
-		return realloc_slow(old, n, 0);
+		return realloc_slow(old, n, 0, 0);
 	return libc_realloc_on(old, n);
 }
 
@@ -588,11 +594,11 @@ GOPROF_API void *reallocarray(void *old, size_t n, size_t size)
 }
 
 /* After p, a block of n bytes from one of the aligned allocators. */
-static void after_aligned(void *p, size_t n)
+static void after_aligned(void *p, size_t n, uintptr_t site)
 {
 	if (GP_UNLIKELY(profiling()) && p) {
 		tls.mallocs++;
-		after_alloc(p, n);
+		after_alloc(p, n, site);
 	}
 }
 
@@ -608,29 +614,34 @@ GOPROF_API int posix_memalign(void **out, size_t align, size_t n)
 		return err ? err : ENOMEM;
 	}
 	*out = p;
-	after_aligned(p, n);
+	after_aligned(p, n, GP_CALL_SITE());
 	return 0;
+}
+
+static void *memalign_at(size_t align, size_t n, uintptr_t site)
+{
+	void *p = __libc_memalign(align, n);
+
+	after_aligned(p, n, site);
+	return p;
 }
 
 GOPROF_API void *memalign(size_t align, size_t n)
 {
-	void *p = __libc_memalign(align, n);
-
-	after_aligned(p, n);
-	return p;
+	return memalign_at(align, n, GP_CALL_SITE());
 }
 
 /* glibc 2.36's aligned_alloc is memalign (a non-power-of-two alignment is rounded up). */
 GOPROF_API void *aligned_alloc(size_t align, size_t n)
 {
-	return memalign(align, n);
+	return memalign_at(align, n, GP_CALL_SITE());
 }
 
 GOPROF_API void *valloc(size_t n)
 {
 	void *p = __libc_valloc(n);
 
-	after_aligned(p, n);
+	after_aligned(p, n, GP_CALL_SITE());
 	return p;
 }
 
@@ -638,7 +649,7 @@ GOPROF_API void *pvalloc(size_t n)
 {
 	void *p = __libc_pvalloc(n);
 
-	after_aligned(p, n);
+	after_aligned(p, n, GP_CALL_SITE());
 	return p;
 }
 
@@ -647,7 +658,7 @@ void goprof_alloc_record(const void *p, size_t n)
 {
 	if (profiling() && p) {
 		tls.mallocs++;
-		after_alloc((void *)p, n);
+		after_alloc((void *)p, n, GP_CALL_SITE());
 	}
 }
 

@@ -267,6 +267,8 @@ static void reset_state(void)
 	free(gp_w.snaps);
 	free(gp_w.customs);
 	free(gp_w.syms);
+	free(gp_w.sites);
+	gp_u64map_free(&gp_w.site_by_addr);
 	gp_u64map_free(&gp_w.func_by_record);
 	gp_u64map_free(&gp_w.func_by_name);
 	gp_u64map_free(&gp_w.func_by_call);

@@ -52,6 +52,13 @@ struct pc_sym {
 struct node_row {
 	uint32_t id, parent, func;
 	uint32_t labels;	/* labels.id, 0 = none */
+	uintptr_t address;	/* where in func (stacks.address), 0 = not known */
+};
+
+/* A function at an address: a stack row's (func, address) pair, for its key. */
+struct site {
+	uintptr_t address;
+	uint32_t func;
 };
 
 struct label_row {
@@ -129,7 +136,7 @@ struct writer {
 	struct node_row *new_nodes;	/* stack rows not yet written */
 	size_t nnew_nodes, capnew_nodes;
 	uint32_t next_node;		/* last stack id handed out */
-	uint64_t *node_keys;		/* [id]: parent << 32 | function of every stack row */
+	uint64_t *node_keys;		/* [id]: parent << 32 | function (or site) of every row */
 	size_t capnode_keys;
 	struct label_row *new_labels;	/* labels rows not yet written */
 	size_t nnew_labels, capnew_labels;
@@ -138,7 +145,11 @@ struct writer {
 	struct u64map func_by_record;	/* record address -> function id */
 	struct u64map func_by_name;	/* hash(name, mapping) -> function id */
 	struct u64map func_by_call;	/* interposed call's name (its address) -> function id */
-	struct u64map node_by_key;	/* parent << 32 | function -> stack id */
+	struct u64map node_by_key;	/* parent << 32 | function or GP_SITE_TAG | site index
+					   -> stack id */
+	struct site *sites;		/* (function, address) pairs of stack rows */
+	size_t nsites, capsites;
+	struct u64map site_by_addr;	/* address -> site index + 1 */
 	struct u64map labels_by_node;	/* struct gp_labels address -> labels id */
 	struct u64map labelled_by_key;	/* stack << 32 | labels id -> labelled stack id */
 	struct u64map sym_by_pc;	/* pc -> index in syms + 1 (1: no symbol) */
@@ -196,6 +207,8 @@ GP_HIDDEN uint32_t gp_intern_func_by_name(const char *name, uint32_t mapping, in
 GP_HIDDEN struct pc_sym *gp_intern_sym_of_pc(uintptr_t pc);
 /* The stack row (parent, func); 0 if out of memory. */
 GP_HIDDEN uint32_t gp_intern_node(uint32_t parent, uint32_t func);
+/* The stack row (parent, func at address); address 0: gp_intern_node(). 0 if no memory. */
+GP_HIDDEN uint32_t gp_intern_node_at(uint32_t parent, uint32_t func, uintptr_t address);
 /* stack with the interposed call's frame (its name, e.g. "malloc") added below it. */
 GP_HIDDEN uint32_t gp_intern_below_call(uint32_t stack, const char *call);
 /* stack with the label set attached (the stack itself if set is NULL). */
@@ -203,11 +216,34 @@ GP_HIDDEN uint32_t gp_intern_labelled(uint32_t stack, const struct gp_labels *se
 /* Stack rows of shadow-stack frames (outermost last); see intern.c. */
 GP_HIDDEN uint32_t gp_intern_stack(const void *const *frames, uint32_t nframes,
 				   uint32_t truncated, uint32_t *innermost);
+/* The same, each frame at addrs[i] (0: not known); addrs NULL: none known. */
+GP_HIDDEN uint32_t gp_intern_stack_at(const void *const *frames, const uintptr_t *addrs,
+				      uint32_t nframes, uint32_t truncated, uint32_t *innermost);
+
+/* ---- callsite.c: where in each function a CPU sample's frames were ---- */
+
+/*
+ * addrs[i] (s->nframes of them): the address of frame i of s, the PC for the innermost
+ * frame when pc_func (the function the PC lies in, NULL if unknown) is its function, else
+ * the address of its call to the next frame in (a return address minus one); 0 where it
+ * is not known.
+ */
+GP_HIDDEN void gp_callsite_match(const struct gp_sample *s, const char *pc_func,
+				 uintptr_t *addrs);
+/* Remembers stack (its row, labels aside) as thread tid's latest sample of frames. */
+GP_HIDDEN void gp_callsite_note(uint32_t tid, const void *const *frames, uint32_t nframes,
+				uint32_t stack);
+/* The row of tid's latest sample if it had these shadow frames, else 0. */
+GP_HIDDEN uint32_t gp_callsite_running(uint32_t tid, const void *const *frames,
+				       uint32_t nframes);
 /* The one-frame "[unknown]" stack. */
 GP_HIDDEN uint32_t gp_intern_unknown_stack(void);
 /* A heap or lock bucket's stack: its frames, or "[unknown]" if it has none. */
 GP_HIDDEN uint32_t gp_intern_bucket_stack(const void *const *frames, uint32_t nframes,
 					  uint32_t truncated);
+/* The same, the innermost frame at site - 1 when site (a return address) lies in it. */
+GP_HIDDEN uint32_t gp_intern_site_stack(const void *const *frames, uint32_t nframes,
+					uint32_t truncated, uintptr_t site);
 
 /* ---- collect.c: the collectors, then the rows they write in a commit ---- */
 

@@ -343,6 +343,7 @@ static int stack_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 	int64_t parent = sqlite3_column_int64(st, 1);
 	int64_t fn = sqlite3_column_int64(st, 2);
 	int64_t lab = sqlite3_column_int64(st, 3);
+	int64_t addr = sqlite3_column_int64(st, 4);
 
 	(void)arg;
 	/* parent < id keeps every walk to the root finite */
@@ -353,6 +354,7 @@ static int stack_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 	db->stack_parent[id] = (uint32_t)parent;
 	db->stack_func[id] = (uint32_t)fn;
 	db->stack_labels[id] = (uint32_t)lab;
+	db->stack_addr[id] = (uint64_t)addr;
 	return 0;
 }
 
@@ -388,9 +390,12 @@ int gp_db_load(struct gp_db *db)
 	    gp_err_zalloc(db->err, &db->stack_parent, db->nstacks, sizeof(*db->stack_parent)) ||
 	    gp_err_zalloc(db->err, &db->stack_func, db->nstacks, sizeof(*db->stack_func)) ||
 	    gp_err_zalloc(db->err, &db->stack_labels, db->nstacks, sizeof(*db->stack_labels)) ||
-	    each_row(db, prepare(db, db->version >= 4 ?
-				 "SELECT id, parent, function_id, labels FROM stacks" :
-				 "SELECT id, parent, function_id, 0 FROM stacks"),
+	    gp_err_zalloc(db->err, &db->stack_addr, db->nstacks, sizeof(*db->stack_addr)) ||
+	    each_row(db, prepare(db, db->version >= 5 ?
+				 "SELECT id, parent, function_id, labels, address FROM stacks" :
+				 db->version >= 4 ?
+				 "SELECT id, parent, function_id, labels, 0 FROM stacks" :
+				 "SELECT id, parent, function_id, 0, 0 FROM stacks"),
 		     "reading stacks failed", stack_row, NULL))
 		return -1;
 	/* every parent has its row: a walk to the root never reads a frame of nothing */
@@ -728,6 +733,7 @@ void gp_db_close(struct gp_db *db)
 	free(db->funcs);
 	free(db->stack_parent);
 	free(db->stack_func);
+	free(db->stack_addr);
 	free(db->stack_labels);
 	free(db->label_parent);
 	free(db->label_key);

@@ -67,6 +67,7 @@ struct gp_db {
 	uint32_t *stack_parent;		/* [id]: caller's row, 0 at the root */
 	uint32_t *stack_func;		/* [id]: functions id */
 	uint32_t *stack_labels;		/* [id]: labels id of the stack's label set, 0 = none */
+	uint64_t *stack_addr;		/* [id]: where in its function, 0 = not known */
 	size_t nstacks;			/* highest id + 1 */
 	uint32_t *label_parent;		/* [id]: the set a labels row extends, 0 = none */
 	const char **label_key;		/* [id], NULL: no such row */

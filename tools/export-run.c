@@ -22,12 +22,14 @@
 #include "errors.h"
 #include "export.h"
 #include "gp-schema.h"
+#include "lines.h"
 #include "ui.h"
 
 static const struct gp_exporter *const exporters[] = {
 	&gp_exporter_pprof,
 	&gp_exporter_text,
 	&gp_exporter_top,
+	&gp_exporter_list,
 	&gp_exporter_folded,
 	&gp_exporter_json,
 	&gp_exporter_html,
@@ -183,6 +185,13 @@ static const char *fmt_time(int64_t ns, char *buf, size_t len)
 	return buf;
 }
 
+struct gp_lines *gp_export_src(struct gp_export *x)
+{
+	if (!x->src)
+		x->src = gp_lines_new(x->db);
+	return x->src;
+}
+
 size_t gp_export_frames(struct gp_export *x, uint32_t stack)
 {
 	size_t n = 0;
@@ -241,6 +250,7 @@ static void run_free(struct run *r)
 		fclose(r->x.out);
 	else if (r->out_fd >= 0)
 		close(r->out_fd);
+	gp_lines_free(r->x.src);
 	free(r->x.frames);
 	free(r->x.threads);
 	free(r->x.groups);
@@ -362,12 +372,16 @@ static int run_query(struct run *r, const char *db_path, const struct gp_export_
 	int found;
 
 	if (!ex)
-		return gp_err_usage(e, "unknown format '%s' (known: pprof, text, top, folded, json, "
-				    "html, svg)", q->format);
+		return gp_err_usage(e, "unknown format '%s' (known: pprof, text, top, list, folded, "
+				    "json, html, svg)", q->format);
+	if (ex == &gp_exporter_list && (!q->list || !*q->list))
+		return gp_err_usage(e, "-f list needs the functions to list (-r REGEX)");
 	x->db = db;
 	x->err = e;
 	x->type = type;
 	x->debug = q->debug ? q->debug : 1;
+	x->lines = q->lines;
+	x->list = q->list;
 	if (gp_db_open(db, db_path, e) != 0)
 		return -1;
 	/* any other name: one of the program's own profiles (goprof_profile_new), if any */

@@ -45,6 +45,9 @@ struct gp_export {
 					   count 0 ones left out */
 	size_t ngroups;
 	int debug;			/* text: Go's ?debug= value (1 unless asked) */
+	int lines;			/* top: nodes per source line, as pprof -lines */
+	const char *list;		/* list: regular expression of the functions */
+	struct gp_lines *src;		/* debug information of the mappings, made on use */
 	unsigned char *ever;		/* heap and allocs only, per stack id: 1 if it
 					   allocated before the range's end (Go keeps such a
 					   record even when all its values are 0) */
@@ -64,6 +67,7 @@ extern const struct gp_exporter gp_exporter_pprof;
 extern const struct gp_exporter gp_exporter_text;
 extern const struct gp_exporter gp_exporter_top;
 extern const struct gp_exporter gp_exporter_folded;
+extern const struct gp_exporter gp_exporter_list;
 
 /*
  * The text formats; each returns 0, or -1 with x->err filled (a failed write shows later, in
@@ -72,8 +76,14 @@ extern const struct gp_exporter gp_exporter_folded;
 /* -f text of block, mutex, threadcreate and goroutine: Go's debug=1 (and =2) layouts. */
 int gp_text_threads(struct gp_export *x);
 
+/* x->src, the mappings' debug information, made on first use; NULL if out of memory. */
+struct gp_lines *gp_export_src(struct gp_export *x);
+
 /* -f top: the table `go tool pprof -top` prints (text.c); any profile type. */
 int gp_text_top(struct gp_export *x);
+
+/* -f list: `go tool pprof -list REGEX`, the cost per source line of functions (text.c). */
+int gp_text_list(struct gp_export *x);
 
 /* -f text of heap and allocs: Go's `heap?debug=1` (text-heap.c). */
 int gp_text_heap(struct gp_export *x);
@@ -96,6 +106,8 @@ struct gp_export_query {
 	const char *type;		/* "cpu", "heap", "allocs", "block", "mutex", ... */
 	const char *format;		/* "pprof", "text", "top", "folded" */
 	int debug;			/* text: Go's ?debug= value, 1 or 2 (0 = 1) */
+	int lines;			/* top: one node per source line (pprof -lines) */
+	const char *list;		/* list: the functions to list, a regular expression */
 	const char *from, *to, *at;	/* range as goprof-export takes it, NULL = not given */
 	int64_t from_ns, to_ns;		/* or as times (ns since the epoch), 0 = not given */
 	int delta;			/* heap and goroutine: only what changed in the range */

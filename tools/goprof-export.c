@@ -32,6 +32,7 @@ static void usage(FILE *f)
 		"                       (GOPROF_TRACE, /debug/pprof/trace) to convert\n"
 		"  -f, --format FORMAT  pprof (default, gzip protobuf); text (Go's debug=1 text;\n"
 		"                       the top table for cpu); top (like go tool pprof -top);\n"
+		"                       list (like go tool pprof -list REGEX, with -r);\n"
 		"                       folded (flamegraph.pl input); json (the web UI's\n"
 		"                       stacks); html (one-file flame graph and top table);\n"
 		"                       svg (static flame graph); for -t trace: json\n"
@@ -45,6 +46,8 @@ static void usage(FILE *f)
 		"      --debug N        text format: Go's ?debug=N layout (goroutine: 2 = one block\n"
 		"                       per thread)\n"
 		"      --label KEY=VALUE  only the samples so labelled (goprof_label_push)\n"
+		"      --lines          top format: one row per source line (go tool pprof -lines)\n"
+		"  -r, --regex REGEX    list format: the functions to list (extended regex)\n"
 		"  -h, --help           this text\n"
 		"      --version        the goprof version\n"
 		"DURATION is relative to the process start, e.g. +5s, +1m30s, +250ms.\n");
@@ -171,7 +174,7 @@ int main(int argc, char **argv)
 #endif
 	}
 
-	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_LABEL, OPT_VERSION };
+	enum { OPT_FROM = 256, OPT_TO, OPT_AT, OPT_DEBUG, OPT_LABEL, OPT_VERSION, OPT_LINES };
 	static const struct option longopts[] = {
 		{ "type", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
@@ -181,17 +184,21 @@ int main(int argc, char **argv)
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "debug", required_argument, NULL, OPT_DEBUG },
 		{ "label", required_argument, NULL, OPT_LABEL },
+		{ "lines", no_argument, NULL, OPT_LINES },
+		{ "regex", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *type = "cpu", *format = NULL, *output = NULL;
 	const char *from_arg = NULL, *to_arg = NULL, *at_arg = NULL, *label = NULL;
+	const char *regex = NULL;
+	int lines = 0;
 	int debug = 1, debug_set = 0;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:f:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:f:o:r:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			type = optarg;
@@ -213,6 +220,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_LABEL:
 			label = optarg;
+			break;
+		case OPT_LINES:
+			lines = 1;
+			break;
+		case 'r':
+			regex = optarg;
 			break;
 		case OPT_DEBUG: {
 			char *end;
@@ -249,8 +262,9 @@ int main(int argc, char **argv)
 		usage_error(optind == argc ? "no database given" : "more than one database given");
 
 	struct gp_export_query q = {
-		.type = type, .format = format, .debug = debug, .from = from_arg, .to = to_arg,
-		.at = at_arg, .label = label, .output = output, .refuse_terminal = 1,
+		.type = type, .format = format, .debug = debug, .lines = lines, .list = regex,
+		.from = from_arg, .to = to_arg, .at = at_arg, .label = label, .output = output,
+		.refuse_terminal = 1,
 	};
 	char msg[1024];
 	int rc = gp_export_run(argv[optind], &q, STDOUT_FILENO, msg, sizeof(msg));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "export.h"
+#include "lines.h"
 #include "legacy.h"
 
 /* The tab-aligned width of a cell (tabwriter: min width 1, tab width 8, padding 1). */
@@ -55,13 +56,15 @@ void gp_legacy_frame_lines(struct gp_export *x, uint32_t stack)
 		if (w > fn_w)
 			fn_w = w;
 	}
-	for (size_t i = 0; i < n; i++) {
+	uint32_t row = stack;
+	for (size_t i = 0; i < n; i++, row = db->stack_parent[row]) {
 		const struct gp_db_func *f = &db->funcs[x->frames[i]];
 		size_t len = (size_t)fprintf(x->out, "#\t0x%x", x->frames[i]) - 2;
 		pad(x->out, len, pc_w);
 		fprintf(x->out, "%s+0x0", f->name);
 		pad(x->out, strlen(f->name) + 4, fn_w);
 		char where[4096];
-		fprintf(x->out, "%s\n", gp_db_func_where(db, f, where, sizeof(where)));
+		const char *at = gp_lines_where(gp_export_src(x), row, where, sizeof(where));
+		fprintf(x->out, "%s\n", at ? at : gp_db_func_where(db, f, where, sizeof(where)));
 	}
 }

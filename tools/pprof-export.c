@@ -3,10 +3,13 @@
  * Go's CPU profile conventions (spec §6.1): sample types samples/count and cpu/nanoseconds,
  * period_type cpu/nanoseconds, period 1e9/hz, time_nanos and duration_nanos of the range.
  *
- * Every function becomes one Function and one Location (the shadow stack knows functions,
- * not call sites: Line.line is the function's start line). All mappings are marked as
- * fully symbolised so that pprof shows the names the database holds and never looks for
- * the binary.
+ * A frame whose address the database knows (stacks.address) becomes a Location at that
+ * address in its mapping, with the Lines the object's debug information gives there,
+ * innermost first: the calls inlined at that point, then the function around them, as Go
+ * writes them (lines.h). A frame with no address, or whose object has no debug
+ * information, becomes its function's one Location, at the function's start line. All
+ * mappings are marked as fully symbolised so that pprof shows what the profile holds and
+ * never looks for the binary (the views that read it, -disasm, still find it by path).
  */
 #include "config.h"
 
@@ -18,9 +21,13 @@
 #include "errors.h"
 #include "export.h"
 #include "gp-schema.h"
+#include "lines.h"
 #include "pprof.h"
+#include "strtab.h"
 
-#define ALL_SYMBOLS (GP_PPROF_HAS_FUNCTIONS | GP_PPROF_HAS_FILENAMES | GP_PPROF_HAS_LINE_NUMBERS)
+#define ALL_SYMBOLS (GP_PPROF_HAS_FUNCTIONS | GP_PPROF_HAS_FILENAMES | \
+		     GP_PPROF_HAS_LINE_NUMBERS | GP_PPROF_HAS_INLINE_FRAMES)
+#define MAX_INLINE 32		/* frames one address may stand for */
 
 /*
  * Go's unsampling (runtime/pprof scaleHeapSample): a block of avg bytes was sampled with
@@ -52,7 +59,79 @@ struct build {
 	uint64_t *map_of;		/* mapping id -> pprof mapping id */
 	uint64_t *locs;			/* scratch: one sample's locations */
 	size_t locs_cap;
+	struct gp_lines *lines;		/* debug information of the mappings */
+	struct gp_strtab keys;		/* text keys: "a<mapping> <address>", "f<name>\n<file>\n<line>" */
+	uint64_t *id_of_key;		/* [key index]: location or function id */
+	size_t id_cap;
 };
+
+/* The id slot of a key, made on first use; NULL when out of memory. */
+static uint64_t *slot_of(struct build *c, const void *key, size_t len)
+{
+	int64_t k = gp_strtab_add_len(&c->keys, key, len);
+
+	if (k < 0)
+		return NULL;
+	if ((size_t)k >= c->id_cap) {
+		size_t cap = c->id_cap ? c->id_cap * 2 : 1024;
+		while (cap <= (size_t)k)
+			cap *= 2;
+		uint64_t *p = realloc(c->id_of_key, cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		memset(p + c->id_cap, 0, (cap - c->id_cap) * sizeof(*p));
+		c->id_of_key = p;
+		c->id_cap = cap;
+	}
+	return &c->id_of_key[k];
+}
+
+/* The Function of a frame debug information named; 0 when out of memory. */
+static uint64_t function_of(struct build *c, const struct gp_line_frame *f)
+{
+	char key[1024];
+	int len = snprintf(key, sizeof(key), "f%s\n%s\n%lld", f->function, f->file,
+			   (long long)f->start_line);
+	if (len < 0 || (size_t)len >= sizeof(key))
+		return gp_pprof_function(c->b, f->function, f->function, f->file, f->start_line);
+	uint64_t *id = slot_of(c, key, (size_t)len);
+	if (id && !*id)
+		*id = gp_pprof_function(c->b, f->function, f->function, f->file, f->start_line);
+	return id ? *id : 0;
+}
+
+/* The Location of the function row id at address addr: lines from debug information. */
+static uint64_t location_at(struct build *c, uint32_t id, uint64_t addr)
+{
+	const struct gp_db_func *f = &c->x->db->funcs[id];
+	char key[40];
+	struct gp_line_frame fr[MAX_INLINE];
+	uint64_t fns[MAX_INLINE];
+	int64_t lines[MAX_INLINE];
+
+	int len = snprintf(key, sizeof(key), "a%u %llx", f->mapping_id, (unsigned long long)addr);
+	uint64_t *loc = slot_of(c, key, (size_t)len);
+	if (!loc || *loc)
+		return loc ? *loc : 0;
+	size_t n = gp_lines_at(c->lines, f->mapping_id, addr, fr, MAX_INLINE);
+	/* the function itself as the database names it (a C++ method with its class) */
+	if (n)
+		fr[n - 1].function = f->name;
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = fr[i].line;
+		if (!(fns[i] = function_of(c, &fr[i])))
+			return 0;
+	}
+	if (!n) {
+		/* no debug information: the function the database names, at its address */
+		fr[0] = (struct gp_line_frame){ f->name, f->file, f->start_line, f->start_line };
+		lines[0] = f->start_line;
+		if (!(fns[0] = function_of(c, &fr[0])))
+			return 0;
+		n = 1;
+	}
+	return *loc = gp_pprof_location_lines(c->b, c->map_of[f->mapping_id], addr, fns, lines, n);
+}
 
 /*
  * Adds a sample of stack with values (one per sample type), its locations made on demand,
@@ -72,8 +151,15 @@ static int add_sample(struct build *c, uint32_t stack, const int64_t *values,
 		if (!c->locs)
 			return -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t id = x->frames[i];
+	size_t i = 0;
+	for (uint32_t s = stack; s; s = x->db->stack_parent[s], i++) {
+		uint32_t id = x->db->stack_func[s];
+		uint64_t addr = x->db->stack_addr[s];
+		if (addr && x->db->funcs[id].mapping_id) {
+			if (!(c->locs[i] = location_at(c, id, addr)))
+				return -1;
+			continue;
+		}
 		if (!c->loc_of[id]) {
 			const struct gp_db_func *f = &x->db->funcs[id];
 			uint64_t fn = gp_pprof_function(c->b, f->name, f->name, f->file,
@@ -208,11 +294,12 @@ static int write_pprof(struct gp_export *x)
 		.b = gp_pprof_new(),
 		.loc_of = calloc(db->nfuncs, sizeof(*c.loc_of)),	/* function id -> location */
 		.map_of = calloc(db->nmaps ? db->nmaps : 1, sizeof(*c.map_of)),
+		.lines = gp_lines_new(db),
 	};
 	int64_t scale = 1;	/* mutex: Go multiplies by the fraction when it writes */
 	int rc = -1;
 
-	if (!c.b || !c.loc_of || !c.map_of) {
+	if (!c.b || !c.loc_of || !c.map_of || !c.lines || gp_strtab_init(&c.keys) != 0) {
 		gp_err_oom(x->err);
 		goto out_free;
 	}
@@ -229,6 +316,9 @@ static int write_pprof(struct gp_export *x)
 	if (rc < 0)
 		gp_errf(x->err, "writing the profile: %s", strerror(-rc));
 out_free:
+	gp_strtab_destroy(&c.keys);
+	free(c.id_of_key);
+	gp_lines_free(c.lines);
 	free(c.locs);
 	free(c.map_of);
 	free(c.loc_of);

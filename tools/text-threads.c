@@ -13,6 +13,7 @@
 
 #include "errors.h"
 #include "export.h"
+#include "lines.h"
 #include "gp-schema.h"
 #include "legacy.h"
 
@@ -180,14 +181,18 @@ static int write_counts(struct gp_export *x)
 	return 0;
 }
 
-/* One frame as a panic dump prints it: "name(...)\n\tfile:line\n". */
-static void write_frame(struct gp_export *x, uint32_t func, const char *prefix)
+/*
+ * One frame as a panic dump prints it: "name(...)\n\tfile:line\n", at the line of stack row
+ * row when it is known (0: the function's).
+ */
+static void write_frame(struct gp_export *x, uint32_t func, uint32_t row, const char *prefix)
 {
 	const struct gp_db_func *f = &x->db->funcs[func];
 	char where[4096];
+	const char *at = row ? gp_lines_where(gp_export_src(x), row, where, sizeof(where)) : NULL;
 
 	fprintf(x->out, "%s%s%s\n\t%s\n", prefix, f->name, *prefix ? "" : "(...)",
-		gp_db_func_where(x->db, f, where, sizeof(where)));
+		at ? at : gp_db_func_where(x->db, f, where, sizeof(where)));
 }
 
 /*
@@ -216,19 +221,16 @@ static void write_dump(struct gp_export *x)
 		fputs("]:\n", x->out);
 
 		size_t n = gp_export_frames(x, t->stack);
-		if (n > 100) {
-			for (size_t f = 0; f < 100; f++)
-				write_frame(x, x->frames[f], "");
+		uint32_t row = t->stack;
+		for (size_t f = 0; f < n && f < 100; f++, row = x->db->stack_parent[row])
+			write_frame(x, x->frames[f], row, "");
+		if (n > 100)
 			fputs("...additional frames elided...\n", x->out);
-		} else {
-			for (size_t f = 0; f < n; f++)
-				write_frame(x, x->frames[f], "");
-		}
 		/* Go names the function that created it: the creating call's caller */
 		size_t nc = t->create_stack ? gp_export_frames(x, t->create_stack) : 0;
 		size_t c = nc > 1 && x->db->funcs[x->frames[0]].kind == GP_FUNC_KIND_SYMBOL;
 		if (nc)
-			write_frame(x, x->frames[c], "created by ");
+			write_frame(x, x->frames[c], 0, "created by ");
 		putc('\n', x->out);
 	}
 }

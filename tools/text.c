@@ -3,10 +3,16 @@
  * units, sorting and node dropping (pprof's defaults: nodes whose cumulative value is below
  * 0.5 % of the total are left out), so that it reads the same without Go installed.
  *
- * Nodes are functions by name, as with pprof's default "functions" granularity. Values are
+ * Nodes are functions by name, as with pprof's default "functions" granularity, or with
+ * --lines "function file:line", one per source line (inlined calls included) as pprof -lines
+ * names them. Values are
  * the sample type pprof opens the profile on: cpu nanoseconds, heap bytes (unsampled), the
  * delay of block and mutex (mutex multiplied by its fraction, as the pprof form is), the
  * threads of threadcreate and goroutine.
+ *
+ * goprof-export -f list -r REGEX: what `go tool pprof -list REGEX` prints: for each
+ * function whose name matches, its source file from its first line to five past the last
+ * one with a value, flat and cum per line.
  *
  * goprof-export -f text: Go's `?debug=1` text of the profile type, dispatched from here to
  * one writer per type; the CPU profile has no such text in Go and gets the top table.
@@ -14,6 +20,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,8 +28,12 @@
 #include "errors.h"
 #include "export.h"
 #include "gp-schema.h"
+#include "lines.h"
+#include "strtab.h"
 
 #define NODE_FRACTION 0.005
+#define MAX_INLINE 32		/* frames one address may stand for */
+#define LIST_MARGIN 5		/* pprof's lines listed past the last one with a value */
 
 struct node {
 	const char *name;
@@ -104,48 +115,154 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
+/*
+ * Nodes by label (a function, or a function's line), with their flat and cum values; a
+ * stamp per node counts a node once per stack however often it occurs in it.
+ */
+struct tally {
+	struct gp_strtab names;
+	int64_t *flat, *cum;
+	uint32_t *stamp;		/* stack + 1 that last added to cum */
+	struct gp_line_frame *info;	/* per node: the frame it stands for */
+	size_t cap;
+};
+
+/* The node of label (made on first use) for frame f; -1 when out of memory. */
+static int64_t tally_node(struct tally *t, const char *label, const struct gp_line_frame *f)
+{
+	size_t had = t->names.n;
+	int64_t k = gp_strtab_add(&t->names, label);
+
+	if (k < 0 || (size_t)k < had)
+		return k;
+	if ((size_t)k < t->cap) {
+		t->info[k] = *f;
+		return k;
+	}
+	size_t cap = t->cap ? t->cap * 2 : 1024;
+	while (cap <= (size_t)k)
+		cap *= 2;
+	int64_t *flat = realloc(t->flat, cap * sizeof(*flat));
+	if (flat)
+		t->flat = flat;
+	int64_t *cum = realloc(t->cum, cap * sizeof(*cum));
+	if (cum)
+		t->cum = cum;
+	uint32_t *stamp = realloc(t->stamp, cap * sizeof(*stamp));
+	if (stamp)
+		t->stamp = stamp;
+	struct gp_line_frame *info = realloc(t->info, cap * sizeof(*info));
+	if (info)
+		t->info = info;
+	if (!flat || !cum || !stamp || !info)
+		return -1;
+	memset(t->flat + t->cap, 0, (cap - t->cap) * sizeof(*flat));
+	memset(t->cum + t->cap, 0, (cap - t->cap) * sizeof(*cum));
+	memset(t->stamp + t->cap, 0, (cap - t->cap) * sizeof(*stamp));
+	t->info[k] = *f;
+	t->cap = cap;
+	return k;
+}
+
+static void tally_free(struct tally *t)
+{
+	gp_strtab_destroy(&t->names);
+	free(t->flat);
+	free(t->cum);
+	free(t->stamp);
+	free(t->info);
+}
+
+/*
+ * Adds value v of stack s to t: its innermost node's flat, and the cum of each node it
+ * holds, once. Nodes are functions, or with lines their source lines (x->src). 0 or -1.
+ */
+static int tally_stack(struct gp_export *x, struct tally *t, uint32_t s, int64_t v, int lines)
+{
+	struct gp_line_frame fr[MAX_INLINE];
+	char label[1024];
+	int first = 1;
+
+	for (uint32_t row = s; row; row = x->db->stack_parent[row]) {
+		size_t n = gp_lines_of_row(x->src, row, fr, MAX_INLINE);
+		for (size_t i = 0; i < n; i++, first = 0) {
+			/* pprof marks a frame inlined into the next one out */
+			const char *inl = i + 1 < n ? " (inline)" : "";
+			if (lines)
+				snprintf(label, sizeof(label), "%s %s:%lld%s", fr[i].function, fr[i].file,
+					 (long long)fr[i].line, inl);
+			else
+				snprintf(label, sizeof(label), "%s%s", fr[i].function, inl);
+			int64_t k = tally_node(t, label, &fr[i]);
+			if (k < 0)
+				return -1;
+			if (first)
+				t->flat[k] += v;
+			if (t->stamp[k] != s + 1) {	/* count recursion once */
+				t->stamp[k] = s + 1;
+				t->cum[k] += v;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The value of stack s in the sample type pprof opens x's profile on. */
+static int64_t stack_value(struct gp_export *x, uint32_t s)
+{
+	int id = x->prof.id;
+	int64_t scale = id == GP_PROFILE_MUTEX && x->prof.rate > 1 ? x->prof.rate : 1;
+
+	return x->sums[s].value * scale;
+}
+
+/* Tallies every stack of x by function or by line; total gets their values' sum. 0 or -1. */
+static int tally_all(struct gp_export *x, struct tally *t, int lines, int64_t *total)
+{
+	*total = 0;
+	if (gp_strtab_init(&t->names) != 0 || !gp_export_src(x)) {
+		gp_err_oom(x->err);
+		return -1;
+	}
+	gp_export_heap_view(x);
+	/* stack 0 has no frames: threadcreate's main thread, a goroutine with none */
+	for (uint32_t s = 0; s < x->db->nstacks; s++) {
+		int64_t v = stack_value(x, s);
+		if (!v)
+			continue;
+		*total += llabs(v);
+		if (s && tally_stack(x, t, s, v, lines) != 0) {
+			gp_err_oom(x->err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The table of units values of x's profile are in. */
+static const struct unit *units_of(const struct gp_export *x)
+{
+	int id = x->prof.id;
+
+	return id == GP_PROFILE_ALLOCS ? byte_units :
+		id == GP_PROFILE_THREADCREATE || id == GP_PROFILE_GOROUTINE ||
+		id >= GP_PROFILE_CUSTOM ? count_units :
+		time_units;
+}
+
 int gp_text_top(struct gp_export *x)
 {
 	struct gp_db *db = x->db;
 	int id = x->prof.id;
-	int64_t scale = id == GP_PROFILE_MUTEX && x->prof.rate > 1 ? x->prof.rate : 1;
-	size_t nnames = db->strs.n;
-	int64_t *flat = calloc(nnames, sizeof(*flat));
-	int64_t *cum = calloc(nnames, sizeof(*cum));
-	uint32_t *stamp = calloc(nnames, sizeof(*stamp));
+	struct tally tl = { 0 };
 	int64_t total = 0;
-	/* the table this export's values are in */
-	const struct unit *units = id == GP_PROFILE_ALLOCS ? byte_units :
-		id == GP_PROFILE_THREADCREATE || id == GP_PROFILE_GOROUTINE ||
-		id >= GP_PROFILE_CUSTOM ? count_units :
-		time_units;
+	const struct unit *units = units_of(x);
 	struct node *nodes = NULL;
 	int rc = -1;
 
-	if (!flat || !cum || !stamp) {
-		gp_err_oom(x->err);
+	if (tally_all(x, &tl, x->lines, &total) != 0)
 		goto out_free;
-	}
-	gp_export_heap_view(x);
-	/* stack 0 has no frames: threadcreate's main thread, a goroutine with none */
-	for (uint32_t s = 0; s < db->nstacks; s++) {
-		int64_t v = x->sums[s].value * scale;
-		if (!v)
-			continue;
-		total += llabs(v);
-		size_t n = s ? gp_export_frames(x, s) : 0;
-		if (!n)
-			continue;
-		flat[db->funcs[x->frames[0]].name_idx] += v;
-		for (size_t i = 0; i < n; i++) {
-			uint32_t k = db->funcs[x->frames[i]].name_idx;
-			if (stamp[k] != s) {	/* count recursion once */
-				stamp[k] = s;
-				cum[k] += v;
-			}
-		}
-	}
-
+	size_t nnames = tl.names.n;
 	int64_t cutoff = llabs((int64_t)((double)total * NODE_FRACTION));
 	size_t nnodes = 0, dropped = 0;
 	nodes = malloc((nnames ? nnames : 1) * sizeof(*nodes));
@@ -153,16 +270,14 @@ int gp_text_top(struct gp_export *x)
 		gp_err_oom(x->err);
 		goto out_free;
 	}
-	for (size_t k = 0; k < nnames; k++) {
-		if (!stamp[k])
-			continue;
-		if (llabs(cum[k]) < cutoff) {
+	for (size_t k = 1; k < nnames; k++) {
+		if (llabs(tl.cum[k]) < cutoff) {
 			dropped++;
 			continue;
 		}
-		nodes[nnodes].name = db->strs.strs[k];
-		nodes[nnodes].flat = flat[k];
-		nodes[nnodes].cum = cum[k];
+		nodes[nnodes].name = tl.names.strs[k];
+		nodes[nnodes].flat = tl.flat[k];
+		nodes[nnodes].cum = tl.cum[k];
 		nnodes++;
 	}
 	qsort(nodes, nnodes, sizeof(*nodes), cmp_nodes);
@@ -250,9 +365,155 @@ int gp_text_top(struct gp_export *x)
 	rc = 0;
 out_free:
 	free(nodes);
-	free(stamp);
-	free(cum);
-	free(flat);
+	tally_free(&tl);
+	return rc;
+}
+
+/* A line node of one listed function. */
+struct listed {
+	int64_t line, flat, cum;
+};
+
+static int by_line(const void *a, const void *b)
+{
+	const struct listed *l = a, *r = b;
+
+	return l->line < r->line ? -1 : l->line > r->line;
+}
+
+/* Functions to list, as (name, file) pairs in pprof's order: by name, then file. */
+struct routine {
+	const char *name, *file;
+	int64_t start_line;
+};
+
+static int by_name_file(const void *a, const void *b)
+{
+	const struct routine *l = a, *r = b;
+	int c = strcmp(l->name, r->name);
+
+	return c ? c : strcmp(l->file, r->file);
+}
+
+/* "%10s": a value in its own unit, "." for zero (pprof's valueOrDot). */
+static void fmt_cell(const struct unit *units, char *buf, size_t len, int64_t v)
+{
+	if (!v)
+		snprintf(buf, len, ".");
+	else
+		fmt_value(units, buf, len, v, auto_unit(units, v));
+}
+
+/* One routine's listing: its line nodes ln[0..n) (sorted by line), then its source. */
+static void list_routine(struct gp_export *x, const struct routine *r, struct listed *ln,
+			 size_t n, int64_t total)
+{
+	const struct unit *units = units_of(x);
+	int64_t flat = 0, cum = 0, start = r->start_line, end = 0;
+	char v1[64], v2[64], p[32];
+	FILE *out = x->out;
+
+	/* pprof: from the function's first line (or the margin before its first), to the margin
+	   after its last */
+	for (size_t i = 0; i < n; i++) {
+		flat += ln[i].flat;
+		cum += ln[i].cum;
+		if (ln[i].line + LIST_MARGIN > end)
+			end = ln[i].line + LIST_MARGIN;
+		if (!r->start_line && (!start || ln[i].line - LIST_MARGIN < start))
+			start = ln[i].line - LIST_MARGIN;
+	}
+	if (start < 1)
+		start = 1;
+	fmt_value(units, v1, sizeof(v1), flat, auto_unit(units, flat));
+	fmt_value(units, v2, sizeof(v2), cum, auto_unit(units, cum));
+	fmt_pct(p, sizeof(p), cum, total);
+	fprintf(out, "ROUTINE ======================== %s in %s\n", r->name, r->file);
+	fprintf(out, "%10s %10s (flat, cum) %s of Total\n", v1, v2, p);
+	FILE *src = fopen(r->file, "r");
+	if (!src) {
+		fprintf(out, " Error: could not find file %s\n", r->file);
+		return;
+	}
+	char *text = NULL;
+	size_t cap = 0, k = 0;
+	ssize_t len;
+	for (int64_t line = 1; line <= end && (len = getline(&text, &cap, src)) >= 0; line++) {
+		if (line < start)
+			continue;
+		while (len > 0 && text[len - 1] == '\n')
+			text[--len] = '\0';
+		int64_t f = 0, c = 0;
+		for (; k < n && ln[k].line <= line; k++)
+			if (ln[k].line == line) {
+				f += ln[k].flat;
+				c += ln[k].cum;
+			}
+		fmt_cell(units, v1, sizeof(v1), f);
+		fmt_cell(units, v2, sizeof(v2), c);
+		fprintf(out, "%10s %10s %6lld:%s\n", v1, v2, (long long)line, text);
+	}
+	free(text);
+	fclose(src);
+}
+
+int gp_text_list(struct gp_export *x)
+{
+	struct tally t = { 0 };
+	regex_t re;
+	int64_t total = 0;
+	struct routine *rs = NULL;
+	struct listed *ln = NULL;
+	size_t nrs = 0;
+	int rc = -1;
+
+	if (regcomp(&re, x->list, REG_EXTENDED | REG_NOSUB) != 0) {
+		gp_errf(x->err, "bad regular expression '%s'", x->list);
+		return -1;
+	}
+	if (tally_all(x, &t, 1, &total) != 0)
+		goto out_free;
+	rs = calloc(t.names.n + 1, sizeof(*rs));
+	ln = calloc(t.names.n + 1, sizeof(*ln));
+	if (!rs || !ln) {
+		gp_err_oom(x->err);
+		goto out_free;
+	}
+	for (size_t k = 1; k < t.names.n; k++) {
+		const struct gp_line_frame *f = &t.info[k];
+		if (regexec(&re, f->function, 0, NULL, 0) != 0)
+			continue;
+		struct routine r = { f->function, f->file, f->start_line };
+		size_t i = 0;
+		while (i < nrs && by_name_file(&rs[i], &r) != 0)
+			i++;
+		if (i == nrs)
+			rs[nrs++] = r;
+	}
+	if (!nrs) {
+		gp_errf(x->err, "no matches found for regexp: %s", x->list);
+		goto out_free;
+	}
+	qsort(rs, nrs, sizeof(*rs), by_name_file);
+	char v[64];
+	fmt_value(units_of(x), v, sizeof(v), total, auto_unit(units_of(x), total));
+	fprintf(x->out, "Total: %s\n", v);
+	for (size_t i = 0; i < nrs; i++) {
+		size_t n = 0;
+		for (size_t k = 1; k < t.names.n; k++) {
+			const struct gp_line_frame *f = &t.info[k];
+			if (strcmp(f->function, rs[i].name) == 0 && strcmp(f->file, rs[i].file) == 0)
+				ln[n++] = (struct listed){ f->line, t.flat[k], t.cum[k] };
+		}
+		qsort(ln, n, sizeof(*ln), by_line);
+		list_routine(x, &rs[i], ln, n, total);
+	}
+	rc = 0;
+out_free:
+	free(ln);
+	free(rs);
+	tally_free(&t);
+	regfree(&re);
 	return rc;
 }
 
@@ -278,4 +539,10 @@ const struct gp_exporter gp_exporter_top = {
 	.name = "top",
 	.binary = 0,
 	.write = gp_text_top,
+};
+
+const struct gp_exporter gp_exporter_list = {
+	.name = "list",
+	.binary = 0,
+	.write = gp_text_list,
 };

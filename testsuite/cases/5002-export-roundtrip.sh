@@ -59,7 +59,7 @@ grep -q '^PeriodType: cpu nanoseconds$' raw.txt || gp_fail "period type"
 grep -q '^samples/count cpu/nanoseconds$' raw.txt || gp_fail "sample types"
 grep -q '^ *300 3000000000: 1 2 3 $' raw.txt || { cat raw.txt >&2; gp_fail "burn_a sample"; }
 grep -q ' burn_b /src/small.c:20 s=20$' raw.txt || gp_fail "burn_b location"
-grep -q '\[FN\]\[FL\]\[LN\]$' raw.txt || gp_fail "mapping flags"
+grep -q '\[FN\]\[FL\]\[LN\]\[IN\]$' raw.txt || gp_fail "mapping flags"
 
 HOME=$GP_WORK go tool pprof -top cpu.pb.gz >top.go 2>pprof.err ||
 	{ cat pprof.err >&2; gp_fail "go tool pprof -top failed"; }

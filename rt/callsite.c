@@ -1,0 +1,208 @@
+/*
+ * Where each frame of a CPU sample was (writer thread only): the sampled PC for the
+ * innermost function, and for every caller the address of its call to the next frame, so
+ * that the exporter can name the line of each frame and the inlined calls around it.
+ *
+ * DESIGN. The shadow stack knows which functions are on the machine stack, in order, but
+ * not where in them; instrumented code pays nothing more for lines (DESIGN.md: the hot
+ * path). The signal handler copies the words of the machine stack that point into
+ * executable code (gp_stack_scan_returns); here, going outwards, each caller takes the
+ * first of the remaining words that
+ *   - lies in that caller's function (its symbol, clone suffix removed, is the record's
+ *     name), and
+ *   - follows a call instruction: a direct call (e8) or an indirect one (ff /2).
+ * A machine stack also holds stale return addresses, left by calls that have returned and
+ * not yet overwritten. Such a word inside a deeper frame is the one to beware of: it sits
+ * nearer than the real return address. A direct call names its target, so a word whose
+ * call goes to a function of this frame or one further out, and not to the callee the
+ * stack says, is stale (an earlier recursive call, say) and skipped. Calls to other targets
+ * are kept: the callee may have been reached through code with no frame of its own (a
+ * tail-call-only function, a PLT stub, an uninstrumented library calling back). A frame
+ * whose return address is not found keeps address 0: its line is then the function's
+ * start, as before, never a wrong one.
+ *
+ * A thread's latest sample also says where it runs between samples: the goroutine
+ * snapshot shows a running thread at its latest sample's stack (the PC's function and
+ * line, leaves included) while its shadow stack is still the one of that sample.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "writer.h"
+
+/* What the instruction before a return address is, cached per address. */
+struct ret_info {
+	const char *func;	/* function holding ra - 1, NULL if none */
+	const char *target;	/* a direct call's target function, NULL if unknown */
+	int is_call;		/* a call instruction ends at ra */
+};
+
+static struct u64map by_ra;	/* ra -> index in infos + 1 */
+static struct ret_info *infos;
+static size_t ninfos, capinfos;
+
+/* The length of an indirect call (ff /2) whose ModRM byte is m and SIB byte sib. */
+static unsigned indirect_call_len(uint8_t m, uint8_t sib)
+{
+	unsigned mod = m >> 6, rm = m & 7, len = 2;
+
+	if (((m >> 3) & 7) != 2)
+		return 0;
+	if (mod == 3)
+		return len;
+	if (rm == 4) {
+		len++;
+		if (mod == 0 && (sib & 7) == 5)
+			len += 4;
+	}
+	if (mod == 0 && rm == 5)
+		len += 4;
+	return len + (mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+static void decode(uintptr_t ra, struct ret_info *out)
+{
+	struct gp_pc_info info;
+
+	memset(out, 0, sizeof(*out));
+	if (gp_pc_lookup(ra - 1, &info) != 0 || !info.function)
+		return;
+	out->func = info.function;
+	/* the bytes read must lie in the same executable mapping */
+	if (ra - 8 < info.map_start || ra > info.map_end)
+		return;
+	const uint8_t *b = (const uint8_t *)ra;
+	if (b[-5] == 0xe8) {
+		int32_t rel;
+		memcpy(&rel, b - 4, sizeof(rel));
+		out->is_call = 1;
+		if (gp_pc_lookup(ra + (uintptr_t)(intptr_t)rel, &info) == 0)
+			out->target = info.function;
+		return;
+	}
+	for (unsigned len = 2; len <= 7; len++)
+		if (b[-(int)len] == 0xff && indirect_call_len(b[1 - (int)len], b[2 - (int)len]) == len) {
+			out->is_call = 1;
+			return;
+		}
+}
+
+static const struct ret_info *ret_info(uintptr_t ra)
+{
+	uint32_t i = gp_u64map_get(&by_ra, ra);
+
+	if (i)
+		return &infos[i - 1];
+	if (gp_grow(&infos, &capinfos, ninfos + 1, sizeof(*infos)) != 0)
+		return NULL;
+	decode(ra, &infos[ninfos]);
+	if (gp_u64map_put(&by_ra, ra, (uint32_t)ninfos + 1) != 0)
+		return NULL;
+	return &infos[ninfos++];
+}
+
+static const char *record_name(const void *rec)
+{
+	struct gp_func fn;
+
+	return gp_func_decode(rec, &fn) == 0 ? fn.name : NULL;
+}
+
+/* Is target the function of frame i or of one further out (the stack's outer end)? */
+static int names_outer_frame(const char *target, const void *const *frames, uint32_t i,
+			     uint32_t nframes)
+{
+	for (; i < nframes; i++) {
+		const char *name = record_name(frames[i]);
+		if (name && strcmp(name, target) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void gp_callsite_match(const struct gp_sample *s, const char *pc_func, uintptr_t *addrs)
+{
+	uint32_t next = 0;	/* the first candidate not used yet */
+	uintptr_t used = 0;	/* how many of its repeats were */
+
+	for (uint32_t i = 0; i < s->nframes; i++) {
+		const char *name = record_name(s->frames[i]);
+		/* the callee: the next frame in, or the function the PC is in */
+		const char *callee = i ? record_name(s->frames[i - 1]) : pc_func;
+
+		addrs[i] = 0;
+		if (!name)
+			continue;
+		if (i == 0 && pc_func && strcmp(pc_func, name) == 0) {
+			addrs[0] = s->pc;
+			continue;
+		}
+		for (uint32_t k = next; k < s->nreturns; k++) {
+			uintptr_t ra = s->returns[k] & (((uintptr_t)1 << GP_RETURN_REPEATS_SHIFT) - 1);
+			const struct ret_info *r = ret_info(ra);
+			if (!r || !r->is_call || !r->func || strcmp(r->func, name) != 0)
+				continue;
+			if (r->target && (!callee || strcmp(r->target, callee) != 0) &&
+			    names_outer_frame(r->target, s->frames, i, s->nframes))
+				continue;
+			addrs[i] = ra - 1;
+			/* a run of one return address stands for as many frames */
+			if (k == next && used < s->returns[k] >> GP_RETURN_REPEATS_SHIFT) {
+				used++;
+			} else if (k != next && s->returns[k] >> GP_RETURN_REPEATS_SHIFT) {
+				next = k;
+				used = 1;
+			} else {
+				next = k + 1;
+				used = 0;
+			}
+			break;
+		}
+	}
+}
+
+/* The latest CPU sample of each thread: its shadow frames' hash and its stack row. */
+struct latest {
+	uint64_t hash;
+	uint32_t nframes, stack;
+};
+
+static struct u64map latest_by_tid;	/* tid -> index in latest + 1 */
+static uint64_t hash_frames(const void *const *frames, uint32_t n)
+{
+	uint64_t h = n;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = gp_mix(h ^ (uintptr_t)frames[i]);
+	return h;
+}
+
+static struct latest *latest;
+static size_t nlatest, caplatest;
+
+void gp_callsite_note(uint32_t tid, const void *const *frames, uint32_t nframes, uint32_t stack)
+{
+	uint32_t i = gp_u64map_get(&latest_by_tid, tid);
+
+	if (!i) {
+		if (gp_grow(&latest, &caplatest, nlatest + 1, sizeof(*latest)) != 0 ||
+		    gp_u64map_put(&latest_by_tid, tid, (uint32_t)nlatest + 1) != 0)
+			return;
+		i = (uint32_t)++nlatest;
+	}
+	latest[i - 1] = (struct latest){ hash_frames(frames, nframes), nframes, stack };
+}
+
+uint32_t gp_callsite_running(uint32_t tid, const void *const *frames, uint32_t nframes)
+{
+	uint32_t i = tid ? gp_u64map_get(&latest_by_tid, tid) : 0;
+
+	if (!i || latest[i - 1].nframes != nframes ||
+	    latest[i - 1].hash != hash_frames(frames, nframes))
+		return 0;
+	return latest[i - 1].stack;
+}

@@ -36,7 +36,8 @@ static const char help_text[] =
 	"                                                   compiled without -fPIC (otherwise\n"
 	"                                                   such code is taken to be for an\n"
 	"                                                   executable: local-exec TLS)\n"
-	"  -fplugin-arg-goprof-verbose                      note every function skipped\n"
+	"  -fplugin-arg-goprof-verbose                      note every function skipped,\n"
+	"                                                   and each pushed per branch\n"
 	"  -fplugin-arg-goprof-help                         print this text\n";
 
 static struct plugin_info gp_plugin_info = { "0.1.0", help_text };

@@ -27,6 +27,20 @@
  * handler reading the stack never sees a slot that is not written yet. A statement placed
  * after a call marked tail is dropped at expansion, hence the pop before tail calls; and the
  * pop restores rather than decrements, so a missed pop (longjmp, exception) heals itself.
+ *
+ * The push need not be at entry (place_pushes()): it goes to the block that dominates every
+ * call, or, where the calls sit in separate branches off a path that makes none, into each
+ * such branch right before its first call, with pops on every way out of each region:
+ *
+ *	int g(int k)			int g(int k)
+ *	{				{
+ *	  switch (k) {			  switch (k) {
+ *	  case 0: return 1;		  case 0: return 1;
+ *	  case 1: return a(k) + 1;	  case 1: push; r = a(k); pop; return r + 1;
+ *	  case 2: return b(k) * 2;	  case 2: push; r = b(k); pop; return r * 2;
+ *	  default: return k;		  default: return k;
+ *	  }				  }
+ *	}				}
  */
 #include "plugin.h"
 #include "../rt/gp-abi.h"
@@ -758,11 +772,12 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
  * no setjmp-like call or nonlocal label and no EH landing pad (their re-sync sets
  * sp = p + 1); the other abnormal edges (computed goto, as in an interpreter's dispatch)
  * never carry a pop, place_pushes() sees to that. A call marked tail may still be emitted as
- * an ordinary call (expansion has the last word), and then the return after it runs too: so its pop goes before the call and
- * none goes to that return, which must be in the call's block or start its only successor
- * (emit_pops() then pops on the return block's other incoming edges). A missed pop in a
- * counted function (longjmp, an exception passing through) is healed by the re-sync of the
- * setjmp caller or landing pad that stops it.
+ * an ordinary call (expansion has the last word), and then the return after it runs too:
+ * so its pop goes before the call and none goes to that return, which must be in the call's
+ * block or start its only successor (emit_pops() then pops on the return block's other
+ * incoming edges), never a region's root. A missed pop in a counted function (longjmp, an
+ * exception passing through) is healed by the re-sync of the setjmp caller or landing pad
+ * that stops it.
  */
 static bool can_count(function *fun, const call_census &calls, const vec<basic_block> &roots)
 {
@@ -847,8 +862,10 @@ public:
 		struct placement place;
 		place_pushes(fun, &place);
 		if (place.branches && gp_opts.verbose)
-			inform(DECL_SOURCE_LOCATION(fun->decl), "goprof: %qs pushes in %u branches",
-			       gp_function_name(fun->decl), place.branches);
+			inform_n(DECL_SOURCE_LOCATION(fun->decl), place.branches,
+				 "goprof: %qs pushes in %u branch of its own",
+				 "goprof: %qs pushes in each of %u branches",
+				 gp_function_name(fun->decl), place.branches);
 		get_sp_decl();
 		for (gimple *call : place.local)
 			emit_local_push(call, record);

@@ -14,6 +14,8 @@
 # test sets give the same output with goprof as plain, with and without a database). Then:
 #   - instructions (valgrind --tool=callgrind), goprof without a database against plain:
 #     Lua bench/cpu.lua 1 and speedtest1 --size 5 --memdb, as bench/bench.sh counts them;
+#     Lua's the median of LUA_IR_RUNS runs (5): its string hash seed mixes in the time, and
+#     its count moves by some 0.3 % from one run to the next;
 #   - extra instructions per call of bench/calls.c (a leaf, and a non-leaf calling it),
 #     built with goprof by default and with -fplugin-arg-goprof-leaves;
 #   - wall time, ROUNDS rounds each running every configuration once, interleaved:
@@ -61,7 +63,8 @@ ir() {
 note "callgrind"
 # shellcheck disable=SC2086
 for f in plain goprof; do
-	ir "$out/$f/lua" "$here/cpu.lua" 1 >"$work/ir.lua.$f"
+	for _ in $(seq "${LUA_IR_RUNS:-5}"); do ir "$out/$f/lua" "$here/cpu.lua" 1; done |
+		median >"$work/ir.lua.$f"
 	ir "$out/$f/speedtest1" --size 5 --memdb >"$work/ir.st.$f"
 done
 

@@ -27,6 +27,20 @@
  * handler reading the stack never sees a slot that is not written yet. A statement placed
  * after a call marked tail is dropped at expansion, hence the pop before tail calls; and the
  * pop restores rather than decrements, so a missed pop (longjmp, exception) heals itself.
+ *
+ * The push need not be at entry (place_pushes()): it goes to the block that dominates every
+ * call, or, where the calls sit in separate branches off a path that makes none, into each
+ * such branch right before its first call, with pops on every way out of each region:
+ *
+ *	int g(int k)			int g(int k)
+ *	{				{
+ *	  switch (k) {			  switch (k) {
+ *	  case 0: return 1;		  case 0: return 1;
+ *	  case 1: return a(k) + 1;	  case 1: push; r = a(k); pop; return r + 1;
+ *	  case 2: return b(k) * 2;	  case 2: push; r = b(k); pop; return r * 2;
+ *	  default: return k;		  default: return k;
+ *	  }				  }
+ *	}				}
  */
 #include "plugin.h"
 #include "../rt/gp-abi.h"
@@ -323,17 +337,12 @@ static void insert_after_call(gimple_stmt_iterator *gsi, gimple *g)
 	}
 }
 
-/*
- * Where the push goes. At function entry is always right; but a function whose calls all
- * sit on a slow path (an error branch, a cache miss) would pay the push on its fast path,
- * and lose shrink-wrapping there too. So the push goes to the block that dominates every
- * call that keeps this frame on the stack, and the pops to every way out of the region that
- * block dominates. Entry stays the place when that block is the first one, when it is in a
- * loop (it would push again each time round), when the region is left along an EH or
- * abnormal edge (no statement can go there), or when the function calls itself (a sample
- * taken before the push in the callee would then look like the caller). Outside the region
- * the function is not on the shadow stack; a CPU sample there still names it from its PC.
- */
+/* The block the function starts with (a loop may come back to it). */
+static basic_block first_block(function *fun)
+{
+	return single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
+}
+
 /*
  * A call that never comes back into this function: noreturn, and no exception from it
  * lands here. Error paths (Lua's luaL_error, abort) end with one; such a call gets a push
@@ -346,29 +355,25 @@ static bool ends_path(function *fun, gimple *stmt)
 	       !gimple_call_tail_p(as_a<gcall *>(stmt)) && !stmt_can_throw_internal(fun, stmt);
 }
 
-static basic_block region_block(function *fun, vec<gimple *> *ends);
+/*
+ * Where the pushes go: the roots of regions (a root with every block it dominates), each
+ * pushed at its top and popped on every way out, plus the calls that end a path outside
+ * them (ends_path()), each pushed right before it. Outside the regions the function is not
+ * on the shadow stack; a CPU sample there names it from its PC, as for a leaf. Every call
+ * that keeps the frame on the stack is inside a region, so the stack is exact at each call.
+ */
+struct placement {
+	auto_vec<basic_block> roots;	/* the first block: the whole function, one push */
+	auto_vec<gimple *> local;	/* calls ending a path outside every region */
+	unsigned branches;		/* roots that are a call each (branch_roots()), or 0 */
+};
 
 /*
- * push_block() with the calls that end a path (ends_path()) left out; those outside the
- * region the push block dominates go to *local, each to get a push of its own. Returns
- * NULL when there is no region, only local pushes.
+ * The calls that keep this frame on the stack: the blocks of those that return into
+ * with_calls, those that end a path into ends. False when the function calls itself.
  */
-static basic_block push_block(function *fun, vec<gimple *> *local)
+static bool find_calls(function *fun, bitmap with_calls, vec<gimple *> *ends)
 {
-	auto_vec<gimple *> ends;
-	basic_block d = region_block(fun, &ends);
-
-	for (gimple *stmt : ends) {
-		if (!d || !dominated_by_p(CDI_DOMINATORS, gimple_bb(stmt), d))
-			local->safe_push(stmt);
-	}
-	return d;
-}
-
-static basic_block region_block(function *fun, vec<gimple *> *ends)
-{
-	basic_block first = single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
-	auto_bitmap with_calls;
 	basic_block bb;
 
 	FOR_EACH_BB_FN(bb, fun) {
@@ -377,24 +382,20 @@ static basic_block region_block(function *fun, vec<gimple *> *ends)
 			if (!is_gimple_call(stmt) || !is_real_call(stmt) ||
 			    gimple_call_tail_p(as_a<gcall *>(stmt)))
 				continue;
-			if (gimple_call_fndecl(stmt) == fun->decl) {
-				ends->truncate(0);
-				return first;
-			}
+			if (gimple_call_fndecl(stmt) == fun->decl)
+				return false;
 			if (ends_path(fun, stmt))
 				ends->safe_push(stmt);
 			else
 				bitmap_set_bit(with_calls, bb->index);
 		}
 	}
-	/* every return from here on is the region's block, which covers all of ends or none */
-	if (bitmap_empty_p(with_calls))
-		return ends->is_empty() ? first : NULL;
-	basic_block d = nearest_common_dominator_for_set(CDI_DOMINATORS, with_calls);
-	if (!d || d == first || bb_has_abnormal_pred(d) || bb_has_eh_pred(d))
-		return first;
+	return true;
+}
 
-	/* In a loop: d can be reached again from one of its successors. */
+/* Can d be reached again from one of its successors? */
+static bool in_loop(basic_block d)
+{
 	auto_bitmap seen;
 	auto_vec<basic_block> work;
 	work.safe_push(d);
@@ -403,24 +404,212 @@ static basic_block region_block(function *fun, vec<gimple *> *ends)
 		edge_iterator ei;
 		FOR_EACH_EDGE(e, ei, work.pop()->succs) {
 			if (e->dest == d)
-				return first;
+				return true;
 			if (bitmap_set_bit(seen, e->dest->index))
 				work.safe_push(e->dest);
 		}
 	}
+	return false;
+}
 
+/*
+ * Does an EH or abnormal edge leave the region of root (no statement can go on it)? An
+ * edge back to root itself counts as leaving when root is to be split (branch_roots()).
+ */
+static bool leaves_abnormally(function *fun, basic_block root, bool split)
+{
+	basic_block bb;
 	FOR_EACH_BB_FN(bb, fun) {
-		if (!dominated_by_p(CDI_DOMINATORS, bb, d))
+		if (!dominated_by_p(CDI_DOMINATORS, bb, root))
 			continue;
 		edge e;
 		edge_iterator ei;
 		FOR_EACH_EDGE(e, ei, bb->succs) {
 			if ((e->flags & (EDGE_EH | EDGE_ABNORMAL)) &&
-			    !dominated_by_p(CDI_DOMINATORS, e->dest, d))
-				return first;
+			    (!dominated_by_p(CDI_DOMINATORS, e->dest, root) ||
+			     (split && e->dest == root)))
+				return true;
 		}
 	}
+	return false;
+}
+
+/*
+ * One region: the block that dominates every call in with_calls. The first block (a push at
+ * entry) when that is the first block anyway, when it is in a loop (it would push again
+ * each time round without a pop between), when it is a landing pad or the target of an
+ * abnormal edge, or when the region is left along an EH or abnormal edge.
+ */
+static basic_block single_root(function *fun, bitmap with_calls)
+{
+	basic_block first = first_block(fun);
+	basic_block d = nearest_common_dominator_for_set(CDI_DOMINATORS, with_calls);
+	if (!d || d == first || bb_has_abnormal_pred(d) || bb_has_eh_pred(d) || in_loop(d) ||
+	    leaves_abnormally(fun, d, false))
+		return first;
 	return d;
+}
+
+/* The first call in bb that keeps the frame on the stack. */
+static gimple *first_call(function *fun, basic_block bb)
+{
+	for (gimple_stmt_iterator gsi = gsi_start_bb(bb); !gsi_end_p(gsi); gsi_next(&gsi)) {
+		gimple *stmt = gsi_stmt(gsi);
+		if (is_gimple_call(stmt) && is_real_call(stmt) &&
+		    !gimple_call_tail_p(as_a<gcall *>(stmt)) && !ends_path(fun, stmt))
+			return stmt;
+	}
+	gcc_unreachable();
+}
+
+/* Is there a way from entry to a return that passes none of the blocks in stop? */
+static bool path_avoiding(function *fun, bitmap stop)
+{
+	auto_bitmap seen;
+	auto_vec<basic_block> work;
+	work.safe_push(ENTRY_BLOCK_PTR_FOR_FN(fun));
+	while (!work.is_empty()) {
+		edge e;
+		edge_iterator ei;
+		FOR_EACH_EDGE(e, ei, work.pop()->succs) {
+			if (e->dest == EXIT_BLOCK_PTR_FOR_FN(fun))
+				return true;
+			if (!bitmap_bit_p(stop, e->dest->index) &&
+			    bitmap_set_bit(seen, e->dest->index))
+				work.safe_push(e->dest);
+		}
+	}
+	return false;
+}
+
+/*
+ * A push per branch: the functions whose calls sit in separate branches off a path that
+ * makes none (a switch with a call in two cases, a lookup whose miss calls out) would
+ * otherwise push at entry on every call, the call-free path too. Each block with calls
+ * that no other such block dominates becomes a region of its own, split right before its
+ * first call so that the region has one way in (its root then is never the target of a
+ * loop's back edge, a landing pad or a computed goto). Chosen only when the estimated
+ * profile says so: a way from entry to a return through none of them exists and the
+ * blocks' estimated frequencies add up to less than that of the single region's root
+ * (calls in a loop that runs often add up to more). Not with setjmp or nonlocal labels,
+ * whose abnormal edges leave every region, nor around a call of the function's own split
+ * part, which steps aside from one push. Returns the calls to split before in *calls.
+ */
+static bool branch_roots(function *fun, bitmap with_calls, basic_block single,
+			 vec<gimple *> *calls)
+{
+	if (!gp_opts.branch_push || fun->calls_setjmp || fun->has_nonlocal_label)
+		return false;
+	auto_bitmap tops;
+	unsigned i, j;
+	bitmap_iterator bi, bj;
+	int freq = 0;
+	EXECUTE_IF_SET_IN_BITMAP(with_calls, 0, i, bi) {
+		basic_block bb = BASIC_BLOCK_FOR_FN(fun, i);
+		bool top = true;
+		EXECUTE_IF_SET_IN_BITMAP(with_calls, 0, j, bj) {
+			if (j != i && dominated_by_p(CDI_DOMINATORS, bb, BASIC_BLOCK_FOR_FN(fun, j))) {
+				top = false;
+				break;
+			}
+		}
+		if (!top)
+			continue;
+		gimple *call = first_call(fun, bb);
+		if (is_own_split_part(fun->decl, gimple_call_fndecl(call)) ||
+		    leaves_abnormally(fun, bb, true))
+			return false;
+		bitmap_set_bit(tops, i);
+		freq += bb->count.to_frequency(fun);
+		calls->safe_push(call);
+	}
+	/* one push at entry happens once a call, however often a loop comes back to first */
+	basic_block once = single == first_block(fun) ? ENTRY_BLOCK_PTR_FOR_FN(fun) : single;
+	if (freq >= once->count.to_frequency(fun) || !path_avoiding(fun, tops)) {
+		calls->truncate(0);
+		return false;
+	}
+	return true;
+}
+
+/* Splits the block of each call in calls right before it; the new blocks become roots. */
+static void split_before(const vec<gimple *> &calls, vec<basic_block> *roots)
+{
+	for (gimple *call : calls) {
+		gimple_stmt_iterator gsi = gsi_for_stmt(call);
+		gsi_prev(&gsi);
+		while (!gsi_end_p(gsi) && gimple_code(gsi_stmt(gsi)) == GIMPLE_LABEL)
+			gsi_prev(&gsi);
+		gimple *before = gsi_end_p(gsi) ? NULL : gsi_stmt(gsi);
+		roots->safe_push(split_block(gimple_bb(call), before)->dest);
+	}
+}
+
+static void place_pushes(function *fun, struct placement *place)
+{
+	basic_block first = first_block(fun);
+	auto_bitmap with_calls;
+	auto_vec<gimple *> ends;
+
+	place->branches = 0;
+	if (!find_calls(fun, with_calls, &ends)) {
+		place->roots.safe_push(first);
+		return;
+	}
+	/* with only calls that end a path, each of them pushes and no region is needed */
+	if (bitmap_empty_p(with_calls)) {
+		if (ends.is_empty())
+			place->roots.safe_push(first);
+		else
+			place->local.safe_splice(ends);
+		return;
+	}
+	basic_block single = single_root(fun, with_calls);
+	auto_vec<gimple *> calls;
+	if (branch_roots(fun, with_calls, single, &calls)) {
+		split_before(calls, &place->roots);
+		place->branches = place->roots.length();
+	} else {
+		place->roots.safe_push(single);
+	}
+	for (gimple *stmt : ends) {
+		bool covered = false;
+		for (basic_block root : place->roots)
+			covered |= dominated_by_p(CDI_DOMINATORS, gimple_bb(stmt), root);
+		if (!covered)
+			place->local.safe_push(stmt);
+	}
+}
+
+/*
+ * slot = &record. Position-independent code computes the address with a lea, and when two
+ * pushes lie on one path (a branch's push and a later one, a push before an error call)
+ * GCC computes it once and keeps it in a callee-saved register across the calls between:
+ * a register saved and restored on every call of the function, fast path included. So
+ * there the lea and the store are an asm of their own, volatile like the other accesses
+ * (GCC neither merges nor moves it), with the slot as a memory output. Also in functions
+ * with one push: measured, Lua's luaV_execute and speedtest1's getAndInitPage gain more
+ * than the few functions where the asm's scratch register costs a move (luaM_free_) lose.
+ * Without -fpic/-fpie the address is an immediate the store carries.
+ */
+static gimple *store_record(tree slot, tree record)
+{
+	tree addr = build_fold_addr_expr_with_type(record, ptr_type_node);
+	if (!flag_pic)
+		return gimple_build_assign(slot, addr);
+	tree scratch = make_ssa_name(ptr_type_node);
+	vec<tree, va_gc> *outputs = NULL, *inputs = NULL;
+	vec_safe_push(outputs,
+		      build_tree_list(build_tree_list(NULL_TREE, build_string(4, "=&r")), scratch));
+	vec_safe_push(outputs, build_tree_list(build_tree_list(NULL_TREE, build_string(3, "=m")),
+					       slot));
+	vec_safe_push(inputs, build_tree_list(build_tree_list(NULL_TREE, build_string(2, "m")),
+					      record));
+	gasm *g = gimple_build_asm_vec("{leaq %2, %0\n\tmovq %0, %1|lea %0, %2\n\tmov %1, %0}",
+				       inputs, outputs, NULL, NULL);
+	gimple_asm_set_volatile(g, true);
+	SSA_NAME_DEF_STMT(scratch) = g;
+	return g;
 }
 
 /*
@@ -438,10 +627,7 @@ static void insert_push(gimple_stmt_iterator *gsi, tree record, bool counted, tr
 	TREE_SIDE_EFFECTS(slot) = 1;
 
 	gsi_insert_before(gsi, gimple_build_assign(*p, get_sp_decl()), GSI_SAME_STMT);
-	gsi_insert_before(gsi,
-			  gimple_build_assign(slot, build_fold_addr_expr_with_type(record,
-										   ptr_type_node)),
-			  GSI_SAME_STMT);
+	gsi_insert_before(gsi, store_record(slot, record), GSI_SAME_STMT);
 	if (counted) {
 		gsi_insert_before(gsi, step_sp(1), GSI_SAME_STMT);
 		return;
@@ -461,7 +647,7 @@ static void insert_push(gimple_stmt_iterator *gsi, tree record, bool counted, tr
 static void emit_push(function *fun, basic_block at, tree record, bool counted, tree *p,
 		      tree *np)
 {
-	if (at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun)))
+	if (at == first_block(fun))
 		at = split_edge(single_succ_edge(ENTRY_BLOCK_PTR_FOR_FN(fun)));
 	gimple_stmt_iterator gsi = gsi_after_labels(at);
 	insert_push(&gsi, record, counted, p, np);
@@ -527,9 +713,10 @@ static void pop_at_counted_return(basic_block bb, gimple_stmt_iterator *ret)
 }
 
 /*
- * Inside the region the push block dominates (the whole function when region is NULL):
- * restore-pops before returns and tail calls
- * and on every edge that leaves the region, re-syncs after setjmp and at landing pads.
+ * Inside the region root dominates (the whole function when region is NULL): pops before
+ * returns and tail calls and on every edge that leaves the region, re-syncs after setjmp and
+ * at landing pads. The pops on edges wait for the caller's gsi_commit_edge_inserts(), so that
+ * the blocks of every region are still those place_pushes() saw.
  */
 static void emit_pops(function *fun, basic_block region, tree p, tree np)
 {
@@ -576,7 +763,6 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
 			}
 		}
 	}
-	gsi_commit_edge_inserts();
 }
 
 /*
@@ -587,14 +773,15 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
  * the local-exec one), no call of the function's own split part (it steps aside and back),
  * no setjmp-like call or nonlocal label and no EH landing pad (their re-sync sets
  * sp = p + 1); the other abnormal edges (computed goto, as in an interpreter's dispatch)
- * never carry a pop, push_block() sees to that. A call marked tail may still be emitted as an ordinary call (expansion has the
- * last word), and then the return after it runs too: so its pop goes before the call and
- * none goes to that return, which must be in the call's block or start its only successor
- * (emit_pops() then pops on the return block's other incoming edges). A missed pop in a
- * counted function (longjmp, an exception passing through) is healed by the re-sync of the
- * setjmp caller or landing pad that stops it.
+ * never carry a pop, place_pushes() sees to that. A call marked tail may still be emitted as
+ * an ordinary call (expansion has the last word), and then the return after it runs too:
+ * so its pop goes before the call and none goes to that return, which must be in the call's
+ * block or start its only successor (emit_pops() then pops on the return block's other
+ * incoming edges), never a region's root. A missed pop in a counted function (longjmp, an
+ * exception passing through) is healed by the re-sync of the setjmp caller or landing pad
+ * that stops it.
  */
-static bool can_count(function *fun, const call_census &calls, basic_block push_at)
+static bool can_count(function *fun, const call_census &calls, const vec<basic_block> &roots)
 {
 	if (!sp_local_exec || calls.own_part || fun->calls_setjmp || fun->has_nonlocal_label)
 		return false;
@@ -620,7 +807,7 @@ static bool can_count(function *fun, const call_census &calls, basic_block push_
 		if (r == EXIT_BLOCK_PTR_FOR_FN(fun))
 			continue;
 		/* pops go on r's other incoming edges: none may be abnormal */
-		if (r == push_at || !starts_with_return(r) || bb_has_abnormal_pred(r))
+		if (roots.contains(r) || !starts_with_return(r) || bb_has_abnormal_pred(r))
 			return false;
 	}
 	return true;
@@ -676,18 +863,25 @@ public:
 		}
 
 		tree record = build_record(fun->decl, leaf ? GP_FUNC_LEAF : 0);
-		tree p, np;
 		calculate_dominance_info(CDI_DOMINATORS);
-		auto_vec<gimple *> local;
-		basic_block at = push_block(fun, &local);
+		struct placement place;
+		place_pushes(fun, &place);
+		if (place.branches && gp_opts.verbose)
+			inform_n(DECL_SOURCE_LOCATION(fun->decl), place.branches,
+				 "goprof: %qs pushes in %u branch of its own",
+				 "goprof: %qs pushes in each of %u branches",
+				 gp_function_name(fun->decl), place.branches);
 		get_sp_decl();
-		for (gimple *call : local)
+		for (gimple *call : place.local)
 			emit_local_push(call, record);
-		if (at) {
-			bool whole = at == single_succ(ENTRY_BLOCK_PTR_FOR_FN(fun));
-			emit_push(fun, at, record, can_count(fun, calls, at), &p, &np);
-			emit_pops(fun, whole ? NULL : at, p, np);
+		bool counted = can_count(fun, calls, place.roots);
+		for (basic_block root : place.roots) {
+			bool whole = root == first_block(fun);
+			tree p, np;
+			emit_push(fun, root, record, counted, &p, &np);
+			emit_pops(fun, whole ? NULL : root, p, np);
 		}
+		gsi_commit_edge_inserts();
 		free_dominance_info(CDI_DOMINATORS);
 		mark_virtual_operands_for_renaming(fun);
 		return TODO_update_ssa_only_virtuals;

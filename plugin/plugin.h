@@ -9,6 +9,7 @@
 /* -fplugin-arg-goprof-* settings, fixed once plugin_init returns. */
 struct gp_options {
 	bool skip_leaf;			/* leave leaf and tail-call-only functions alone */
+	bool branch_push;		/* a push per branch with calls, off a call-free path */
 	bool initial_exec;		/* objects for a shared library built without -fPIC */
 	bool verbose;			/* a note for each function skipped, and why */
 	vec<const char *> exclude;	/* function names never instrumented */

@@ -31,11 +31,12 @@ must_fail -fplugin-arg-goprof-exclude-file "-fplugin-arg-goprof-exclude-file"
 must_fail -fplugin-arg-goprof-exclude=a,,b "-fplugin-arg-goprof-exclude.*a,,b"
 must_fail -fplugin-arg-goprof-skip-leaf=3 "-fplugin-arg-goprof-skip-leaf.*3"
 must_fail -fplugin-arg-goprof-verbose=yes "-fplugin-arg-goprof-verbose"
+must_fail -fplugin-arg-goprof-no-branch-push=1 "-fplugin-arg-goprof-no-branch-push.*1"
 
 # shellcheck disable=SC2086
 $GP_CC $GP_FLAGS -fplugin-arg-goprof-help -c t.c -o t.o 2>help ||
 	{ cat help >&2; gp_fail "-fplugin-arg-goprof-help stopped the compilation"; }
-for opt in exclude= exclude-file= skip-leaf verbose help; do
+for opt in exclude= exclude-file= skip-leaf no-branch-push branch-push verbose help; do
 	grep -q -e "-fplugin-arg-goprof-$opt" help || gp_fail "the help does not mention $opt"
 done
 echo "ok: help"

@@ -78,19 +78,29 @@ sleep 1
 rss0=$(rss)
 fds0=$(fds)
 storm $n
-storm $n
 sleep 1
 rss1=$(rss)
-fds1=$(fds)
-echo "$((8 * n)) failed requests beside $good rounds of good ones: RSS $rss0 kB -> $rss1 kB," \
-	"descriptors $fds0 -> $fds1" >&2
+storm $n
+sleep 1
+rss2=$(rss)
+fds2=$(fds)
+echo "$((8 * n)) failed requests beside good ones: RSS $rss0 kB -> $rss1 kB -> $rss2 kB," \
+	"descriptors $fds0 -> $fds2" >&2
 # SQLite keeps a closed reader's descriptor for reuse while the writer holds its lock on the
 # file: at most one per reader that ran at once (five here), never one per request
-[ "$fds1" -le $((fds0 + 5)) ] ||
-	{ ls -l /proc/"$GP_PIDS"/fd >&2; gp_fail "descriptors: $fds0 before, $fds1 after"; }
-# a leak of one database handle or one string table per failure would be tens of megabytes
-# here; the allocator's own variation between rounds is under one
-[ $((rss1 - rss0)) -le 3072 ] || gp_fail "RSS grew by $((rss1 - rss0)) kB over $((8 * n)) failures"
+[ "$fds2" -le $((fds0 + 5)) ] ||
+	{ ls -l /proc/"$GP_PIDS"/fd >&2; gp_fail "descriptors: $fds0 before, $fds2 after"; }
+# A leak of one database handle or one string table per failure would be tens of megabytes
+# in each of the two storms. The good answers beside them (pprof exports with their lines,
+# on a thread per connection) may still leave a megabyte or two in one malloc arena that had
+# not held an export yet, which a leak does not need: it grows in both storms, so the
+# smaller of the two growths is held to the bound.
+g1=$((rss1 - rss0))
+g2=$((rss2 - rss1))
+gmin=$g1
+[ "$g2" -lt "$gmin" ] && gmin=$g2
+[ "$gmin" -le 1536 ] ||
+	gp_fail "RSS grew by $g1 kB and $g2 kB in two storms of $((4 * n)) failures"
 
 touch stop
 wait "$GP_PIDS"

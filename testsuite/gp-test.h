@@ -77,6 +77,15 @@ GP_NOINST static inline void gp_check(int ok, const char *file, int line, const 
 
 #define GP_CHECK(cond) gp_check(!!(cond), __FILE__, __LINE__, #cond)
 
+/* The value of a call, checking that the shadow stack is as deep after it as before. */
+#define GP_CALL(expr)                                                                       \
+	({                                                                                  \
+		int depth_before_ = goprof_depth();                                         \
+		__typeof__(expr) r_ = (expr);                                               \
+		GP_CHECK(goprof_depth() == depth_before_);                                  \
+		r_;                                                                         \
+	})
+
 GP_NOINST static inline int gp_status(void)
 {
 	fflush(stdout);
@@ -87,6 +96,7 @@ GP_NOINST static inline int gp_status(void)
 
 #define GP_EXPECT_STACK(expected) ((void)0)
 #define GP_CHECK(cond) ((void)0)
+#define GP_CALL(expr) (expr)
 static inline int gp_status(void)
 {
 	return 0;

@@ -14,17 +14,7 @@
 #include <stdio.h>
 #include "gp-test.h"
 
-#ifdef GP_INSTRUMENTED
-#define CALL(expr)                                                                          \
-	({                                                                                  \
-		int depth_before_ = goprof_depth();                                         \
-		__typeof__(expr) r_ = (expr);                                               \
-		GP_CHECK(goprof_depth() == depth_before_);                                  \
-		r_;                                                                         \
-	})
-#else
-#define CALL(expr) (expr)
-#endif
+#define CALL(expr) GP_CALL(expr)
 
 static volatile int sink;
 static jmp_buf env;

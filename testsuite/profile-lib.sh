@@ -85,6 +85,37 @@ gp_trace_value() {
 	awk -v s="$2" '$2 == s { v += $1 } END { print v + 0 }' "$1"
 }
 
+# gp_possible_stacks TRACESFILE "A>B C>D ...": every stack of a gp_traces listing that runs
+# through the program's functions (those the edges name) is a path of these caller>callee
+# edges from main; the leaf may also be code outside the program (a libc function), and a
+# sample taken before main or after it (one frame outside the program) is skipped. Prints
+# each impossible stack and returns 1 if there was one.
+gp_possible_stacks() {
+	awk -v edges="$2" '
+	BEGIN {
+		n = split(edges, e, " ")
+		for (i = 1; i <= n; i++) {
+			ok[e[i]] = 1
+			split(e[i], p, ">")
+			prog[p[1]] = prog[p[2]] = 1
+		}
+	}
+	{
+		k = split($2, f, ";")
+		if (k == 1 && !(f[1] in prog))
+			next
+		bad = f[1] != "main"
+		for (i = 1; i < k; i++) {
+			if (i == k - 1 && !(f[k] in prog))
+				break
+			if (!((f[i] ">" f[i + 1]) in ok))
+				bad = 1
+		}
+		if (bad) { print "impossible stack: " $2; fails++ }
+	}
+	END { exit fails > 0 }' "$1"
+}
+
 # gp_flat_ms TOPFILE NAME: the flat milliseconds of NAME in a gp_top listing (0 if absent).
 gp_flat_ms() {
 	awk -v n="$2" '$3 == n { print $1; found = 1 } END { if (!found) print 0 }' "$1"

@@ -23,28 +23,8 @@ for flags in "-O0" "-O2" "-O2 -fplugin-arg-goprof-leaves"; do
 	# At -O2 GCC turns walk's recursion into a loop: fewer distinct stacks.
 	[ "$k" -ge 4 ] || gp_fail "only $k distinct stacks ($flags)"
 	# Allowed caller>callee edges; the leaf may also be anything outside the program.
-	awk '
-	BEGIN {
-		split("main>run run>walk run>mix run>pure walk>walk walk>leafy mix>leafy mix>twice twice>leafy pure>pure", e, " ")
-		for (i in e) ok[e[i]] = 1
-		prog["main"] = prog["run"] = prog["walk"] = prog["mix"] = prog["twice"] = prog["leafy"] = prog["pure"] = 1
-	}
-	{
-		k = split($2, f, ";")
-		# before main is entered or after it returned (start-up, exit), a sample has no
-		# frame of the program: its one frame is the code outside it that was running
-		if (k == 1 && !(f[1] in prog))
-			next
-		bad = f[1] != "main"
-		for (i = 1; i < k; i++) {
-			if (i == k - 1 && !(f[k] in prog))
-				break
-			if (!((f[i] ">" f[i + 1]) in ok))
-				bad = 1
-		}
-		if (bad) { print "impossible stack: " $2; fails++ }
-	}
-	END { exit fails > 0 }' traces$opt.txt >&2 || gp_fail "impossible stacks ($flags)"
+	gp_possible_stacks traces$opt.txt "main>run run>walk run>mix run>pure walk>walk walk>leafy mix>leafy mix>twice twice>leafy pure>pure" >&2 ||
+		gp_fail "impossible stacks ($flags)"
 	grep -q ";pure;pure;pure" traces$opt.txt || gp_fail "the recursion of pure is not on the stacks ($flags)"
 done
 exit 0

@@ -31,23 +31,7 @@ for mode in branch entry; do
 	gp_traces cpu-$mode.pb.gz >cpu-$mode.txt
 	# every stack through the program's functions is a path of its call graph; the leaf
 	# may be code outside the program (malloc)
-	awk '
-	BEGIN { split("main>run run>dispatch dispatch>spin", e, " "); for (i in e) ok[e[i]] = 1
-		prog["main"] = prog["run"] = prog["dispatch"] = prog["spin"] = 1 }
-	{
-		k = split($2, f, ";")
-		if (k == 1 && !(f[1] in prog))
-			next
-		bad = f[1] != "main"
-		for (i = 1; i < k; i++) {
-			if (i == k - 1 && !(f[k] in prog))
-				break
-			if (!((f[i] ">" f[i + 1]) in ok))
-				bad = 1
-		}
-		if (bad) { print "impossible stack: " $2; fails++ }
-	}
-	END { exit fails > 0 }' cpu-$mode.txt >&2 || gp_fail "$mode: impossible CPU stacks"
+	gp_possible_stacks cpu-$mode.txt "main>run run>dispatch dispatch>spin" >&2 || gp_fail "$mode: impossible CPU stacks"
 	own=$(gp_trace_value cpu-$mode.txt "main;run;dispatch")
 	spin=$(gp_trace_value cpu-$mode.txt "main;run;dispatch;spin")
 	run=$(gp_trace_value cpu-$mode.txt "main;run")

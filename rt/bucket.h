@@ -30,18 +30,29 @@ static inline const void **gp_bucket_frames(const struct gp_bucket_table *t,
 	return (const void **)((char *)b + t->frames_offset);
 }
 
+/* The return-address candidates kept after b's frames (b->nreturns of them). */
+static inline uintptr_t *gp_bucket_returns(const struct gp_bucket_table *t, struct gp_bucket *b)
+{
+	return (uintptr_t *)(gp_bucket_frames(t, b) + b->nframes);
+}
+
 static inline int gp_bucket_is(const struct gp_bucket_table *t, struct gp_bucket *b,
 				const void *key, uint32_t key_bytes, const void *const *top,
-				uint32_t n, uint32_t truncated, const struct gp_labels *labels)
+				uint32_t n, uint32_t truncated, const struct gp_labels *labels,
+				const uintptr_t *returns, uint32_t nreturns)
 {
 	return b->nframes == n && b->truncated == truncated && b->labels == labels &&
+	       b->nreturns == nreturns &&
 	       (!key_bytes || memcmp(b + 1, key, key_bytes) == 0) &&
-	       gp_frames_equal(gp_bucket_frames(t, b), top, n);
+	       gp_frames_equal(gp_bucket_frames(t, b), top, n) &&
+	       (!nreturns || memcmp(gp_bucket_returns(t, b), returns,
+				    nreturns * sizeof(*returns)) == 0);
 }
 
 /*
  * The owner's lock held: the bucket of (key, labels, the n innermost frames below top,
- * truncated more), found, or made and pushed on t->list with its counts zero. key is the
+ * truncated more, the nreturns return-address candidates of gp_stack_scan_site()), found,
+ * or made and pushed on t->list with its counts zero. key is the
  * profile's own key_bytes (the same for every bucket of t, 0: none), copied right after
  * struct gp_bucket; key_hash is the caller's hash of it. NULL: out of memory. From a signal
  * handler only with a pool.
@@ -49,16 +60,21 @@ static inline int gp_bucket_is(const struct gp_bucket_table *t, struct gp_bucket
 static inline struct gp_bucket *gp_bucket_get(const struct gp_bucket_table *t, const void *key,
 					      uint32_t key_bytes, uint64_t key_hash,
 					      const void *const *top, uint32_t n,
-					      uint32_t truncated, const struct gp_labels *labels)
+					      uint32_t truncated, const struct gp_labels *labels,
+					      const uintptr_t *returns, uint32_t nreturns)
 {
 	uint64_t h = gp_frames_hash(gp_mix(key_hash ^ n ^ (uint64_t)truncated << 32 ^
 					   (uintptr_t)labels), top, n);
+
+	for (uint32_t i = 0; i < nreturns; i++)
+		h = gp_mix(h ^ returns[i]);
 	struct gp_bucket **slot = &t->slots[h & (t->nslots - 1)];
 
 	for (struct gp_bucket *b = *slot; b; b = b->chain)
-		if (b->hash == h && gp_bucket_is(t, b, key, key_bytes, top, n, truncated, labels))
+		if (b->hash == h && gp_bucket_is(t, b, key, key_bytes, top, n, truncated, labels,
+						 returns, nreturns))
 			return b;
-	size_t bytes = t->frames_offset + n * sizeof(void *);
+	size_t bytes = t->frames_offset + n * sizeof(void *) + nreturns * sizeof(*returns);
 	struct gp_bucket *b = t->pool ? gp_pool_take(t->pool, bytes) : __libc_calloc(1, bytes);
 	if (!b)
 		return NULL;
@@ -69,6 +85,9 @@ static inline struct gp_bucket *gp_bucket_get(const struct gp_bucket_table *t, c
 	if (key_bytes)
 		memcpy(b + 1, key, key_bytes);
 	gp_frames_copy(gp_bucket_frames(t, b), top, n);
+	b->nreturns = nreturns;
+	if (nreturns)
+		memcpy(gp_bucket_returns(t, b), returns, nreturns * sizeof(*returns));
 	b->chain = *slot;
 	*slot = b;
 	b->next = *t->list;

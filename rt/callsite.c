@@ -1,7 +1,11 @@
 /*
  * Where each frame of a CPU sample was (writer thread only): the sampled PC for the
  * innermost function, and for every caller the address of its call to the next frame, so
- * that the exporter can name the line of each frame and the inlined calls around it.
+ * that the exporter can name the line of each frame and the inlined calls around it. The
+ * heap, block, mutex and threadcreate buckets go through the same matcher
+ * (gp_intern_site_stack): their "PC" is the interposed call's return address - 1, and
+ * their candidates come from gp_stack_scan_site(), run by the thread itself on the sampled
+ * path only; that return address's own word among them is not a caller's.
  *
  * DESIGN. The shadow stack knows which functions are on the machine stack, in order, but
  * not where in them; instrumented code pays nothing more for lines (DESIGN.md: the hot
@@ -139,6 +143,13 @@ void gp_callsite_match(const struct gp_sample *s, const char *pc_func, uintptr_t
 			continue;
 		if (i == 0 && pc_func && strcmp(pc_func, name) == 0) {
 			addrs[0] = s->pc;
+			/* a call's own return address (a heap or lock site) is not a caller's */
+			for (uint32_t k = 0; k < s->nreturns; k++)
+				if ((s->returns[k] & (((uintptr_t)1 << GP_RETURN_REPEATS_SHIFT) - 1)) ==
+				    s->pc + 1) {
+					next = k + 1;
+					break;
+				}
 			continue;
 		}
 		for (uint32_t k = next; k < s->nreturns; k++) {

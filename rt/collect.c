@@ -178,7 +178,9 @@ size_t gp_collect_heap(void)
 			continue;
 		if (!b->written.stack &&
 		    !(b->written.stack = gp_intern_labelled(
-			      gp_intern_site_stack(b->frames, b->nframes, b->truncated, b->site),
+			      gp_intern_site_stack(b->frames, b->nframes, b->truncated, b->site,
+						   (const uintptr_t *)(b->frames + b->nframes),
+						   b->nreturns),
 			      b->labels))) {
 			gp_w.err = -ENOMEM;
 			return changed;
@@ -218,8 +220,9 @@ size_t gp_collect_lock(void)
 		if (count == b->written.count && delay == b->written.delay_ns)
 			continue;
 		if (!b->written.stack &&
-		    !(b->written.stack = gp_intern_site_stack(b->frames, b->nframes,
-							       b->truncated, b->site))) {
+		    !(b->written.stack = gp_intern_site_stack(
+			      b->frames, b->nframes, b->truncated, b->site,
+			      (const uintptr_t *)(b->frames + b->nframes), b->nreturns))) {
 			gp_w.err = -ENOMEM;
 			return changed;
 		}
@@ -301,7 +304,9 @@ int gp_collect_thread(struct gp_thread_info *t, void *ctx)
 		/* the main thread has no creator: no stack */
 		uint32_t stack = t->create_nframes ?
 			gp_intern_site_stack(t->create_frames, t->create_nframes,
-					     t->create_truncated, t->create_site) : 0;
+					     t->create_truncated, t->create_site,
+					     (const uintptr_t *)(t->create_frames + t->create_nframes),
+					     t->create_nreturns) : 0;
 		/* below it the creating call, as Go's end in runtime.newm */
 		if (t->create_call)
 			stack = gp_intern_below_call(stack ? stack : gp_intern_unknown_stack(),

@@ -87,6 +87,20 @@ GP_HIDDEN void gp_stack_bounds(const void ***base, const void ***top);
 GP_HIDDEN uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at,
 					 uint64_t first, uint64_t max);
 
+/*
+ * The same search into out[] (at most max words) from fp upwards: the heap, lock and
+ * thread-creation profiles' sampled paths call it on the thread itself to give each caller
+ * its call line (callsite.c matches them in the writer). fp is the caller's
+ * __builtin_frame_address(0): the words above it, not its locals, out[] among them.
+ * Async-signal-safe.
+ */
+#define GP_SITE_RETURNS_MAX 192u
+/* how many to keep for a stack of depth frames: each frame's, and as many again of others */
+#define GP_SITE_RETURNS(depth)                                                             \
+	((uint32_t)(2 * (uint64_t)(depth) + 64 < GP_SITE_RETURNS_MAX ? 2 * (depth) + 64      \
+								      : GP_SITE_RETURNS_MAX))
+GP_HIDDEN uint32_t gp_stack_scan_site(uintptr_t fp, uintptr_t *out, uint32_t max);
+
 /* Republishes the executable ranges gp_stack_scan_returns() accepts when objects were loaded
  * or unloaded since the last call. Cold path (the sampler's init, the writer). */
 GP_HIDDEN void gp_stack_text_refresh(void);
@@ -130,6 +144,8 @@ struct gp_bucket {
 	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
+	uint32_t nreturns;		/* return-address candidates after the frames
+					   (gp_stack_scan_site); part of the key */
 };
 
 /* Checks at compile time that a bucket type begins as struct gp_bucket. */
@@ -140,7 +156,8 @@ struct gp_bucket {
 			       offsetof(type, labels) == offsetof(struct gp_bucket, labels) && \
 			       offsetof(type, nframes) == offsetof(struct gp_bucket, nframes) && \
 			       offsetof(type, truncated) ==                                  \
-				       offsetof(struct gp_bucket, truncated),                \
+				       offsetof(struct gp_bucket, truncated) &&              \
+			       offsetof(type, nreturns) == offsetof(struct gp_bucket, nreturns), \
 		       #type " begins as struct gp_bucket")
 
 /* The buckets of one profile, keyed by stack, labels and key (bucket.h). */
@@ -403,7 +420,9 @@ struct gp_thread_info {
 	uintptr_t create_site;		/* return address of that call, 0 if unknown */
 	uint32_t create_nframes;	/* create_frames[] entries, innermost first */
 	uint32_t create_truncated;	/* frames left out at the root end */
-	const void *const *create_frames;	/* the creator's stack; fixed for good */
+	const void *const *create_frames;	/* the creator's stack; fixed for good; then
+						   create_nreturns return-address candidates */
+	uint32_t create_nreturns;	/* (gp_stack_scan_site), as uintptr_t */
 	const struct gp_labels *create_labels;	/* the creator's labels then, NULL: none */
 	struct {
 		int queued;		/* a row of this thread went to the database */
@@ -419,7 +438,8 @@ struct gp_thread_origin {
 	const char *call;		/* the creating call, a string literal */
 	uintptr_t site;			/* its return address in the program, 0: unknown */
 	uint32_t nframes, truncated;
-	const void *const *frames;	/* innermost first; copied */
+	uint32_t nreturns;		/* return-address candidates after frames[] */
+	const void *const *frames;	/* innermost first, then the candidates; copied */
 	const struct gp_labels *labels;	/* the creator's labels */
 };
 
@@ -611,6 +631,7 @@ struct gp_lock_bucket {
 	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
+	uint32_t nreturns;		/* candidates after frames[] (gp_bucket_returns) */
 	/* the rest of the key, call to profile (struct gp_bucket_table.key_bytes) */
 	const char *call;		/* the interposed call that waited or released,
 					   the stack's leaf; a string of the process's life */
@@ -626,7 +647,8 @@ struct gp_lock_bucket {
 		uint32_t leaf;		/* stacks.id of stack below call, 0 = not yet */
 		uint32_t labelled;	/* stacks.id of the leaf with labels, 0 = not yet */
 	} written;			/* writer thread only */
-	const void *frames[];		/* function records (gp_func_decode) */
+	const void *frames[];		/* function records (gp_func_decode), then the
+					   return-address candidates */
 };
 
 /* The settings as the writer records them in the profiles table. */
@@ -678,6 +700,7 @@ struct gp_heap_bucket {
 	const struct gp_labels *labels;	/* the allocating thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
+	uint32_t nreturns;		/* candidates after frames[] (gp_bucket_returns) */
 	uintptr_t site;			/* the rest of the key: return address of the
 					   allocating call, 0 if unknown */
 	uint64_t alloc_objects, alloc_bytes;	/* sampled allocations, ever */
@@ -686,7 +709,8 @@ struct gp_heap_bucket {
 		uint64_t alloc_objects, alloc_bytes, free_objects, free_bytes;
 		uint32_t stack;		/* stacks.id, 0 = not interned yet */
 	} written;			/* writer thread only: what is in the database */
-	const void *frames[];		/* function records (gp_func_decode) */
+	const void *frames[];		/* function records (gp_func_decode), then the
+					   return-address candidates */
 };
 
 /* Turns heap sampling on when configured (a database, a non-zero rate). Constructor. */

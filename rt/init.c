@@ -344,6 +344,9 @@ __attribute__((constructor(101))) static void gp_init(void)
 	read_config();
 	read_http_config();
 	gp_sampler_init();
+	/* the code the sampled paths' stack scans accept (gp_stack_scan_site) */
+	if (gp_config.db_pattern)
+		gp_stack_text_refresh();
 	/* Before the main thread's timer runs: goprof's own set-up is not the program's. */
 	if (gp_config.db_pattern && gp_writer_start() == 0) {
 		gp_signals_take_fatal();

@@ -431,21 +431,29 @@ uint32_t gp_intern_bucket_stack(const void *const *frames, uint32_t nframes, uin
 }
 
 /*
- * A heap bucket's stack id, its innermost frame at the allocating call when site (that
- * call's return address) lies in the innermost frame's function; 0 on OOM.
+ * A heap, lock or thread-creation bucket's stack id: the innermost frame at the interposed
+ * call when site (that call's return address) lies in the innermost frame's function, and
+ * each caller at its call to the next frame, found among the nreturns return-address
+ * candidates of gp_stack_scan_site() as a CPU sample's are (callsite.c). 0 on OOM.
  */
 uint32_t gp_intern_site_stack(const void *const *frames, uint32_t nframes, uint32_t truncated,
-			      uintptr_t site)
+			      uintptr_t site, const uintptr_t *returns, uint32_t nreturns)
 {
 	static uintptr_t addrs[GP_MAX_STACK_DEPTH];
-	struct gp_func fn;
 	struct pc_sym *sym = site && nframes ? gp_intern_sym_of_pc(site - 1) : NULL;
+	struct gp_sample s = {
+		.pc = sym ? site - 1 : 0,
+		.nframes = nframes,
+		.truncated = truncated,
+		.frames = frames,
+		.nreturns = nreturns,
+		.returns = returns,
+	};
 	uint32_t innermost;
 
-	if (!sym || gp_func_decode(frames[0], &fn) != 0 || strcmp(sym->name, fn.name) != 0)
+	if (!nframes)
 		return gp_intern_bucket_stack(frames, nframes, truncated);
-	memset(addrs, 0, nframes * sizeof(addrs[0]));
-	addrs[0] = site - 1;
+	gp_callsite_match(&s, sym ? sym->name : NULL, addrs);
 	uint32_t stack = gp_intern_stack_at(frames, addrs, nframes, truncated, &innermost);
 	return stack ? stack : gp_intern_unknown_stack();
 }

@@ -12,7 +12,9 @@
  *    the thread's state goes into its registry entry (a sequence counter lets the writer
  *    read it consistently without a lock), a mutex waiter links its entry into the waiter
  *    table under that slot's spin lock, the real call blocks, then the block event, if
- *    sampled, is added to the bucket of (waiter's stack, tid) under prof_lock. Times come
+ *    sampled, is added to the bucket of (waiter's stack, tid) under prof_lock; the
+ *    stack includes the machine stack's return-address candidates (gp_stack_scan_site(),
+ *    on a recorded event only), from which the writer takes each caller's line. Times come
  *    from gp_clock_ns() (clock.c: the TSC where usable) and the block profile's random
  *    draw is made before the wait, so that after the real lock returned, inside the
  *    caller's critical section, there remain one cheap clock read, the state's restore, a
@@ -207,53 +209,63 @@ static const struct gp_bucket_table buckets = {
 
 /*
  * prof_lock held: the bucket of (profile, tid, call made at site, the n innermost frames
- * below top).
+ * below top, the machine stack's return-address candidates).
  */
 static struct gp_lock_bucket *bucket_of(int profile, uint32_t tid, const char *call,
 					uintptr_t site, const void **top, uint32_t n,
-					uint32_t truncated, const struct gp_labels *labels)
+					uint32_t truncated, const struct gp_labels *labels,
+					const uintptr_t *returns, uint32_t nreturns)
 {
 	struct gp_lock_bucket key = { .call = call, .tid = tid, .profile = profile, .site = site };
 	uint64_t key_hash = gp_mix((uintptr_t)call) ^ (uint64_t)tid << 8 ^ (uint64_t)profile ^
 			    gp_mix(site);
 
 	return (struct gp_lock_bucket *)gp_bucket_get(&buckets, &key.call, KEY_BYTES, key_hash,
-						      top, n, truncated, labels);
+						      top, n, truncated, labels, returns,
+						      nreturns);
 }
 
-/* Is b the bucket of (tid, call at site, the n innermost frames below top, truncated, labels)? */
+/* Is b the bucket of (tid, call at site, the n innermost frames below top, truncated, labels,
+ * returns)? */
 static int same_bucket(const struct gp_lock_bucket *b, uint32_t tid, const char *call,
 		       uintptr_t site, const void **top, uint32_t n, uint32_t truncated,
-		       const struct gp_labels *labels)
+		       const struct gp_labels *labels, const uintptr_t *returns,
+		       uint32_t nreturns)
 {
 	return b && b->tid == tid && b->call == call && b->site == site && b->nframes == n &&
-	       b->labels == labels &&
-	       b->truncated == truncated && gp_frames_equal(b->frames, top, n);
+	       b->labels == labels && b->nreturns == nreturns &&
+	       b->truncated == truncated && gp_frames_equal(b->frames, top, n) &&
+	       memcmp(b->frames + n, returns, nreturns * sizeof(*returns)) == 0;
 }
 
 /*
  * Adds count_fp (GP_LOCK_COUNT_ONE = 1 event) and delay to the bucket of the calling
  * thread (tid) at its stack, below the interposed call (the stack's leaf, as Go's profiles
- * end in sync.(*Mutex).Lock). A thread that waits at the same place again finds its bucket
- * in its cache, without prof_lock.
+ * end in sync.(*Mutex).Lock), and at each caller's call line (the machine stack's
+ * candidates, matched by the writer). A thread that waits at the same place again finds
+ * its bucket in its cache, without prof_lock.
  */
 static void record(int profile, uint32_t tid, const char *call, uintptr_t site,
 		   uint64_t count_fp, uint64_t delay_ns)
 {
 	const void **base, **top;
+	uintptr_t returns[GP_SITE_RETURNS_MAX];
 	struct gp_lock_bucket **last = &tls.last[profile == GP_PROFILE_MUTEX];
 
 	gp_stack_bounds(&base, &top);
 	uint64_t depth = (uint64_t)(top - base);
 	uint32_t keep = (uint32_t)(depth < gp_config.stack_depth ? depth : gp_config.stack_depth);
 	uint32_t truncated = (uint32_t)(depth - keep);
+	uint32_t nreturns = gp_stack_scan_site((uintptr_t)__builtin_frame_address(0), returns,
+					       GP_SITE_RETURNS(keep));
 	struct gp_lock_bucket *b = *last;
 	const struct gp_labels *labels = gp_labels_cur;
 
-	if (!same_bucket(b, tid, call, site, top, keep, truncated, labels)) {
+	if (!same_bucket(b, tid, call, site, top, keep, truncated, labels, returns, nreturns)) {
 		tls.busy++;
 		gp_lock_real_mutex_lock(&prof_lock);
-		b = bucket_of(profile, tid, call, site, top, keep, truncated, labels);
+		b = bucket_of(profile, tid, call, site, top, keep, truncated, labels, returns,
+			      nreturns);
 		gp_lock_real_mutex_unlock(&prof_lock);
 		tls.busy--;
 		if (!b)

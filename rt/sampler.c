@@ -205,8 +205,8 @@ size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 {
 	size_t records = 0;
 
-	if (sampling)
-		gp_stack_text_refresh();
+	/* the heap, lock and thread-creation sites scan the machine stack too */
+	gp_stack_text_refresh();
 	for (struct gp_thread *t = gp_threads_lock(); t; t = t->next) {
 		if (!t->ring)
 			continue;

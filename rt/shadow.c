@@ -248,8 +248,13 @@ void gp_stack_text_refresh(void)
 	atomic_store_explicit(&text, r, memory_order_release);
 }
 
-uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, uint64_t first,
-			       uint64_t max)
+/*
+ * The search both users share: into ring's record at (from its word first on) when ring,
+ * else into out[]. Inlined into each, so that the signal handler's loop stays as it was.
+ */
+static inline __attribute__((always_inline)) uint64_t
+scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, uint64_t first, uintptr_t *out,
+	     uint64_t max)
 {
 	const struct text_ranges *r = atomic_load_explicit(&text, memory_order_acquire);
 	uint64_t n = 0;
@@ -263,7 +268,11 @@ uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, 
 		uintptr_t v = *w;
 		if (v == last && n && repeats < GP_RETURN_REPEATS_MAX) {
 			/* a run of one address (recursion, stale or live) takes one word */
-			gp_ring_put(ring, at, first + n - 1, v | ++repeats << GP_RETURN_REPEATS_SHIFT);
+			v |= ++repeats << GP_RETURN_REPEATS_SHIFT;
+			if (ring)
+				gp_ring_put(ring, at, first + n - 1, v);
+			else
+				out[n - 1] = v;
 			continue;
 		}
 		if (v - r->min >= r->span)	/* most words: data, stack addresses */
@@ -272,13 +281,28 @@ uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, 
 			if (v - r->lo[i] < r->len[i]) {
 				if (n == max)
 					return n;
-				gp_ring_put(ring, at, first + n++, v);
+				if (ring)
+					gp_ring_put(ring, at, first + n, v);
+				else
+					out[n] = v;
+				n++;
 				last = v;
 				repeats = 0;
 				break;
 			}
 	}
 	return n;
+}
+
+uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, uint64_t first,
+			       uint64_t max)
+{
+	return scan_returns(sp, ring, at, first, NULL, max);
+}
+
+uint32_t gp_stack_scan_site(uintptr_t fp, uintptr_t *out, uint32_t max)
+{
+	return (uint32_t)scan_returns(fp, NULL, 0, 0, out, max);
 }
 
 void gp_stack_region(const void ***base, size_t *cap)

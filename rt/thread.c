@@ -8,7 +8,9 @@
  * shadow stack and marks a pthread key whose destructor detaches it at thread exit, however
  * the thread ends (return or pthread_exit); code that still runs after that, such as other
  * keys' destructors, pushes onto the scratch stack again. The start record also carries
- * the creator's tid and a copy of its shadow stack (the threadcreate profile).
+ * the creator's tid, a copy of its shadow stack and, while a database is written, the
+ * words of its machine stack that may be its callers' return addresses (the threadcreate
+ * profile's lines, gp_stack_scan_site()).
  *
  * The registry (the second half of this file) lists the live threads and the ended ones
  * whose last row and samples the collector has not taken yet: the threadcreate profile
@@ -203,13 +205,18 @@ static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(voi
 		return create_internal(thread, attr, fn, arg);
 
 	const void **base, **top;
+	uintptr_t returns[GP_SITE_RETURNS_MAX];
 	gp_stack_bounds(&base, &top);
 	size_t depth = (size_t)(top - base);
 	size_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
+	/* each caller's call line (collect.c): only when a database will take the profile */
+	uint32_t nreturns = gp_config.database ?
+		gp_stack_scan_site((uintptr_t)__builtin_frame_address(0), returns,
+				   GP_SITE_RETURNS(keep)) : 0;
 
 	/* goprof's own block, freed by the new thread: never sampled */
 	gp_heap_guard(1);
-	struct start *s = malloc(sizeof(*s) + keep * sizeof(s->frames[0]));
+	struct start *s = malloc(sizeof(*s) + (keep + nreturns) * sizeof(s->frames[0]));
 	gp_heap_guard(0);
 	if (!s)
 		return real_pthread_create(thread, attr, fn, arg);
@@ -223,7 +230,9 @@ static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(voi
 	s->trace_token = gp_trace_thread_create();
 	s->origin.nframes = (uint32_t)keep;
 	s->origin.truncated = (uint32_t)(depth - keep);
+	s->origin.nreturns = nreturns;
 	gp_frames_copy(s->frames, top, (uint32_t)keep);
+	memcpy(s->frames + keep, returns, nreturns * sizeof(returns[0]));
 	int rc = real_pthread_create(thread, attr, trampoline, s);
 	if (rc != 0) {
 		gp_heap_guard(1);
@@ -300,7 +309,7 @@ void gp_threads_unlock(void)
 
 void gp_thread_started(const struct gp_thread_origin *origin)
 {
-	uint32_t n = origin ? origin->nframes : 0;
+	uint32_t n = origin ? origin->nframes + origin->nreturns : 0;
 	struct gp_thread *t = calloc(1, sizeof(*t) + n * sizeof(t->create_frames[0]));
 
 	if (!t)
@@ -315,7 +324,8 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 		t->info.create_call = origin->call;
 		t->info.create_site = origin->site;
 		t->info.create_labels = origin->labels;
-		t->info.create_nframes = n;
+		t->info.create_nframes = origin->nframes;
+		t->info.create_nreturns = origin->nreturns;
 		t->info.create_truncated = origin->truncated;
 		memcpy(t->create_frames, origin->frames, n * sizeof(t->create_frames[0]));
 	}

@@ -260,8 +260,9 @@ static inline void trace_released(const void *obj, const char *call)
  * tail calls: the helper's own return address is then that call. The fast paths of the
  * mutex wrappers keep no frame, and reading the wrapper's return address there would cost
  * one (3 to 4 instructions a lock or unlock). Should a compiler not make those calls tail
- * calls, the address lies in libgoprof and the writer drops it (gp_intern_site_stack():
- * not in the innermost frame's function): the line is lost, never a wrong one.
+ * calls, the address lies in libgoprof and the writer does not take it for the innermost
+ * frame's line (gp_intern_site_stack(): not in that frame's function); the frame's call is
+ * then looked for among the machine stack's candidates, as a caller's is.
  */
 #define TAIL_CALL_SITE() GP_CALL_SITE()
 

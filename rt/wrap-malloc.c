@@ -24,6 +24,10 @@
  *    change, so a block keeps its labels until it is freed) and the block goes into
  *    the side table keyed by address; a free finds its block there and charges the free to
  *    the block's bucket. The side table and buckets get their memory from __libc_malloc.
+ *    The bucket is keyed by the words of the machine stack that may be return addresses
+ *    too (gp_stack_scan_site(), before the lock; about 8,000 instructions on a sampled
+ *    allocation only): the writer finds each caller's call line among them (callsite.c),
+ *    so one function calling from two lines makes two buckets, as Go's PCs do.
  *  - A per-thread guard (TLS) marks goprof's own work: inside the slow path, on the writer
  *    thread (sqlite), in goprof's thread set-up. A guarded thread's allocations are never
  *    sampled and its frees never looked up, so goprof never profiles itself and never
@@ -276,22 +280,28 @@ static void remember_block(void *p, uint64_t size, struct gp_heap_bucket *b)
 	__atomic_fetch_add(&filter[filter_of(p)], 1, __ATOMIC_RELAXED);
 }
 
-/* Records one sampled block with the calling thread's stack and the allocating call. */
+/*
+ * Records one sampled block with the calling thread's stack, the allocating call and the
+ * machine stack's return-address candidates (each caller's call line, found by the writer).
+ */
 static void record_alloc(void *p, uint64_t size, uintptr_t site)
 {
 	const void **base, **top;
+	uintptr_t returns[GP_SITE_RETURNS_MAX];
 	int saved = errno;
 
 	gp_stack_bounds(&base, &top);
 	uint64_t depth = (uint64_t)(top - base);
 	uint64_t keep = depth < gp_config.stack_depth ? depth : gp_config.stack_depth;
+	uint32_t nreturns = gp_stack_scan_site((uintptr_t)__builtin_frame_address(0), returns,
+					       GP_SITE_RETURNS(keep));
 
 	tls.guard++;
 	pthread_mutex_lock(&heap_lock);
 	/* the shadow stack read in place: it does not change while this thread is in here */
 	struct gp_heap_bucket *b = (struct gp_heap_bucket *)gp_bucket_get(
 		&buckets, &site, sizeof(site), gp_mix(site), top, (uint32_t)keep,
-		(uint32_t)(depth - keep), gp_labels_cur);
+		(uint32_t)(depth - keep), gp_labels_cur, returns, nreturns);
 	if (b)
 		remember_block(p, size, b);
 	pthread_mutex_unlock(&heap_lock);

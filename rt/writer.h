@@ -241,9 +241,13 @@ GP_HIDDEN uint32_t gp_intern_unknown_stack(void);
 /* A heap or lock bucket's stack: its frames, or "[unknown]" if it has none. */
 GP_HIDDEN uint32_t gp_intern_bucket_stack(const void *const *frames, uint32_t nframes,
 					  uint32_t truncated);
-/* The same, the innermost frame at site - 1 when site (a return address) lies in it. */
+/*
+ * The same, the innermost frame at site - 1 when site (a return address) lies in it, and
+ * the callers at their calls, matched among returns[] (gp_stack_scan_site) by callsite.c.
+ */
 GP_HIDDEN uint32_t gp_intern_site_stack(const void *const *frames, uint32_t nframes,
-					uint32_t truncated, uintptr_t site);
+					uint32_t truncated, uintptr_t site,
+					const uintptr_t *returns, uint32_t nreturns);
 
 /* ---- collect.c: the collectors, then the rows they write in a commit ---- */
 

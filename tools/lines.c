@@ -145,6 +145,19 @@ static int64_t decl_line(Dwarf_Die *die)
 	return dwarf_decl_line(die, &line) == 0 ? line : 0;
 }
 
+int gp_lines_link_start(struct gp_lines *l, uint32_t mapping, uint64_t *out)
+{
+	if (!mapping || mapping >= l->db->nmaps)
+		return -1;
+	struct object *o = &l->objs[mapping];
+	if (!o->tried)
+		open_object(o, &l->db->maps[mapping]);
+	if (!o->dwfl)
+		return -1;
+	*out = o->seg_vaddr;
+	return 0;
+}
+
 size_t gp_lines_at(struct gp_lines *l, uint32_t mapping, uint64_t addr, struct gp_line_frame *out,
 		   size_t max)
 {

@@ -37,6 +37,12 @@ size_t gp_lines_at(struct gp_lines *l, uint32_t mapping, uint64_t addr, struct g
 		   size_t max);
 
 /*
+ * The link-time address (the object's own, as objdump prints it) of mapping's first byte,
+ * in *out: 0, or -1 when the object is not at hand or is not the one the profile names.
+ */
+int gp_lines_link_start(struct gp_lines *l, uint32_t mapping, uint64_t *out);
+
+/*
  * The frames stack row row (a gp_db stacks id) stands for, innermost first, at most max:
  * those of its address when debug information knows it, else its function at the
  * function's start line. The outermost is named as the database names the row's function

@@ -60,6 +60,8 @@ struct build {
 	uint64_t *locs;			/* scratch: one sample's locations */
 	size_t locs_cap;
 	struct gp_lines *lines;		/* debug information of the mappings */
+	uint64_t exe_shift;		/* the main executable's run-time address - its
+					   link-time one (a PIE's load address) */
 	struct gp_strtab keys;		/* text keys: "a<mapping> <address>", "f<name>\n<file>\n<line>" */
 	uint64_t *id_of_key;		/* [key index]: location or function id */
 	size_t id_cap;
@@ -130,7 +132,9 @@ static uint64_t location_at(struct build *c, uint32_t id, uint64_t addr)
 			return 0;
 		n = 1;
 	}
-	return *loc = gp_pprof_location_lines(c->b, c->map_of[f->mapping_id], addr, fns, lines, n);
+	return *loc = gp_pprof_location_lines(c->b, c->map_of[f->mapping_id],
+					      f->mapping_id == 1 ? addr - c->exe_shift : addr, fns,
+					      lines, n);
 }
 
 /*
@@ -248,12 +252,25 @@ static int add_samples(struct build *c, int64_t scale)
 	int counts = x->prof.id == GP_PROFILE_THREADCREATE || x->prof.id == GP_PROFILE_GOROUTINE ||
 		x->prof.id >= GP_PROFILE_CUSTOM;
 
-	/* Mapping 1 must be the main executable: pprof names the profile after it. */
+	/*
+	 * Mapping 1 must be the main executable: pprof names the profile after it. A PIE's
+	 * addresses are given as if it had been loaded at its link address, the ones objdump
+	 * prints: go tool pprof's disassembler (-disasm, the web UI's) takes sample addresses
+	 * for the file's own (it has no notion of a load address), and pprof's binutils find
+	 * a base of 0 from such a mapping. The shared objects keep their run-time addresses,
+	 * so that no two mappings overlap.
+	 */
+	uint64_t link;
+	if (db->nmaps > 1 && db->maps[1].present && c->lines &&
+	    gp_lines_link_start(c->lines, 1, &link) == 0 && link <= db->maps[1].start)
+		c->exe_shift = db->maps[1].start - link;
 	for (size_t i = 1; i < db->nmaps; i++) {
 		const struct gp_db_mapping *m = &db->maps[i];
-		if (m->present && !(c->map_of[i] = gp_pprof_mapping(c->b, m->start, m->limit,
-								   m->offset, m->path,
-								   m->build_id, ALL_SYMBOLS)))
+		uint64_t shift = i == 1 ? c->exe_shift : 0;
+		if (m->present &&
+		    !(c->map_of[i] = gp_pprof_mapping(c->b, m->start - shift, m->limit - shift,
+						      m->offset, m->path, m->build_id,
+						      ALL_SYMBOLS)))
 			return -1;
 	}
 	if (db->nmaps <= 1 &&

@@ -1,9 +1,10 @@
 #!/bin/sh
 # go tool pprof -disasm and -addresses with the binary at hand (the mapping's file name): on
-# progs/lines-calls.c built without PIE (go tool pprof's own disassembler translates no
-# addresses, so it annotates an object loaded at its link address only), -disasm twice puts
-# twice()'s time on its two CALL instructions 3:1, and -addresses shows twice() at exactly
-# the addresses of those calls (a return address minus one), as objdump finds them.
+# progs/lines-calls.c built as a PIE (the compiler's default) and without PIE, -disasm twice
+# puts twice()'s time on its two CALL instructions 3:1, and -addresses shows twice() at
+# exactly the addresses of those calls (a return address minus one), as objdump finds them.
+# go tool pprof's own disassembler translates no addresses: it annotates a PIE only because
+# the export gives the main executable's addresses as if loaded at its link address.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
@@ -11,29 +12,37 @@ gp_begin "$0"
 gp_need_go
 gp_need_cmd objdump "binutils' objdump"
 
-gp_build_prog prog lines-calls -no-pie
-gp_cpu_profile cpu ./prog 60
+# check KIND FLAGS...: the views on prog built with FLAGS
+check() {
+	local kind=$1
+	shift
+	gp_build_prog prog-$kind lines-calls "$@"
+	gp_cpu_profile cpu-$kind ./prog-$kind 60
 
-# "cum_ms instruction..." of each instruction of twice that carries time
-gp_pprof -disasm twice -unit=ms cpu.pb.gz >disasm.txt 2>pprof.err ||
-	{ cat pprof.err >&2; gp_fail "pprof -disasm failed"; }
-grep -q '^ROUTINE =* twice$' disasm.txt || { cat disasm.txt >&2; gp_fail "no disassembly of twice"; }
-awk '$3 ~ /^[0-9a-f]+:$/ && $4 == "CALL" && $5 == "work(SB)" { c = $2; sub(/ms$/, "", c); print c + 0 }' \
-	disasm.txt >calls.txt
-[ "$(wc -l <calls.txt)" = 2 ] || { cat disasm.txt >&2; gp_fail "twice's two calls of work not found"; }
-three=$(sed -n 1p calls.txt) one=$(sed -n 2p calls.txt)
-[ $((three + one)) -gt 300 ] || gp_fail "twice's two calls have only $three + $one ms"
-awk -v a="$three" -v b="$one" 'BEGIN { s = 100 * a / (a + b); d = s - 75; if (d < 0) d = -d; exit !(d <= 5) }' ||
-	gp_fail "the 3x call has $three ms and the 1x one $one ms: not 75 % +- 5"
+	# "cum_ms instruction..." of each instruction of twice that carries time
+	gp_pprof -disasm twice -unit=ms cpu-$kind.pb.gz >$kind-disasm.txt 2>pprof.err ||
+		{ cat pprof.err >&2; gp_fail "$kind: pprof -disasm failed"; }
+	grep -q '^ROUTINE =* twice$' $kind-disasm.txt || { cat $kind-disasm.txt >&2; gp_fail "$kind: no disassembly of twice"; }
+	awk '$3 ~ /^[0-9a-f]+:$/ && $4 == "CALL" && $5 == "work(SB)" { c = $2; sub(/ms$/, "", c); print c + 0 }' \
+		$kind-disasm.txt >$kind-calls.txt
+	[ "$(wc -l <$kind-calls.txt)" = 2 ] || { cat $kind-disasm.txt >&2; gp_fail "$kind: twice's two calls of work not found"; }
+	three=$(sed -n 1p $kind-calls.txt) one=$(sed -n 2p $kind-calls.txt)
+	[ $((three + one)) -gt 300 ] || gp_fail "$kind: twice's two calls have only $three + $one ms"
+	awk -v a="$three" -v b="$one" 'BEGIN { s = 100 * a / (a + b); d = s - 75; if (d < 0) d = -d; exit !(d <= 5) }' ||
+		gp_fail "$kind: the 3x call has $three ms and the 1x one $one ms: not 75 % +- 5"
 
-# objdump: the return addresses of twice's calls of work, minus one
-objdump -d --no-show-raw-insn prog | awk '/^[0-9a-f]+ <twice>:/ { t = 1; next } /^$/ { t = 0 }
-	t && c { sub(/:$/, "", $1); print $1; c = 0 }
-	t && $2 == "call" && $NF == "<work>" { c = 1 }' >returns.txt
-while read -r ra; do printf '%x\n' $((0x$ra - 1)); done <returns.txt | sort >want.txt
-[ "$(wc -l <want.txt)" = 2 ] || gp_fail "objdump: twice does not call work twice"
-gp_pprof -addresses -top -nodecount=100000 -nodefraction=0 -edgefraction=0 cpu.pb.gz 2>pprof.err |
-	awk '$7 == "twice" { a = $6; sub(/^0+/, "", a); print a }' | sort -u >got.txt
-cmp -s want.txt got.txt ||
-	{ paste want.txt got.txt >&2; gp_fail "-addresses: twice's addresses are not its calls of work"; }
+	# objdump: the return addresses of twice's calls of work, minus one
+	objdump -d --no-show-raw-insn prog-$kind | awk '/^[0-9a-f]+ <twice>:/ { t = 1; next } /^$/ { t = 0 }
+		t && c { sub(/:$/, "", $1); print $1; c = 0 }
+		t && $2 == "call" && $NF == "<work>" { c = 1 }' >$kind-returns.txt
+	while read -r ra; do printf '%x\n' $((0x$ra - 1)); done <$kind-returns.txt | sort >$kind-want.txt
+	[ "$(wc -l <$kind-want.txt)" = 2 ] || gp_fail "$kind: objdump: twice does not call work twice"
+	gp_pprof -addresses -top -nodecount=100000 -nodefraction=0 -edgefraction=0 cpu-$kind.pb.gz 2>pprof.err |
+		awk '$7 == "twice" { a = $6; sub(/^0+/, "", a); print a }' | sort -u >$kind-got.txt
+	cmp -s $kind-want.txt $kind-got.txt ||
+		{ paste $kind-want.txt $kind-got.txt >&2; gp_fail "$kind: -addresses: twice's addresses are not its calls of work"; }
+}
+
+check pie -fPIE -pie
+check nopie -no-pie
 exit 0

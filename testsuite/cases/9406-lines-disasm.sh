@@ -4,13 +4,17 @@
 # puts twice()'s time on its two CALL instructions 3:1, and -addresses shows twice() at
 # exactly the addresses of those calls (a return address minus one), as objdump finds them.
 # go tool pprof's own disassembler translates no addresses: it annotates a PIE only because
-# the export gives the main executable's addresses as if loaded at its link address.
+# the export gives the main executable's addresses as if loaded at its link address. The web
+# UI (go tool pprof -http) on the PIE's profile: its source view (/ui/source) puts twice()'s
+# time on its two call lines 3:1, and its disassembly view (/ui/disasm) on the two calls
+# with the figures -disasm gives.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
 gp_begin "$0"
 gp_need_go
 gp_need_cmd objdump "binutils' objdump"
+gp_need_cmd curl curl
 
 # check KIND FLAGS...: the views on prog built with FLAGS
 check() {
@@ -45,4 +49,45 @@ check() {
 
 check pie -fPIE -pie
 check nopie -no-pie
+
+# the web UI on a port of its own: another process may take the one tried, then the next
+UI_PID=
+gp_at_exit '[ -z "$UI_PID" ] || { kill "$UI_PID"; wait "$UI_PID"; } 2>/dev/null'
+tries=0
+while :; do
+	port=$((20000 + ($$ * 7 + tries * 7919) % 40000))
+	HOME=$GP_WORK go tool pprof -http=127.0.0.1:$port -no_browser -unit=ms cpu-pie.pb.gz \
+		>ui.out 2>ui.err &
+	UI_PID=$!
+	i=0
+	while [ $i -lt 300 ] && kill -0 "$UI_PID" 2>/dev/null &&
+		! curl -s -o /dev/null "http://127.0.0.1:$port/"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$UI_PID" 2>/dev/null && break
+	wait "$UI_PID" 2>/dev/null
+	UI_PID=
+	tries=$((tries + 1))
+	[ $tries -lt 5 ] || { cat ui.err >&2; gp_fail "go tool pprof -http did not start"; }
+done
+# a page's text: tags out, entities of the source back
+ui_text() {
+	curl -sS --max-time 60 "http://127.0.0.1:$port$1" >"$2.html" ||
+		gp_fail "no answer from the web UI at $1"
+	sed -e 's/<[^>]*>//g' -e 's/&lt;/</g; s/&gt;/>/g; s/&#34;/"/g; s/&#39;/'"'"'/g; s/&amp;/\&/g' \
+		"$2.html" >"$2.txt"
+}
+ui_text '/ui/source?f=twice' source
+three=$(awk '/LINE-THREE/ && $1 ~ /^[0-9]+$/ { c = $3; sub(/ms$/, "", c); print c + 0; exit }' source.txt)
+one=$(awk '/LINE-ONE/ && $1 ~ /^[0-9]+$/ { c = $3; sub(/ms$/, "", c); print c + 0; exit }' source.txt)
+[ -n "$three" ] && [ -n "$one" ] && [ $((three + one)) -gt 300 ] ||
+	{ cat source.txt >&2; gp_fail "web UI source view: twice's call lines have '$three' and '$one' ms"; }
+awk -v a="$three" -v b="$one" 'BEGIN { s = 100 * a / (a + b); d = s - 75; if (d < 0) d = -d; exit !(d <= 5) }' ||
+	gp_fail "web UI source view: LINE-THREE has $three ms and LINE-ONE $one ms: not 75 % +- 5"
+ui_text '/ui/disasm?f=twice' disasm
+awk '$3 ~ /^[0-9a-f]+:$/ && $4 == "CALL" && $5 == "work(SB)" { c = $2; sub(/ms$/, "", c); print c + 0 }' \
+	disasm.txt >ui-calls.txt
+cmp -s pie-calls.txt ui-calls.txt ||
+	{ paste pie-calls.txt ui-calls.txt >&2; gp_fail "web UI disassembly: twice's calls differ from -disasm"; }
 exit 0

@@ -38,8 +38,14 @@
 
 #include "writer.h"
 
-/* What the instruction before a return address is, cached per address. */
+/*
+ * What the instruction before a return address is, cached per address. The object comes
+ * first: a candidate in an object that holds none of the stack's function records (the C
+ * library, say) cannot be a frame's, and its symbols are then never read.
+ */
 struct ret_info {
+	uintptr_t obj_lo, obj_hi;	/* the object holding ra - 1; both 0 if none */
+	int decoded;		/* the fields below are known */
 	const char *func;	/* function holding ra - 1, NULL if none */
 	const char *target;	/* a direct call's target function, NULL if unknown */
 	int is_call;		/* a call instruction ends at ra */
@@ -72,7 +78,7 @@ static void decode(uintptr_t ra, struct ret_info *out)
 {
 	struct gp_pc_info info;
 
-	memset(out, 0, sizeof(*out));
+	out->decoded = 1;
 	if (gp_pc_lookup(ra - 1, &info) != 0 || !info.function)
 		return;
 	out->func = info.function;
@@ -95,18 +101,30 @@ static void decode(uintptr_t ra, struct ret_info *out)
 		}
 }
 
-static const struct ret_info *ret_info(uintptr_t ra)
+/* ra's entry, decoded when frame (a function record) lies in ra's object; NULL: no. */
+static const struct ret_info *ret_info(uintptr_t ra, const void *frame)
 {
 	uint32_t i = gp_u64map_get(&by_ra, ra);
+	struct ret_info *r;
 
-	if (i)
-		return &infos[i - 1];
-	if (gp_grow(&infos, &capinfos, ninfos + 1, sizeof(*infos)) != 0)
+	if (i) {
+		r = &infos[i - 1];
+	} else {
+		if (gp_grow(&infos, &capinfos, ninfos + 1, sizeof(*infos)) != 0)
+			return NULL;
+		r = &infos[ninfos];
+		memset(r, 0, sizeof(*r));
+		if (gp_pc_object(ra - 1, &r->obj_lo, &r->obj_hi) != 0)
+			r->obj_lo = r->obj_hi = 0;
+		if (gp_u64map_put(&by_ra, ra, (uint32_t)ninfos + 1) != 0)
+			return NULL;
+		ninfos++;
+	}
+	if ((uintptr_t)frame - r->obj_lo >= r->obj_hi - r->obj_lo)
 		return NULL;
-	decode(ra, &infos[ninfos]);
-	if (gp_u64map_put(&by_ra, ra, (uint32_t)ninfos + 1) != 0)
-		return NULL;
-	return &infos[ninfos++];
+	if (!r->decoded)
+		decode(ra, r);
+	return r;
 }
 
 static const char *record_name(const void *rec)
@@ -154,7 +172,7 @@ void gp_callsite_match(const struct gp_sample *s, const char *pc_func, uintptr_t
 		}
 		for (uint32_t k = next; k < s->nreturns; k++) {
 			uintptr_t ra = s->returns[k] & (((uintptr_t)1 << GP_RETURN_REPEATS_SHIFT) - 1);
-			const struct ret_info *r = ret_info(ra);
+			const struct ret_info *r = ret_info(ra, s->frames[i]);
 			if (!r || !r->is_call || !r->func || strcmp(r->func, name) != 0)
 				continue;
 			if (r->target && (!callee || strcmp(r->target, callee) != 0) &&

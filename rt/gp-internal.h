@@ -389,6 +389,13 @@ struct gp_pc_info {
  */
 GP_HIDDEN int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out);
 
+/*
+ * The span of every loaded segment of the object holding pc (its code, data and the
+ * function records of instrumented code), without reading its symbols: 0, or -1 when pc
+ * lies in no known object. Collector thread.
+ */
+GP_HIDDEN int gp_pc_object(uintptr_t pc, uintptr_t *lo, uintptr_t *hi);
+
 /* The symbol cache's lock, held across fork() (after the writer's); the child's is free. */
 GP_HIDDEN void gp_symbolize_atfork_prepare(void);
 GP_HIDDEN void gp_symbolize_atfork_parent(void);

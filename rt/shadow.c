@@ -104,7 +104,14 @@ static const void **map_slots(size_t bytes, size_t page, size_t *map_bytes)
 	return (const void **)map;
 }
 
-/* Where the calling thread's machine stack lies, for the return-address scan. */
+/* glibc's: the stack pointer at the process's entry (where argc lies) */
+extern void *__libc_stack_end;
+
+/*
+ * Where the calling thread's machine stack lies, for the return-address scan. The main
+ * thread's ends where the process entered: above lie argv, the environment and the
+ * auxiliary vector, kilobytes that hold no return address and that every scan would read.
+ */
 static void note_machine_stack(void)
 {
 	pthread_attr_t attr;
@@ -116,6 +123,9 @@ static void note_machine_stack(void)
 	if (pthread_attr_getstack(&attr, &lo, &bytes) == 0) {
 		own.mstack_lo = (uintptr_t)lo;
 		own.mstack_hi = (uintptr_t)lo + bytes;
+		uintptr_t entry = (uintptr_t)__libc_stack_end;
+		if (getpid() == gettid() && entry > own.mstack_lo && entry < own.mstack_hi)
+			own.mstack_hi = entry + sizeof(void *);
 	}
 	pthread_attr_destroy(&attr);
 }

@@ -35,6 +35,7 @@ struct object {
 	char *path;
 	uintptr_t bias;			/* load address - link address */
 	uintptr_t lo, hi;		/* executable mapping, run-time addresses */
+	uintptr_t span_lo, span_hi;	/* all its loaded segments, run-time addresses */
 	uint64_t offset;		/* file offset of lo */
 	char build_id[41];
 	struct sym *syms;
@@ -223,6 +224,17 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *arg)
 		f->found.lo = lo;
 		f->found.hi = lo + ph->p_memsz;
 		f->found.offset = ph->p_offset;
+		f->found.span_lo = UINTPTR_MAX;
+		for (int j = 0; j < info->dlpi_phnum; j++) {
+			const ElfW(Phdr) *q = &info->dlpi_phdr[j];
+			uintptr_t qlo = info->dlpi_addr + q->p_vaddr;
+			if (q->p_type != PT_LOAD)
+				continue;
+			if (qlo < f->found.span_lo)
+				f->found.span_lo = qlo;
+			if (qlo + q->p_memsz > f->found.span_hi)
+				f->found.span_hi = qlo + q->p_memsz;
+		}
 		for (int j = 0; j < info->dlpi_phnum; j++)
 			if (info->dlpi_phdr[j].p_type == PT_NOTE)
 				note_build_id(&f->found, info, &info->dlpi_phdr[j]);
@@ -291,6 +303,21 @@ int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out)
 		out->map_start = o->lo;
 		out->map_end = o->hi;
 		out->map_offset = o->offset;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&sym_lock);
+	return rc;
+}
+
+int gp_pc_object(uintptr_t pc, uintptr_t *lo, uintptr_t *hi)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&sym_lock);
+	struct object *o = object_at(pc);
+	if (o) {
+		*lo = o->span_lo;
+		*hi = o->span_hi;
 		rc = 0;
 	}
 	pthread_mutex_unlock(&sym_lock);

@@ -5,7 +5,7 @@
  * heap, block, mutex and threadcreate buckets go through the same matcher
  * (gp_intern_site_stack): their "PC" is the interposed call's return address - 1, and
  * their candidates come from gp_stack_scan_site(), run by the thread itself on the sampled
- * path only; that return address's own word among them is not a caller's.
+ * path only; that return address's own words among them are no caller's.
  *
  * DESIGN. The shadow stack knows which functions are on the machine stack, in order, but
  * not where in them; instrumented code pays nothing more for lines (DESIGN.md: the hot
@@ -161,17 +161,13 @@ void gp_callsite_match(const struct gp_sample *s, const char *pc_func, uintptr_t
 			continue;
 		if (i == 0 && pc_func && strcmp(pc_func, name) == 0) {
 			addrs[0] = s->pc;
-			/* a call's own return address (a heap or lock site) is not a caller's */
-			for (uint32_t k = 0; k < s->nreturns; k++)
-				if ((s->returns[k] & (((uintptr_t)1 << GP_RETURN_REPEATS_SHIFT) - 1)) ==
-				    s->pc + 1) {
-					next = k + 1;
-					break;
-				}
 			continue;
 		}
 		for (uint32_t k = next; k < s->nreturns; k++) {
 			uintptr_t ra = s->returns[k] & (((uintptr_t)1 << GP_RETURN_REPEATS_SHIFT) - 1);
+			/* a site's own return address (its copies in goprof's frames too) */
+			if (s->pc && ra == s->pc + 1)
+				continue;
 			const struct ret_info *r = ret_info(ra, s->frames[i]);
 			if (!r || !r->is_call || !r->func || strcmp(r->func, name) != 0)
 				continue;

@@ -359,6 +359,10 @@ void gp_collect_snap(const struct gp_thread_snap *s, void *ctx)
 	/* running, and still in its latest CPU sample's frames: where that sample was */
 	r->stack = s->wait.state == GP_STATE_RUNNING && !s->truncated ?
 		gp_callsite_running(s->tid, s->frames, s->nframes) : 0;
+	/* waiting: each frame at its call, from the machine stack above the wait */
+	if (!r->stack && s->nreturns && s->nframes)
+		r->stack = gp_intern_site_stack(s->frames, s->nframes, s->truncated, s->wait.site,
+						s->returns, s->nreturns);
 	if (!r->stack)
 		r->stack = gp_intern_stack(s->frames, s->nframes, s->truncated, &innermost);
 	if (r->stack && s->wait.state != GP_STATE_RUNNING && s->wait.call)

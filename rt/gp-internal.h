@@ -94,6 +94,16 @@ GP_HIDDEN uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uin
  * __builtin_frame_address(0): the words above it, not its locals, out[] among them.
  * Async-signal-safe.
  */
+/*
+ * The same search over n words copied from a machine stack (another thread's, read by the
+ * goroutine snapshot). Writer thread.
+ */
+GP_HIDDEN uint32_t gp_stack_scan_words(const uintptr_t *words, size_t n, uintptr_t *out,
+				       uint32_t max);
+
+/* The top of the calling thread's machine stack (its outermost end), 0 if unknown. */
+GP_HIDDEN uintptr_t gp_stack_machine_top(void);
+
 #define GP_SITE_RETURNS_MAX 192u
 /* how many to keep for a stack of depth frames: each frame's, and as many again of others */
 #define GP_SITE_RETURNS(depth)                                                             \
@@ -473,6 +483,10 @@ struct gp_wait_state {
 					   from gp_wait_read(), gp_clock_ns() in gp_wait.cur */
 	const char *call;		/* the interposed call waiting ("pthread_cond_wait"),
 					   a string that lives as long as the process */
+	uintptr_t site;			/* the program's call of it, 0: unknown */
+	uintptr_t frame;		/* a word of the waiting wrapper's frame: the
+					   machine stack above it is the callers', fixed
+					   while the wait lasts; 0: not known */
 };
 
 /*
@@ -507,6 +521,8 @@ static inline void gp_wait_store(struct gp_wait *w, const struct gp_wait_state *
 	__atomic_store_n(&w->cur.object, s->object, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->cur.since_ns, s->since_ns, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->cur.call, s->call, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.site, s->site, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->cur.frame, s->frame, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
@@ -568,6 +584,8 @@ struct gp_thread_snap {
 	struct gp_wait_state wait;
 	uint32_t nframes, truncated;	/* frames[], innermost first; root end left out */
 	const void *const *frames;
+	uint32_t nreturns;		/* a waiting thread's return-address candidates, */
+	const uintptr_t *returns;	/* read from its machine stack above wait.frame */
 	const struct gp_labels *labels;	/* its labels then, NULL: none */
 };
 
@@ -593,6 +611,7 @@ struct gp_thread {
 	const void **const *sp_addr;	/* the thread's __goprof_sp; fixed */
 	const struct gp_labels *const *labels_addr;	/* its gp_labels_cur; fixed */
 	const void **stack_base;	/* its slot array, NULL: scratch; fixed */
+	uintptr_t mstack_top;		/* its machine stack's outer end, 0: unknown; fixed */
 	size_t stack_cap;		/* slots */
 	struct gp_wait wait;		/* lock-profile.c; see struct gp_wait */
 	const void *create_frames[];	/* the creator's stack (info.create_frames) */

@@ -103,6 +103,8 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 		out->object = __atomic_load_n(&w->cur.object, __ATOMIC_RELAXED);
 		out->since_ns = __atomic_load_n(&w->cur.since_ns, __ATOMIC_RELAXED);
 		out->call = __atomic_load_n(&w->cur.call, __ATOMIC_RELAXED);
+		out->site = __atomic_load_n(&w->cur.site, __ATOMIC_RELAXED);
+		out->frame = __atomic_load_n(&w->cur.frame, __ATOMIC_RELAXED);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (!(s1 & 1) && s1 == __atomic_load_n(&w->seq, __ATOMIC_RELAXED))
 			break;
@@ -121,7 +123,8 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 			__atomic_compare_exchange_n(&w->io->seen_ns, &seen, mono, 0,
 						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 		else if (mono > seen && mono - seen >= io_show_ns)
-			*out = (struct gp_wait_state){ io->state, 0, seen, io->name };
+			*out = (struct gp_wait_state){ .state = io->state, .since_ns = seen,
+							.call = io->name };
 	}
 	if (out->since_ns) {
 		uint64_t mono = gp_clock_ns(), real = gp_real_ns();
@@ -129,7 +132,7 @@ void gp_wait_read(const struct gp_wait *w, struct gp_wait_state *out)
 
 		out->since_ns = real > waited ? real - waited : 1;
 		if (is_io_state(out->state) && waited < io_show_ns)
-			*out = (struct gp_wait_state){ GP_STATE_RUNNING, 0, 0, NULL };
+			*out = (struct gp_wait_state){ .state = GP_STATE_RUNNING };
 	}
 }
 
@@ -378,7 +381,8 @@ void gp_lock_wait_begin(struct gp_lock_wait *c, int state, const void *obj, int 
 	c->prev = c->w->cur;
 	c->call = call;
 	c->site = site;
-	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0, call };
+	/* c lies in the wrapper's frame: the snapshot reads the callers' words above it */
+	struct gp_wait_state s = { state, (uintptr_t)obj, c->t0, call, site, (uintptr_t)c };
 	gp_wait_store(c->w, &s);
 	/* a thread already linked waits in a signal handler: its outer wait keeps the entry */
 	if ((how & GP_WAIT_MUTEX) && (m & GP_LOCK_MODE_MUTEX) && !c->w->linked &&

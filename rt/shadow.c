@@ -259,22 +259,21 @@ void gp_stack_text_refresh(void)
 }
 
 /*
- * The search both users share: into ring's record at (from its word first on) when ring,
- * else into out[]. Inlined into each, so that the signal handler's loop stays as it was.
+ * The search every user shares, over the words [w, end): into ring's record at (from its
+ * word first on) when ring, else into out[]. Inlined into each, so that the signal
+ * handler's loop stays as it was.
  */
 static inline __attribute__((always_inline)) uint64_t
-scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, uint64_t first, uintptr_t *out,
-	     uint64_t max)
+scan_words(const uintptr_t *w, const uintptr_t *end, struct gp_ring *ring, uint64_t at,
+	   uint64_t first, uintptr_t *out, uint64_t max)
 {
 	const struct text_ranges *r = atomic_load_explicit(&text, memory_order_acquire);
 	uint64_t n = 0;
-
-	if (!r || sp < own.mstack_lo || sp >= own.mstack_hi)
-		return 0;
-	uintptr_t end = own.mstack_hi - sp > SCAN_BYTES ? sp + SCAN_BYTES : own.mstack_hi;
 	uintptr_t last = 0, repeats = 0;
-	for (const uintptr_t *w = (const uintptr_t *)(sp & ~(uintptr_t)7);
-	     (uintptr_t)(w + 1) <= end; w++) {
+
+	if (!r)
+		return 0;
+	for (; w < end; w++) {
 		uintptr_t v = *w;
 		if (v == last && n && repeats < GP_RETURN_REPEATS_MAX) {
 			/* a run of one address (recursion, stale or live) takes one word */
@@ -304,6 +303,18 @@ scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, uint64_t first, ui
 	return n;
 }
 
+/* The calling thread's words from sp up, at most SCAN_BYTES of them. */
+static inline __attribute__((always_inline)) uint64_t
+scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, uint64_t first, uintptr_t *out,
+	     uint64_t max)
+{
+	if (sp < own.mstack_lo || sp >= own.mstack_hi)
+		return 0;
+	uintptr_t end = own.mstack_hi - sp > SCAN_BYTES ? sp + SCAN_BYTES : own.mstack_hi;
+	return scan_words((const uintptr_t *)(sp & ~(uintptr_t)7),
+			  (const uintptr_t *)(end & ~(uintptr_t)7), ring, at, first, out, max);
+}
+
 uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, uint64_t first,
 			       uint64_t max)
 {
@@ -313,6 +324,16 @@ uint64_t gp_stack_scan_returns(uintptr_t sp, struct gp_ring *ring, uint64_t at, 
 uint32_t gp_stack_scan_site(uintptr_t fp, uintptr_t *out, uint32_t max)
 {
 	return (uint32_t)scan_returns(fp, NULL, 0, 0, out, max);
+}
+
+uint32_t gp_stack_scan_words(const uintptr_t *words, size_t n, uintptr_t *out, uint32_t max)
+{
+	return (uint32_t)scan_words(words, words + n, NULL, 0, 0, out, max);
+}
+
+uintptr_t gp_stack_machine_top(void)
+{
+	return own.mstack_hi;
 }
 
 void gp_stack_region(const void ***base, size_t *cap)

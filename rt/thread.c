@@ -42,11 +42,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <threads.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
 #include "ring.h"
+
+/* the most of a waiting thread's machine stack a snapshot reads for its callers' lines */
+#define SNAP_SCAN_BYTES (16u << 10)
 
 typedef int (*pthread_create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
 				 void *);
@@ -333,6 +337,7 @@ void gp_thread_started(const struct gp_thread_origin *origin)
 	t->sp_addr = (const void **const *)&__goprof_sp;
 	t->labels_addr = &gp_labels_cur;
 	gp_stack_region(&t->stack_base, &t->stack_cap);
+	t->mstack_top = gp_stack_machine_top();
 	t->stack_live = 1;
 	gp_sampler_thread_new(t);
 
@@ -411,6 +416,35 @@ void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ct
 	gp_threads_unlock();
 }
 
+/*
+ * The return-address candidates of a thread waiting in a lock wrapper (w->frame): its
+ * machine stack above the wrapper's frame, copied with process_vm_readv (an error, not a
+ * fault, should the thread have left and its stack gone), kept only when the thread is
+ * still in that wait afterwards: the words above a waiting frame do not change.
+ */
+static void waiting_returns(struct gp_thread *t, struct gp_thread_snap *s)
+{
+	static uintptr_t words[SNAP_SCAN_BYTES / sizeof(uintptr_t)];	/* writer's alone */
+	static uintptr_t returns[GP_SITE_RETURNS_MAX];
+	struct gp_wait_state again;
+	uintptr_t from = s->wait.frame & ~(uintptr_t)7;
+
+	if (!from || !s->wait.since_ns || from >= t->mstack_top)
+		return;
+	size_t bytes = t->mstack_top - from < sizeof(words) ? t->mstack_top - from : sizeof(words);
+	struct iovec local = { words, bytes }, remote = { (void *)from, bytes };
+	ssize_t got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	if (got < (ssize_t)sizeof(uintptr_t))
+		return;
+	gp_wait_read(&t->wait, &again);
+	if (again.frame != s->wait.frame || again.state != s->wait.state ||
+	    again.call != s->wait.call || again.site != s->wait.site)
+		return;
+	s->nreturns = gp_stack_scan_words(words, (size_t)got / sizeof(uintptr_t), returns,
+					  GP_SITE_RETURNS(s->nframes));
+	s->returns = returns;
+}
+
 void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), void *ctx)
 {
 	static const void *frames[GP_MAX_STACK_DEPTH];	/* the writer thread's alone */
@@ -436,6 +470,7 @@ void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), 
 			s.nframes = (uint32_t)keep;
 			s.truncated = (uint32_t)(depth - keep);
 			s.frames = frames;
+			waiting_returns(t, &s);
 		}
 		fn(&s, ctx);
 	}

@@ -1,8 +1,9 @@
 #!/bin/sh
 # A goroutine dump names where a running thread is (progs/lines-running.c): the thread
 # spinning in the leaf spin() shows spin at one of its loop's two lines, below runner at
-# its call line,
-# in go tool pprof -lines of the goroutine profile and in the debug=2 text.
+# its call line, in go tool pprof -lines of the goroutine profile and in the debug=2 text;
+# and where a waiting thread's frames are: the one blocked in pthread_mutex_lock shows park
+# at its lock line below the call, and parker at its call of park.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
@@ -28,9 +29,19 @@ awk -v f="$src" -v lo="$lo" -v hi="$hi" -v b="$runner" '
 	index($0, b) && s && NR == s + 1 { ok = 1 }
 	END { exit !ok }' traces.txt || gp_fail "no running thread in spin's loop below '$runner'"
 
+park="park $src:$(line_of LOCK)"
+parker="parker $src:$(line_of PARK)"
+awk -v a="$park" -v b="$parker" 'index($0, a) { s = NR } index($0, b) && s && NR == s + 1 { ok = 1 }
+	END { exit !ok }' traces.txt || gp_fail "no waiting thread at '$park' below '$parker'"
+
 gp_export prof.db dump.txt -t goroutine -f text --debug 2
 cat dump.txt >&2
 awk -v a="$src:$lo" -v b="$src:$hi" '/^goroutine .*\[running/ { g = 1 } g && /^spin\(/ { f = 1; next }
 	f { ok = $1 == a || $1 == b; exit } END { exit !ok }' dump.txt ||
 	gp_fail "debug=2 does not show spin at its loop's lines"
+awk -v a="$src:$(line_of LOCK)" -v b="$src:$(line_of PARK)" '/^goroutine .*\[/ { g = 0 }
+	/^goroutine .*\[mutex lock/ { g = 1 } g && /^park\(/ { f = 1; next }
+	f == 1 { f = 2; ok1 = $1 == a; next } f == 2 && /^parker\(/ { f = 3; next }
+	f == 3 { ok2 = $1 == b; exit } END { exit !(ok1 && ok2) }' dump.txt ||
+	gp_fail "debug=2 does not show park at LINE-LOCK and parker at LINE-PARK"
 exit 0

@@ -1,7 +1,8 @@
 /*
  * A thread that is running, not waiting, when the goroutine profile is taken: runner()
  * spins in spin(), a leaf (never instrumented), until main() has slept 1.5 s and exits
- * with the thread still spinning.
+ * with the thread still spinning. And one that waits: parker() calls park() at LINE-PARK,
+ * which asks at LINE-LOCK for the mutex main() holds to the end.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -24,12 +25,31 @@ __attribute__((noinline)) void *runner(void *arg)
 	return arg;
 }
 
+static pthread_mutex_t held = PTHREAD_MUTEX_INITIALIZER;
+
+__attribute__((noinline)) void park(void)
+{
+	pthread_mutex_lock(&held); /* LINE-LOCK */
+	sink++;
+	pthread_mutex_unlock(&held);
+}
+
+__attribute__((noinline)) void *parker(void *arg)
+{
+	sink += 2;
+	park(); /* LINE-PARK */
+	sink++;
+	return arg;
+}
+
 int main(void)
 {
-	pthread_t t;
+	pthread_t t, p;
 	struct timespec ts = { 1, 500000000 };
 
-	if (pthread_create(&t, NULL, runner, NULL) != 0)
+	pthread_mutex_lock(&held);
+	if (pthread_create(&t, NULL, runner, NULL) != 0 ||
+	    pthread_create(&p, NULL, parker, NULL) != 0)
 		return 1;
 	nanosleep(&ts, NULL);
 	puts("done");

@@ -2,7 +2,7 @@
 # Block, mutex and threadcreate samples sit at the line of the interposed call
 # (progs/lines-locks.c, every wait recorded): go tool pprof -lines splits wait_twice()'s
 # contentions 3:1 by its two pthread_mutex_lock lines (block profile, at the waiter),
-# hold()'s 3:1 by its two pthread_mutex_unlock lines (mutex profile, at the releaser), and
+# release()'s 3:1 by its two pthread_mutex_unlock lines (mutex profile, at the releaser), and
 # spawn()'s threads 3:1 by its two pthread_create lines; each such location has a real
 # address.
 set -u
@@ -42,7 +42,7 @@ split block.txt wait_twice LOCK
 
 gp_export prof.db mutex.pb.gz -t mutex
 lines_top -sample_index=contentions mutex.pb.gz >mutex.txt
-split mutex.txt hold UNLOCK
+split mutex.txt release UNLOCK
 
 gp_export prof.db threadcreate.pb.gz -t threadcreate
 lines_top threadcreate.pb.gz >threadcreate.txt
@@ -53,7 +53,7 @@ one=$(cum_at threadcreate.txt spawn "$(line_of CREATE1)")
 
 for t in block mutex threadcreate; do
 	gp_pprof -raw $t.pb.gz >$t-raw.txt 2>pprof.err || gp_fail "pprof -raw $t failed"
-	fn=$(case $t in block) echo wait_twice ;; mutex) echo hold ;; *) echo spawn ;; esac)
+	fn=$(case $t in block) echo wait_twice ;; mutex) echo release ;; *) echo spawn ;; esac)
 	awk -v fn=" $fn " '/^Locations/ { l = 1; next } /^Mappings/ { l = 0 }
 		l && index($0, fn) && $2 == "0x0" { exit 1 }' $t-raw.txt ||
 		{ cat $t-raw.txt >&2; gp_fail "$t: a location of $fn has address 0"; }

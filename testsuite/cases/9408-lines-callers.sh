@@ -49,23 +49,20 @@ check alloc.txt allocate HEAP 60000 60000 20000 20000
 # (the holder already gone) is no contention, so a few may be missing, never more than
 # truth. Each counted wait lasts the rest of a 10 ms hold: 3:1 in delay within 2.4 to 3.75
 # (one kind's waits up to a fifth longer on average on a loaded machine).
-gp_export prof.db block.pb.gz -t block
-lines_top -sample_index=contentions block.pb.gz >block.txt
-check block.txt wait_callers WAIT 54 60 18 20
-lines_top -sample_index=delay -unit=ms block.pb.gz >block-delay.txt
-d3=$(cum_at block-delay.txt wait_callers "$(line_of WAIT3)")
-d1=$(cum_at block-delay.txt wait_callers "$(line_of WAIT1)")
-awk -v a="$d3" -v b="$d1" 'BEGIN { exit !(b >= 100 && a / b >= 2.4 && a / b <= 3.75) }' ||
-	{ cat block-delay.txt >&2; gp_fail "block delay of wait_callers: $d3 ms at LINE-WAIT3, $d1 ms at LINE-WAIT1"; }
-
-gp_export prof.db mutex.pb.gz -t mutex
-lines_top -sample_index=contentions mutex.pb.gz >mutex.txt
-check mutex.txt release GIVE 54 60 18 20
-lines_top -sample_index=delay -unit=ms mutex.pb.gz >mutex-delay.txt
-d3=$(cum_at mutex-delay.txt release "$(line_of GIVE3)")
-d1=$(cum_at mutex-delay.txt release "$(line_of GIVE1)")
-awk -v a="$d3" -v b="$d1" 'BEGIN { exit !(b >= 100 && a / b >= 2.4 && a / b <= 3.75) }' ||
-	{ cat mutex-delay.txt >&2; gp_fail "mutex delay of release: $d3 ms at LINE-GIVE3, $d1 ms at LINE-GIVE1"; }
+# lock_split TYPE FN TAG: FN's contentions and delay at LINE-TAG3 and LINE-TAG1
+lock_split() {
+	local d3 d1
+	gp_export prof.db "$1.pb.gz" -t "$1"
+	lines_top -sample_index=contentions "$1.pb.gz" >"$1.txt"
+	check "$1.txt" "$2" "$3" 54 60 18 20
+	lines_top -sample_index=delay -unit=ms "$1.pb.gz" >"$1-delay.txt"
+	d3=$(cum_at "$1-delay.txt" "$2" "$(line_of "${3}3")")
+	d1=$(cum_at "$1-delay.txt" "$2" "$(line_of "${3}1")")
+	awk -v a="$d3" -v b="$d1" 'BEGIN { exit !(b >= 100 && a / b >= 2.4 && a / b <= 3.75) }' ||
+		{ cat "$1-delay.txt" >&2; gp_fail "$1 delay of $2: $d3 ms at LINE-${3}3, $d1 ms at LINE-${3}1"; }
+}
+lock_split block wait_callers WAIT
+lock_split mutex release GIVE
 
 gp_export prof.db threadcreate.pb.gz -t threadcreate
 lines_top threadcreate.pb.gz >threadcreate.txt

@@ -5,8 +5,8 @@
  *  - allocate() calls grab() (which mallocs BLOCK bytes and keeps the block) three times at
  *    LINE-HEAP3 and once at LINE-HEAP1, per round, after a recursion of its own that has
  *    returned and left its return addresses in the stack below (stale, into allocate);
- *  - wait_callers() calls take() (which locks the mutex the holder keeps HOLD_MS) three
- *    times at LINE-WAIT3 and once at LINE-WAIT1, per round;
+ *  - wait_callers() calls take() (which locks the mutex the holder keeps HOLD_MS,
+ *    lines-holder.h) three times at LINE-WAIT3 and once at LINE-WAIT1, per round;
  *  - the holder's release() calls give() (which unlocks it) three times at LINE-GIVE3 and
  *    once at LINE-GIVE1;
  *  - spawn() calls start() (which calls pthread_create) three times at LINE-SPAWN3 and once
@@ -14,29 +14,18 @@
  * Every count is printed, so that nothing is optimised away.
  */
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "lines-holder.h"
 
 #define ROUNDS 20
-#define HOLD_MS 10
 #define BLOCK 1000
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static sem_t go, held;
-static volatile int kind, stop;
-static volatile unsigned long taken, given, started, depth_sum;
+static volatile unsigned long taken, given, depth_sum;
 static void *blocks[ROUNDS * 4];
 static int nblocks;
-
-static void pause_ms(int ms)
-{
-	struct timespec t = { 0, ms * 1000000L };
-
-	nanosleep(&t, NULL);
-}
 
 /* Mallocs a block and keeps it (in use at exit); a frame with room left unwritten. */
 __attribute__((noinline)) static void grab(int tag)
@@ -78,9 +67,7 @@ __attribute__((noinline)) static void give(void)
 /* The holder: takes the mutex, says so, keeps it, and gives it back at the kind's line. */
 __attribute__((noinline)) static void release(int three)
 {
-	pthread_mutex_lock(&mu);
-	sem_post(&held);
-	pause_ms(HOLD_MS);
+	keep_held();
 	if (three) {
 		give(); /* LINE-GIVE3 */
 		given += 2;
@@ -88,18 +75,6 @@ __attribute__((noinline)) static void release(int three)
 		give(); /* LINE-GIVE1 */
 		given += 4;
 	}
-}
-
-static void *holder(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		sem_wait(&go);
-		if (stop)
-			break;
-		release(kind);
-	}
-	return NULL;
 }
 
 __attribute__((noinline)) static void take(void)
@@ -113,23 +88,13 @@ __attribute__((noinline)) static void take(void)
 __attribute__((noinline)) static void wait_callers(void)
 {
 	for (int i = 0; i < 3; i++) {
-		kind = 1;
-		sem_post(&go);
-		sem_wait(&held);
+		hand_over(1);
 		take(); /* LINE-WAIT3 */
 		taken += 2;
 	}
-	kind = 0;
-	sem_post(&go);
-	sem_wait(&held);
+	hand_over(0);
 	take(); /* LINE-WAIT1 */
 	taken += 4;
-}
-
-static void *child(void *arg)
-{
-	__atomic_fetch_add(&started, (unsigned long)arg, __ATOMIC_RELAXED);
-	return NULL;
 }
 
 __attribute__((noinline)) static int start(pthread_t *t, unsigned long n)
@@ -157,17 +122,13 @@ int main(void)
 {
 	pthread_t h;
 
-	sem_init(&go, 0, 0);
-	sem_init(&held, 0, 0);
 	for (int r = 0; r < ROUNDS; r++)
 		allocate(2);
-	if (pthread_create(&h, NULL, holder, NULL) != 0)
+	if (holder_start(&h) != 0)
 		return 1;
 	for (int r = 0; r < ROUNDS; r++)
 		wait_callers();
-	stop = 1;
-	sem_post(&go);
-	pthread_join(h, NULL);
+	holder_stop(h);
 	int rc = spawn();
 	printf("blocks %d taken %lu given %lu started %lu\n", nblocks, taken, given, started);
 	return rc;

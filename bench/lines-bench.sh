@@ -80,7 +80,8 @@ echo
 
 GOPROF_DB=$work/v.db GOPROF_CPU_HZ=100 valgrind --tool=callgrind \
 	--callgrind-out-file="$work/cg.scan" "$work/lines" 3 >/dev/null 2>"$work/cg.log"
-scan=$(callgrind_annotate "$work/cg.scan" | awk '/gp_stack_scan_returns/ { gsub(",", "", $1); print $1; exit }')
+scan=$(callgrind_annotate --auto=no --threshold=100 "$work/cg.scan" |
+	awk '/:gp_stack_scan_returns / { gsub(",", "", $1); print $1; exit }')
 vs=$(sqlite3 "$work/v.db" "SELECT sum(count) FROM samples WHERE profile = 1")
 echo "| signal handler: machine-stack search | Ir per sample |"
 echo "|---|---|"

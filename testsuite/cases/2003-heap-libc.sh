@@ -16,8 +16,10 @@ gp_export prof.db heap.pb.gz -t heap
 gp_heap_top heap.pb.gz inuse_objects >objs.txt
 gp_heap_top heap.pb.gz inuse_space >space.txt
 cat objs.txt space.txt >&2
-n=$(gp_flat objs.txt opener)
-b=$(gp_flat space.txt opener)
+# getline is glibc's inline wrapper of __getdelim: built with -g it is a frame of its own
+# inside opener, at opener's call (the callers' lines, issue 15)
+n=$(($(gp_flat objs.txt opener) + $(gp_flat objs.txt getline)))
+b=$(($(gp_flat space.txt opener) + $(gp_flat space.txt getline)))
 [ "$n" -ge 3 ] || gp_fail "opener has $n blocks in use, want >= 3 (strdup, fopen, getline)"
 # FILE itself is over 400 bytes on glibc
 [ "$b" -ge 400 ] || gp_fail "opener has $b bytes in use, want >= 400"

@@ -25,8 +25,8 @@
  *    the side table keyed by address; a free finds its block there and charges the free to
  *    the block's bucket. The side table and buckets get their memory from __libc_malloc.
  *    The bucket is keyed by the words of the machine stack that may be return addresses
- *    too (gp_stack_scan_site(), before the lock; about 8,000 instructions on a sampled
- *    allocation only): the writer finds each caller's call line among them (callsite.c),
+ *    too (gp_stack_scan_site(), before the lock; a few thousand instructions, on a
+ *    sampled allocation only): the writer finds each caller's call line among them (callsite.c),
  *    so one function calling from two lines makes two buckets, as Go's PCs do.
  *  - A per-thread guard (TLS) marks goprof's own work: inside the slow path, on the writer
  *    thread (sqlite), in goprof's thread set-up. A guarded thread's allocations are never

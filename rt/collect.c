@@ -302,10 +302,10 @@ int gp_collect_thread(struct gp_thread_info *t, void *ctx)
 	}
 	if (!t->written.queued) {
 		/* the main thread has no creator: no stack */
+		const uintptr_t *returns = (const uintptr_t *)(t->create_frames + t->create_nframes);
 		uint32_t stack = t->create_nframes ?
 			gp_intern_site_stack(t->create_frames, t->create_nframes,
-					     t->create_truncated, t->create_site,
-					     (const uintptr_t *)(t->create_frames + t->create_nframes),
+					     t->create_truncated, t->create_site, returns,
 					     t->create_nreturns) : 0;
 		/* below it the creating call, as Go's end in runtime.newm */
 		if (t->create_call)

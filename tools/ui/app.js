@@ -294,40 +294,121 @@
 			const name = tr.insertCell();
 			name.className = "name";
 			name.textContent = r.name;
+			const b = document.createElement("button");
+			b.type = "button";
+			b.textContent = "source";
+			b.title = "the cost of " + r.name + " per source line";
+			b.addEventListener("click", (e) => {
+				e.stopPropagation();
+				showSource(r.name);
+			});
+			tr.insertCell().append(b);
 			if (r.name === state.focus)
 				tr.className = "focused";
 			tr.addEventListener("click", () => setFocus(r.name === state.focus ? "" : r.name));
 		}
 		$("top").caption.textContent = "top: " + rows.length + " functions, total " + fmt(total, u) +
 			(rows.length > 500 ? " (first 500 shown)" : "");
-		drawSource(rows, total);
 	}
 
-	let sourceOf = "";
-	function showSource(name) {
-		sourceOf = name;
-		drawTables();
-	}
+	/*
+	 * ---- the source view: one function's cost per line (api/profile?format=source) ----
+	 * The function is chosen by a top row's "source" button or a click on its frame, kept
+	 * in the fragment (#source=NAME), and asked for again when the window or the label
+	 * filter change; the sample type only redraws.
+	 */
+	let source = null;	/* the answer for state.source */
 
-	/* Where each function is: file:line where the data have it, else says so. */
-	function drawSource(rows, total) {
-		const body = $("source").tBodies[0];
-		body.textContent = "";
-		const u = unit();
-		const list = sourceOf ? rows.filter((r) => r.name === sourceOf) : rows.slice().sort((a, b) => b.cum - a.cum).slice(0, 30);
-		for (const r of list) {
-			const tr = body.insertRow();
-			const n = tr.insertCell();
-			n.className = "name";
-			n.textContent = r.name;
-			const w = tr.insertCell();
-			w.className = "name";
-			w.textContent = /:[1-9][0-9]*$/.test(r.where) ? r.where : "no line information" + (r.where && r.where !== "?:0" ? " (" + r.where + ")" : "");
-			tr.insertCell().textContent = fmt(r.flat, u) + " " + pct(r.flat, total);
-			tr.insertCell().textContent = fmt(r.cum, u) + " " + pct(r.cum, total);
+	async function loadSource() {
+		source = null;
+		if (!state.source || fileMode) {
+			drawSource();
+			return;
 		}
-		$("source").caption.textContent = "source" + (sourceOf ? ": " + sourceOf : " (by cum)") +
-			" \u2014 samples name functions; lines are where each function starts";
+		const args = Object.assign(windowArgs(state.from, state.to), { format: "source", fn: state.source },
+			state.label ? { label: state.label } : {});
+		try {
+			source = await getJSON("profile", args);
+		} catch (e) {
+			source = { error: e.message };
+		}
+		drawSource();
+	}
+
+	async function showSource(name) {
+		state.source = name;
+		saveState();
+		document.body.dataset.loading = "1";
+		await loadSource();
+		delete document.body.dataset.loading;
+		$("source").scrollIntoView({ block: "nearest" });
+	}
+
+	function sourceRow(body, cells, cls) {
+		const tr = body.insertRow();
+		if (cls)
+			tr.className = cls;
+		for (const [text, c] of cells) {
+			const td = tr.insertCell();
+			td.textContent = text;
+			if (c)
+				td.className = c;
+		}
+		return tr;
+	}
+
+	/*
+	 * Lines as pprof's source view shows them: flat and cum, and cum's share of the
+	 * function's, the hotter the redder; a row of dots where lines were left out.
+	 */
+	function drawSource() {
+		const view = $("source"), body = view.tBodies[0];
+		body.textContent = "";
+		view.hidden = !state.source || fileMode;
+		if (view.hidden)
+			return;
+		const note = (text) => sourceRow(body, [[text, "note"]]).cells[0].colSpan = 5;
+		view.caption.textContent = "source: " + state.source;
+		if (!source)
+			return;
+		if (source.error) {
+			note(source.error);
+			return;
+		}
+		const st = state.st, u = source.sample_types[st][1];
+		const fc = source.function_costs, cum = fc[2 + st];
+		view.caption.textContent = "source: " + state.source + " \u2014 flat " + fmt(fc[st], u) + ", cum " +
+			fmt(cum, u) + " (" + pct(cum, source.total[st]) + " of the total)";
+		if (!fc[2] && !fc[3]) {
+			note("no samples of " + state.source + " in this window");
+			return;
+		}
+		if (!source.files.length) {
+			note("no line information: " + state.source + "'s code has no debug information (built without -g)");
+			return;
+		}
+		for (const f of source.files) {
+			sourceRow(body, [[f.file, "file"]], "file").cells[0].colSpan = 5;
+			if (!f.readable)
+				note(f.file + " cannot be read here: the lines' figures without their text");
+			let last = 0;
+			for (const l of f.lines) {
+				if (last && l[0] > last + 1)
+					sourceRow(body, [["\u22ee", "gap"]], "gap").cells[0].colSpan = 5;
+				last = l[0];
+				const flat = l[1 + st], c = l[3 + st];
+				const tr = sourceRow(body, [[String(l[0]), "line"], [flat ? fmt(flat, u) : "."],
+					[c ? fmt(c, u) : "."], [c ? pct(c, cum) : ""], [l[5] === null ? "" : l[5], "text"]]);
+				if (c) {
+					tr.classList.add("hot");
+					tr.style.setProperty("--heat", Math.min(1, Math.abs(c) / Math.abs(cum)).toFixed(3));
+				}
+			}
+		}
+		const un = source.unlined;
+		if (un[2 + st])
+			sourceRow(body, [["?", "line"], [un[st] ? fmt(un[st], u) : "."], [fmt(un[2 + st], u)],
+				[pct(un[2 + st], cum)], ["(no line information)", "text"]], "hot");
 	}
 
 	function setFocus(name) {
@@ -390,6 +471,7 @@
 		timing.flame = Math.round(performance.now() - t);
 		drawTables();
 		timing.tables = Math.round(performance.now() - t) - timing.flame;
+		drawSource();
 	}
 
 	let loading = 0;
@@ -420,7 +502,9 @@
 		fillSamples();
 		fillLabels();
 		render();
-		delete document.body.dataset.loading;
+		await loadSource();
+		if (mine === loading)
+			delete document.body.dataset.loading;
 	}
 
 	function ready() {
@@ -593,6 +677,8 @@
 			saveState();
 			updateLinks();
 			render();
+			if (state.source)
+				showSource(state.source);
 		});
 		$("icicle").addEventListener("change", (e) => {
 			state.icicle = e.target.checked;

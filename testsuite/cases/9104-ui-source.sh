@@ -3,9 +3,10 @@
 # on a CPU profile with lines (progs/ui-lines.c): split()'s cost over its two call lines is
 # 75 % / 25 % (within 3 points) over the whole run, in both sample types, with the source
 # text, hot lines marked; narrowed to the second phase (by the window, or by the label
-# phase=two) only the 1x line has a cost; a click on a top row's "source" button opens
-# it; with the source file gone the figures stay, without text; built without -g, the view
-# says "no line information". Screenshots stay in testsuite/artifacts/9104-ui-source/.
+# phase=two) only the 1x line has a cost; a click on a top row's "source" button, or on
+# a frame of the flame graph, opens a function's; with the source file gone the figures
+# stay, without text; built without -g, the view says "no line information". Screenshots
+# stay in testsuite/artifacts/9104-ui-source/.
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/ui-lib.sh"
@@ -53,10 +54,12 @@ load label $ui#source=split&label=phase%3Dtwo
 load start $ui#sort=cum
 click clicked #top>tbody>tr:nth-child(2)>td:last-child>button
 shot clicked
+load start2 $ui
+click framed #flame g[name="work"]
 load nolines $nog#source=split
 shot nolines
 EOF
-for page in whole samples second label start clicked nolines; do
+for page in whole samples second label start clicked start2 framed nolines; do
 	gp_ui_check $page
 done
 
@@ -106,6 +109,8 @@ done
 
 # a click on the second top row's button (by cum: main, split, work) shows split
 grep -q '<caption>source: split — ' clicked.html || gp_fail "clicked: the source view is not split's"
+# and a click on work's frame in the flame graph shows work
+grep -q '<caption>source: work — ' framed.html || gp_fail "framed: the source view is not work's"
 
 # built without -g: said plainly
 grep -q 'no line information' nolines.html || gp_fail "nolines: the view does not say it has no lines"

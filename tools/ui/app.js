@@ -257,7 +257,7 @@
 			.setDetailsHandler((n) => {
 				$("details").textContent = n ? nodeText({ data: n.data || n }) : "";
 			})
-			.onClick((n) => showSource(n.data.name));
+			.onClick((n) => n.parent && showSource(n.data.name));
 		if (state.compare)
 			chart.setColorMapper(flamegraph.colorMapper.differentialColorMapper);
 		d3.select("#flame").selectAll("*").remove();
@@ -318,8 +318,10 @@
 	 * filter change; the sample type only redraws.
 	 */
 	let source = null;	/* the answer for state.source */
+	let sourceLoads = 0;
 
 	async function loadSource() {
+		const mine = ++sourceLoads;
 		source = null;
 		if (!state.source || fileMode) {
 			drawSource();
@@ -327,11 +329,15 @@
 		}
 		const args = Object.assign(windowArgs(state.from, state.to), { format: "source", fn: state.source },
 			state.label ? { label: state.label } : {});
+		let answer;
 		try {
-			source = await getJSON("profile", args);
+			answer = await getJSON("profile", args);
 		} catch (e) {
-			source = { error: e.message };
+			answer = { error: e.message };
 		}
+		if (mine !== sourceLoads)
+			return;	/* an older window's, or another function's */
+		source = answer;
 		drawSource();
 	}
 

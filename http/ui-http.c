@@ -5,10 +5,11 @@
  *	/ui/NAME		one of its built-in files (app.js, d3.min.js, ...)
  *	/ui/api/timeline	per-second series of the whole history (gp_ui_timeline)
  *	/ui/api/profile		one profile over a window: ?type=cpu&from=T&to=T&format=F,
- *				F one of json (default), pprof, svg, html, top, folded, list; T as
- *				goprof-export's --from/--to take it (+10s, unix seconds, RFC 3339);
- *				&label=KEY=VALUE keeps the samples so labelled (--label);
- *				&fn=REGEX the functions of list (-r), &lines=1 top by line
+ *				F one of json (default), pprof, svg, html, top, folded, list,
+ *				source; T as goprof-export's --from/--to take it (+10s, unix
+ *				seconds, RFC 3339); &label=KEY=VALUE keeps the samples so
+ *				labelled (--label); &fn=REGEX the functions of list (-r), the
+ *				function NAME of source; &lines=1 top by line
  *
  * Answers are built by the same exporter as goprof-export's, into a memory file.
  */
@@ -121,6 +122,7 @@ static const struct {
 	{ "top", "text/plain; charset=utf-8", NULL },
 	{ "folded", "text/plain; charset=utf-8", NULL },
 	{ "list", "text/plain; charset=utf-8", NULL },
+	{ "source", "application/json", NULL },
 };
 
 static enum MHD_Result send_profile(const struct gp_ui_http *ui, struct MHD_Connection *conn)
@@ -141,7 +143,8 @@ static enum MHD_Result send_profile(const struct gp_ui_http *ui, struct MHD_Conn
 			break;
 	if (i == sizeof(formats) / sizeof(formats[0]))
 		return send_text(conn, 400,
-				 "unknown format (json, pprof, svg, html, top, folded, list)");
+				 "unknown format (json, pprof, svg, html, top, folded, list, "
+				 "source)");
 	struct gp_export_query q = {
 		.type = type && *type ? type : "cpu", .format = format,
 		.from = from && *from ? from : NULL, .to = to && *to ? to : NULL,

@@ -14,6 +14,10 @@
  *	drag NAME SELECTOR F0 F1 a mouse drag across the element from F0 to F1 (fractions
  *				of its width, at mid height), then as load
  *	shot NAME		a screenshot, SHOTDIR/NAME.png
+ *	metrics NAME		the time the page's main thread has been busy since it
+ *				loaded (DevTools' Performance.getMetrics: TaskDuration, and
+ *				of it ScriptDuration and LayoutDuration), in ms, as
+ *				"task N script N layout N" into OUTDIR/NAME.metrics
  *
  * "Ready" is the page's own word (body data-ready, no data-loading) plus a moment for the
  * flame graph's transitions. Exits 1 with a message on the first step that fails.
@@ -66,6 +70,7 @@ async function main() {
 	const evaluate = async (expression) =>
 		(await page("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true })).result.value;
 	await page("Page.enable");
+	await page("Performance.enable");
 	await page("Emulation.setDeviceMetricsOverride", { width: 1280, height: 1200, deviceScaleFactor: 1, mobile: false });
 
 	async function settle(name, plain) {
@@ -122,6 +127,11 @@ async function main() {
 			await mouse("mouseReleased", to);
 			await sleep(200);
 			await settle(name);
+		} else if (cmd === "metrics") {
+			const { metrics } = await page("Performance.getMetrics");
+			const ms = (k) => Math.round(1000 * metrics.find((m) => m.name === k).value);
+			fs.writeFileSync(path.join(outDir, name + ".metrics"), "task " + ms("TaskDuration") +
+				" script " + ms("ScriptDuration") + " layout " + ms("LayoutDuration") + "\n");
 		} else if (cmd === "shot") {
 			const { data } = await page("Page.captureScreenshot", { format: "png", captureBeyondViewport: true });
 			fs.writeFileSync(path.join(shotDir, name + ".png"), Buffer.from(data, "base64"));

@@ -163,6 +163,12 @@ int gp_db_open(struct gp_db *db, const char *path, struct gp_err *err)
 	if (sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return sql_failed(db, "cannot open");
 	/*
+	 * Readers opening a WAL database at the same moment (the web UI's page asks for its
+	 * timeline and stacks at once) may find another one rebuilding the shared index: wait
+	 * for it, as the timeline's reader does, rather than fail with "database is locked".
+	 */
+	sqlite3_busy_timeout(db->db, 2000);
+	/*
 	 * One read transaction for the handle's whole life: a live database gets commits
 	 * while it is read, and arrays sized by one query are filled by another. WAL keeps
 	 * this snapshot for the reader; gp_db_close() ends it.

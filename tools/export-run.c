@@ -34,6 +34,7 @@ static const struct gp_exporter *const exporters[] = {
 	&gp_exporter_json,
 	&gp_exporter_html,
 	&gp_exporter_svg,
+	&gp_exporter_source,
 };
 
 /* The profile types goprof knows, recorded or not in a given database. */
@@ -373,9 +374,11 @@ static int run_query(struct run *r, const char *db_path, const struct gp_export_
 
 	if (!ex)
 		return gp_err_usage(e, "unknown format '%s' (known: pprof, text, top, list, folded, "
-				    "json, html, svg)", q->format);
+				    "json, html, svg, source)", q->format);
 	if (ex == &gp_exporter_list && (!q->list || !*q->list))
 		return gp_err_usage(e, "-f list needs the functions to list (-r REGEX)");
+	if (ex == &gp_exporter_source && (!q->list || !*q->list))
+		return gp_err_usage(e, "-f source needs the function to show (-r NAME)");
 	x->db = db;
 	x->err = e;
 	x->type = type;

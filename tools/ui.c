@@ -45,11 +45,7 @@ const char *gp_ui_content_type(const char *name)
 	return "text/plain; charset=utf-8";
 }
 
-/*
- * s as a JSON string. '<', '>' and '&' are escaped too, so that the text can sit inside a
- * <script> element of the HTML page (a function named "</script>" cannot end it).
- */
-static void json_str(FILE *f, const char *s)
+void gp_ui_json_str(FILE *f, const char *s)
 {
 	putc('"', f);
 	for (; *s; s++) {
@@ -332,7 +328,7 @@ static void tl_thread_name(struct timeline *t, int64_t tid, FILE *f)
 		if (sqlite3_step(st) == SQLITE_ROW)
 			name = (const char *)sqlite3_column_text(st, 0);
 	}
-	json_str(f, name ? name : "");
+	gp_ui_json_str(f, name ? name : "");
 	if (st)
 		sqlite3_finalize(st);
 }
@@ -520,6 +516,25 @@ long long gp_ui_scale(const struct gp_export *x)
 	return x->prof.id == GP_PROFILE_MUTEX && x->prof.rate > 1 ? x->prof.rate : 1;
 }
 
+void gp_ui_json_window(const struct gp_export *x, FILE *f)
+{
+	const char *names[2], *units[2];
+
+	gp_ui_sample_types(x, names, units);
+	fputs("\"type\":", f);
+	gp_ui_json_str(f, x->type);
+	fprintf(f, ",\"from_ns\":%lld,\"to_ns\":%lld,\"start_ns\":%lld,\"sample_types\":[",
+		(long long)x->from_ns, (long long)x->to_ns, (long long)x->db->start_ns);
+	for (int i = 0; i < 2; i++) {
+		fputs(i ? ",[" : "[", f);
+		gp_ui_json_str(f, names[i]);
+		putc(',', f);
+		gp_ui_json_str(f, units[i]);
+		putc(']', f);
+	}
+	putc(']', f);
+}
+
 /*
  * {"type", "from_ns", "to_ns", "sample_types": [[name, unit], [name, unit]],
  *  "funcs": [[name, "file:line"], ...], "label_sets": [{key: value, ...}, ...],
@@ -534,7 +549,6 @@ static int write_stacks(struct gp_export *x, FILE *f)
 	uint32_t *lidx = calloc(db->nlabels + 1, sizeof(*lidx));
 	uint32_t *order = calloc(db->nfuncs + 1, sizeof(*order));
 	uint32_t *lorder = calloc(db->nlabels + 1, sizeof(*lorder));	/* set -> a stack */
-	const char *names[2], *units[2];
 	long long scale = gp_ui_scale(x);
 	uint32_t nf = 0, nl = 1;	/* label set 0: none */
 
@@ -543,19 +557,9 @@ static int write_stacks(struct gp_export *x, FILE *f)
 		goto out_free;
 	}
 	gp_export_heap_view(x);
-	gp_ui_sample_types(x, names, units);
-	fputs("{\"type\":", f);
-	json_str(f, x->type);
-	fprintf(f, ",\"from_ns\":%lld,\"to_ns\":%lld,\"start_ns\":%lld,\"sample_types\":[",
-		(long long)x->from_ns, (long long)x->to_ns, (long long)db->start_ns);
-	for (int i = 0; i < 2; i++) {
-		fputs(i ? ",[" : "[", f);
-		json_str(f, names[i]);
-		putc(',', f);
-		json_str(f, units[i]);
-		putc(']', f);
-	}
-	fputs("],\n\"stacks\":[", f);
+	putc('{', f);
+	gp_ui_json_window(x, f);
+	fputs(",\n\"stacks\":[", f);
 	int first = 1;
 	for (uint32_t s = 0; s < db->nstacks; s++) {
 		if (!x->sums[s].count && !x->sums[s].value)
@@ -588,9 +592,9 @@ static int write_stacks(struct gp_export *x, FILE *f)
 		const struct gp_db_func *fn = &db->funcs[order[i]];
 		char where[512];
 		fputs(i ? ",\n[" : "\n[", f);
-		json_str(f, fn->name);
+		gp_ui_json_str(f, fn->name);
 		putc(',', f);
-		json_str(f, gp_db_func_where(db, fn, where, sizeof(where)));
+		gp_ui_json_str(f, gp_db_func_where(db, fn, where, sizeof(where)));
 		putc(']', f);
 	}
 	fputs("],\n\"label_sets\":[{}", f);
@@ -601,9 +605,9 @@ static int write_stacks(struct gp_export *x, FILE *f)
 		for (size_t k = 0; k < n; k++) {
 			if (k)
 				putc(',', f);
-			json_str(f, set[k].key);
+			gp_ui_json_str(f, set[k].key);
 			putc(':', f);
-			json_str(f, set[k].value);
+			gp_ui_json_str(f, set[k].value);
 		}
 		putc('}', f);
 	}

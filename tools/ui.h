@@ -44,6 +44,21 @@ extern const struct gp_exporter gp_exporter_json;
 extern const struct gp_exporter gp_exporter_html;
 extern const struct gp_exporter gp_exporter_svg;
 
+/* -f source: one function's cost per source line, with the text (ui-source.c). */
+extern const struct gp_exporter gp_exporter_source;
+
+/*
+ * s as a JSON string into f. '<', '>' and '&' are escaped too, so that the text can sit
+ * inside a <script> element of the HTML page (a function named "</script>" cannot end it).
+ */
+void gp_ui_json_str(FILE *f, const char *s);
+
+/*
+ * The members every JSON answer of a profile starts with, into f: "type", "from_ns",
+ * "to_ns", "start_ns" and "sample_types" (gp_ui_sample_types), without the braces.
+ */
+void gp_ui_json_window(const struct gp_export *x, FILE *f);
+
 /* The sample types of x's profile, as pprof names them: [0] for counts, [1] for values. */
 void gp_ui_sample_types(const struct gp_export *x, const char *names[2], const char *units[2]);
 

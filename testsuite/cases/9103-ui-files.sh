@@ -54,6 +54,6 @@ tr -d '\n' <flame.json | grep -q '"label_sets":\[{},{"phase":"one"},{"phase":"tw
 	gp_fail "flame.json: the label sets"
 grep -q '\["burn_a","/src/phases.c:10"\]' flame.json || gp_fail "flame.json: burn_a's place"
 "$GP_EXPORT" -f xml p.db 2>bad.err && gp_fail "-f xml accepted"
-grep -q "unknown format 'xml' (known: pprof, text, top, list, folded, json, html, svg)" bad.err ||
+grep -q "unknown format 'xml' (known: pprof, text, top, list, folded, json, html, svg, source)" bad.err ||
 	gp_fail "-f xml: $(cat bad.err)"
 exit 0

@@ -4,8 +4,7 @@
  * The server sends each window's stacks once; trees, the top table, the label filter,
  * focus and the comparison of two windows are computed here from them.
  *
- * What the page shows lives in the URL's fragment (#type=cpu&from=10&to=20&q=burn...),
- * so that a view can be bookmarked, sent, or loaded by a test.
+ * What the page shows lives in the URL's fragment (boot.js).
  *
  * Served by goprof, the page reads api/timeline and api/profile; written by
  * `goprof-export -f html`, it finds its one profile in GOPROF_DATA and has no timeline.
@@ -13,27 +12,9 @@
 "use strict";
 (function () {
 	const $ = (id) => document.getElementById(id);
-	const fileMode = typeof GOPROF_DATA !== "undefined";
-	const token = new URLSearchParams(location.search).get("token");
+	const { fileMode, state, apiUrl, windowArgs } = goprof;
 
-	/* ---- state: the fragment of the URL ---- */
-	const state = (function () {
-		const h = new URLSearchParams(location.hash.slice(1));
-		const num = (k) => (h.has(k) && h.get(k) !== "" && isFinite(+h.get(k)) ? +h.get(k) : null);
-		return {
-			type: h.get("type") || "cpu",
-			from: num("from"), to: num("to"),
-			bfrom: num("bfrom"), bto: num("bto"),
-			compare: h.get("compare") === "1",
-			st: num("st") === 0 ? 0 : 1,
-			q: h.get("q") || "",
-			icicle: h.get("icicle") === "1",
-			label: h.get("label") || "",
-			focus: h.get("focus") || "",
-			sort: h.get("sort") || "flat",
-		};
-	})();
-
+	/* ---- state: the fragment of the URL (boot.js reads it) ---- */
 	function saveState() {
 		const h = new URLSearchParams();
 		for (const [k, v] of Object.entries(state))
@@ -42,19 +23,11 @@
 		history.replaceState(null, "", "#" + h.toString());
 	}
 
-	function apiUrl(path, args) {
-		const u = new URLSearchParams(args || {});
-		if (token)
-			u.set("token", token);
-		return "api/" + path + "?" + u.toString();
-	}
-
 	async function getJSON(path, args) {
-		const r = await fetch(apiUrl(path, args));
-		const text = await r.text();
+		const r = await goprof.request(apiUrl(path, args));
 		if (!r.ok)
-			throw new Error(text.trim() || r.statusText);
-		return JSON.parse(text);
+			throw new Error((await r.text()).trim() || r.statusText);
+		return r.json();
 	}
 
 	function status(msg) {
@@ -97,6 +70,27 @@
 	}
 
 	/*
+	 * Functions numbered by name, once per answer: ids[f] is the number of d.funcs[f]'s
+	 * name, names[id] its [name, where] (of the first function so named).
+	 */
+	function nameIds(d) {
+		if (!d.nameIds) {
+			const byName = new Map(), names = [];
+			const ids = Int32Array.from(d.funcs, (f) => {
+				let id = byName.get(f[0]);
+				if (id === undefined) {
+					id = names.length;
+					byName.set(f[0], id);
+					names.push(f);
+				}
+				return id;
+			});
+			d.nameIds = { ids, names };
+		}
+		return d.nameIds;
+	}
+
+	/*
 	 * Call paths merged by function name, each node with its cum (value) and flat (self).
 	 * Frames narrower than 1/PRUNE of the total are left out of the drawing (a tenth of a
 	 * pixel of a graph 1,000 pixels wide); their time stays in their callers' width, and
@@ -109,30 +103,23 @@
 		const root = { name: "all", value: 0, self: 0, where: "", children: [] };
 		if (!d)
 			return root;
-		const nameOf = new Map();	/* function name -> number */
-		const ids = d.funcs.map((f) => {
-			if (!nameOf.has(f[0]))
-				nameOf.set(f[0], nameOf.size);
-			return nameOf.get(f[0]);
-		});
-		/* node i: the frame of function func[i] called from node parent[i]; 0 = root */
-		let cap = 4096, n = 1;
-		let parent = new Int32Array(cap), func = new Int32Array(cap);
-		let value = new Float64Array(cap), self = new Float64Array(cap);
-		/* open addressing on (parent, name number): node + 1, 0 = free */
-		let slots = new Int32Array(2 * cap), mask = 2 * cap - 1;
-		const hash = (p, id) => (Math.imul(p, 0x9e3779b1) ^ Math.imul(id, 0x85ebca6b)) >>> 0;
-		const free = (p, id) => {
-			let j = hash(p, id) & mask;
-			while (slots[j])
-				j = (j + 1) & mask;
-			return j;
-		};
-		const grown = (a) => {
-			const b = new a.constructor(2 * a.length);
-			b.set(a);
-			return b;
-		};
+		const ids = nameIds(d).ids;
+		/*
+		 * node i: the frame of function func[i] called from node parent[i]; 0 = root. There
+		 * are at most as many as the stacks have frames: allocated once (growing the
+		 * arrays and the table was half of the time).
+		 */
+		let cap = 1;
+		for (const s of d.stacks)
+			cap += s[3].length;
+		const parent = new Int32Array(cap), func = new Int32Array(cap);
+		const value = new Float64Array(cap), self = new Float64Array(cap);
+		/* open addressing on (parent, name number): node + 1, 0 = free; at most half full */
+		let mask = 1;
+		while (mask < 2 * cap)
+			mask *= 2;
+		const slots = new Int32Array(mask--);
+		let n = 1;
 		for (const s of d.stacks) {
 			if (!keepStack(d, s))
 				continue;
@@ -141,7 +128,7 @@
 			value[0] += v;
 			for (const f of s[3]) {
 				const id = ids[f];
-				let j = hash(at, id) & mask, c = 0;
+				let j = (Math.imul(at, 0x9e3779b1) ^ Math.imul(id, 0x85ebca6b)) & mask, c = 0;
 				for (; slots[j]; j = (j + 1) & mask) {
 					const k = slots[j] - 1;
 					if (parent[k] === at && ids[func[k]] === id) {
@@ -150,15 +137,6 @@
 					}
 				}
 				if (!c) {
-					if (n === cap) {
-						cap *= 2;
-						[parent, func, value, self] = [parent, func, value, self].map(grown);
-						slots = new Int32Array(2 * cap);
-						mask = 2 * cap - 1;
-						for (let i = 1; i < n; i++)
-							slots[free(parent[i], ids[func[i]])] = i + 1;
-						j = free(at, id);
-					}
 					c = n++;
 					parent[c] = at;
 					func[c] = f;
@@ -206,34 +184,39 @@
 		return [sum, total];
 	}
 
-	/* Flat, cum per function name; cum counts a function once per stack (recursion). */
+	/*
+	 * Flat, cum per function name; cum counts a function once per stack (recursion): the
+	 * stack's number + 1 stamped on a name marks it counted. In typed arrays by name
+	 * number, as buildTree: a Set per stack made this a tenth of a second of the page's two.
+	 */
 	function topRows(d) {
-		const rows = new Map();
 		let total = 0;
 		if (!d)
 			return { rows: [], total };
-		for (const s of d.stacks) {
+		const { ids, names } = nameIds(d);
+		const flat = new Float64Array(names.length), cum = new Float64Array(names.length);
+		const stamp = new Int32Array(names.length);
+		d.stacks.forEach((s, k) => {
 			if (!keepStack(d, s))
-				continue;
-			const v = s[state.st];
+				return;
+			const v = s[state.st], fr = s[3];
 			total += v;
-			const seen = new Set();
-			s[3].forEach((f, i) => {
-				const name = d.funcs[f][0];
-				let r = rows.get(name);
-				if (!r) {
-					r = { name, where: d.funcs[f][1], flat: 0, cum: 0 };
-					rows.set(name, r);
+			for (const f of fr) {
+				const id = ids[f];
+				if (stamp[id] !== k + 1) {
+					stamp[id] = k + 1;
+					cum[id] += v;
 				}
-				if (i === s[3].length - 1)
-					r.flat += v;
-				if (!seen.has(name)) {
-					seen.add(name);
-					r.cum += v;
-				}
-			});
-		}
-		return { rows: [...rows.values()], total };
+			}
+			if (fr.length)
+				flat[ids[fr[fr.length - 1]]] += v;
+		});
+		const rows = [];
+		names.forEach((n, id) => {
+			if (stamp[id])
+				rows.push({ name: n[0], where: n[1], flat: flat[id], cum: cum[id] });
+		});
+		return { rows, total };
 	}
 
 	/* ---- the flame graph ---- */
@@ -274,7 +257,7 @@
 			.setDetailsHandler((n) => {
 				$("details").textContent = n ? nodeText({ data: n.data || n }) : "";
 			})
-			.onClick((n) => showSource(n.data.name));
+			.onClick((n) => n.parent && showSource(n.data.name));
 		if (state.compare)
 			chart.setColorMapper(flamegraph.colorMapper.differentialColorMapper);
 		d3.select("#flame").selectAll("*").remove();
@@ -311,40 +294,127 @@
 			const name = tr.insertCell();
 			name.className = "name";
 			name.textContent = r.name;
+			const b = document.createElement("button");
+			b.type = "button";
+			b.textContent = "source";
+			b.title = "the cost of " + r.name + " per source line";
+			b.addEventListener("click", (e) => {
+				e.stopPropagation();
+				showSource(r.name);
+			});
+			tr.insertCell().append(b);
 			if (r.name === state.focus)
 				tr.className = "focused";
 			tr.addEventListener("click", () => setFocus(r.name === state.focus ? "" : r.name));
 		}
 		$("top").caption.textContent = "top: " + rows.length + " functions, total " + fmt(total, u) +
 			(rows.length > 500 ? " (first 500 shown)" : "");
-		drawSource(rows, total);
 	}
 
-	let sourceOf = "";
-	function showSource(name) {
-		sourceOf = name;
-		drawTables();
-	}
+	/*
+	 * ---- the source view: one function's cost per line (api/profile?format=source) ----
+	 * The function is chosen by a top row's "source" button or a click on its frame, kept
+	 * in the fragment (#source=NAME), and asked for again when the window or the label
+	 * filter change; the sample type only redraws.
+	 */
+	let source = null;	/* the answer for state.source */
+	let sourceLoads = 0;
 
-	/* Where each function is: file:line where the data have it, else says so. */
-	function drawSource(rows, total) {
-		const body = $("source").tBodies[0];
-		body.textContent = "";
-		const u = unit();
-		const list = sourceOf ? rows.filter((r) => r.name === sourceOf) : rows.slice().sort((a, b) => b.cum - a.cum).slice(0, 30);
-		for (const r of list) {
-			const tr = body.insertRow();
-			const n = tr.insertCell();
-			n.className = "name";
-			n.textContent = r.name;
-			const w = tr.insertCell();
-			w.className = "name";
-			w.textContent = /:[1-9][0-9]*$/.test(r.where) ? r.where : "no line information" + (r.where && r.where !== "?:0" ? " (" + r.where + ")" : "");
-			tr.insertCell().textContent = fmt(r.flat, u) + " " + pct(r.flat, total);
-			tr.insertCell().textContent = fmt(r.cum, u) + " " + pct(r.cum, total);
+	async function loadSource() {
+		const mine = ++sourceLoads;
+		source = null;
+		if (!state.source || fileMode) {
+			drawSource();
+			return;
 		}
-		$("source").caption.textContent = "source" + (sourceOf ? ": " + sourceOf : " (by cum)") +
-			" \u2014 samples name functions; lines are where each function starts";
+		const args = Object.assign(windowArgs(state.from, state.to), { format: "source", fn: state.source },
+			state.label ? { label: state.label } : {});
+		let answer;
+		try {
+			answer = await getJSON("profile", args);
+		} catch (e) {
+			answer = { error: e.message };
+		}
+		if (mine !== sourceLoads)
+			return;	/* an older window's, or another function's */
+		source = answer;
+		drawSource();
+	}
+
+	async function showSource(name) {
+		state.source = name;
+		saveState();
+		document.body.dataset.loading = "1";
+		await loadSource();
+		delete document.body.dataset.loading;
+		$("source").scrollIntoView({ block: "nearest" });
+	}
+
+	function sourceRow(body, cells, cls) {
+		const tr = body.insertRow();
+		if (cls)
+			tr.className = cls;
+		for (const [text, c] of cells) {
+			const td = tr.insertCell();
+			td.textContent = text;
+			if (c)
+				td.className = c;
+		}
+		return tr;
+	}
+
+	/*
+	 * Lines as pprof's source view shows them: flat and cum, and cum's share of the
+	 * function's, the hotter the redder; a row of dots where lines were left out.
+	 */
+	function drawSource() {
+		const view = $("source"), body = view.tBodies[0];
+		body.textContent = "";
+		view.hidden = !state.source || fileMode;
+		if (view.hidden)
+			return;
+		const note = (text) => sourceRow(body, [[text, "note"]]).cells[0].colSpan = 5;
+		view.caption.textContent = "source: " + state.source;
+		if (!source)
+			return;
+		if (source.error) {
+			note(source.error);
+			return;
+		}
+		const st = state.st, u = source.sample_types[st][1];
+		const fc = source.function_costs, cum = fc[2 + st];
+		view.caption.textContent = "source: " + state.source + " \u2014 flat " + fmt(fc[st], u) + ", cum " +
+			fmt(cum, u) + " (" + pct(cum, source.total[st]) + " of the total)";
+		if (!fc[2] && !fc[3]) {
+			note("no samples of " + state.source + " in this window");
+			return;
+		}
+		if (!source.files.length) {
+			note("no line information: " + state.source + "'s code has no debug information (built without -g)");
+			return;
+		}
+		for (const f of source.files) {
+			sourceRow(body, [[f.file, "file"]], "file").cells[0].colSpan = 5;
+			if (!f.readable)
+				note(f.file + " cannot be read here: the lines' figures without their text");
+			let last = 0;
+			for (const l of f.lines) {
+				if (last && l[0] > last + 1)
+					sourceRow(body, [["\u22ee", "gap"]], "gap").cells[0].colSpan = 5;
+				last = l[0];
+				const flat = l[1 + st], c = l[3 + st];
+				const tr = sourceRow(body, [[String(l[0]), "line"], [flat ? fmt(flat, u) : "."],
+					[c ? fmt(c, u) : "."], [c ? pct(c, cum) : ""], [l[5] === null ? "" : l[5], "text"]]);
+				if (c) {
+					tr.classList.add("hot");
+					tr.style.setProperty("--heat", Math.min(1, Math.abs(c) / Math.abs(cum)).toFixed(3));
+				}
+			}
+		}
+		const un = source.unlined;
+		if (un[2 + st])
+			sourceRow(body, [["?", "line"], [un[st] ? fmt(un[st], u) : "."], [fmt(un[2 + st], u)],
+				[pct(un[2 + st], cum)], ["(no line information)", "text"]], "hot");
 	}
 
 	function setFocus(name) {
@@ -387,13 +457,6 @@
 		sel.value = state.label;
 	}
 
-	function windowArgs(from, to) {
-		const a = { type: state.type };
-		if (from !== null) a.from = "+" + from + "s";
-		if (to !== null) a.to = "+" + to + "s";
-		return a;
-	}
-
 	function updateLinks() {
 		if (fileMode)
 			return;
@@ -414,6 +477,7 @@
 		timing.flame = Math.round(performance.now() - t);
 		drawTables();
 		timing.tables = Math.round(performance.now() - t) - timing.flame;
+		drawSource();
 	}
 
 	let loading = 0;
@@ -425,9 +489,9 @@
 		status("loading\u2026");
 		updateLinks();
 		try {
-			const d = await getJSON("profile", windowArgs(state.from, state.to));
-			const b = state.compare && state.bfrom !== null && state.bto !== null ?
-				await getJSON("profile", windowArgs(state.bfrom, state.bto)) : null;
+			const [d, b] = await Promise.all([getJSON("profile", windowArgs(state.from, state.to)),
+				state.compare && state.bfrom !== null && state.bto !== null ?
+					getJSON("profile", windowArgs(state.bfrom, state.bto)) : null]);
 			if (mine !== loading)
 				return;
 			data = d;
@@ -444,8 +508,9 @@
 		fillSamples();
 		fillLabels();
 		render();
-		delete document.body.dataset.loading;
-		ready();
+		await loadSource();
+		if (mine === loading)
+			delete document.body.dataset.loading;
 	}
 
 	function ready() {
@@ -562,16 +627,17 @@
 		const sel = $("type");
 		for (const p of timeline.profiles)
 			sel.add(new Option(p, p));
-		if (!timeline.profiles.includes(state.type) && timeline.profiles.length) {
+		const other = !timeline.profiles.includes(state.type) && timeline.profiles.length;
+		if (other)
 			state.type = timeline.profiles[0];
-			loadProfile();
-		}
 		sel.value = state.type;
-		showWindow();
 		$("subtitle").textContent = new Date(timeline.start_ns / 1e6).toISOString() + ", " +
 			((timeline.end_ns - timeline.start_ns) / 1e9).toFixed(1) + " s";
 		drawTimeline(timeline);
+		showWindow();
 		timing.timeline = Math.round(performance.now());
+		if (other)
+			await loadProfile();
 	}
 
 	function wire() {
@@ -617,6 +683,8 @@
 			saveState();
 			updateLinks();
 			render();
+			if (state.source)
+				showSource(state.source);
 		});
 		$("icicle").addEventListener("change", (e) => {
 			state.icicle = e.target.checked;
@@ -665,6 +733,7 @@
 		}
 		/* both at once: the flame graph need not wait for the timeline */
 		await Promise.all([loadTimeline(), loadProfile()]);
+		ready();
 	}
 	main();
 })();

@@ -25,7 +25,10 @@
 #                 (CPU only; stacks from frame walking);
 #       perf      the plain build under perf record -g -F 100;
 #     each figure the median of the rounds' ratios to the plain run of the same round.
-#     Every run's output is compared with plain's (speedtest1's timings stripped).
+#     Every run's output is compared with plain's (speedtest1's timings stripped);
+#   - the fixed cost, its own row: Lua on an empty script, EMPTY_RUNS runs (5) of each
+#     configuration in each round, in milliseconds a run over plain's (median of the
+#     rounds' differences); bench/start-exit.sh splits it further.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -111,6 +114,8 @@ run() {
 	[ "$c" = goprof ] && build=goprof
 	if [ "$p" = lua ]; then
 		cmd=("$out/$build/lua" "$here/cpu.lua" "$lua_scale")
+	elif [ "$p" = empty ]; then
+		cmd=("$out/$build/lua" "$work/empty.lua")
 	else
 		# shellcheck disable=SC2206
 		cmd=("$out/$build/speedtest1" $speedtest_args)
@@ -134,6 +139,8 @@ wall_ns() {
 	echo $((t1 - t0))
 }
 
+: >"$work/empty.lua"
+empty_runs=${EMPTY_RUNS:-5}
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$rounds"); do
 	note "round $r/$rounds"
@@ -148,6 +155,13 @@ for r in $(seq 1 "$rounds"); do
 				exit 1
 			fi
 		done
+	done
+	for c in $configs; do
+		t=0
+		for _ in $(seq "$empty_runs"); do
+			t=$((t + $(wall_ns "$c" empty)))
+		done
+		echo $((t / empty_runs)) >>"$work/t.empty.$c"
 	done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -179,6 +193,15 @@ for p in lua st; do
 	[ -n "$have_perf" ] && printf ' %s |' "$(cell $p perf)"
 	echo
 done
+extra_ms() { # the median of the rounds' milliseconds of configuration $1 over plain, empty run
+	paste "$work/t.empty.$1" "$work/t.empty.plain" | awk '{print ($1 - $2) / 1e6}' | median |
+		awk '{printf "%+.1f ms", $1}'
+}
+printf '| fixed cost: Lua on an empty script, a run | %s ms | %s |' "$(median \
+	<"$work/t.empty.plain" | awk '{printf "%.1f", $1 / 1e6}')" "$(extra_ms goprof)"
+[ -n "$profiler" ] && printf ' %s |' "$(extra_ms gperftools)"
+[ -n "$have_perf" ] && printf ' %s |' "$(extra_ms perf)"
+echo
 echo
 echo "Wall: medians of $rounds paired rounds. Instructions (callgrind, no database):"
 echo

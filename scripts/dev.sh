@@ -12,7 +12,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # Debian packages the build, the tests and the real consumers (go tool pprof) need.
 packages="gcc g++ make autoconf automake libtool pkg-config gcc-12-plugin-dev
 	libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libsqlite3-dev sqlite3
-	libelf-dev libdw-dev zlib1g-dev libmicrohttpd-dev golang-go curl valgrind dpkg-dev libc6-dbg tcl graphviz
+	libelf-dev libdw-dev zlib1g-dev libmicrohttpd-dev golang-go curl valgrind strace dpkg-dev libc6-dbg
+	tcl graphviz
 	ccache clang cmake meson ninja-build chromium nodejs"
 
 as_root() {

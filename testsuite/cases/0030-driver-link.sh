@@ -82,7 +82,12 @@ C
 "$GP_GOPROF_CXX" -O2 -g -o cxx cxx.cc || gp_fail "goprof-c++ failed"
 gp_cpu_profile cxx ./cxx
 gp_traces cxx.pb.gz >cxx.txt
-[ "$(gp_trace_value cxx.txt "main;Hot::spin")" -ge 200 ] ||
+# Hot::spin's own time includes the code inlined into it (std::vector's operator[], where
+# ASan's check of each access sits), which the export shows as inline frames below it
+spin_ms=$(awk '{ v = $1; s = $0; sub(/^[^ ]+ /, "", s) }
+	s == "main;Hot::spin" || s ~ /^main;Hot::spin;[^;]+ \(inline\)$/ { n += v }
+	END { print n + 0 }' cxx.txt)
+[ "$spin_ms" -ge 200 ] ||
 	{ cat cxx.txt >&2; gp_fail "the C++ program's profile lacks main;Hot::spin"; }
 
 # -nostdlib: the runtime only where an object refers to it

@@ -703,8 +703,10 @@ int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile
 static void asan_malloc_hook(const volatile void *p, size_t n)
 {
 	tls.mallocs++;
+	/* the hook runs inside ASan's allocator: the program's call line is not known here,
+	   and site 0 charges the sample to the allocating function */
 	if (GP_UNLIKELY(countdown_crossed(n)))
-		sample_slow((void *)p, n);
+		sample_slow((void *)p, n, 0);
 }
 
 static void asan_free_hook(const volatile void *p)

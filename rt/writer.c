@@ -68,6 +68,7 @@ static pthread_t thread;
 static int running;			/* the thread exists (owner: start/stop/atfork) */
 static pid_t running_pid;		/* the process the thread belongs to */
 static sem_t wake;
+static sem_t up;			/* posted once the thread has its malloc arena */
 /*
  * Held by the writer thread while it works (SQLite, the symbol cache, its own tables) and
  * taken across fork(), so that a child never inherits a lock or a half-made change of that
@@ -183,6 +184,16 @@ static void *writer_main(void *unused)
 	 */
 	pthread_mutex_lock(&busy_lock);
 	gp_thread_clear_stack_shadow();
+	/*
+	 * This thread's first allocation makes glibc reserve its malloc arena (64 MiB of
+	 * address space), here while start_thread() waits, not at a moment the program did
+	 * not choose: a program that caps its address space after start (RLIMIT_AS) left no
+	 * room for it, and then every allocation of this thread tried the reservation again,
+	 * each try mapping 64 MiB for an instant that the program's next thread stack needed.
+	 */
+	void *volatile first = malloc(1);
+	free(first);
+	sem_post(&up);
 	gp_clock_calibrate();
 	pthread_mutex_unlock(&busy_lock);
 	for (;;) {
@@ -231,7 +242,7 @@ static int start_thread(void)
 
 	if (!create)
 		create = pthread_create;
-	if (sem_init(&wake, 0, 0) != 0)
+	if (sem_init(&wake, 0, 0) != 0 || sem_init(&up, 0, 0) != 0)
 		return -errno;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -239,8 +250,12 @@ static int start_thread(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
 		sem_destroy(&wake);
+		sem_destroy(&up);
 		return -rc;
 	}
+	while (sem_wait(&up) != 0 && errno == EINTR)
+		;
+	sem_destroy(&up);
 	running = 1;
 	running_pid = getpid();
 	return 0;

@@ -87,9 +87,9 @@ gp_trace_value() {
 
 # gp_possible_stacks TRACESFILE "A>B C>D ...": every stack of a gp_traces listing that runs
 # through the program's functions (those the edges name) is a path of these caller>callee
-# edges from main; the leaf may also be code outside the program (a libc or goprof function,
-# with the functions inlined into it as frames of their own), and a sample taken before main
-# or after it (one frame outside the program) is skipped. Prints
+# edges from main; below the program's frames the stack may end in code outside the program
+# (a libc function, goprof's own allocation hook with the frames inlined into it), and a
+# sample taken before main or after it (one frame outside the program) is skipped. Prints
 # each impossible stack and returns 1 if there was one.
 gp_possible_stacks() {
 	awk -v edges="$2" '
@@ -108,7 +108,6 @@ gp_possible_stacks() {
 		bad = f[1] != "main"
 		for (i = 1; i < k; i++) {
 			if (!(f[i + 1] in prog)) {
-				# the leaf outside the program, with what was inlined into it
 				for (j = i + 2; j <= k; j++)
 					if (f[j] in prog)
 						bad = 1

@@ -59,7 +59,8 @@ int main(void)
 	pthread_attr_setstacksize(&attr, THREAD_STACK);
 	printf("main %lu\n", rec(1000) & 0xffffff);
 	/* room for one more machine stack and for what the database writer may map meanwhile
-	   (16 MiB), not for the new thread's 32 MiB shadow ring */
+	   (16 MiB), not for the new thread's 32 MiB shadow ring; the writer's malloc arena
+	   (64 MiB) was reserved before main, so it is in vm_bytes() */
 	struct rlimit rl;
 	getrlimit(RLIMIT_AS, &rl);
 	rl.rlim_cur = vm_bytes() + THREAD_STACK + (16ul << 20);

@@ -117,7 +117,7 @@ timed_rounds() {
   done
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 
 # Median over rounds of the ratio flavour/plain for benchmark $1.
 ratio_cell() {

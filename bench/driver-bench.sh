@@ -48,7 +48,7 @@ job() {
 	echo $(($(now_ms) - t0))
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+. "$src/bench/lib.sh"
 
 echo "| job | gcc (ms) | goprof-cc, GOPROF_CC_OFF=1 | goprof-cc |"
 echo "| --- | ---: | ---: | ---: |"

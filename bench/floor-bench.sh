@@ -53,7 +53,7 @@ if [ -z "${SKIP_COMPARE:-}" ]; then
 	tail -n 1 "$work/compare" >&2
 fi
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 
 # ---------------------------------------------------------------- instructions
 

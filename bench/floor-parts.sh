@@ -91,7 +91,7 @@ run() {
 		{ cat "$work/run.err" >&2; echo "floor-parts: $c failed" >&2; exit 1; }
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 
 # ---------------------------------------------------------------- CPU time and wall
 

@@ -117,9 +117,7 @@ lua_ns() { # ENV...: wall nanoseconds of one run
 	t1=$(date +%s%N)
 	echo $((t1 - t0))
 }
-median() {
-	sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$(dirname "$0")/lib.sh"
 : >"$work/off"
 : >"$work/on"
 : >"$work/base"

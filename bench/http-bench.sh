@@ -40,10 +40,7 @@ address() { # ERRFILE
 	exit 1
 }
 
-median() {
-	sort -g | awk '{ v[NR] = $1 }
-		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$(dirname "$0")/lib.sh"
 
 # 1. latency
 TMPDIR=$work GOPROF_HTTP=127.0.0.1:0 GOPROF_MEMPROFILE_RATE=1 GOPROF_CPU_HZ=0 \

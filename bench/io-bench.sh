@@ -77,10 +77,7 @@ collect() {
 	done
 }
 
-median() {
-	sort -g | awk '{ v[NR] = $1 }
-		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$(dirname "$0")/lib.sh"
 
 ratio() { # FILE REFFILE: median of the per-round ratios
 	paste "$1" "$2" | awk '{ print $1 / $2 }' | median

@@ -59,7 +59,7 @@ cp "$work/l.db" "$work/f.db"
 sqlite3 "$work/f.db" "UPDATE stacks SET address = 0"
 samples=$(sqlite3 "$work/l.db" "SELECT sum(count) FROM samples WHERE profile = 1")
 addrs=$(sqlite3 "$work/l.db" "SELECT count(DISTINCT address) FROM stacks WHERE address != 0")
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+. "$(dirname "$0")/lib.sh"
 export_ms() {
 	for _ in 1 2 3 4 5; do
 		t0=$(date +%s%N)

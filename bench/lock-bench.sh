@@ -52,10 +52,7 @@ run() { # PROGRAM ENV MODE PAIRS EXTRA: ns per pair
 	env $2 "$work/$1" "$3" "$4" $5 | cut -d' ' -f1
 }
 
-median() {
-	sort -g | awk '{ v[NR] = $1 }
-		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$(dirname "$0")/lib.sh"
 
 ratio() { # FILE REFFILE: median of the per-round ratios
 	paste "$1" "$2" | awk '{ print $1 / $2 }' | median | awk '{ printf "%.3f", $1 }'

@@ -49,10 +49,7 @@ run() { # PROGRAM ENV: "wall cpu" in ms
 		"$work/input" >/dev/null; } 2>&1)
 	echo "$out" | awk '{ printf "%.0f %.0f\n", $1 * 1000, ($2 + $3) * 1000 }'
 }
-median() {
-	sort -g | awk '{ v[NR] = $1 }
-		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$(dirname "$0")/lib.sh"
 ratio() { # FILE REFFILE COLUMN
 	paste "$1" "$2" | awk -v c="$3" '{ print $c / $(c + 2) }' | median |
 		awk '{ printf "%.3f", $1 }'

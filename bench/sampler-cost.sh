@@ -47,7 +47,7 @@ run() {
 	echo "$rate" >>"$work/$name.rate"
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 
 db="GOPROF_DB=$work/db"
 for r in $(seq 1 "$rounds"); do

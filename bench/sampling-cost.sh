@@ -30,7 +30,7 @@ wall_ns() {
 	echo $((t1 - t0))
 }
 
-median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+. "$(dirname "$0")/lib.sh"
 
 echo "| program | 100 Hz / no database | 1000 Hz / no database |"
 echo "|---|---|---|"

@@ -33,10 +33,7 @@ cfgs="plain build|plain|
 goprof, no GOPROF_DB|goprof|
 goprof, GOPROF_DB (CPU 100 Hz)|goprof|GOPROF_DB=$work/db"
 
-median() {
-	sort -g | awk '{ v[NR] = $1 }
-		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$(dirname "$0")/lib.sh"
 
 # one run: "wall_s hwm_kib serial_mean serial_first serial_last burst_mean burst_first
 # burst_last" (create times in us)

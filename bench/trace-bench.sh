@@ -41,10 +41,7 @@ run() { # PROGRAM ENV: wall seconds
 		echo "$b - $a" | bc' "$work/$1" "$k"
 }
 
-median() {
-	sort -g | awk '{ v[NR] = $1 }
-		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+. "$(dirname "$0")/lib.sh"
 
 i=0
 for r in $(seq 1 "$rounds"); do

@@ -455,8 +455,9 @@ static uintptr_t syscall_sp(uint32_t tid)
  * wait afterwards: the words above a waiting frame do not change. A lock wrapper publishes
  * that word (w->frame); an I/O wrapper does not, to keep its fast path as it is: its
  * thread, once seen waiting (a while after the call began), is blocked in the system call,
- * and the kernel tells where its stack pointer was then; the call and the time of the
- * wait's first sighting, read again after the copy, say that it is still the same wait.
+ * and the kernel tells where its stack pointer was then (asked once per wait: 15 us, four
+ * times the copy, BENCHMARKS.md); the call and the time of the wait's first sighting, read
+ * again after the copy, say that it is still the same wait.
  */
 static void waiting_returns(struct gp_thread *t, struct gp_thread_snap *s)
 {
@@ -473,7 +474,12 @@ static void waiting_returns(struct gp_thread *t, struct gp_thread_snap *s)
 		io.seen_ns = __atomic_load_n(&t->wait.io->seen_ns, __ATOMIC_RELAXED);
 		if (!io.call || !io.seen_ns || io.call->name != s->wait.call)
 			return;
-		from = syscall_sp(t->info.tid);
+		/* the same wait as at the last snapshot that found it: the same system call */
+		if (t->io_seen.call != io.call || t->io_seen.seen_ns != io.seen_ns || !t->io_sp) {
+			t->io_seen = io;
+			t->io_sp = syscall_sp(t->info.tid);
+		}
+		from = t->io_sp;
 	}
 	from &= ~(uintptr_t)7;
 	if (!from || from >= t->mstack_top)

@@ -89,14 +89,14 @@ GP_PIDS=
 # the block profile: each read's delay at its line, against the readers' own measure
 GOPROF_DB=$GP_WORK/block.db GOPROF_BLOCK_RATE=1 GOPROF_BLOCK_IO=1 gp_run block ./prog-nopie 300 900
 [ "$GP_RC" = 0 ] || gp_fail "the timed program exited with $GP_RC: $(cat block.err)"
-set -- $(sed -n 's/^waited //p' block.out)
-[ $# = 2 ] && [ "$1" -ge 300000 ] && [ "$2" -ge 900000 ] ||
-	gp_fail "the program's readers waited $* us, want 300 and 900 ms at least"
+waited=$(sed -n 's/^waited \([0-9]*\) \([0-9]*\)$/\1 \2/p' block.out)
+[ -n "$waited" ] && [ "${waited% *}" -ge 300000 ] && [ "${waited#* }" -ge 900000 ] ||
+	gp_fail "the program's readers waited '$waited' us, want 300 and 900 ms at least"
 gp_export block.db block.pb.gz -t block
 gp_lines_top block.pb.gz -sample_index=delay -unit=ms >delay.txt
 gp_lines_top block.pb.gz -sample_index=contentions >count.txt
 cat delay.txt >&2
-for w in "READ-A $1" "READ-B $2"; do
+for w in "READ-A ${waited% *}" "READ-B ${waited#* }"; do
 	line=$(gp_line_of "$src" "${w% *}")
 	want=$((${w#* } / 1000))
 	got=$(gp_cum_at_line delay.txt take "$line")

@@ -90,8 +90,10 @@ GP_PIDS=
 GOPROF_DB=$GP_WORK/block.db GOPROF_BLOCK_RATE=1 GOPROF_BLOCK_IO=1 gp_run block ./prog-nopie 300 900
 [ "$GP_RC" = 0 ] || gp_fail "the timed program exited with $GP_RC: $(cat block.err)"
 waited=$(sed -n 's/^waited \([0-9]*\) \([0-9]*\)$/\1 \2/p' block.out)
-[ -n "$waited" ] && [ "${waited% *}" -ge 300000 ] && [ "${waited#* }" -ge 900000 ] ||
-	gp_fail "the program's readers waited '$waited' us, want 300 and 900 ms at least"
+# (a reader late to its read, on a loaded machine, waits less: its own measure says so too)
+[ -n "$waited" ] && [ "${waited% *}" -ge 200000 ] &&
+	[ $((${waited#* } - ${waited% *})) -ge 400000 ] ||
+	gp_fail "the program's readers waited '$waited' us, want about 300 and 900 ms"
 gp_export block.db block.pb.gz -t block
 gp_lines_top block.pb.gz -sample_index=delay -unit=ms >delay.txt
 gp_lines_top block.pb.gz -sample_index=contentions >count.txt
@@ -101,7 +103,7 @@ for w in "READ-A ${waited% *}" "READ-B ${waited#* }"; do
 	want=$((${w#* } / 1000))
 	got=$(gp_cum_at_line delay.txt take "$line")
 	n=$(gp_cum_at_line count.txt take "$line")
-	# the reader's measure holds its semaphore post too: a few ms at most on a loaded machine
+	# the reader's measure holds its call of take() too: a few ms at most on a loaded machine
 	awk -v g="$got" -v w="$want" 'BEGIN { exit !(g <= w + 1 && g >= w * 0.95 - 5) }' &&
 		[ "$n" = 1 ] ||
 		{ cat count.txt >&2; gp_fail "take at LINE-${w% *}: $n waits of $got ms, want 1 of $want ms"; }

@@ -49,8 +49,8 @@ __attribute__((noinline)) void *reader(void *arg)
 	int which = (int)(intptr_t)arg;
 
 	pthread_setname_np(pthread_self(), which ? "reader-b" : "reader-a");
-	long t0 = now_us();
 	sem_post(&ready);
+	long t0 = now_us();	/* after the post: main()'s wakeup may delay this thread */
 	long got = take(which); /* LINE-TAKE */
 	waited_us[which] = now_us() - t0;
 	return (void *)(intptr_t)got;

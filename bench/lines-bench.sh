@@ -16,6 +16,8 @@
 #      gp_stack_scan_returns per CPU sample (callgrind, lines-calls.c at 100 Hz).
 #   4. Database growth per minute (bench/db-growth.sh, 20 s) with BUILDDIR and, when given,
 #      with BASE_BUILDDIR (a build from before addresses were recorded).
+#   5. The goroutine snapshot's reading of a waiting thread's callers, per thread, for a
+#      lock wait and for an I/O wait (bench/io-wait-snap.c: the system calls it makes).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -86,6 +88,10 @@ vs=$(sqlite3 "$work/v.db" "SELECT sum(count) FROM samples WHERE profile = 1")
 echo "| signal handler: machine-stack search | Ir per sample |"
 echo "|---|---|"
 awk -v a="$scan" -v n="$vs" 'BEGIN { printf "| gp_stack_scan_returns, %d samples under callgrind | %.0f |\n", n, a / n }'
+echo
+
+gcc -O2 -o "$work/io-wait-snap" "$here/io-wait-snap.c" -lpthread
+"$work/io-wait-snap" 8 2000
 echo
 
 for b in "$build" ${base:+"$base"}; do

@@ -614,6 +614,8 @@ struct gp_thread {
 	uintptr_t mstack_top;		/* its machine stack's outer end, 0: unknown; fixed */
 	size_t stack_cap;		/* slots */
 	struct gp_wait wait;		/* lock-profile.c; see struct gp_wait */
+	struct gp_io_now io_seen;	/* the I/O wait whose system call's stack pointer */
+	uintptr_t io_sp;		/* io_sp is, as the last snapshot found it; writer */
 	const void *create_frames[];	/* the creator's stack (info.create_frames) */
 };
 

@@ -37,6 +37,7 @@
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -417,29 +418,87 @@ void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ct
 }
 
 /*
- * The return-address candidates of a thread waiting in a lock wrapper (w->frame): its
- * machine stack above the wrapper's frame, copied with process_vm_readv (an error, not a
- * fault, should the thread have left and its stack gone), kept only when the thread is
- * still in that wait afterwards: the words above a waiting frame do not change.
+ * Where a thread blocked in a system call stopped: its user stack pointer at the call, the
+ * eighth field of /proc/self/task/TID/syscall ("NR ARG1 ... ARG6 SP PC"); 0 when it is in
+ * none (running, or blocked outside a system call) or the file cannot be read.
+ */
+static uintptr_t syscall_sp(uint32_t tid)
+{
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%u/syscall", tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (buf[0] == '-')	/* "-1 SP PC": blocked, but not in a system call */
+		return 0;
+	char *p = buf, *end;
+	unsigned long long v = 0;
+	for (int field = 0; field < 8; field++, p = end) {
+		errno = 0;
+		v = strtoull(p, &end, 0);
+		if (end == p || errno)
+			return 0;
+	}
+	return (uintptr_t)v;
+}
+
+/*
+ * The return-address candidates of a waiting thread: its machine stack from a word of the
+ * waiting wrapper's frame up, copied with process_vm_readv (an error, not a fault, should
+ * the thread have left and its stack gone), kept only when the thread is still in that
+ * wait afterwards: the words above a waiting frame do not change. A lock wrapper publishes
+ * that word (w->frame); an I/O wrapper does not, to keep its fast path as it is: its
+ * thread, once seen waiting (a while after the call began), is blocked in the system call,
+ * and the kernel tells where its stack pointer was then (asked once per wait: 15 us, four
+ * times the copy, BENCHMARKS.md); the call and the time of the wait's first sighting, read
+ * again after the copy, say that it is still the same wait.
  */
 static void waiting_returns(struct gp_thread *t, struct gp_thread_snap *s)
 {
 	static uintptr_t words[SNAP_SCAN_BYTES / sizeof(uintptr_t)];	/* writer's alone */
 	static uintptr_t returns[GP_SITE_RETURNS_MAX];
 	struct gp_wait_state again;
-	uintptr_t from = s->wait.frame & ~(uintptr_t)7;
+	struct gp_io_now io = { 0 };
+	uintptr_t from = s->wait.frame;
 
-	if (!from || !s->wait.since_ns || from >= t->mstack_top)
+	if (!s->wait.since_ns)
+		return;
+	if (!from && t->wait.io) {
+		io.call = __atomic_load_n(&t->wait.io->call, __ATOMIC_ACQUIRE);
+		io.seen_ns = __atomic_load_n(&t->wait.io->seen_ns, __ATOMIC_RELAXED);
+		if (!io.call || !io.seen_ns || io.call->name != s->wait.call)
+			return;
+		/* the same wait as at the last snapshot that found it: the same system call */
+		if (t->io_seen.call != io.call || t->io_seen.seen_ns != io.seen_ns || !t->io_sp) {
+			t->io_seen = io;
+			t->io_sp = syscall_sp(t->info.tid);
+		}
+		from = t->io_sp;
+	}
+	from &= ~(uintptr_t)7;
+	if (!from || from >= t->mstack_top)
 		return;
 	size_t bytes = t->mstack_top - from < sizeof(words) ? t->mstack_top - from : sizeof(words);
 	struct iovec local = { words, bytes }, remote = { (void *)from, bytes };
 	ssize_t got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
 	if (got < (ssize_t)sizeof(uintptr_t))
 		return;
-	gp_wait_read(&t->wait, &again);
-	if (again.frame != s->wait.frame || again.state != s->wait.state ||
-	    again.call != s->wait.call || again.site != s->wait.site)
-		return;
+	if (io.call) {
+		if (__atomic_load_n(&t->wait.io->call, __ATOMIC_ACQUIRE) != io.call ||
+		    __atomic_load_n(&t->wait.io->seen_ns, __ATOMIC_RELAXED) != io.seen_ns)
+			return;
+	} else {
+		gp_wait_read(&t->wait, &again);
+		if (again.frame != s->wait.frame || again.state != s->wait.state ||
+		    again.call != s->wait.call || again.site != s->wait.site)
+			return;
+	}
 	s->nreturns = gp_stack_scan_words(words, (size_t)got / sizeof(uintptr_t), returns,
 					  GP_SITE_RETURNS(s->nframes));
 	s->returns = returns;

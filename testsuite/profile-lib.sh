@@ -163,3 +163,25 @@ gp_hot() {
 	[ "$total" -gt 0 ] && [ $((hot * 100 / total)) -ge "$3" ] ||
 		{ head -20 "$1.traces" >&2; gp_fail "$2 has $hot of $total ms, want $3%"; }
 }
+
+# gp_line_of SRC MARK: the number of the line of SRC that ends in the comment /* LINE-MARK */.
+gp_line_of() {
+	grep -n "LINE-$2 \*/" "$1" | cut -d: -f1
+}
+
+# gp_lines_top PROFILE [PPROF ARGS...]: "cum function file:line" per line node of go tool
+# pprof -lines -top, the cum without its unit (ask for one with -unit).
+gp_lines_top() {
+	local f=$1
+	shift
+	gp_pprof -lines -top -nodecount=100000 -nodefraction=0 -edgefraction=0 "$@" "$f" \
+		2>pprof.err | awk 'seen { c = $4; sub(/[a-zA-Z]+$/, "", c); print c, $6, $7 }
+			/^ *flat +flat%/ { seen = 1 }'
+}
+
+# gp_cum_at_line FILE FUNCTION LINE: the sum of the first column over FUNCTION's rows at
+# line LINE (of any file) in a "value function file:line" listing such as gp_lines_top's.
+gp_cum_at_line() {
+	awk -v f="$2" -v l=":$3" '$2 == f && substr($3, length($3) - length(l) + 1) == l {
+		v += $1 } END { print v + 0 }' "$1"
+}

@@ -226,11 +226,13 @@ static void write_dump(struct gp_export *x)
 			write_frame(x, x->frames[f], row, "");
 		if (n > 100)
 			fputs("...additional frames elided...\n", x->out);
-		/* Go names the function that created it: the creating call's caller */
+		/* Go names the function that created it, at its line: the creating call's caller */
 		size_t nc = t->create_stack ? gp_export_frames(x, t->create_stack) : 0;
 		size_t c = nc > 1 && x->db->funcs[x->frames[0]].kind == GP_FUNC_KIND_SYMBOL;
 		if (nc)
-			write_frame(x, x->frames[c], 0, "created by ");
+			write_frame(x, x->frames[c],
+				    c ? x->db->stack_parent[t->create_stack] : t->create_stack,
+				    "created by ");
 		putc('\n', x->out);
 	}
 }

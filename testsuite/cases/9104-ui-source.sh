@@ -15,9 +15,8 @@ gp_need_curl
 
 # built from a copy of the source, so that the copy can go away later
 cp "$GP_SRCDIR/testsuite/progs/ui-lines.c" lines.c
-line_of() { grep -n "LINE-$1 \*/" lines.c | cut -d: -f1; }
-three=$(line_of THREE)
-one=$(line_of ONE)
+three=$(gp_line_of lines.c THREE)
+one=$(gp_line_of lines.c ONE)
 gp_build_c prog "$GP_WORK/lines.c" -I"$GP_SRCDIR/testsuite/progs"
 gp_build_c nog "$GP_WORK/lines.c" -I"$GP_SRCDIR/testsuite/progs" -g0
 GOPROF_DB=$GP_WORK/p.db gp_run p ./prog 300

@@ -9,7 +9,6 @@ gp_begin "$0"
 gp_need_go
 
 src=$GP_SRCDIR/testsuite/progs/lines-heap.c
-line_of() { grep -n "LINE-$1 \*/" "$src" | cut -d: -f1; }
 # Under --enable-sanitizers the program is built without ASan (the runtime keeps it): ASan's
 # allocator would be the program's malloc and tell goprof of each block through a hook that
 # does not know the calling line, where goprof's own malloc is called from that line
@@ -22,10 +21,8 @@ gp_pprof -lines -top -sample_index=alloc_space -unit=B -nodecount=100000 -nodefr
 	-edgefraction=0 heap.pb.gz 2>pprof.err |
 	awk 'seen { f = $1; sub(/B$/, "", f); print f, $6, $7 } /^ *flat +flat%/ { seen = 1 }' >lines.txt
 cat lines.txt >&2
-flat_at() { awk -v f="$1" -v l=":$2" '$2 == f && substr($3, length($3) - length(l) + 1) == l { v += $1 }
-	END { print v + 0 }' lines.txt; }
 for want in "BIG 900000" "SMALL 100000" "CALLOC 50000"; do
-	got=$(flat_at fill "$(line_of "${want% *}")")
+	got=$(gp_cum_at_line lines.txt fill "$(gp_line_of "$src" "${want% *}")")
 	[ "$got" = "${want#* }" ] || gp_fail "fill's LINE-${want% *} has $got bytes, want ${want#* }"
 done
 gp_pprof -raw heap.pb.gz >raw.txt 2>pprof.err || gp_fail "pprof -raw failed"

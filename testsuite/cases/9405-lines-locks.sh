@@ -12,7 +12,6 @@ gp_begin "$0"
 gp_need_go
 
 src=$GP_SRCDIR/testsuite/progs/lines-locks.c
-line_of() { grep -n "LINE-$1 \*/" "$src" | cut -d: -f1; }
 # Under --enable-sanitizers the program is built without ASan (the runtime keeps it): ASan's
 # interceptor of pthread_create would come between the program and goprof's, and the line
 # goprof sees call it would be inside ASan
@@ -22,27 +21,20 @@ GOPROF_DB=$GP_WORK/prof.db GOPROF_BLOCK_RATE=1 GOPROF_MUTEX_FRACTION=1 gp_run ru
 [ "$(cat run.out)" = "taken 60 40 given 60 40 started 13" ] ||
 	gp_fail "the program's output changed: $(cat run.out)"
 
-# cum per (function, file:line) of go tool pprof -lines -top
-lines_top() {
-	gp_pprof -lines -top -nodecount=100000 -nodefraction=0 -edgefraction=0 "$@" \
-		2>pprof.err | awk 'seen { print $4, $6, $7 } /^ *flat +flat%/ { seen = 1 }'
-}
-cum_at() { awk -v f="$2" -v l=":$3" '$2 == f && substr($3, length($3) - length(l) + 1) == l {
-	v += $1 } END { print v + 0 }' "$1"; }
 # ROUNDS = 20: 60 of one kind, 20 of the other; a wait the main thread came to late (the
 # holder already gone) is no contention, so a few may be missing, never more than truth
 split() {
 	local file=$1 fn=$2 three one
-	three=$(cum_at "$file" "$fn" "$(line_of "${3}3")")
-	one=$(cum_at "$file" "$fn" "$(line_of "${3}1")")
+	three=$(gp_cum_at_line "$file" "$fn" "$(gp_line_of "$src" "${3}3")")
+	one=$(gp_cum_at_line "$file" "$fn" "$(gp_line_of "$src" "${3}1")")
 	[ "$three" -ge 54 ] && [ "$three" -le 60 ] && [ "$one" -ge 18 ] && [ "$one" -le 20 ] ||
 		{ cat "$file" >&2; gp_fail "$file: $fn has $three at LINE-${3}3, $one at LINE-${3}1"; }
 }
 
 gp_export prof.db block.pb.gz -t block
-lines_top -sample_index=contentions block.pb.gz >block.txt
+gp_lines_top block.pb.gz -sample_index=contentions >block.txt
 gp_export prof.db mutex.pb.gz -t mutex
-lines_top -sample_index=contentions mutex.pb.gz >mutex.txt
+gp_lines_top mutex.pb.gz -sample_index=contentions >mutex.txt
 # The mutex wrappers read the program's call in a helper they reach by tail calls only; in
 # the runtime built with ASan and UBSan GCC makes them ordinary calls, and the lines of the
 # waits are dropped (never wrong): the split, and the waits' addresses below, are checked
@@ -55,9 +47,9 @@ else
 fi
 
 gp_export prof.db threadcreate.pb.gz -t threadcreate
-lines_top threadcreate.pb.gz >threadcreate.txt
-three=$(cum_at threadcreate.txt spawn "$(line_of CREATE3)")
-one=$(cum_at threadcreate.txt spawn "$(line_of CREATE1)")
+gp_lines_top threadcreate.pb.gz >threadcreate.txt
+three=$(gp_cum_at_line threadcreate.txt spawn "$(gp_line_of "$src" CREATE3)")
+one=$(gp_cum_at_line threadcreate.txt spawn "$(gp_line_of "$src" CREATE1)")
 [ "$three" = 3 ] && [ "$one" = 1 ] ||
 	{ cat threadcreate.txt >&2; gp_fail "spawn created $three at LINE-CREATE3, $one at LINE-CREATE1"; }
 

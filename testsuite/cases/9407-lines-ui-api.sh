@@ -13,7 +13,6 @@ gp_need_go
 gp_need_curl
 
 src=$GP_SRCDIR/testsuite/progs/lines-calls.c
-line_of() { grep -n "LINE-$1 \*/" "$src" | cut -d: -f1; }
 gp_build_prog prog lines-calls
 gp_cpu_profile cpu ./prog 40
 
@@ -30,7 +29,7 @@ cmp -s want.list list.body || { diff want.list list.body >&2; gp_fail "list diff
 # "flat cum line: source", cum in ms or s
 cum_ms() { awk -v l="$1" '$3 == l ":" { c = $2; if (c ~ /ms$/) { sub(/ms$/, "", c); print c + 0 }
 	else if (c ~ /s$/) { sub(/s$/, "", c); print c * 1000 } else print 0 }' list.body; }
-three=$(cum_ms "$(line_of THREE)") one=$(cum_ms "$(line_of ONE)")
+three=$(cum_ms "$(gp_line_of "$src" THREE)") one=$(cum_ms "$(gp_line_of "$src" ONE)")
 [ -n "$three" ] && [ -n "$one" ] || { cat list.body >&2; gp_fail "list: no line of twice's calls"; }
 # (9401 measures the split itself; here both lines carry time, the 3x one clearly more)
 awk -v a="$three" -v b="$one" 'BEGIN { exit !(a + b > 200 && b > 0 && a > 1.5 * b) }' ||

@@ -12,7 +12,6 @@ gp_begin "$0"
 gp_need_go
 
 src=$GP_SRCDIR/testsuite/progs/lines-callers.c
-line_of() { grep -n "LINE-$1 \*/" "$src" | cut -d: -f1; }
 gp_build_prog prog lines-callers
 GOPROF_DB=$GP_WORK/prof.db GOPROF_MEMPROFILE_RATE=1 GOPROF_BLOCK_RATE=1 \
 	GOPROF_MUTEX_FRACTION=1 gp_run run ./prog
@@ -20,19 +19,11 @@ GOPROF_DB=$GP_WORK/prof.db GOPROF_MEMPROFILE_RATE=1 GOPROF_BLOCK_RATE=1 \
 [ "$(cat run.out)" = "blocks 80 taken 280 given 280 started 413" ] ||
 	gp_fail "the program's output changed: $(cat run.out)"
 
-# cum (in the unit asked for) per (function, file:line) of go tool pprof -lines -top
-lines_top() {
-	gp_pprof -lines -top -nodecount=100000 -nodefraction=0 -edgefraction=0 "$@" \
-		2>pprof.err | awk 'seen { c = $4; sub(/[a-zA-Z]+$/, "", c); print c, $6, $7 }
-			/^ *flat +flat%/ { seen = 1 }'
-}
-cum_at() { awk -v f="$2" -v l=":$3" '$2 == f && substr($3, length($3) - length(l) + 1) == l {
-	v += $1 } END { print v + 0 }' "$1"; }
 # check FILE FN TAG LO3 HI3 LO1 HI1: FN's cum at LINE-TAG3 and LINE-TAG1 within the bounds
 check() {
 	local three one
-	three=$(cum_at "$1" "$2" "$(line_of "${3}3")")
-	one=$(cum_at "$1" "$2" "$(line_of "${3}1")")
+	three=$(gp_cum_at_line "$1" "$2" "$(gp_line_of "$src" "${3}3")")
+	one=$(gp_cum_at_line "$1" "$2" "$(gp_line_of "$src" "${3}1")")
 	awk -v a="$three" -v b="$one" -v l3="$4" -v h3="$5" -v l1="$6" -v h1="$7" \
 		'BEGIN { exit !(a >= l3 && a <= h3 && b >= l1 && b <= h1) }' ||
 		{ cat "$1" >&2; gp_fail "$1: $2 has $three at LINE-${3}3, $one at LINE-${3}1"; }
@@ -40,9 +31,9 @@ check() {
 
 # 20 rounds of 3 + 1 blocks of 1000 bytes, all in use at exit
 gp_export prof.db heap.pb.gz -t heap
-lines_top -sample_index=inuse_space -unit=B heap.pb.gz >inuse.txt
+gp_lines_top heap.pb.gz -sample_index=inuse_space -unit=B >inuse.txt
 check inuse.txt allocate HEAP 60000 60000 20000 20000
-lines_top -sample_index=alloc_space -unit=B heap.pb.gz >alloc.txt
+gp_lines_top heap.pb.gz -sample_index=alloc_space -unit=B >alloc.txt
 check alloc.txt allocate HEAP 60000 60000 20000 20000
 
 # 60 waits of one kind, 20 of the other, each about HOLD_MS; a wait the waiter came to late
@@ -53,11 +44,11 @@ check alloc.txt allocate HEAP 60000 60000 20000 20000
 lock_split() {
 	local d3 d1
 	gp_export prof.db "$1.pb.gz" -t "$1"
-	lines_top -sample_index=contentions "$1.pb.gz" >"$1.txt"
+	gp_lines_top "$1.pb.gz" -sample_index=contentions >"$1.txt"
 	check "$1.txt" "$2" "$3" 54 60 18 20
-	lines_top -sample_index=delay -unit=ms "$1.pb.gz" >"$1-delay.txt"
-	d3=$(cum_at "$1-delay.txt" "$2" "$(line_of "${3}3")")
-	d1=$(cum_at "$1-delay.txt" "$2" "$(line_of "${3}1")")
+	gp_lines_top "$1.pb.gz" -sample_index=delay -unit=ms >"$1-delay.txt"
+	d3=$(gp_cum_at_line "$1-delay.txt" "$2" "$(gp_line_of "$src" "${3}3")")
+	d1=$(gp_cum_at_line "$1-delay.txt" "$2" "$(gp_line_of "$src" "${3}1")")
 	awk -v a="$d3" -v b="$d1" 'BEGIN { exit !(b >= 100 && a / b >= 2.4 && a / b <= 3.75) }' ||
 		{ cat "$1-delay.txt" >&2; gp_fail "$1 delay of $2: $d3 ms at LINE-${3}3, $d1 ms at LINE-${3}1"; }
 }
@@ -65,6 +56,6 @@ lock_split block wait_callers WAIT
 lock_split mutex release GIVE
 
 gp_export prof.db threadcreate.pb.gz -t threadcreate
-lines_top threadcreate.pb.gz >threadcreate.txt
+gp_lines_top threadcreate.pb.gz >threadcreate.txt
 check threadcreate.txt spawn SPAWN 3 3 1 1
 exit 0

@@ -63,7 +63,9 @@ while [ "$i" -lt "$runs" ]; do
 	i=$((i + 1))
 	k=0
 	while [ "$k" -le $# ]; do
-		run "$k" "$i" >>"$work/res-$k"
+		# the shell's own "Aborted" and "Segmentation fault" lines: not the table's
+		run "$k" "$i" >>"$work/res-$k" 2>"$work/shell-err" ||
+			{ cat "$work/shell-err" >&2; exit 1; }
 		k=$((k + 1))
 	done
 done

@@ -228,6 +228,8 @@ int gp_writer_lock(pthread_mutex_t *m, const char *what)
 		}
 		if (!crashing)
 			continue;
+		/* a wait begun before the crash: the reserve from now on, as after it */
+		gp_heap_crash_enter();
 		uint64_t now = gp_real_ns();
 		if (!since)
 			since = now;
@@ -310,10 +312,9 @@ static void *writer_main(void *unused)
 			ts.tv_nsec -= 1000000000L;
 		}
 		sem_timedwait(&wake, &ts);
+		busy = gp_writer_lock(&busy_lock, "the writer's lock");
 		if (GP_UNLIKELY(gp_heap_crashing()))
 			gp_heap_crash_enter();
-
-		busy = gp_writer_lock(&busy_lock, "the writer's lock");
 		int stopping = stop_req;
 		unsigned want = __atomic_load_n(&flush_req, __ATOMIC_ACQUIRE);
 		if (busy == GP_LOCK_SKIP) {
@@ -512,8 +513,9 @@ void gp_writer_crash_flush(unsigned timeout_ms)
 {
 	/* atomics, gettid, sem_post and nanosleep only: safe in the signal handler */
 	if (running && running_pid == getpid()) {
-		__atomic_store_n(&crash_tid, gettid(), __ATOMIC_RELEASE);
+		/* the reserve's switch first: a writer that sees crash_tid enters it */
 		gp_heap_crash();
+		__atomic_store_n(&crash_tid, gettid(), __ATOMIC_RELEASE);
 	}
 	(void)gp_writer_sync(timeout_ms);
 }

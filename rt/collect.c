@@ -111,10 +111,12 @@ void gp_collect_drop_pending(void)
 	gp_w.mutex_fraction_written = 0;
 	gp_w.fail.traces += gp_w.batch_traces;
 	gp_w.batch_traces = 0;
-	pthread_mutex_lock(&gp_writer_traces_lock);
+	int how = gp_writer_lock(&gp_writer_traces_lock, "the traces handed over");
+	if (how == GP_LOCK_SKIP)
+		return;
 	struct pending_trace *t = gp_writer_traces;
 	gp_writer_traces = NULL;
-	pthread_mutex_unlock(&gp_writer_traces_lock);
+	gp_writer_unlock(&gp_writer_traces_lock, how);
 	for (struct pending_trace *next; t; t = next) {
 		next = t->next;
 		free(t->data);
@@ -470,10 +472,12 @@ int gp_collect_write_heapstats(uint64_t time_ns)
 /* The traces handed over since the last commit, oldest first; they are gone either way. */
 int gp_collect_write_traces(void)
 {
-	pthread_mutex_lock(&gp_writer_traces_lock);
+	int how = gp_writer_lock(&gp_writer_traces_lock, "the traces handed over");
+	if (how == GP_LOCK_SKIP)
+		return 0;
 	struct pending_trace *t = gp_writer_traces, *oldest = NULL;
 	gp_writer_traces = NULL;
-	pthread_mutex_unlock(&gp_writer_traces_lock);
+	gp_writer_unlock(&gp_writer_traces_lock, how);
 	while (t) {
 		struct pending_trace *next = t->next;
 		t->next = oldest;

@@ -246,7 +246,9 @@ size_t gp_custom_drain(void (*fn)(const struct goprof_profile *p, struct gp_cust
 	size_t n = 0;
 
 	for (struct goprof_profile *p = gp_custom_profiles(); p; p = p->next) {
-		pthread_mutex_lock(&p->lock);
+		int how = gp_writer_lock(&p->lock, "a custom profile");
+		if (how == GP_LOCK_SKIP)
+			continue;
 		struct gp_custom_entry *e = p->pending, *next;
 		p->pending = NULL;
 		for (; e; e = next, n++) {
@@ -256,7 +258,7 @@ size_t gp_custom_drain(void (*fn)(const struct goprof_profile *p, struct gp_cust
 			if (e->removed_ns)
 				__libc_free(e);
 		}
-		pthread_mutex_unlock(&p->lock);
+		gp_writer_unlock(&p->lock, how);
 	}
 	return n;
 }

@@ -624,12 +624,13 @@ extern GP_HIDDEN __thread struct gp_thread *gp_thread_self
 	__attribute__((tls_model("initial-exec")));
 
 /*
- * Takes the registry lock (under the heap guard, so that the lock wrappers never record it)
- * and returns the newest entry; entries link through next. gp_threads_unlock() lets go.
- * Never in signal context.
+ * Takes the registry lock (under the heap guard, so that the lock wrappers never record it;
+ * gp_writer_lock(): the writer only) and returns the newest entry, NULL if none or if a
+ * crash flush leaves the registry out; entries link through next. gp_threads_unlock()
+ * lets go (how: what gp_threads_lock() set). Never in signal context.
  */
-GP_HIDDEN struct gp_thread *gp_threads_lock(void);
-GP_HIDDEN void gp_threads_unlock(void);
+GP_HIDDEN struct gp_thread *gp_threads_lock(int *how);
+GP_HIDDEN void gp_threads_unlock(int how);
 
 /* fork() handlers: the registry lock across fork; in the child, every other thread ended. */
 GP_HIDDEN void gp_thread_atfork_prepare(void);
@@ -817,6 +818,23 @@ GP_HIDDEN void gp_writer_atfork_parent(void);
 
 /* Is the caller the writer thread? Any thread. */
 GP_HIDDEN int gp_writer_is_self(void);
+
+/*
+ * goprof's locks on the writer thread, which a crash flush must not wait for: the dying
+ * thread may hold any of them, and it never runs again. gp_writer_lock() takes m and
+ * returns GP_LOCK_TAKEN, as pthread_mutex_lock() would, until a crash flush begins; from
+ * then on a lock it cannot get within a few milliseconds is GP_LOCK_WITHOUT when a
+ * thread is inside fork() (goprof's prepare handler took goprof's locks there, between
+ * two changes: the data under them is whole, and nobody changes it; that thread is the
+ * dying one or waits for a lock the dying one holds), else GP_LOCK_SKIP: the caller
+ * leaves out what needs it. Either is counted and said once, at the end of the flush
+ * (what). gp_writer_unlock() lets go of what gp_writer_lock() took. Other threads than the
+ * writer just lock. gp_writer_crashing(): the caller is the writer in a crash flush.
+ */
+enum { GP_LOCK_TAKEN, GP_LOCK_WITHOUT, GP_LOCK_SKIP };
+GP_HIDDEN int gp_writer_lock(pthread_mutex_t *m, const char *what);
+GP_HIDDEN void gp_writer_unlock(pthread_mutex_t *m, int how);
+GP_HIDDEN int gp_writer_crashing(void);
 
 /*
  * The program is about to put another file on fd, a descriptor of the database (dup2):

@@ -172,6 +172,9 @@ uint32_t gp_intern_mapping_of_object(uintptr_t addr)
 {
 	struct find_exec f = { .addr = addr };
 
+	/* not in a crash flush: the dying thread may hold the loader's lock */
+	if (gp_writer_crashing())
+		return 0;
 	dl_iterate_phdr(find_exec_cb, &f);
 	return f.exec ? mapping_of_pc(f.exec) : 0;
 }

@@ -204,10 +204,15 @@ static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
 size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 {
 	size_t records = 0;
+	int how;
 
-	/* the heap, lock and thread-creation sites scan the machine stack too */
-	gp_stack_text_refresh();
-	for (struct gp_thread *t = gp_threads_lock(); t; t = t->next) {
+	/*
+	 * The heap, lock and thread-creation sites scan the machine stack too. Not in a crash
+	 * flush: dl_iterate_phdr() takes the loader's lock, which the dying thread may hold.
+	 */
+	if (!gp_writer_crashing())
+		gp_stack_text_refresh();
+	for (struct gp_thread *t = gp_threads_lock(&how); t; t = t->next) {
 		if (!t->ring)
 			continue;
 		records += drain_ring(t, fn, ctx);
@@ -216,6 +221,6 @@ size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 			t->ring = NULL;
 		}
 	}
-	gp_threads_unlock();
+	gp_threads_unlock(how);
 	return records;
 }

@@ -259,6 +259,9 @@ static struct object *object_at(uintptr_t pc)
 			return &objects[i];
 
 	struct find f = { .pc = pc };
+	/* a crash flush keeps to the objects known: the dying thread may hold the loader's lock */
+	if (gp_writer_crashing())
+		return NULL;
 	dl_iterate_phdr(find_object, &f);
 	if (!f.ok)
 		return NULL;
@@ -293,8 +296,10 @@ static const char *function_at(struct object *o, uintptr_t pc)
 int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out)
 {
 	int rc = -1;
+	int how = gp_writer_lock(&sym_lock, "the symbol cache");
 
-	pthread_mutex_lock(&sym_lock);
+	if (how == GP_LOCK_SKIP)
+		return -1;
 	struct object *o = object_at(pc);
 	if (o) {
 		out->function = function_at(o, pc);
@@ -305,22 +310,24 @@ int gp_pc_lookup(uintptr_t pc, struct gp_pc_info *out)
 		out->map_offset = o->offset;
 		rc = 0;
 	}
-	pthread_mutex_unlock(&sym_lock);
+	gp_writer_unlock(&sym_lock, how);
 	return rc;
 }
 
 int gp_pc_object(uintptr_t pc, uintptr_t *lo, uintptr_t *hi)
 {
 	int rc = -1;
+	int how = gp_writer_lock(&sym_lock, "the symbol cache");
 
-	pthread_mutex_lock(&sym_lock);
+	if (how == GP_LOCK_SKIP)
+		return -1;
 	struct object *o = object_at(pc);
 	if (o) {
 		*lo = o->span_lo;
 		*hi = o->span_hi;
 		rc = 0;
 	}
-	pthread_mutex_unlock(&sym_lock);
+	gp_writer_unlock(&sym_lock, how);
 	return rc;
 }
 

@@ -299,16 +299,16 @@ static void unlink_entry(struct gp_thread *t)
 
 __thread struct gp_thread *gp_thread_self __attribute__((tls_model("initial-exec")));
 
-struct gp_thread *gp_threads_lock(void)
+struct gp_thread *gp_threads_lock(int *how)
 {
 	gp_heap_guard(1);
-	pthread_mutex_lock(&reg_lock);
-	return threads;
+	*how = gp_writer_lock(&reg_lock, "the thread registry");
+	return *how == GP_LOCK_SKIP ? NULL : threads;
 }
 
-void gp_threads_unlock(void)
+void gp_threads_unlock(int how)
 {
-	pthread_mutex_unlock(&reg_lock);
+	gp_writer_unlock(&reg_lock, how);
 	gp_heap_guard(0);
 }
 
@@ -403,10 +403,12 @@ static void refresh_name(struct gp_thread *t)
 void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ctx)
 {
 	struct gp_thread *next;
+	int how;
 
-	for (struct gp_thread *t = gp_threads_lock(); t; t = next) {
+	for (struct gp_thread *t = gp_threads_lock(&how); t; t = next) {
 		next = t->next;
-		if (!t->ended)
+		/* fopen() takes stdio's lock, which a thread dying inside fork() holds */
+		if (!t->ended && !gp_writer_crashing())
 			refresh_name(t);
 		/* the last row taken, the samples drained (sampler.c frees the ring then) */
 		if (fn(&t->info, ctx) == 0 && t->ended && !t->stack_live && !t->ring) {
@@ -414,7 +416,7 @@ void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ct
 			free(t);
 		}
 	}
-	gp_threads_unlock();
+	gp_threads_unlock(how);
 }
 
 /*
@@ -508,8 +510,9 @@ void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), 
 {
 	static const void *frames[GP_MAX_STACK_DEPTH];	/* the writer thread's alone */
 	struct gp_thread_snap s;
+	int how;
 
-	for (struct gp_thread *t = gp_threads_lock(); t; t = t->next) {
+	for (struct gp_thread *t = gp_threads_lock(&how); t; t = t->next) {
 		if (!t->stack_live)
 			continue;
 		memset(&s, 0, sizeof(s));
@@ -533,7 +536,7 @@ void gp_threads_snapshot(void (*fn)(const struct gp_thread_snap *s, void *ctx), 
 		}
 		fn(&s, ctx);
 	}
-	gp_threads_unlock();
+	gp_threads_unlock(how);
 }
 
 void gp_thread_atfork_prepare(void)

@@ -511,8 +511,11 @@ GOPROF_API void *malloc(size_t n)
 GOPROF_API void free(void *p)
 {
 	if (GP_UNLIKELY(heap_on)) {
-		/* a block the writer frees in a crash flush stays (leaked, or in the reserve) */
-		if (GP_UNLIKELY(heap_on & HEAP_CRASH) && tls.crash)
+		/*
+		 * A block the writer frees in a crash flush stays (leaked, or in the reserve);
+		 * so does a block of the reserve that a child forked then frees.
+		 */
+		if (GP_UNLIKELY(heap_on & HEAP_CRASH) && (tls.crash || in_reserve(p)))
 			return;
 		tls.frees++;
 		/* non-zero for NULL too (FILTER_NULL_BIAS) */

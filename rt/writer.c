@@ -14,10 +14,14 @@
  *  - gp_writer_start() (constructor) opens the database and writes the schema before the
  *    thread exists; gp_writer_stop() (destructor, before exec) asks the thread to finish
  *    and joins it, so the last drain, commit and close happen on the thread;
- *  - gp_writer_crash_flush() runs in a fatal-signal handler: it only posts the semaphore
- *    (async-signal-safe) and polls flush_done with nanosleep; the thread's last round then
- *    allocates from a reserve of its own (wrap-malloc.c), since the dying thread may hold
- *    a lock of glibc's malloc;
+ *  - gp_writer_crash_flush() runs in a fatal-signal handler: it only notes the dying
+ *    thread, posts the semaphore (async-signal-safe) and polls flush_done with nanosleep;
+ *    the thread's last round then allocates from a reserve of its own (wrap-malloc.c),
+ *    since the dying thread may hold a lock of glibc's malloc, and takes goprof's locks
+ *    with gp_writer_lock(), which never waits long for one: the dying thread may hold any
+ *    (busy_lock, the registry's, the symbol cache's, the traces', a custom profile's).
+ *    It does not call dl_iterate_phdr (the loader's lock) or fopen (stdio's), which a
+ *    thread dying inside fork() holds;
  *  - gp_writer_atfork_child() runs in a forked child, where the thread does not exist: it
  *    forgets the parent's state without touching its sqlite handle and starts over. A
  *    child opens its database lazily, on its first sample, so that fork+exec children
@@ -79,6 +83,16 @@ static int busy_held;			/* the forking thread took busy_lock */
 static volatile sig_atomic_t stop_req;
 static unsigned flush_req;		/* atomics: crash flush handshake */
 static unsigned flush_done;
+/*
+ * The crash flush's locks (gp_writer_lock()). The fatal-signal handler notes the dying
+ * thread. forking_tid: the thread between goprof's fork handlers, set once it holds
+ * busy_lock (so one at a time); it holds goprof's locks there or waits in the prepare
+ * handler for one that the dying thread may hold, and will not let go in either case.
+ */
+#define CRASH_LOCK_NS 5000000ull	/* a live thread's hold ends within this */
+static pid_t crash_tid;			/* atomics; 0: no crash */
+static pid_t forking_tid;		/* atomics */
+static char crash_without[160], crash_skipped[160];	/* the writer's: what it did */
 
 /*
  * A figure that changes with every heap or lock event recorded: the totals of the buckets,
@@ -170,8 +184,101 @@ static void retain(int force)
 	}
 }
 
+int gp_writer_crashing(void)
+{
+	return __atomic_load_n(&crash_tid, __ATOMIC_ACQUIRE) && gp_writer_is_self();
+}
+
+/* what, once, into the list of a crash flush's locks gone without or skipped */
+static void crash_note(char *list, size_t size, const char *what)
+{
+	size_t n = strlen(list);
+
+	if (!strstr(list, what))
+		snprintf(list + n, size - n, "%s%s", n ? ", " : "", what);
+}
+
+int gp_writer_lock(pthread_mutex_t *m, const char *what)
+{
+	uint64_t since = 0, quiet = 0;
+
+	if (!gp_writer_is_self()) {
+		pthread_mutex_lock(m);
+		return GP_LOCK_TAKEN;
+	}
+	/*
+	 * A timed wait, also before any crash: the writer may already wait for a lock when the
+	 * thread that holds it dies, and it must then see the crash begin.
+	 */
+	for (;;) {
+		int crashing = __atomic_load_n(&crash_tid, __ATOMIC_ACQUIRE) != 0;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += crashing ? 1000000 : 20000000;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		int rc = pthread_mutex_timedlock(m, &until);
+		if (rc == 0)
+			return GP_LOCK_TAKEN;
+		if (rc != ETIMEDOUT) {
+			pthread_mutex_lock(m);
+			return GP_LOCK_TAKEN;
+		}
+		if (!crashing)
+			continue;
+		/* a wait begun before the crash: the reserve from now on, as after it */
+		gp_heap_crash_enter();
+		uint64_t now = gp_real_ns();
+		if (!since)
+			since = now;
+		if (now - since < CRASH_LOCK_NS)
+			continue;
+		if (__atomic_load_n(&forking_tid, __ATOMIC_ACQUIRE)) {
+			crash_note(crash_without, sizeof(crash_without), what);
+			return GP_LOCK_WITHOUT;
+		}
+		/*
+		 * Nobody inside fork() now: a live thread that forked may just be letting go
+		 * (a fork takes milliseconds on a loaded machine); the lock must stay taken
+		 * as long again.
+		 */
+		if (!quiet)
+			quiet = now;
+		else if (now - quiet >= CRASH_LOCK_NS)
+			break;
+	}
+	crash_note(crash_skipped, sizeof(crash_skipped), what);
+	return GP_LOCK_SKIP;
+}
+
+void gp_writer_unlock(pthread_mutex_t *m, int how)
+{
+	if (how == GP_LOCK_TAKEN)
+		pthread_mutex_unlock(m);
+}
+
+/* Once, before the dying thread is let go: which locks the crash flush did without. */
+static void crash_say(void)
+{
+	static int said;
+
+	if (said || !gp_writer_crashing() || (!crash_without[0] && !crash_skipped[0]))
+		return;
+	said = 1;
+	if (crash_without[0])
+		gp_warn("crash flush: %s held by a thread inside fork(); written without them",
+			crash_without);
+	if (crash_skipped[0])
+		gp_warn("crash flush: left out what needs %s, held by a thread at the signal",
+			crash_skipped);
+}
+
 static void *writer_main(void *unused)
 {
+	int busy = GP_LOCK_TAKEN;
+
 	(void)unused;
 	/* sqlite's allocations on this thread are goprof's own: never sampled */
 	gp_heap_guard(1);
@@ -205,12 +312,19 @@ static void *writer_main(void *unused)
 			ts.tv_nsec -= 1000000000L;
 		}
 		sem_timedwait(&wake, &ts);
+		busy = gp_writer_lock(&busy_lock, "the writer's lock");
 		if (GP_UNLIKELY(gp_heap_crashing()))
 			gp_heap_crash_enter();
-
-		pthread_mutex_lock(&busy_lock);
 		int stopping = stop_req;
 		unsigned want = __atomic_load_n(&flush_req, __ATOMIC_ACQUIRE);
+		if (busy == GP_LOCK_SKIP) {
+			/* the dying thread was in the writer's work itself (gp_writer_fd_lost) */
+			crash_say();
+			__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
+			if (stopping)
+				break;
+			continue;
+		}
 		collect();
 		if (!gp_w.broken && !gp_w.lazy_open &&
 		    (stopping || want != flush_done ||
@@ -220,14 +334,15 @@ static void *writer_main(void *unused)
 		/* at the end too: the file the program leaves is within the size */
 		if (!gp_w.broken && !gp_w.lazy_open && !gp_w.fail.active)
 			retain(stopping);
+		crash_say();
 		__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
 		if (stopping)
 			break;
-		pthread_mutex_unlock(&busy_lock);
+		gp_writer_unlock(&busy_lock, busy);
 	}
 	if (gp_w.db)
 		gp_db_close();
-	pthread_mutex_unlock(&busy_lock);
+	gp_writer_unlock(&busy_lock, busy);
 	return NULL;
 }
 
@@ -396,9 +511,12 @@ int gp_writer_db_path(char *buf, size_t len)
 
 void gp_writer_crash_flush(unsigned timeout_ms)
 {
-	/* atomics, sem_post and nanosleep only: safe in the signal handler */
-	if (running && running_pid == getpid())
+	/* atomics, gettid, sem_post and nanosleep only: safe in the signal handler */
+	if (running && running_pid == getpid()) {
+		/* the reserve's switch first: a writer that sees crash_tid enters it */
 		gp_heap_crash();
+		__atomic_store_n(&crash_tid, gettid(), __ATOMIC_RELEASE);
+	}
 	(void)gp_writer_sync(timeout_ms);
 }
 
@@ -442,6 +560,7 @@ void gp_writer_atfork_prepare(void)
 	if (running && running_pid == getpid() && !pthread_equal(pthread_self(), thread)) {
 		pthread_mutex_lock(&busy_lock);
 		busy_held = 1;
+		__atomic_store_n(&forking_tid, gettid(), __ATOMIC_RELEASE);
 	}
 }
 
@@ -449,6 +568,7 @@ void gp_writer_atfork_parent(void)
 {
 	if (busy_held) {
 		busy_held = 0;
+		__atomic_store_n(&forking_tid, 0, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&busy_lock);
 	}
 }

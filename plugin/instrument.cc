@@ -126,6 +126,51 @@ static tree get_sp_decl(void)
 	return decl;
 }
 
+/* Whether pushes store GOT offsets instead of addresses (rt/gp-abi.h). */
+static bool got_records(void)
+{
+	return gp_opts.got_record && flag_pic && for_executable();
+}
+
+/* A weak, public definition of name, kept even if unreferenced, added to this unit. */
+static tree add_weak_definition(const char *name, tree type, tree init, bool visible)
+{
+	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(name), type);
+	TREE_PUBLIC(decl) = 1;
+	TREE_STATIC(decl) = 1;
+	DECL_WEAK(decl) = 1;
+	DECL_ARTIFICIAL(decl) = 1;
+	DECL_PRESERVE_P(decl) = 1;
+	if (visible) {
+		DECL_VISIBILITY(decl) = VISIBILITY_DEFAULT;
+		DECL_VISIBILITY_SPECIFIED(decl) = 1;
+	}
+	DECL_INITIAL(decl) = init;
+	varpool_node::add(decl);
+	return decl;
+}
+
+/*
+ * The object's weak GP_GOT_SYMBOL: _GLOBAL_OFFSET_TABLE_ as the initial value, which the
+ * assembler makes PC-relative (R_X86_64_GOTPC64): the table's address minus the word's.
+ * Visible whatever -fvisibility says, so that the executable exports it to libgoprof.
+ */
+static tree got_anchor_decl;
+
+static void get_got_anchor(void)
+{
+	if (got_anchor_decl)
+		return;
+	tree got = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier("_GLOBAL_OFFSET_TABLE_"),
+			      char_type_node);
+	TREE_PUBLIC(got) = 1;
+	DECL_EXTERNAL(got) = 1;
+	DECL_ARTIFICIAL(got) = 1;
+	got_anchor_decl = add_weak_definition(
+		GP_GOT_SYMBOL, ptr_type_node, build_fold_addr_expr_with_type(got, ptr_type_node),
+		true);
+}
+
 static void put_le32(char *p, unsigned v)
 {
 	p[0] = v & 0xff;
@@ -197,16 +242,8 @@ static void define_lto_guard(void)
 {
 	if (!(in_lto_p || (flag_generate_lto && flag_fat_lto_objects)) || lto_guard_def)
 		return;
-	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(GP_LTO_GUARD_SYMBOL),
-			       char_type_node);
-	TREE_PUBLIC(decl) = 1;
-	TREE_STATIC(decl) = 1;
-	DECL_WEAK(decl) = 1;
-	DECL_ARTIFICIAL(decl) = 1;
-	DECL_PRESERVE_P(decl) = 1;
-	DECL_INITIAL(decl) = build_zero_cst(char_type_node);
-	varpool_node::add(decl);
-	lto_guard_def = decl;
+	lto_guard_def = add_weak_definition(GP_LTO_GUARD_SYMBOL, char_type_node,
+					    build_zero_cst(char_type_node), false);
 }
 
 /* A call that leaves this frame on the stack while the callee runs. */
@@ -590,13 +627,31 @@ static void place_pushes(function *fun, struct placement *place)
  * (GCC neither merges nor moves it), with the slot as a memory output. Also in functions
  * with one push: measured, Lua's luaV_execute and speedtest1's getAndInitPage gain more
  * than the few functions where the asm's scratch register costs a move (luaM_free_) lose.
- * Without -fpic/-fpie the address is an immediate the store carries.
+ * Without -fpic/-fpie the address is an immediate the store carries; in a PIE (code for an
+ * executable with -fpie) the record's GOT offset is (got_records()), one instruction
+ * instead of two.
  */
 static gimple *store_record(tree slot, tree record)
 {
 	tree addr = build_fold_addr_expr_with_type(record, ptr_type_node);
 	if (!flag_pic)
 		return gimple_build_assign(slot, addr);
+	if (got_records()) {
+		/* the record's GOT offset, a 32-bit immediate the store carries (gp-abi.h) */
+		get_got_anchor();
+		vec<tree, va_gc> *outputs = NULL, *inputs = NULL;
+		vec_safe_push(outputs, build_tree_list(build_tree_list(NULL_TREE,
+								       build_string(3, "=m")),
+						       slot));
+		vec_safe_push(inputs, build_tree_list(build_tree_list(NULL_TREE,
+								      build_string(2, "i")),
+						      addr));
+		gasm *g = gimple_build_asm_vec(
+			"{movq $%c1@GOT, %0|mov QWORD PTR %0, OFFSET FLAT:%c1@GOT}", inputs, outputs,
+			NULL, NULL);
+		gimple_asm_set_volatile(g, true);
+		return g;
+	}
 	tree scratch = make_ssa_name(ptr_type_node);
 	vec<tree, va_gc> *outputs = NULL, *inputs = NULL;
 	vec_safe_push(outputs,

@@ -120,7 +120,7 @@ static const struct ret_info *ret_info(uintptr_t ra, const void *frame)
 			return NULL;
 		ninfos++;
 	}
-	if ((uintptr_t)frame - r->obj_lo >= r->obj_hi - r->obj_lo)
+	if ((uintptr_t)gp_record_of(frame) - r->obj_lo >= r->obj_hi - r->obj_lo)
 		return NULL;
 	if (!r->decoded)
 		decode(ra, r);

@@ -4,7 +4,7 @@
  *
  * Instrumented code touches exactly one thread-local word, GP_SP_SYMBOL: a pointer one past
  * the innermost slot of the calling thread's shadow stack. Each slot holds the address of
- * the function record of the frame it stands for. The push and pop the plugin inlines are
+ * the function record of the frame it stands for (or, in a PIE, its GOT offset: below). The push and pop the plugin inlines are
  *
  *	entry:			p = sp; *p = &record; sp = p + 1;
  *	each return / tail call: sp = p;		(restore, never decrement)
@@ -31,6 +31,24 @@
  */
 #define GP_SP_SYMBOL "__goprof_sp"
 #define GP_SCRATCH_SYMBOL "__goprof_scratch"
+
+/*
+ * Records as GOT offsets. In code for a position-independent executable a record's address
+ * is known only once the program is loaded, and pushing it takes a lea and a store. There
+ * the plugin instead stores a 32-bit constant the linker computes, the offset of the
+ * record's GOT slot from _GLOBAL_OFFSET_TABLE_ (`movq $record@GOT, (slot)`,
+ * R_X86_64_GOT32); the slot holds the record's address once the dynamic linker has
+ * relocated it. Such a word is a small integer, |w| < GP_GOT_SPAN, never a record's
+ * address: a PIE and every shared library load high, and a non-PIE executable's
+ * addresses start at 0x400000. Each such object also carries a weak definition of
+ * GP_GOT_SYMBOL, a 64-bit word holding _GLOBAL_OFFSET_TABLE_ minus its own address (a
+ * link-time constant: the assembler makes any reference to _GLOBAL_OFFSET_TABLE_
+ * PC-relative), which the executable exports because libgoprof refers to it; the runtime
+ * turns a small word w back into the record at *(anchor + *anchor + w) (gp_record_of()).
+ * Shared libraries, dlopen()ed objects and non-PIE executables push addresses.
+ */
+#define GP_GOT_SYMBOL "__goprof_got"
+#define GP_GOT_SPAN 0x400000
 
 /*
  * Defined only by the plugin when it runs at link time under LTO; referenced by every object

@@ -182,6 +182,8 @@ struct gp_bucket_table {
 
 /* Decodes the record at p; returns 0, or -1 if p is not a function record. Signal-safe. */
 GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
+/* The record a shadow-stack word stands for: the word, or the record a GOT offset names. */
+GP_HIDDEN const void *gp_record_of(const void *word);
 
 /* Installs the pthread_create interposition (thread.c); called once from the constructor. */
 GP_HIDDEN void gp_thread_init(void);

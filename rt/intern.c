@@ -225,7 +225,7 @@ static uint32_t func_of_record(const void *rec)
 	if (gp_func_decode(rec, &fn) != 0)
 		return gp_intern_func_by_name("[unknown]", 0, GP_FUNC_KIND_SYNTHETIC);
 	id = add_func(fn.name, fn.file, fn.line, GP_FUNC_KIND_RECORD,
-		      gp_intern_mapping_of_object((uintptr_t)rec), 0);
+		      gp_intern_mapping_of_object((uintptr_t)gp_record_of(rec)), 0);
 	if (id && gp_u64map_put(&gp_w.func_by_record, (uintptr_t)rec, id) != 0)
 		return 0;
 	return id;

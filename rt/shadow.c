@@ -348,9 +348,22 @@ void gp_stack_region(const void ***base, size_t *cap)
 	*cap = own.cap;
 }
 
+/* The executable's GOT anchor (gp-abi.h), when its code pushes GOT offsets. */
+extern const intptr_t __goprof_got __attribute__((weak));
+
+const void *gp_record_of(const void *word)
+{
+	intptr_t w = (intptr_t)word;
+
+	if (w <= -GP_GOT_SPAN || w >= GP_GOT_SPAN || !w || (w & 7) || !&__goprof_got)
+		return word;
+	const char *got = (const char *)&__goprof_got + __goprof_got;
+	return *(const void *const *)(got + w);
+}
+
 int gp_func_decode(const void *p, struct gp_func *out)
 {
-	const unsigned char *r = p;
+	const unsigned char *r = gp_record_of(p);
 	uint32_t hdr[4];
 
 	if (!r || ((uintptr_t)r & (GP_FUNC_ALIGN - 1)))

@@ -98,12 +98,12 @@ static int build_stacks(struct captured *c)
 			f[at++] = (struct gp_trace_frame){ (uintptr_t)k->leaf, k->leaf, "", 0 };
 		for (uint32_t j = 0; j < k->nframes; j++) {
 			struct gp_func fn;
+			/* the record's address, a GOT offset's too, as the frame's PC */
+			uintptr_t rec = (uintptr_t)gp_record_of(k->frames[j]);
 			if (gp_func_decode(k->frames[j], &fn) == 0)
-				f[at++] = (struct gp_trace_frame){ (uintptr_t)k->frames[j], fn.name,
-								   fn.file, fn.line };
+				f[at++] = (struct gp_trace_frame){ rec, fn.name, fn.file, fn.line };
 			else
-				f[at++] = (struct gp_trace_frame){ (uintptr_t)k->frames[j],
-								   "[unknown]", "", 0 };
+				f[at++] = (struct gp_trace_frame){ rec, "[unknown]", "", 0 };
 		}
 		c->frames[i] = f;
 		c->stacks[i] = (struct gp_trace_stack){ f, n };

@@ -12,6 +12,8 @@
  *    countdown out of reach (INT64_MAX), so the same path never leaves the fast path.
  *    free and the rarer wrappers test heap_on first and, off, go straight to glibc; glibc's
  *    early allocations and dlsym's calloc before gp_heap_init() take these paths too.
+ *    free and realloc make that test one compare of heap_on with HEAP_ON and two jumps
+ *    (HEAP_STATE): below, off; equal, the fast path; above, a crash flush runs.
  *  - Fast path, profiling on: while the countdown stays positive nothing else happens: no
  *    lock, no stack, no allocation. free() counts the call and looks at one word of a fixed
  *    filter (address bits -> number of sampled blocks live there) and goes on when it is
@@ -39,8 +41,10 @@
  *    only by their thread. A thread joins the registry (heap_lock) when goprof sets it up
  *    (the main thread at start, the others in thread.c's trampoline) and at its end folds
  *    its totals into the ended totals and leaves; the writer sums those and the
- *    live threads' counters under heap_lock. Bytes allocated are not counted at all: they
- *    are what the countdown consumed, alloc_base - countdown, where alloc_base moves only
+ *    live threads' counters under heap_lock. realloc(p, n) of a block to a new size is a
+ *    free and an allocation, counted once in a counter of its own that adds to both.
+ *    Bytes allocated are not counted at all: they are what the countdown consumed,
+ *    alloc_base - countdown, where alloc_base moves only
  *    on the slow path (under a per-thread sequence count, so that the writer never reads
  *    one without the other). A plain bytes counter would be one more add per
  *    allocation, an atomic one a locked add; the two counters left are one add each.
@@ -56,9 +60,9 @@
  *    gp_heap_crash_enter(), after which its own allocations come from a reserve mapped for
  *    the occasion and its frees are dropped, so that it never touches an arena again.
  *    malloc and calloc reach that through their slow path (the writer's countdown is made
- *    negative for good), free and realloc through the heap_on test they make anyway:
- *    nothing is added to any thread's fast path while profiling is off, and one bit test
- *    to free's and realloc's while it is on.
+ *    negative for good), free and realloc through the compare of heap_on they make anyway
+ *    (HEAP_CRASH makes it greater than HEAP_ON): nothing is added to any thread's fast
+ *    path, profiling on or off.
  */
 #include "config.h"
 
@@ -105,6 +109,7 @@ struct heap_tls {
 	uint64_t mallocs;		/* allocation calls */
 	uint64_t frees;			/* free calls while heap_on, free(NULL) included */
 	uint64_t null_frees;		/* free(NULL) calls among frees */
+	uint64_t reallocs;		/* realloc(p, n) calls, p and n not 0: one of each */
 	int64_t alloc_base;		/* bytes allocated = alloc_base - countdown */
 	unsigned seq;			/* odd while alloc_base and countdown change */
 	int guard;			/* >0: forward only (goprof's own allocations) */
@@ -128,6 +133,17 @@ static inline int profiling(void)
 {
 	return __atomic_load_n(&heap_on, __ATOMIC_RELAXED) & HEAP_ON;
 }
+
+/*
+ * free's and realloc's first step: heap_on's three cases in one compare with memory, jumping
+ * to the label off when it is 0, to crash when a crash flush runs (HEAP_CRASH, with or
+ * without HEAP_ON), and going on when it is exactly HEAP_ON. A plain C test reads heap_on
+ * into a register and tests it twice (five instructions against three).
+ */
+#define HEAP_STATE(off, crash)                                                         \
+	asm goto("cmpl %1, %0\n\tjb %l[" #off "]\n\tja %l[" #crash "]"                  \
+		 : : "m"(heap_on), "i"(HEAP_ON) : "cc" : off, crash)
+_Static_assert(HEAP_ON == 1 && HEAP_CRASH > HEAP_ON, "HEAP_STATE's compare");
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t filter[FILTER_WORDS];	/* heap_lock to write (atomics); free reads */
@@ -345,8 +361,10 @@ static uint64_t alloc_bytes_of(struct heap_tls *t)
 /* heap_lock held: adds t's counters to out. */
 static void add_counters(struct gp_heap_stats *out, struct heap_tls *t)
 {
-	out->mallocs += __atomic_load_n(&t->mallocs, __ATOMIC_RELAXED);
-	out->frees += __atomic_load_n(&t->frees, __ATOMIC_RELAXED) -
+	uint64_t reallocs = __atomic_load_n(&t->reallocs, __ATOMIC_RELAXED);
+
+	out->mallocs += __atomic_load_n(&t->mallocs, __ATOMIC_RELAXED) + reallocs;
+	out->frees += __atomic_load_n(&t->frees, __ATOMIC_RELAXED) + reallocs -
 		      __atomic_load_n(&t->null_frees, __ATOMIC_RELAXED);
 	out->alloc_bytes += alloc_bytes_of(t);
 }
@@ -510,22 +528,26 @@ GOPROF_API void *malloc(size_t n)
 
 GOPROF_API void free(void *p)
 {
-	if (GP_UNLIKELY(heap_on)) {
-		/*
-		 * A block the writer frees in a crash flush stays (leaked, or in the reserve);
-		 * so does a block of the reserve that a child forked then frees.
-		 */
-		if (GP_UNLIKELY(heap_on & HEAP_CRASH) && (tls.crash || in_reserve(p)))
-			return;
-		tls.frees++;
-		/* non-zero for NULL too (FILTER_NULL_BIAS) */
-		if (GP_UNLIKELY(filter_hit(p))) {
-			free_slow(p);
-			return;
-		}
-		libc_free_on(p);
+	HEAP_STATE(off, crash);
+on:
+	tls.frees++;
+	/* non-zero for NULL too (FILTER_NULL_BIAS) */
+	if (GP_UNLIKELY(filter_hit(p))) {
+		free_slow(p);
 		return;
 	}
+	libc_free_on(p);
+	return;
+crash:
+	/*
+	 * A block the writer frees in a crash flush stays (leaked, or in the reserve); so
+	 * does a block of the reserve that a child forked then frees.
+	 */
+	if (tls.crash || in_reserve(p))
+		return;
+	if (profiling())
+		goto on;
+off:
 	__libc_free(p);
 }
 
@@ -570,29 +592,45 @@ static __attribute__((noinline)) void *realloc_slow(void *old, size_t n, int cro
 	return p;
 }
 
+/* realloc(old, 0), old not NULL: a free */
+static __attribute__((noinline)) void *realloc_free(void *old)
+{
+	tls.frees++;
+	return realloc_slow(old, 0, 0, 0);
+}
+
 GOPROF_API void *realloc(void *old, size_t n)
 {
 	/* programs whose allocator is realloc (Lua) get malloc's and free's fast paths */
-	if (GP_LIKELY(!heap_on))
-		return __libc_realloc(old, n);
-	if (GP_UNLIKELY(heap_on & HEAP_CRASH)) {
-		if (tls.crash)
-			return crash_realloc(old, n);
-		if (!profiling())
-			return __libc_realloc(old, n);
+	HEAP_STATE(off, crash);
+on:
+	/* realloc(NULL, n), Lua's every allocation, is a malloc */
+	if (!old) {
+		tls.mallocs++;
+		if (GP_UNLIKELY(countdown_crossed(n)))
+			goto sampled;
+		return libc_realloc_on(NULL, n);
 	}
-	if (old) {
-		tls.frees++;
-		/* realloc(p, 0) frees p and returns NULL (glibc): no new block */
-		if (GP_UNLIKELY(!n))
-			return realloc_slow(old, 0, 0, 0);
-	}
-	tls.mallocs++;
+	/* realloc(p, 0) frees p and returns NULL (glibc): no new block */
+	if (GP_UNLIKELY(!n))
+		return realloc_free(old);
+	/* one counter for the free and the malloc */
+	tls.reallocs++;
 	if (GP_UNLIKELY(countdown_crossed(n)))
-		return realloc_slow(old, n, 1, GP_CALL_SITE());
-	if (old && GP_UNLIKELY(filter_hit(old)))
+		goto sampled;
+	if (GP_UNLIKELY(filter_hit(old)))
 		return realloc_slow(old, n, 0, 0);
 	return libc_realloc_on(old, n);
+sampled:
+	/* one place reads the call site: the frame it needs stays off the fast path */
+	return realloc_slow(old, n, 1, GP_CALL_SITE());
+crash:
+	if (tls.crash)
+		return crash_realloc(old, n);
+	if (profiling())
+		goto on;
+off:
+	return __libc_realloc(old, n);
 }
 
 GOPROF_API void *reallocarray(void *old, size_t n, size_t size)

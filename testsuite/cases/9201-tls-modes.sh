@@ -5,7 +5,11 @@
 # the record's address as an immediate; -fPIC code, a one-command `-shared` build without
 # -fPIC, and an -fPIE object with -fplugin-arg-goprof-initial-exec use initial-exec; an
 # -fPIE object linked into a library without that option fails with the linker's
-# "recompile with -fPIC" message. (0021-shared-lib's program checks its own stacks.)
+# "recompile with -fPIC" message. A PIE program pushes each record's GOT offset
+# (`movq $record@GOT, (slot)`, R_X86_64_GOT32) and exports the anchor __goprof_got
+# that turns it back into the record, with lazy and immediate binding (-z now); with
+# -fplugin-arg-goprof-no-got-record, and in -fPIC code, no GOT32 relocation. (0021-shared-lib's
+# program checks its own stacks.)
 . "$GP_SRCDIR/testsuite/lib.sh"
 gp_begin "$0"
 src=$GP_SRCDIR/testsuite/cases
@@ -17,6 +21,8 @@ pie_lib=-mno-direct-extern-access
 
 # relocs FILE: the TLS relocation types against __goprof_sp, sorted, one per line
 relocs() { readelf -rW "$1" | awk '/__goprof_sp/ { print $3 }' | sort -u; }
+# got32 FILE: how many R_X86_64_GOT32 relocations FILE has
+got32() { readelf -rW "$1" | grep -c 'R_X86_64_GOT32 ' || true; }
 
 run_pair() {
 	gp_run prog ./prog
@@ -31,22 +37,42 @@ for o in -O0 -O2; do
 	# shellcheck disable=SC2086
 	$GP_CC $o -g -fPIC $GP_FLAGS $GP_INC -c -o lib.o "$lib" || gp_fail "lib.o at $o"
 	[ "$(relocs lib.o)" = R_X86_64_GOTTPOFF ] || gp_fail "-fPIC code at $o: $(relocs lib.o)"
+	[ "$(got32 lib.o)" = 0 ] || gp_fail "-fPIC code at $o has GOT32 relocations"
 	readelf -sW lib.o | awk '$8 == "__goprof_sp" && $7 != "UND" { f = 1 } END { exit !f }' &&
 		gp_fail "-fPIC code at $o defines __goprof_sp"
 	$GP_CC -shared -o libshared.so lib.o $GP_LIBS || gp_fail "libshared.so at $o"
 
-	for mode in pie nopie; do
-		pf=
-		[ $mode = nopie ] && pf="-fno-pie -no-pie"
+	for mode in pie pie-now pie-nogot nopie; do
+		pf= lf= af=
+		case $mode in
+		nopie) pf="-fno-pie -no-pie" ;;
+		pie-now) lf=-Wl,-z,now ;;
+		pie-nogot) af=-fplugin-arg-goprof-no-got-record ;;
+		esac
 		# shellcheck disable=SC2086
-		$GP_CC $o -g $pf $GP_FLAGS $GP_INC -c -o prog.o "$prog" || gp_fail "prog.o $mode $o"
+		$GP_CC $o -g $pf $GP_FLAGS $af $GP_INC -c -o prog.o "$prog" || gp_fail "prog.o $mode $o"
 		[ "$(relocs prog.o)" = R_X86_64_TPOFF32 ] ||
 			gp_fail "$mode code at $o: $(relocs prog.o), want R_X86_64_TPOFF32 only"
 		# shellcheck disable=SC2086
-		$GP_CC $pf -o prog prog.o -L. -Wl,-rpath,"$GP_WORK" -lshared $GP_LIBS ||
+		$GP_CC $pf $lf -o prog prog.o -L. -Wl,-rpath,"$GP_WORK" -lshared $GP_LIBS ||
 			gp_fail "prog $mode at $o does not link"
 		nm -D prog | grep -q ' [VW] __goprof_sp$' ||
 			gp_fail "prog $mode at $o does not export its __goprof_sp"
+		n=$(got32 prog.o)
+		case $mode in
+		pie | pie-now)
+			[ "$n" -ge 3 ] || gp_fail "$mode code at $o: $n GOT32 relocations, want one a function"
+			nm -D prog | grep -q ' [VW] __goprof_got$' ||
+				gp_fail "prog $mode at $o does not export __goprof_got"
+			# the push: the record's GOT offset, a small immediate stored
+			objdump -d --no-show-raw-insn prog | awk '
+				/<prog_outer>:/ { f = 1 } f && /^$/ { exit }
+				f && /movq +\$0x[0-9a-f]+,\(%r/ { imm++ }
+				END { exit !imm }' ||
+				gp_fail "prog_outer ($mode, $o) does not push an immediate"
+			;;
+		*) [ "$n" = 0 ] || gp_fail "$mode code at $o: $n GOT32 relocations" ;;
+		esac
 		# the record's address as an immediate: movq $ADDR,(%reg), no lea of it first
 		if [ $mode = nopie ]; then
 			objdump -d prog | awk '/<prog_outer>:/ { f = 1 } f && /^$/ { exit }

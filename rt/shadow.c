@@ -357,8 +357,9 @@ const void *gp_record_of(const void *word)
 
 	if (w <= -GP_GOT_SPAN || w >= GP_GOT_SPAN || !w || (w & 7) || !&__goprof_got)
 		return word;
-	const char *got = (const char *)&__goprof_got + __goprof_got;
-	return *(const void *const *)(got + w);
+	/* as integers: the table lies outside the 8-byte anchor, which GCC would warn of */
+	uintptr_t got = (uintptr_t)&__goprof_got + (uintptr_t)__goprof_got;
+	return *(const void *const *)(got + (uintptr_t)w);
 }
 
 int gp_func_decode(const void *p, struct gp_func *out)

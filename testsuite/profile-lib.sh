@@ -37,6 +37,17 @@ gp_cpu_profile() {
 	gp_export "$name.db" "$name.pb.gz" -t cpu
 }
 
+# gp_measured_share OUT KEY DEFAULT: the share in % of the first of two CPU times in ns that
+# a program printed as "KEY NS1 NS2" in OUT (the ground truth of a split, whatever the load
+# did to each part's speed), DEFAULT if it printed -1 for either; fails if there is no line.
+gp_measured_share() {
+	local ns
+	ns=$(sed -n "s/^$2 \(-*[0-9]*\) \(-*[0-9]*\)\$/\1 \2/p" "$1")
+	[ -n "$ns" ] || gp_fail "the program did not print its $2 CPU times: $(cat "$1")"
+	echo "$2: the program measured ${ns% *} ns and ${ns#* } ns" >&2
+	awk -v a="${ns% *}" -v b="${ns#* }" -v d="$3" 'BEGIN { print (a > 0 && b > 0) ? 100 * a / (a + b) : d }'
+}
+
 # gp_pprof ARGS...: go tool pprof with a private HOME (it keeps state there).
 gp_pprof() {
 	HOME=$GP_WORK go tool pprof "$@"

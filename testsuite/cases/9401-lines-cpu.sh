@@ -23,10 +23,7 @@ cum_at() { gp_cum_at_line lines.txt "$@"; }
 
 # the split is the one of the two calls' thread CPU time as the program measured it (3:1 in
 # work, but a loaded machine can slow one call more than the other), 3:1 if it could not
-ns=$(sed -n 's/^twice \(-*[0-9]*\) \(-*[0-9]*\)$/\1 \2/p' cpu.out)
-[ -n "$ns" ] || gp_fail "the program did not print twice's CPU times: $(cat cpu.out)"
-want=$(awk -v a="${ns% *}" -v b="${ns#* }" 'BEGIN { print (a > 0 && b > 0) ? 100 * a / (a + b) : 75 }')
-echo "twice's calls measured ${ns% *} ns and ${ns#* } ns: $want %" >&2
+want=$(gp_measured_share cpu.out twice 75)
 three=$(cum_at twice "$(gp_line_of "$src" THREE)")
 one=$(cum_at twice "$(gp_line_of "$src" ONE)")
 [ $((three + one)) -gt 600 ] || gp_fail "twice's two call lines have only $three + $one ms"
@@ -39,10 +36,7 @@ mixin=$(gp_flat_ms top.txt mixin)
 blend=$(gp_flat_ms top.txt blend)
 [ $((mixin + blend)) -gt 300 ] || gp_fail "blend and its inlined mixin have only $blend + $mixin ms"
 # the same work in each, but what counts is the CPU time each got, as the program measured it
-ns=$(sed -n 's/^blend \(-*[0-9]*\) \(-*[0-9]*\)$/\1 \2/p' cpu.out)
-[ -n "$ns" ] || gp_fail "the program did not print blend's CPU times: $(cat cpu.out)"
-want=$(awk -v a="${ns% *}" -v b="${ns#* }" 'BEGIN { print (a > 0 && b > 0) ? 100 * a / (a + b) : 50 }')
-echo "blend's mixin and own loop measured ${ns% *} ns and ${ns#* } ns: $want %" >&2
+want=$(gp_measured_share cpu.out blend 50)
 awk -v a="$mixin" -v b="$blend" -v w="$want" \
 	'BEGIN { d = 100 * a / (a + b) - w; if (d < 0) d = -d; exit !(d <= 6) }' ||
 	gp_fail "the inlined mixin has $mixin ms and blend $blend ms: not $want % +- 6"

@@ -57,7 +57,7 @@ __attribute__((noinline)) static ssize_t read_pipe(char *buf, size_t n)
 
 __attribute__((noinline)) static void *worker_b(void *arg)
 {
-	__atomic_store_n(&b_tid, gettid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&b_tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	ssize_t n = read_pipe(got, sizeof(got) - 1);
 	if (n > 0)
 		got[n] = '\0';

@@ -8,17 +8,18 @@
  *  - an I/O wait: its wrapper publishes nothing, so first the stack pointer of its system
  *    call from /proc/self/task/TID/syscall (open, read, close), then the same copy.
  * Prints a Markdown table: the median over rounds of the time per thread, each way.
- * No goprof in it: these are the system calls rt/thread.c makes.
+ * No goprof in it: these are the system calls rt/thread.c makes, the /proc read by the same
+ * function (lib/util.c, which lines-bench.sh builds in).
  */
 #define _GNU_SOURCE 1
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "util.h"
 
 #define SCAN_BYTES (16u << 10)
 
@@ -45,33 +46,6 @@ static void *blocked(void *p)
 	w->tid = gettid();
 	__atomic_store_n(&w->ready, 1, __ATOMIC_RELEASE);
 	return (void *)(intptr_t)read(w->fds[0], &c, 1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uintptr_t sp_of(pid_t tid)
-{
-	char path[64], buf[256];
-	unsigned long sp = 0;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%*d %*x %*x %*x %*x %*x %*x %lx", &sp) != 1)
-		return 0;
-	return sp;
 }
 
 static size_t copy(const struct waiter *w, uintptr_t from)
@@ -108,17 +82,17 @@ int main(int argc, char **argv)
 	}
 	usleep(100000);	/* all in read() by now */
 	for (int i = 0; i < n; i++)
-		if (!(sp[i] = sp_of(w[i].tid)))
+		if (!(sp[i] = gp_syscall_sp((uint32_t)w[i].tid)))
 			return 3;
 	size_t got = 0;
 	for (int r = 0; r < rounds; r++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = gp_mono_ns();
 		for (int i = 0; i < n; i++)
 			got += copy(&w[i], sp[i]);
-		uint64_t t1 = now_ns();
+		uint64_t t1 = gp_mono_ns();
 		for (int i = 0; i < n; i++)
-			got += copy(&w[i], sp_of(w[i].tid));
-		uint64_t t2 = now_ns();
+			got += copy(&w[i], gp_syscall_sp((uint32_t)w[i].tid));
+		uint64_t t2 = gp_mono_ns();
 		lock_us[r] = (double)(t1 - t0) / 1e3 / n;
 		io_us[r] = (double)(t2 - t1) / 1e3 / n;
 	}

@@ -90,7 +90,8 @@ echo "|---|---|"
 awk -v a="$scan" -v n="$vs" 'BEGIN { printf "| gp_stack_scan_returns, %d samples under callgrind | %.0f |\n", n, a / n }'
 echo
 
-gcc -O2 -o "$work/io-wait-snap" "$here/io-wait-snap.c" -lpthread
+gcc -O2 -I"$build" -I"$here/../lib" -o "$work/io-wait-snap" "$here/io-wait-snap.c" \
+	"$here/../lib/util.c" -lpthread
 "$work/io-wait-snap" 8 2000
 echo
 

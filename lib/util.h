@@ -1,6 +1,6 @@
 /*
  * The small helpers the runtime, the exporter and the server share, each written once: the
- * clock reads, a spin lock, a hash mixer and array growth. All are safe in any thread; the
+ * clock reads, a spin lock, a hash mixer, array growth and a blocked thread's stack pointer. All are safe in any thread; the
  * clock reads and the mixer are also async-signal-safe.
  */
 #ifndef GOPROF_LIB_UTIL_H
@@ -65,5 +65,14 @@ static inline uint64_t gp_mix(uint64_t k)
  * Returns 0, or -ENOMEM with *arr and *cap untouched. Not async-signal-safe (realloc).
  */
 int gp_grow(void *arr, size_t *cap, size_t need, size_t size);
+
+/*
+ * Where thread tid of this process, blocked in a system call, made it: its user stack
+ * pointer, the eighth field of /proc/self/task/TID/syscall ("NR ARG1 ... ARG6 SP PC").
+ * Returns 0 when the thread is in none (the file says "running", or "-1 SP PC" for a thread
+ * blocked outside a system call) or the file cannot be read. Any thread; open/read/close,
+ * no allocation.
+ */
+uintptr_t gp_syscall_sp(uint32_t tid);
 
 #endif

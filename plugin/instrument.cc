@@ -79,6 +79,16 @@ static bool for_executable(void)
 	return !(opts && strstr(opts, "'-shared'"));
 }
 
+/* A declaration of a variable another object defines. */
+static tree extern_variable(const char *name, tree type)
+{
+	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(name), type);
+	TREE_PUBLIC(decl) = 1;
+	DECL_EXTERNAL(decl) = 1;
+	DECL_ARTIFICIAL(decl) = 1;
+	return decl;
+}
+
 /*
  * The stack pointer. In code for a shared library it is an external initial-exec word,
  * defined by libgoprof.so: two instructions to reach (its offset from the GOT, then the
@@ -105,11 +115,7 @@ static tree get_sp_decl(void)
 	TREE_THIS_VOLATILE(decl) = 1;
 	TREE_SIDE_EFFECTS(decl) = 1;
 	if (for_executable()) {
-		tree scratch = build_decl(BUILTINS_LOCATION, VAR_DECL,
-					  get_identifier(GP_SCRATCH_SYMBOL), ptr_type_node);
-		TREE_PUBLIC(scratch) = 1;
-		DECL_EXTERNAL(scratch) = 1;
-		DECL_ARTIFICIAL(scratch) = 1;
+		tree scratch = extern_variable(GP_SCRATCH_SYMBOL, ptr_type_node);
 		TREE_STATIC(decl) = 1;
 		DECL_WEAK(decl) = 1;
 		DECL_PRESERVE_P(decl) = 1;
@@ -132,20 +138,30 @@ static bool got_records(void)
 	return gp_opts.got_record && flag_pic && for_executable();
 }
 
+/*
+ * A variable the plugin defines in this unit, holding init and kept even if unreferenced;
+ * the caller sets what else it is (public, weak, section) and then adds it to the varpool.
+ */
+static tree new_kept_variable(const char *name, tree type, tree init)
+{
+	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(name), type);
+	TREE_STATIC(decl) = 1;
+	DECL_ARTIFICIAL(decl) = 1;
+	DECL_PRESERVE_P(decl) = 1;
+	DECL_INITIAL(decl) = init;
+	return decl;
+}
+
 /* A weak, public definition of name, kept even if unreferenced, added to this unit. */
 static tree add_weak_definition(const char *name, tree type, tree init, bool visible)
 {
-	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(name), type);
+	tree decl = new_kept_variable(name, type, init);
 	TREE_PUBLIC(decl) = 1;
-	TREE_STATIC(decl) = 1;
 	DECL_WEAK(decl) = 1;
-	DECL_ARTIFICIAL(decl) = 1;
-	DECL_PRESERVE_P(decl) = 1;
 	if (visible) {
 		DECL_VISIBILITY(decl) = VISIBILITY_DEFAULT;
 		DECL_VISIBILITY_SPECIFIED(decl) = 1;
 	}
-	DECL_INITIAL(decl) = init;
 	varpool_node::add(decl);
 	return decl;
 }
@@ -161,11 +177,7 @@ static void get_got_anchor(void)
 {
 	if (got_anchor_decl)
 		return;
-	tree got = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier("_GLOBAL_OFFSET_TABLE_"),
-			      char_type_node);
-	TREE_PUBLIC(got) = 1;
-	DECL_EXTERNAL(got) = 1;
-	DECL_ARTIFICIAL(got) = 1;
+	tree got = extern_variable("_GLOBAL_OFFSET_TABLE_", char_type_node);
 	got_anchor_decl = add_weak_definition(
 		GP_GOT_SYMBOL, ptr_type_node, build_fold_addr_expr_with_type(got, ptr_type_node),
 		true);
@@ -217,15 +229,11 @@ static tree build_record(tree fndecl, unsigned flags)
 
 	char label[64];
 	snprintf(label, sizeof(label), "__goprof_func.%u", counter++);
-	tree decl = build_decl(BUILTINS_LOCATION, VAR_DECL, get_identifier(label), type);
-	TREE_STATIC(decl) = 1;
+	tree decl = new_kept_variable(label, type, init);
 	TREE_READONLY(decl) = 1;
 	TREE_USED(decl) = 1;
 	TREE_ADDRESSABLE(decl) = 1;
-	DECL_ARTIFICIAL(decl) = 1;
 	DECL_IGNORED_P(decl) = 1;
-	DECL_PRESERVE_P(decl) = 1;
-	DECL_INITIAL(decl) = init;
 	SET_DECL_ALIGN(decl, GP_FUNC_ALIGN * BITS_PER_UNIT);
 	DECL_USER_ALIGN(decl) = 1;
 	set_decl_section_name(decl, GP_FUNC_SECTION);

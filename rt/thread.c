@@ -37,7 +37,6 @@
 #define _GNU_SOURCE 1
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -420,37 +419,6 @@ void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ct
 }
 
 /*
- * Where a thread blocked in a system call stopped: its user stack pointer at the call, the
- * eighth field of /proc/self/task/TID/syscall ("NR ARG1 ... ARG6 SP PC"); 0 when it is in
- * none (running, or blocked outside a system call) or the file cannot be read.
- */
-static uintptr_t syscall_sp(uint32_t tid)
-{
-	char path[64], buf[256];
-
-	snprintf(path, sizeof(path), "/proc/self/task/%u/syscall", tid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (buf[0] == '-')	/* "-1 SP PC": blocked, but not in a system call */
-		return 0;
-	char *p = buf, *end;
-	unsigned long long v = 0;
-	for (int field = 0; field < 8; field++, p = end) {
-		errno = 0;
-		v = strtoull(p, &end, 0);
-		if (end == p || errno)
-			return 0;
-	}
-	return (uintptr_t)v;
-}
-
-/*
  * The return-address candidates of a waiting thread: its machine stack from a word of the
  * waiting wrapper's frame up, copied with process_vm_readv (an error, not a fault, should
  * the thread have left and its stack gone), kept only when the thread is still in that
@@ -479,7 +447,7 @@ static void waiting_returns(struct gp_thread *t, struct gp_thread_snap *s)
 		/* the same wait as at the last snapshot that found it: the same system call */
 		if (t->io_seen.call != io.call || t->io_seen.seen_ns != io.seen_ns || !t->io_sp) {
 			t->io_seen = io;
-			t->io_sp = syscall_sp(t->info.tid);
+			t->io_sp = gp_syscall_sp(t->info.tid);
 		}
 		from = t->io_sp;
 	}

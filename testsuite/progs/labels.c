@@ -11,6 +11,9 @@
  *  - a thread holds a mutex 300 ms under lock=holder while main waits for it in
  *    wait_lock() under lock=waiter (block and mutex profiles);
  *  - the API's error cases return what goprof.h says.
+ * Each burn ends with spin_settle() (burn.h), so that its samples are taken before the
+ * labels change, and the thread CPU time each label really got, settling included, goes
+ * to standard error as "cpu light NS heavy NS inner NS shadowed NS none NS inherit NS".
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,16 +26,25 @@
 #include "goprof.h"
 
 void *volatile sink;
+static uint64_t work_ns, child_ns;	/* CPU time of the last work(), of child_work() */
 
 __attribute__((noinline)) void work(volatile unsigned ms)
 {
+	uint64_t t0 = thread_cpu_ns();
+
 	spin_ms(ms);
+	spin_settle();
+	work_ns = thread_cpu_ns() - t0;
 	sink = (void *)(uintptr_t)ms;
 }
 
 __attribute__((noinline)) void child_work(volatile unsigned ms)
 {
+	uint64_t t0 = thread_cpu_ns();
+
 	spin_ms(ms);
+	spin_settle();
+	child_ns = thread_cpu_ns() - t0;
 	sink = (void *)(uintptr_t)(ms + 1);
 }
 
@@ -109,6 +121,7 @@ int main(void)
 	static void *a[10], *b[20];
 	pthread_t t, s;
 	void *rc = NULL;
+	uint64_t light, heavy, inner, shadowed, none;
 
 	if (check_errors()) {
 		puts("API error cases wrong");
@@ -119,21 +132,26 @@ int main(void)
 
 	goprof_label_push("kind", "light");
 	work(400);
+	light = work_ns;
 	goprof_label_pop();
 
 	goprof_label_push("kind", "heavy");
 	goprof_label_push("phase", "inner");
 	work(400);
+	inner = work_ns;
 	goprof_label_pop();
 	work(400);
+	heavy = inner + work_ns;
 	goprof_label_pop();
 
 	{
 		GOPROF_LABEL_SCOPE("kind", "light");
 		GOPROF_LABEL_SCOPE("kind", "shadowed");
 		work(200);
+		shadowed = work_ns;
 	}
 	work(200);
+	none = work_ns;
 
 	goprof_label_push("kind", "inherit");
 	if (pthread_create(&t, NULL, child, NULL) != 0)
@@ -164,6 +182,9 @@ int main(void)
 	pthread_join(s, &rc);
 	if (rc || !a[9] || !b[19])
 		return 1;
+	fprintf(stderr, "cpu light %llu heavy %llu inner %llu shadowed %llu none %llu inherit %llu\n",
+		(unsigned long long)light, (unsigned long long)heavy, (unsigned long long)inner,
+		(unsigned long long)shadowed, (unsigned long long)none, (unsigned long long)child_ns);
 	puts("done");
 	return 0;
 }

@@ -11,7 +11,7 @@ gp_begin "$0"
 gp_need_go
 
 mkdir -p built/src
-cp "$GP_SRCDIR/testsuite/progs/lines-calls.c" built/src/
+cp "$GP_SRCDIR/testsuite/progs/lines-calls.c" "$GP_SRCDIR/testsuite/progs/burn.h" built/src/
 # shellcheck disable=SC2086
 $GP_CC -O2 -g $GP_FLAGS $GP_INC -o prog "$GP_WORK/built/src/lines-calls.c" $GP_LIBS \
 	>cc.err 2>&1 || { cat cc.err >&2; gp_fail "building lines-calls.c failed"; }

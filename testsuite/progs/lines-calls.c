@@ -9,12 +9,16 @@
  * of work(), as work() measured it (-1 where it cannot), the split a CPU profile should show
  * whatever the machine's load did to each call's speed; after blend() likewise "blend
  * NSMIXIN NSOWN": the CPU time of the inlined mixin and of blend's own loop.
+ * settle() (burn.h's spin_settle, a frame of its own) comes before and after each measured
+ * part, so that a CPU sample the kernel delivers late never lands in the next part.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
+
+#include "burn.h"
 
 #define UNIT 10000000ul
 
@@ -26,7 +30,7 @@ static unsigned nwork;
  * The calling thread's CPU time in ns, -1 if unknown: a system call written inline, which
  * is no call for the compiler and leaves work() a leaf.
  */
-static inline long thread_cpu_ns(void)
+static inline long leaf_cpu_ns(void)
 {
 #if defined(__x86_64__)
 	struct timespec ts;
@@ -45,18 +49,28 @@ static inline long thread_cpu_ns(void)
 /* A leaf: no call, so it is never instrumented; the sampled PC names it. */
 __attribute__((noinline)) void work(unsigned long n)
 {
-	long t0 = thread_cpu_ns();
+	long t0 = leaf_cpu_ns();
 
 	for (unsigned long i = 0; i < n; i++)
 		sink += i;
-	long t1 = thread_cpu_ns();
+	long t1 = leaf_cpu_ns();
 	work_ns[nwork++ % 2] = t0 < 0 || t1 < 0 ? -1 : t1 - t0;
+}
+
+/* Burns until the samples of what came before are taken, in a frame of its own. */
+__attribute__((noinline)) void settle(void)
+{
+	spin_settle();
+	sink++;
 }
 
 __attribute__((noinline)) void twice(unsigned long n)
 {
+	settle();
 	work(3 * n); /* LINE-THREE */
+	settle();
 	work(n); /* LINE-ONE */
+	settle();
 	sink++;
 }
 
@@ -68,18 +82,21 @@ static inline __attribute__((always_inline)) void mixin(unsigned long n)
 
 static long blend_ns[2];	/* the CPU time of blend's inlined mixin and of its own loop */
 
-/* Still a leaf: the clock is read by inline system calls. */
 __attribute__((noinline)) void blend(unsigned long n)
 {
-	long t0 = thread_cpu_ns();
+	settle();
+	long t0 = leaf_cpu_ns();
 
 	mixin(n); /* LINE-INLINED */
-	long t1 = thread_cpu_ns();
+	long t1 = leaf_cpu_ns();
+	settle();
+	long t2 = leaf_cpu_ns();
 	for (unsigned long i = 0; i < n; i++)
 		sink += i * 5;
-	long t2 = thread_cpu_ns();
+	long t3 = leaf_cpu_ns();
+	settle();
 	blend_ns[0] = t0 < 0 || t1 < 0 ? -1 : t1 - t0;
-	blend_ns[1] = t1 < 0 || t2 < 0 ? -1 : t2 - t1;
+	blend_ns[1] = t2 < 0 || t3 < 0 ? -1 : t3 - t2;
 	sink++;
 }
 

@@ -366,6 +366,7 @@ static int start_thread(void)
 	while (sem_wait(&up) != 0 && errno == EINTR)
 		;
 	sem_destroy(&up);
+	gp_collect_stats_start();
 	running = 1;
 	running_pid = getpid();
 	return 0;

@@ -28,8 +28,12 @@ for pid in $(awk '$3 == "status" { print $2 }' run.out); do
 	[ "$status" = 134 ] || gp_fail "child $pid: status $status, want death by SIGABRT"
 	[ "$ms" -lt 5000 ] || gp_fail "child $pid: lived $ms ms"
 	[ -n "$kept" ] || gp_fail "child $pid did not say what it kept"
-	[ -f "c-$pid.db" ] || { lost=$((lost + 1)); echo "child $pid: no database" >&2; continue; }
-	gp_export "c-$pid.db" heap-$pid.pb.gz -t heap
+	# no database, or one the writer never finished creating: lost too
+	"$GP_EXPORT" -t heap -o heap-$pid.pb.gz "c-$pid.db" 2>export-$pid.err || {
+		lost=$((lost + 1))
+		echo "child $pid: $ms ms, no profile: $(head -1 export-$pid.err)" >&2
+		continue
+	}
 	gp_heap_top heap-$pid.pb.gz inuse_space >top-$pid.txt
 	got=$(gp_flat top-$pid.txt kept_blocks)
 	echo "child $pid: $ms ms, kept $kept, profile ${got:-nothing}" >&2

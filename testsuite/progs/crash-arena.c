@@ -89,9 +89,14 @@ static void *stack_maker(void *arg)
 {
 	unsigned path = (unsigned)(uintptr_t)arg * 7919;
 	volatile unsigned total = 0;
+	struct timespec pause = { 0, 200000 };
 
-	for (;;)
-		total += walk_a(path++, 0);
+	/* a pause now and then: the writer's last round, under a loaded machine, stays short */
+	for (;; path++) {
+		total += walk_a(path, 0);
+		if (path % 16 == 0)
+			nanosleep(&pause, NULL);
+	}
 	return NULL;
 }
 

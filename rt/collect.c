@@ -434,6 +434,98 @@ int gp_collect_write_lock_profiles(void)
 }
 
 /*
+ * glibc's statistics (mallinfo2) walk every arena under its lock, which a thread that died
+ * inside malloc holds for good: a thread of their own reads them when the writer asks, and
+ * the writer waits for the answer STATS_WAIT_NS at most, so that it never waits for an arena
+ * lock. That thread is made with the writer, by the thread that makes the writer (not by
+ * the writer, whose allocations are its own: glibc frees a thread's records itself).
+ */
+#ifdef HAVE_MALLINFO2
+typedef struct mallinfo2 glibc_stats;
+#define glibc_stats_read mallinfo2
+#else
+typedef struct mallinfo glibc_stats;	/* int fields: wrong beyond 2 GiB */
+#define glibc_stats_read mallinfo
+#endif
+#define STATS_WAIT_NS 100000000
+static glibc_stats stats_last;		/* stats_seq */
+static unsigned stats_seq;		/* atomics; odd while stats_last changes, 0: none yet */
+static sem_t stats_ask, stats_told;
+static pid_t stats_pid;			/* the process whose thread reads them; 0: none */
+
+static void *stats_main(void *unused)
+{
+	(void)unused;
+	gp_thread_clear_stack_shadow();
+	for (;;) {
+		while (sem_wait(&stats_ask) != 0)
+			;
+		glibc_stats mi = glibc_stats_read();
+		unsigned s = __atomic_load_n(&stats_seq, __ATOMIC_RELAXED) | 1;
+		__atomic_store_n(&stats_seq, s, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		stats_last = mi;
+		__atomic_store_n(&stats_seq, s + 1, __ATOMIC_RELEASE);
+		sem_post(&stats_told);
+	}
+	return NULL;
+}
+
+void gp_collect_stats_start(void)
+{
+	typedef int (*create_fn)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
+	create_fn create = (create_fn)dlsym(RTLD_NEXT, "pthread_create");
+	pthread_attr_t attr;
+	pthread_t t;
+	sigset_t all, old;
+
+	if (!gp_config.mem_rate || stats_pid == getpid())
+		return;
+	stats_pid = 0;
+	stats_seq = 0;
+	if (sem_init(&stats_ask, 0, 0) != 0 || sem_init(&stats_told, 0, 0) != 0)
+		return;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (create && create(&t, &attr, stats_main, NULL) == 0)
+		stats_pid = getpid();
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+/* glibc's statistics now, or as last read; -1 when there are none */
+static int glibc_stats_get(glibc_stats *out)
+{
+	struct timespec until;
+	unsigned s;
+
+	if (stats_pid != getpid())
+		return -1;
+	while (sem_trywait(&stats_told) == 0)
+		;
+	sem_post(&stats_ask);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += STATS_WAIT_NS;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	while (sem_timedwait(&stats_told, &until) != 0 && errno == EINTR)
+		;
+	for (int tries = 0; tries < 100; tries++) {
+		s = __atomic_load_n(&stats_seq, __ATOMIC_ACQUIRE);
+		*out = stats_last;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (s && !(s & 1) && s == __atomic_load_n(&stats_seq, __ATOMIC_RELAXED))
+			return 0;
+	}
+	return -1;
+}
+
+/*
  * One heapstats row: the interposer's call counters, glibc's own statistics and the
  * peak RSS, stamped with the commit's time (the end of the data it belongs to).
  */
@@ -441,16 +533,11 @@ int gp_collect_write_heapstats(uint64_t time_ns)
 {
 	struct gp_heap_stats hs;
 	struct rusage ru;
+	glibc_stats mi;
 
 	/* a crash flush: the dying thread may hold an arena lock, so no row this time */
-	if (gp_heap_crashing() || gp_heap_stats(&hs) != 0)
+	if (gp_heap_crashing() || gp_heap_stats(&hs) != 0 || glibc_stats_get(&mi) != 0)
 		return 0;
-	/* mallinfo2 walks every arena under its lock: twice a second, on this thread */
-#ifdef HAVE_MALLINFO2
-	struct mallinfo2 mi = mallinfo2();
-#else
-	struct mallinfo mi = mallinfo();	/* int fields: wrong beyond 2 GiB */
-#endif
 	if (getrusage(RUSAGE_SELF, &ru) != 0)
 		ru.ru_maxrss = 0;
 

@@ -763,14 +763,33 @@ GP_HIDDEN void gp_heap_guard(int on);
 GP_HIDDEN int gp_heap_guarded(void);
 
 /*
- * A crash flush begins (signal context, async-signal-safe): from now on the writer must
- * not touch glibc's arenas, whose locks the dying thread may hold. gp_heap_crashing() says
- * whether it began; gp_heap_crash_enter(), on the writer thread, makes its allocations come
- * from a reserve of their own and its frees do nothing, for the rest of the process.
+ * A crash flush begins (signal context, async-signal-safe): from now on the writer gives
+ * glibc back none of glibc's blocks, whose arena locks the dying thread may hold.
+ * gp_heap_crashing() says whether it began.
  */
 GP_HIDDEN void gp_heap_crash(void);
 GP_HIDDEN int gp_heap_crashing(void);
-GP_HIDDEN void gp_heap_crash_enter(void);
+
+/*
+ * on = 1: the calling thread allocates only from own-alloc.c from now on, never from
+ * glibc (the writer thread, for its life; start-up's database open before that thread
+ * exists); on = 0 undoes it. One thread at a time.
+ */
+GP_HIDDEN void gp_heap_own(int on);
+
+/*
+ * own-alloc.c: the writer's allocator. gp_own_alloc/calloc/memalign/realloc and
+ * gp_own_free(p, 1) only on the owning thread (gp_heap_own); gp_own_free(p, 0) on any
+ * thread; gp_own_contains() (whether p is one of its blocks) and gp_own_usable() on any.
+ * Never waits for a lock; NULL when no memory can be mapped.
+ */
+GP_HIDDEN void *gp_own_alloc(size_t n);
+GP_HIDDEN void *gp_own_calloc(size_t n);
+GP_HIDDEN void *gp_own_memalign(size_t align, size_t n);
+GP_HIDDEN void *gp_own_realloc(void *old, size_t n, int owner);
+GP_HIDDEN void gp_own_free(void *p, int owner);
+GP_HIDDEN int gp_own_contains(const void *p);
+GP_HIDDEN size_t gp_own_usable(const void *p);
 
 /*
  * The calling thread's call counters join the totals (gp_heap_stats) from now on; at its

@@ -146,12 +146,23 @@ struct internal_start {
 #ifdef GP_SANITIZE
 void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 
+#define STALE_BELOW_BYTES 16384	/* the stack the bound-finding calls below need, and more */
+
 void gp_thread_clear_stack_shadow(void)
 {
 	pthread_attr_t attr;
 	void *addr;
 	size_t size;
+	char *here = __builtin_frame_address(0);
 
+	/*
+	 * The calls below that find the stack's bounds run on the stale shadow too, and
+	 * ASan's pthread_attr_getstack checks its writes into this frame against it: in a
+	 * fork child, a false stack-buffer-overflow on a redzone of a frame of the parent
+	 * thread whose stack the child's new thread got. The shadow of the few pages they use
+	 * is cleared first, from just above this frame down.
+	 */
+	__asan_unpoison_memory_region(here - STALE_BELOW_BYTES, STALE_BELOW_BYTES + 256);
 	if (pthread_getattr_np(pthread_self(), &attr) != 0)
 		return;
 	if (pthread_attr_getstack(&attr, &addr, &size) == 0)

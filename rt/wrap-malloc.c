@@ -10,10 +10,11 @@
  *    (TLS, initial-exec) minus the size and one counter increment, then a jump through the
  *    GOT to glibc (no PLT). While profiling is off a thread's first allocation sets its
  *    countdown out of reach (INT64_MAX), so the same path never leaves the fast path.
- *    free and the rarer wrappers test heap_on first and, off, go straight to glibc; glibc's
- *    early allocations and dlsym's calloc before gp_heap_init() take these paths too.
- *    free and realloc make that test one compare of heap_on with HEAP_ON and two jumps
- *    (HEAP_STATE): below, off; equal, the fast path; above, a crash flush runs.
+ *    free and realloc test the thread's state first (HEAP_STATE: one compare of a TLS word
+ *    with HEAP_ON and two jumps): below, off (profiling off, or a thread goprof did not
+ *    set up: glibc's early allocations and dlsym's calloc before gp_heap_init() too),
+ *    straight to glibc; equal, the fast path; above, goprof's own work (the writer's
+ *    blocks, below). The rarer wrappers test heap_on.
  *  - Fast path, profiling on: while the countdown stays positive nothing else happens: no
  *    lock, no stack, no allocation. free() counts the call and looks at one word of a fixed
  *    filter (address bits -> number of sampled blocks live there) and goes on when it is
@@ -54,18 +55,25 @@
  *    keys' destructors) and threads goprof never set up are not counted.
  *  - fork(): heap_lock is taken across fork (atfork handlers) so the child never inherits
  *    it held; the child folds the other threads' counters (they do not exist there).
- *  - Crash flush (signals.c): a thread that dies of a signal may hold one of glibc's arena
- *    locks (a fault or an abort inside malloc), and the writer's last commit allocates.
- *    gp_heap_crash() (signal context) sets HEAP_CRASH in heap_on; the writer then calls
- *    gp_heap_crash_enter(), after which its own allocations come from a reserve mapped for
- *    the occasion and its frees are dropped, so that it never touches an arena again.
- *    malloc and calloc reach that through their slow path (the writer's countdown is made
- *    negative for good), free and realloc through the compare of heap_on they make anyway
- *    (HEAP_CRASH makes it greater than HEAP_ON): nothing is added to any thread's fast
- *    path, profiling on or off.
+ *  - The writer never uses glibc's malloc (own-alloc.c): a thread that dies of a signal
+ *    may hold one of glibc's arena locks (a fault or an abort inside malloc), and the
+ *    writer, which allocates all the time, may be waiting for it already when the crash
+ *    flush begins, or need it for the last commit. gp_heap_own() makes the writer the
+ *    owner of own-alloc.c's blocks: its countdown is made negative for good, so malloc
+ *    and calloc reach own-alloc.c through their slow path; its state is HEAP_OWN, so free
+ *    and realloc reach it through the compare they make anyway; the aligned allocators
+ *    test tls.own. Every guarded thread (goprof's work on the program's threads, the HTTP
+ *    server's) is HEAP_OWN too, and its free of one of the writer's blocks hands the block
+ *    back (own-alloc.c); the program's threads never hold one. A block of glibc's that
+ *    the writer frees goes back to glibc, except in a crash flush (gp_heap_crash(), signal
+ *    context, sets HEAP_CRASH in heap_on), where it is left. Nothing is added to the
+ *    program's threads' malloc and calloc; free and realloc read a TLS word instead of
+ *    heap_on, which costs them nothing while profiling (the TLS offset was loaded for the
+ *    call counter anyway) and one load while off.
  */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -105,6 +113,7 @@ extern void *__libc_pvalloc(size_t n);
 
 /* Written by the owning thread only; the writer reads the counters (heap_lock held). */
 struct heap_tls {
+	int state;			/* HEAP_OFF, HEAP_ON or HEAP_OWN: free's and realloc's path */
 	int64_t countdown;		/* bytes until the next sample */
 	uint64_t mallocs;		/* allocation calls */
 	uint64_t frees;			/* free calls while heap_on, free(NULL) included */
@@ -113,7 +122,9 @@ struct heap_tls {
 	int64_t alloc_base;		/* bytes allocated = alloc_base - countdown */
 	unsigned seq;			/* odd while alloc_base and countdown change */
 	int guard;			/* >0: forward only (goprof's own allocations) */
-	int crash;			/* the writer in a crash flush: the reserve only */
+	int own;			/* the writer: own-alloc.c's blocks only */
+	int on;				/* set up while profiling: state HEAP_ON when not guarded */
+	int64_t own_countdown;		/* the countdown before gp_heap_own(1) */
 	uint64_t rng;			/* xorshift state, 0 = not seeded yet */
 	struct heap_tls *next;		/* registry link (heap_lock) */
 	struct heap_tls **prev;		/* the pointer to this entry, NULL: not registered */
@@ -123,11 +134,12 @@ static __thread struct heap_tls tls __attribute__((tls_model("initial-exec")));
 
 #define HEAP_ON 1			/* profiling: set once by gp_heap_init, before any thread */
 #define HEAP_CRASH 2			/* a crash flush runs: set once, in signal context */
-static int heap_on;			/* HEAP_*; atomically */
+static int heap_on;			/* HEAP_ON | HEAP_CRASH; atomically */
 static uint64_t rate;			/* bytes, >= 1 when profiling */
 
-#define CRASH_RESERVE_BYTES (256u << 20)	/* virtual; touched as far as the flush needs */
-static char *crash_base, *crash_next;	/* the writer's in a crash flush */
+/* tls.state: below HEAP_ON, glibc at once; above, goprof's own blocks are looked for */
+#define HEAP_OFF 0
+#define HEAP_OWN 2
 
 static inline int profiling(void)
 {
@@ -135,15 +147,21 @@ static inline int profiling(void)
 }
 
 /*
- * free's and realloc's first step: heap_on's three cases in one compare with memory, jumping
- * to the label off when it is 0, to crash when a crash flush runs (HEAP_CRASH, with or
- * without HEAP_ON), and going on when it is exactly HEAP_ON. A plain C test reads heap_on
- * into a register and tests it twice (five instructions against three).
+ * free's and realloc's first step: the thread's three cases in one compare with memory,
+ * jumping to the label off for HEAP_OFF, to own for HEAP_OWN (goprof's own work, which may
+ * free the writer's blocks), and going on for HEAP_ON. A plain C test reads the state into
+ * a register and tests it twice (five instructions against three).
  */
-#define HEAP_STATE(off, crash)                                                         \
-	asm goto("cmpl %1, %0\n\tjb %l[" #off "]\n\tja %l[" #crash "]"                  \
-		 : : "m"(heap_on), "i"(HEAP_ON) : "cc" : off, crash)
-_Static_assert(HEAP_ON == 1 && HEAP_CRASH > HEAP_ON, "HEAP_STATE's compare");
+#define HEAP_STATE(off, own)                                                           \
+	asm goto("cmpl %1, %0\n\tjb %l[" #off "]\n\tja %l[" #own "]"                    \
+		 : : "m"(tls.state), "i"(HEAP_ON) : "cc" : off, own)
+_Static_assert(HEAP_OFF < HEAP_ON && HEAP_OWN > HEAP_ON, "HEAP_STATE's compare");
+
+/* The calling thread's state, after a change of its guard, ownership or set-up. */
+static void refresh_state(void)
+{
+	tls.state = tls.guard > 0 || tls.own ? HEAP_OWN : tls.on ? HEAP_ON : HEAP_OFF;
+}
 
 static pthread_mutex_t heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t filter[FILTER_WORDS];	/* heap_lock to write (atomics); free reads */
@@ -472,42 +490,95 @@ static inline void before_free(void *p)
 		forget(p);
 }
 
-/* The reserve's blocks: n bytes after a 16-byte header holding n; zero-filled, never reused. */
-static void *crash_alloc(size_t n)
+/* glibc's size of its block p: its own function (reads the block's header, takes no lock) */
+static size_t libc_usable(void *p)
 {
-	if (!crash_base || n > CRASH_RESERVE_BYTES ||
-	    (size_t)(crash_base + CRASH_RESERVE_BYTES - crash_next) < n + 32)
-		return NULL;
-	size_t *h = (size_t *)crash_next;
-	h[0] = n;
-	crash_next += 16 + ((n + 15) & ~(size_t)15);
-	return h + 2;
+	static size_t (*usable)(void *);
+
+	if (!usable)
+		usable = (size_t(*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+	return usable ? usable(p) : 0;
 }
 
-static int in_reserve(const void *p)
+/*
+ * The writer's allocations: glibc's only when no memory can be mapped any more (an
+ * address-space cap), which loses the guarantee but not the database.
+ */
+static void *own_alloc(size_t n)
 {
-	return crash_base && (const char *)p >= crash_base &&
-	       (const char *)p < crash_base + CRASH_RESERVE_BYTES;
+	void *p = gp_own_alloc(n);
+
+	return p ? p : __libc_malloc(n);
 }
 
-/* realloc on the writer in a crash flush: a new block, the old one left where it is */
-static __attribute__((noinline)) void *crash_realloc(void *old, size_t n)
+static void *own_calloc(size_t n, size_t size, size_t bytes)
 {
-	if (!n)
+	void *p = gp_own_calloc(bytes);
+
+	return p ? p : __libc_calloc(n, size);
+}
+
+/*
+ * The writer frees a block of glibc's (one another thread made): back to glibc, except in
+ * a crash flush, where the dying thread may hold the arena lock free would wait for: left.
+ */
+static void own_free_foreign(void *p)
+{
+	if (!gp_heap_crashing())
+		__libc_free(p);
+}
+
+/* realloc on the writer: its own blocks; a block of glibc's is copied into one */
+static __attribute__((noinline)) void *own_realloc(void *old, size_t n)
+{
+	int mine = !old || gp_own_contains(old);
+
+	if (!n) {
+		if (mine && old)
+			gp_own_free(old, 1);
+		else if (old)
+			own_free_foreign(old);
 		return NULL;
-	void *p = crash_alloc(n);
-	if (p && old) {
-		/* glibc's malloc_usable_size reads the block's header: no lock */
-		size_t had = in_reserve(old) ? ((size_t *)old)[-2] : malloc_usable_size(old);
+	}
+	if (mine) {
+		void *p = gp_own_realloc(old, n, 1);
+		if (p)
+			return p;
+		/* no memory left to map (own_alloc) */
+		if ((p = __libc_malloc(n)) && old) {
+			size_t had = gp_own_usable(old);
+			memcpy(p, old, had < n ? had : n);
+			gp_own_free(old, 1);
+		}
+		return p;
+	}
+	void *p = own_alloc(n);
+	if (p) {
+		size_t had = libc_usable(old);
 		memcpy(p, old, had < n ? had : n);
+		own_free_foreign(old);
+	}
+	return p;
+}
+
+/* realloc of one of the writer's blocks on another thread (goprof's work there): glibc's */
+static __attribute__((noinline)) void *realloc_from_own(void *old, size_t n)
+{
+	void *p = n ? __libc_malloc(n) : NULL;
+
+	if (p || !n) {
+		size_t had = gp_own_usable(old);
+		if (p)
+			memcpy(p, old, had < n ? had : n);
+		gp_own_free(old, 0);
 	}
 	return p;
 }
 
 static __attribute__((noinline)) void *malloc_slow(size_t n, uintptr_t site)
 {
-	if (GP_UNLIKELY(tls.crash))
-		return crash_alloc(n);
+	if (GP_UNLIKELY(tls.own))
+		return own_alloc(n);
 	void *p = __libc_malloc(n);
 
 	sample_slow(p, n, site);
@@ -526,10 +597,9 @@ GOPROF_API void *malloc(size_t n)
 	return __libc_malloc(n);
 }
 
-GOPROF_API void free(void *p)
+/* free's path while profiling: the call counted, a sampled block's record dropped */
+static inline void free_on(void *p)
 {
-	HEAP_STATE(off, crash);
-on:
 	tls.frees++;
 	/* non-zero for NULL too (FILTER_NULL_BIAS) */
 	if (GP_UNLIKELY(filter_hit(p))) {
@@ -537,16 +607,30 @@ on:
 		return;
 	}
 	libc_free_on(p);
+}
+
+/* free on a thread doing goprof's own work: the writer's blocks go back to it, never to glibc */
+static __attribute__((noinline)) void free_own(void *p)
+{
+	if (p && gp_own_contains(p))
+		gp_own_free(p, tls.own);
+	else if (tls.own)
+		own_free_foreign(p);
+	else if (profiling())
+		free_on(p);
+	else
+		__libc_free(p);
+}
+
+GOPROF_API void free(void *p)
+{
+	HEAP_STATE(off, own);
+	free_on(p);
 	return;
-crash:
-	/*
-	 * A block the writer frees in a crash flush stays (leaked, or in the reserve); so
-	 * does a block of the reserve that a child forked then frees.
-	 */
-	if (tls.crash || in_reserve(p))
-		return;
-	if (profiling())
-		goto on;
+own:
+	/* a tail call: the fast path above keeps no frame */
+	free_own(p);
+	return;
 off:
 	__libc_free(p);
 }
@@ -554,8 +638,8 @@ off:
 static __attribute__((noinline)) void *calloc_slow(size_t n, size_t size, size_t bytes,
 						  uintptr_t site)
 {
-	if (GP_UNLIKELY(tls.crash))
-		return crash_alloc(bytes);
+	if (GP_UNLIKELY(tls.own))
+		return own_calloc(n, size, bytes);
 	void *p = __libc_calloc(n, size);
 
 	sample_slow(p, bytes, site);
@@ -599,11 +683,31 @@ static __attribute__((noinline)) void *realloc_free(void *old)
 	return realloc_slow(old, 0, 0, 0);
 }
 
+/* realloc on a thread doing goprof's own work (HEAP_OWN) */
+static __attribute__((noinline)) void *realloc_own(void *old, size_t n)
+{
+	if (tls.own)
+		return own_realloc(old, n);
+	if (old && gp_own_contains(old))
+		return realloc_from_own(old, n);
+	if (!profiling())
+		return __libc_realloc(old, n);
+	/* a block of glibc's: counted as on the fast path, never sampled (guarded) */
+	if (!old) {
+		tls.mallocs++;
+	} else if (!n) {
+		tls.frees++;
+		return realloc_slow(old, 0, 0, 0);
+	} else {
+		tls.reallocs++;
+	}
+	return realloc_slow(old, n, countdown_crossed(n), 0);
+}
+
 GOPROF_API void *realloc(void *old, size_t n)
 {
 	/* programs whose allocator is realloc (Lua) get malloc's and free's fast paths */
-	HEAP_STATE(off, crash);
-on:
+	HEAP_STATE(off, own);
 	/* realloc(NULL, n), Lua's every allocation, is a malloc */
 	if (!old) {
 		tls.mallocs++;
@@ -624,11 +728,9 @@ on:
 sampled:
 	/* one place reads the call site: the frame it needs stays off the fast path */
 	return realloc_slow(old, n, 1, GP_CALL_SITE());
-crash:
-	if (tls.crash)
-		return crash_realloc(old, n);
-	if (profiling())
-		goto on;
+own:
+	/* a tail call: the fast path above keeps no frame */
+	return realloc_own(old, n);
 off:
 	return __libc_realloc(old, n);
 }
@@ -658,7 +760,7 @@ GOPROF_API int posix_memalign(void **out, size_t align, size_t n)
 	if (align % sizeof(void *) != 0 || (align & (align - 1)) != 0 || !align)
 		return EINVAL;
 	int saved = errno;
-	void *p = __libc_memalign(align, n);
+	void *p = GP_UNLIKELY(tls.own) ? gp_own_memalign(align, n) : __libc_memalign(align, n);
 	if (!p) {
 		int err = errno;
 		errno = saved;
@@ -671,6 +773,8 @@ GOPROF_API int posix_memalign(void **out, size_t align, size_t n)
 
 static void *memalign_at(size_t align, size_t n, uintptr_t site)
 {
+	if (GP_UNLIKELY(tls.own))
+		return gp_own_memalign(align, n);
 	void *p = __libc_memalign(align, n);
 
 	after_aligned(p, n, site);
@@ -690,6 +794,8 @@ GOPROF_API void *aligned_alloc(size_t align, size_t n)
 
 GOPROF_API void *valloc(size_t n)
 {
+	if (GP_UNLIKELY(tls.own))
+		return gp_own_memalign(4096, n);
 	void *p = __libc_valloc(n);
 
 	after_aligned(p, n, GP_CALL_SITE());
@@ -698,10 +804,20 @@ GOPROF_API void *valloc(size_t n)
 
 GOPROF_API void *pvalloc(size_t n)
 {
+	if (GP_UNLIKELY(tls.own))
+		return gp_own_memalign(4096, (n + 4095) & ~(size_t)4095);
 	void *p = __libc_pvalloc(n);
 
 	after_aligned(p, n, GP_CALL_SITE());
 	return p;
+}
+
+/* The writer's blocks are sized by own-alloc.c; everything else by glibc. */
+GOPROF_API size_t malloc_usable_size(void *p)
+{
+	if (p && gp_own_contains(p))
+		return gp_own_usable(p);
+	return p ? libc_usable(p) : 0;
 }
 
 /* The program's own allocator's blocks count as allocations and frees, calls included. */
@@ -724,6 +840,20 @@ void goprof_free_record(const void *p)
 void gp_heap_guard(int on)
 {
 	tls.guard += on ? 1 : -1;
+	refresh_state();
+}
+
+void gp_heap_own(int on)
+{
+	if (on) {
+		/* the countdown never crosses back: every allocation takes the slow path */
+		tls.own_countdown = tls.countdown;
+		tls.countdown = INT64_MIN / 2;
+	} else {
+		tls.countdown = tls.own_countdown;
+	}
+	tls.own = on;
+	refresh_state();
 }
 
 int gp_heap_guarded(void)
@@ -766,7 +896,7 @@ int gp_heap_init(void)
 	rate = gp_config.mem_rate;
 	filter[0] = FILTER_NULL_BIAS;
 	/* the main thread's counts start now: what it did before is not in the profile */
-	memset(&tls, 0, offsetof(struct heap_tls, guard));
+	memset(&tls.countdown, 0, offsetof(struct heap_tls, guard) - offsetof(struct heap_tls, countdown));
 	set_countdown(next_countdown());
 	__atomic_or_fetch(&heap_on, HEAP_ON, __ATOMIC_RELEASE);
 #ifdef GP_SANITIZE
@@ -780,6 +910,8 @@ void gp_heap_thread_start(void)
 {
 	if (!profiling() || tls.prev)
 		return;
+	tls.on = 1;
+	refresh_state();
 	tls.guard++;
 	pthread_mutex_lock(&heap_lock);
 	tls.next = threads;
@@ -877,17 +1009,4 @@ void gp_heap_crash(void)
 int gp_heap_crashing(void)
 {
 	return __atomic_load_n(&heap_on, __ATOMIC_ACQUIRE) & HEAP_CRASH;
-}
-
-void gp_heap_crash_enter(void)
-{
-	if (tls.crash)
-		return;
-	void *m = mmap(NULL, CRASH_RESERVE_BYTES, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (m == MAP_FAILED)
-		return;
-	crash_base = crash_next = m;
-	tls.countdown = INT64_MIN / 2;
-	tls.crash = 1;
 }

@@ -16,8 +16,8 @@
  *    and joins it, so the last drain, commit and close happen on the thread;
  *  - gp_writer_crash_flush() runs in a fatal-signal handler: it only notes the dying
  *    thread, posts the semaphore (async-signal-safe) and polls flush_done with nanosleep;
- *    the thread's last round then allocates from a reserve of its own (wrap-malloc.c),
- *    since the dying thread may hold a lock of glibc's malloc, and takes goprof's locks
+ *    the thread never allocates from glibc's malloc (own-alloc.c), whose arena locks the
+ *    dying thread may hold, not even before the crash, and its last round takes goprof's locks
  *    with gp_writer_lock(), which never waits long for one: the dying thread may hold any
  *    (busy_lock, the registry's, the symbol cache's, the traces', a custom profile's).
  *    It does not call dl_iterate_phdr (the loader's lock) or fopen (stdio's), which a
@@ -228,8 +228,6 @@ int gp_writer_lock(pthread_mutex_t *m, const char *what)
 		}
 		if (!crashing)
 			continue;
-		/* a wait begun before the crash: the reserve from now on, as after it */
-		gp_heap_crash_enter();
 		uint64_t now = gp_real_ns();
 		if (!since)
 			since = now;
@@ -280,8 +278,9 @@ static void *writer_main(void *unused)
 	int busy = GP_LOCK_TAKEN;
 
 	(void)unused;
-	/* sqlite's allocations on this thread are goprof's own: never sampled */
+	/* sqlite's allocations on this thread are goprof's own: never sampled, never glibc's */
 	gp_heap_guard(1);
+	gp_heap_own(1);
 	/*
 	 * Here rather than in the constructor: the program does not wait for the 500 us.
 	 * Under busy_lock, as all of this thread's work that allocates: fork's prepare
@@ -292,11 +291,9 @@ static void *writer_main(void *unused)
 	pthread_mutex_lock(&busy_lock);
 	gp_thread_clear_stack_shadow();
 	/*
-	 * This thread's first allocation makes glibc reserve its malloc arena (64 MiB of
-	 * address space), here while start_thread() waits, not at a moment the program did
-	 * not choose: a program that caps its address space after start (RLIMIT_AS) left no
-	 * room for it, and then every allocation of this thread tried the reservation again,
-	 * each try mapping 64 MiB for an instant that the program's next thread stack needed.
+	 * This thread's first allocation maps own-alloc.c's first chunk, here while
+	 * start_thread() waits, not at a moment the program did not choose: a program that
+	 * caps its address space after start (RLIMIT_AS) may leave no room for it later.
 	 */
 	void *volatile first = malloc(1);
 	free(first);
@@ -313,8 +310,6 @@ static void *writer_main(void *unused)
 		}
 		sem_timedwait(&wake, &ts);
 		busy = gp_writer_lock(&busy_lock, "the writer's lock");
-		if (GP_UNLIKELY(gp_heap_crashing()))
-			gp_heap_crash_enter();
 		int stopping = stop_req;
 		unsigned want = __atomic_load_n(&flush_req, __ATOMIC_ACQUIRE);
 		if (busy == GP_LOCK_SKIP) {
@@ -371,6 +366,7 @@ static int start_thread(void)
 	while (sem_wait(&up) != 0 && errno == EINTR)
 		;
 	sem_destroy(&up);
+	gp_collect_stats_start();
 	running = 1;
 	running_pid = getpid();
 	return 0;
@@ -436,16 +432,25 @@ static int start(int lazy, const char *avoid)
 			return -ENAMETOOLONG;
 	}
 	gp_w.lazy_open = lazy;
+	/*
+	 * SQLite's memory is the writer's own (own-alloc.c) from the open on, so that the
+	 * writer never gives glibc a block back either; the thread does not exist yet.
+	 */
+	gp_heap_own(1);
 	/* a failure that may pass (no permission, a full disk): the thread tries again */
-	if (!lazy && gp_db_open() != 0 && !gp_w.fail.active) {
+	rc = !lazy && gp_db_open() != 0 && !gp_w.fail.active ? -EIO : 0;
+	if (rc != 0)
 		gp_db_close();
-		return -EIO;
-	}
+	gp_heap_own(0);
+	if (rc != 0)
+		return rc;
 	rc = start_thread();
 	if (rc != 0) {
 		gp_warn("GOPROF_DB %s: cannot start the writer thread: %s", gp_w.path,
 			strerror(-rc));
+		gp_heap_own(1);
 		gp_db_close();
+		gp_heap_own(0);
 	}
 	return rc;
 }

@@ -280,6 +280,11 @@ GP_HIDDEN int gp_collect_write_thread(const struct thread_row *r);
 GP_HIDDEN int gp_collect_write_snapshot(uint64_t time_ns);
 GP_HIDDEN int gp_collect_write_lock_profiles(void);
 GP_HIDDEN int gp_collect_write_heapstats(uint64_t time_ns);
+/*
+ * Starts, once per process, the thread that reads glibc's statistics for the heapstats
+ * rows (while heap profiling is on); by the thread that starts the writer, after it.
+ */
+GP_HIDDEN void gp_collect_stats_start(void);
 GP_HIDDEN int gp_collect_write_traces(void);
 GP_HIDDEN int gp_collect_write_customs(uint64_t time_ns);
 

@@ -26,6 +26,20 @@ gp_export() {
 		{ cat export.err >&2; gp_fail "goprof-export $* $db failed"; }
 }
 
+# gp_phase_second DB RUN: for heap-phases (output in RUN.out), the first whole second of
+# DB's profile (counted from its start) that begins at least 1 s after the program's first
+# phase ended: that phase is collected in the seconds before it, the second phase (3 s after
+# the first) in the seconds from it on, however late after the start the program got going.
+gp_phase_second() {
+	local start done
+	gp_need_cmd sqlite3 "the sqlite3 shell"
+	start=$(sqlite3 "$1" 'SELECT start_ns FROM process') || gp_fail "no process row in $1"
+	done=$(awk '$1 == "early" && $2 == "done" { print $4 }' "$2.out")
+	[ -n "$done" ] || gp_fail "$2.out has no 'early done at' line"
+	awk -v s="$start" -v d="$done" \
+		'BEGIN { x = (d - s) / 1e9 + 1; k = int(x); if (k < x) k++; print k }'
+}
+
 # gp_cpu_profile NAME PROGRAM [ARGS...]: runs PROGRAM with GOPROF_DB=NAME.db (output in
 # NAME.out and NAME.err), fails the case if it does not exit 0, and exports its CPU profile
 # to NAME.pb.gz.

@@ -112,15 +112,19 @@ gp_export prof.db tc.pb.gz -t threadcreate
 gp_pprof -traces -tagfocus=kind=inherit tc.pb.gz 2>pprof.err >tc.txt
 grep -q 'pthread_create' tc.txt || { cat tc.txt >&2; gp_fail "no threadcreate entry under kind=inherit"; }
 
-# block and mutex: the 300 ms wait under the waiter's label, its release under the holder's
+# block and mutex: the wait (up to 300 ms: the program's own measure, since a loaded machine
+# wakes the waiter late and shortens it) under the waiter's label, its release under the
+# holder's
 gp_export prof.db block.pb.gz -t block
 gp_export prof.db mutex.pb.gz -t mutex
+w=$(sed -n 's/^waited_ms=//p' run.err)
+[ -n "$w" ] && [ "$w" -ge 100 ] || gp_fail "the program waited '$w' ms for the lock"
 gp_traces block.pb.gz -tagfocus=lock=waiter >block.txt
 b=$(gp_trace_value block.txt "main;wait_lock;pthread_mutex_lock")
-gp_within "${b%.*}" 300 20 || { cat block.txt >&2; gp_fail "block under lock=waiter: $b ms, want about 300"; }
+gp_within "${b%.*}" "$w" 20 || { cat block.txt >&2; gp_fail "block under lock=waiter: $b ms, want about $w"; }
 gp_traces mutex.pb.gz -tagfocus=lock=holder >mutex.txt
 m=$(gp_trace_value mutex.txt "holder;pthread_mutex_unlock")
-gp_within "${m%.*}" 300 20 || { cat mutex.txt >&2; gp_fail "mutex under lock=holder: $m ms, want about 300"; }
+gp_within "${m%.*}" "$w" 20 || { cat mutex.txt >&2; gp_fail "mutex under lock=holder: $m ms, want about $w"; }
 
 # the trace: every push and pop is a "label" log, in order
 "$GP_EXPORT" -t trace -f json -o trace.json trace.out 2>export.err ||

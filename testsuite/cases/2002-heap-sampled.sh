@@ -1,6 +1,6 @@
 #!/bin/sh
 # At the default rate the unsampled heap profile estimates what was allocated and what is
-# still in use per call site within 10 % (200 MB from two sites 3:1, half of it freed).
+# still in use per call site within 10 % (300 MiB from two sites 3:1, half of it freed).
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
 . "$GP_SRCDIR/testsuite/profile-lib.sh"
@@ -13,7 +13,7 @@ GOPROF_DB=$GP_WORK/prof.db gp_run run ./prog
 gp_export prof.db heap.pb.gz -t heap
 gp_pprof -raw heap.pb.gz 2>/dev/null | grep -q '^Period: 524288$' || gp_fail "period is not 524288"
 
-block=2097152
+block=3145728
 check() { # INDEX NAME TRUTH
 	gp_heap_top heap.pb.gz "$1" >"top-$1.txt"
 	got=$(gp_flat "top-$1.txt" "$2")

@@ -17,6 +17,9 @@ command -v protoc >/dev/null 2>&1 || {
 gp_build_prog prog heap-phases
 GOPROF_DB=$GP_WORK/prof.db GOPROF_MEMPROFILE_RATE=1 gp_run run ./prog
 [ "$GP_RC" = 0 ] || gp_fail "program exited with $GP_RC"
+# the range's bound: a second between the phases (a fixed +1s failed when a loaded machine
+# started the program late)
+k=$(gp_phase_second prof.db run) || exit $?
 
 # values FILE.pb.gz NAME: the four values of the sample whose innermost function is NAME,
 # one line per such sample
@@ -56,17 +59,17 @@ want_text() { # FILE NAME VALUES
 }
 
 for t in heap allocs; do
-	gp_export prof.db late-$t.pb.gz -t $t --from +1s
+	gp_export prof.db late-$t.pb.gz -t $t --from +${k}s
 	want late-$t.pb.gz early '0 0 0 0'
 	want late-$t.pb.gz late '10 20000 10 20000'
-	gp_export prof.db early-$t.pb.gz -t $t --to +1s
+	gp_export prof.db early-$t.pb.gz -t $t --to +${k}s
 	want early-$t.pb.gz early '10 10000 10 10000'
 	want early-$t.pb.gz late ''
 done
-gp_export prof.db late.txt -t heap -f text --from +1s
+gp_export prof.db late.txt -t heap -f text --from +${k}s
 want_text late.txt early '0: 0 [0: 0]'
 want_text late.txt late '10: 20000 [10: 20000]'
-gp_export prof.db early.txt -t heap -f text --to +1s
+gp_export prof.db early.txt -t heap -f text --to +${k}s
 want_text early.txt early '10: 10000 [10: 10000]'
 want_text early.txt late ''
 # pprof still reads a profile with zero samples (and hides them)

@@ -69,8 +69,9 @@ storm() {
 }
 
 # warm up at the same concurrency: the allocator's arenas, SQLite's caches; then measure.
-# Under --enable-sanitizers a third as many, which the program, slower there, answers
-# within the two minutes it lives: still tens of megabytes for a handle kept per failure.
+# Under --enable-sanitizers a third as many, which the program, slower there, answers in
+# minutes (more than two at load average 17, when the program lived two minutes at most):
+# still tens of megabytes for a handle kept per failure.
 n=750
 [ -n "${GP_SANITIZE:-}" ] && n=250
 storm $((2 * n))

@@ -457,6 +457,7 @@ static void *stats_main(void *unused)
 {
 	(void)unused;
 	gp_thread_clear_stack_shadow();
+	gp_heap_guard(1);	/* goprof's own work: its allocations are never samples */
 	for (;;) {
 		while (sem_wait(&stats_ask) != 0)
 			;

@@ -27,6 +27,9 @@
 
 static void *volatile sink;
 static void *volatile kept[BLOCKS];
+
+#include "crashes.h"
+
 static volatile int die;
 
 static void say(const char *line)
@@ -46,13 +49,7 @@ static void *churn(void *unused)
 		sink = p;
 		free(p);
 	}
-	char *volatile p = malloc(5000);
-	char *q = malloc(5000);
-	sink = q;
-	p[0] = 1;
-	free(p);
-	sink = p;
-	free(p);
+	double_free();
 	return NULL;
 }
 
@@ -98,20 +95,6 @@ static void *stack_maker(void *arg)
 			nanosleep(&pause, NULL);
 	}
 	return NULL;
-}
-
-/* BLOCKS blocks of sizes 1000, 1016, ...: the bytes kept */
-__attribute__((noinline)) static unsigned long long kept_blocks(void)
-{
-	unsigned long long bytes = 0;
-
-	for (int i = 0; i < BLOCKS; i++) {
-		size_t n = 1000 + 16 * (size_t)i;
-		kept[i] = malloc(n);
-		memset(kept[i], i, n);
-		bytes += n;
-	}
-	return bytes;
 }
 
 static void child(int i)

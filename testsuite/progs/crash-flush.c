@@ -29,6 +29,8 @@ static pthread_mutex_t shared = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long rounds;		/* under shared */
 static void *volatile kept[BLOCKS];
 
+#include "crashes.h"
+
 static void say(const char *what, unsigned long long n)
 {
 	char line[64];
@@ -65,20 +67,6 @@ static void *worker(void *arg)
 		}
 	}
 	return NULL;
-}
-
-/* BLOCKS blocks of sizes 1000, 1016, ...: the bytes kept */
-__attribute__((noinline)) static unsigned long long kept_blocks(void)
-{
-	unsigned long long bytes = 0;
-
-	for (int i = 0; i < BLOCKS; i++) {
-		size_t n = 1000 + 16 * (size_t)i;
-		kept[i] = malloc(n);
-		memset(kept[i], i, n);
-		bytes += n;
-	}
-	return bytes;
 }
 
 int main(int argc, char **argv)

@@ -18,6 +18,9 @@
 #include <sys/time.h>
 
 static void *volatile sink;
+
+#include "crashes.h"
+
 static int *volatile nowhere;
 
 static void *work(void *arg)
@@ -34,18 +37,6 @@ __attribute__((noinline)) static void spawn(const char *name)
 	pthread_setname_np(t, name);
 	pthread_join(t, &r);
 	sink = r;
-}
-
-__attribute__((noinline)) static void double_free(void)
-{
-	char *volatile p = malloc(5000);
-	char *q = malloc(5000);
-
-	sink = q;
-	p[0] = 1;
-	free(p);
-	sink = p;
-	free(p);
 }
 
 static void on_alarm(int sig)

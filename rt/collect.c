@@ -456,8 +456,9 @@ static pid_t stats_pid;			/* the process whose thread reads them; 0: none */
 static void *stats_main(void *unused)
 {
 	(void)unused;
+	/* goprof's own work: its allocations (pthread_getattr_np's, first) are never samples */
+	gp_heap_guard(1);
 	gp_thread_clear_stack_shadow();
-	gp_heap_guard(1);	/* goprof's own work: its allocations are never samples */
 	for (;;) {
 		while (sem_wait(&stats_ask) != 0)
 			;

@@ -7,9 +7,20 @@
  * writer first lets go of its database (writer.c: gp_writer_fd_lost), which it then never
  * writes again, with one line on stderr.
  *
+ * The descriptors are placed high, just below the descriptor limit (at most 1024), so that
+ * the program's own files get the numbers they get without goprof, and a program that
+ * closes the low numbers it believes free (3, 4, ... at start) does not meet them. A file
+ * can only be opened at the lowest free number, though: gp_fd_high() moves it. Between the
+ * open and the move the low number is goprof's, and a program thread may close it (or
+ * dup2() onto it) as it would close a free number: gp_fd_open_high() opens in a "window"
+ * that counts the program's close() and dup2() calls begun meanwhile, and keeps the file
+ * only when none could have hit it (else it opens again).
+ *
  * DESIGN. own[] is a handful of slots written by the writer thread (or the constructor)
  * when it opens or closes its database, read with atomics by the wrappers on any thread.
- * The writer thread's own calls (SQLite closing its files) always go through. With no
+ * The writer thread's own calls (SQLite closing its files) always go through. begun and
+ * ended count the program's descriptor calls (any thread, atomics; only once a database is
+ * configured); window_fd is the low number a move is letting go of (the writer). With no
  * database each wrapper costs one test and the real call. Cold path otherwise.
  */
 #include "config.h"
@@ -17,7 +28,11 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +42,8 @@
 
 static int own[MAX_OWN] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 static int nown;		/* slots ever used; atomically */
+static int window_fd = -1;	/* the low number gp_fd_open_high() lets go of (writer) */
+static unsigned begun, ended;	/* the program's close()/dup2() calls begun and ended */
 
 typedef int (*close_fn)(int);
 typedef int (*dup3_fn)(int, int, int);
@@ -61,6 +78,9 @@ void gp_fd_own(int fd)
 {
 	if (fd < 0)
 		return;
+	for (int i = 0; i < MAX_OWN; i++)
+		if (__atomic_load_n(&own[i], __ATOMIC_ACQUIRE) == fd)
+			return;
 	for (int i = 0; i < MAX_OWN; i++) {
 		int free_slot = -1;
 		if (__atomic_compare_exchange_n(&own[i], &free_slot, fd, 0, __ATOMIC_ACQ_REL,
@@ -75,6 +95,13 @@ void gp_fd_own(int fd)
 	}
 }
 
+void gp_fd_disown(int fd)
+{
+	for (int i = 0; fd >= 0 && i < MAX_OWN; i++)
+		__atomic_compare_exchange_n(&own[i], &(int){ fd }, -1, 0, __ATOMIC_ACQ_REL,
+					    __ATOMIC_RELAXED);
+}
+
 void gp_fd_forget_all(void)
 {
 	for (int i = 0; i < MAX_OWN; i++)
@@ -86,6 +113,8 @@ static int guarded(int fd)
 {
 	int n = __atomic_load_n(&nown, __ATOMIC_ACQUIRE);
 
+	if (fd >= 0 && __atomic_load_n(&window_fd, __ATOMIC_SEQ_CST) == fd)
+		return !gp_writer_is_self();
 	if (GP_LIKELY(n == 0) || fd < 0)
 		return 0;
 	for (int i = 0; i < n; i++)
@@ -94,11 +123,41 @@ static int guarded(int fd)
 	return 0;
 }
 
+/*
+ * A program's call that may take a descriptor away begins and ends: counted once a
+ * database is configured, for gp_fd_open_high()'s window. The count comes before the
+ * guarded() test (sequentially consistent on both sides): either the window sees the call
+ * begun, or the call sees the window's number.
+ */
+static int counting(void)
+{
+	if (GP_LIKELY(!gp_config.db_pattern))
+		return 0;
+	__atomic_add_fetch(&begun, 1, __ATOMIC_SEQ_CST);
+	return 1;
+}
+
+static void counted(int c)
+{
+	if (c)
+		__atomic_add_fetch(&ended, 1, __ATOMIC_RELEASE);
+}
+
+/* A dup2() onto the number a window lets go of waits for that one close() of the writer. */
+static void window_wait(int fd)
+{
+	while (fd >= 0 && __atomic_load_n(&window_fd, __ATOMIC_SEQ_CST) == fd &&
+	       !gp_writer_is_self())
+		sched_yield();
+}
+
 GOPROF_API int close(int fd)
 {
-	if (GP_UNLIKELY(guarded(fd)))
-		return 0;
-	return real_close(fd);
+	int c = counting();
+	int rc = GP_UNLIKELY(guarded(fd)) ? 0 : real_close(fd);
+
+	counted(c);
+	return rc;
 }
 
 /*
@@ -116,8 +175,8 @@ static int close_range_around(unsigned first, unsigned last, int flags)
 	while (lo <= last) {
 		unsigned hi = last, next_lo = 0;
 		int n = __atomic_load_n(&nown, __ATOMIC_ACQUIRE);
-		for (int i = 0; i < n; i++) {
-			int fd = __atomic_load_n(&own[i], __ATOMIC_ACQUIRE);
+		for (int i = -1; i < n; i++) {
+			int fd = __atomic_load_n(i < 0 ? &window_fd : &own[i], __ATOMIC_SEQ_CST);
 			if (fd >= 0 && (unsigned)fd >= lo && (unsigned)fd <= hi && guarded(fd)) {
 				hi = (unsigned)fd;
 				next_lo = (unsigned)fd + 1;
@@ -138,7 +197,11 @@ static int close_range_around(unsigned first, unsigned last, int flags)
 
 GOPROF_API int close_range(unsigned first, unsigned last, int flags)
 {
-	return close_range_around(first, last, flags);
+	int c = counting();
+	int rc = close_range_around(first, last, flags);
+
+	counted(c);
+	return rc;
 }
 
 GOPROF_API void closefrom(int lowfd)
@@ -146,6 +209,7 @@ GOPROF_API void closefrom(int lowfd)
 	if (lowfd < 0)
 		lowfd = 0;
 	int err = errno;
+	int c = counting();
 	if (close_range_around((unsigned)lowfd, ~0u, 0) != 0 && errno == ENOSYS) {
 		/* a kernel before 5.9: each open descriptor, as glibc does */
 		DIR *d = opendir("/proc/self/fd");
@@ -158,6 +222,7 @@ GOPROF_API void closefrom(int lowfd)
 		if (d)
 			closedir(d);
 	}
+	counted(c);
 	errno = err;
 }
 
@@ -166,13 +231,13 @@ GOPROF_API int dup3(int oldfd, int newfd, int flags)
 	static void *f;
 	dup3_fn d = (dup3_fn)next(&f, "dup3");
 
+	int c = counting();
+	window_wait(newfd);
 	if (GP_UNLIKELY(guarded(newfd)) && oldfd != newfd)
 		gp_writer_fd_lost(newfd);
-	if (!d) {
-		errno = ENOSYS;
-		return -1;
-	}
-	return d(oldfd, newfd, flags);
+	int rc = d ? d(oldfd, newfd, flags) : (errno = ENOSYS, -1);
+	counted(c);
+	return rc;
 }
 
 GOPROF_API int dup2(int oldfd, int newfd)
@@ -180,11 +245,93 @@ GOPROF_API int dup2(int oldfd, int newfd)
 	static void *f;
 	dup2_fn d = (dup2_fn)next(&f, "dup2");
 
+	int c = counting();
+	window_wait(newfd);
 	if (GP_UNLIKELY(guarded(newfd)) && oldfd != newfd)
 		gp_writer_fd_lost(newfd);
-	if (!d) {
-		errno = ENOSYS;
-		return -1;
+	int rc = d ? d(oldfd, newfd) : (errno = ENOSYS, -1);
+	counted(c);
+	return rc;
+}
+
+/*
+ * Where goprof's descriptors go: 16 below the descriptor limit, at most 1024 (the numbers
+ * select() takes; a larger table would cost the kernel memory for nothing); 0 when the
+ * limit leaves no room above the program's usual numbers.
+ */
+static int high_base(void)
+{
+	static int base = -1;
+	struct rlimit rl;
+
+	if (base < 0) {
+		rlim_t lim = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur : 0;
+		if (lim > 1024 || lim == RLIM_INFINITY)
+			lim = 1024;
+		__atomic_store_n(&base, lim >= 128 ? (int)lim - 16 : 0, __ATOMIC_RELAXED);
 	}
-	return d(oldfd, newfd);
+	return __atomic_load_n(&base, __ATOMIC_RELAXED);
+}
+
+int gp_fd_high(int fd)
+{
+	int base = high_base();
+
+	if (fd < 0 || !base || fd >= base)
+		return fd;
+	int hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
+	if (hi < 0)
+		return fd;
+	real_close(fd);
+	return hi;
+}
+
+/* Do fd and hi both name the file at path (not a file the program put on fd)? */
+static int still_path(int fd, int hi, const char *path)
+{
+	struct stat a, b, c;
+
+	return fstat(fd, &a) == 0 && fstat(hi, &b) == 0 && stat(path, &c) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino && b.st_dev == c.st_dev &&
+	       b.st_ino == c.st_ino;
+}
+
+int gp_fd_open_high(gp_open_fn real_open, const char *path, int flags, int mode)
+{
+	int base = high_base();
+
+	for (int tries = 0;; tries++) {
+		unsigned b0 = __atomic_load_n(&begun, __ATOMIC_SEQ_CST);
+		/* a call of the program under way could still reach the number: wait it out */
+		if (b0 != __atomic_load_n(&ended, __ATOMIC_ACQUIRE) && tries < 1000) {
+			sched_yield();
+			continue;
+		}
+		int fd = real_open(path, flags | O_CLOEXEC, mode);
+		if (fd < 0 || !base || fd >= base)
+			return fd;
+		/* a retry opens the file the first try made */
+		flags &= ~O_EXCL;
+		int hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
+		if (hi < 0 || tries >= 1000)
+			return hi < 0 ? fd : (real_close(hi), fd);
+		__atomic_store_n(&window_fd, fd, __ATOMIC_SEQ_CST);
+		unsigned b1 = __atomic_load_n(&begun, __ATOMIC_SEQ_CST);
+		int clean = b1 == b0;
+		/*
+		 * Clean: no call of the program began since before the open, and any from now
+		 * on sees window_fd: the low number is still this file's. Else it may be gone,
+		 * or the program's again (and hi a copy of the program's file): once the calls
+		 * begun meanwhile are over, it is closed only if both still name path's file.
+		 */
+		for (int i = 0; !clean && i < 1000 &&
+		     (int)(__atomic_load_n(&ended, __ATOMIC_ACQUIRE) - b1) < 0; i++)
+			sched_yield();
+		if (clean || still_path(fd, hi, path))
+			real_close(fd);
+		__atomic_store_n(&window_fd, -1, __ATOMIC_SEQ_CST);
+		if (clean)
+			return hi;
+		real_close(hi);
+	}
 }

@@ -867,11 +867,25 @@ GP_HIDDEN void gp_writer_fd_lost(int fd);
 /*
  * Descriptors goprof writes through (fds.c), kept from the program's close(), close_range()
  * and closefrom(); a dup2() onto one calls gp_writer_fd_lost() first. gp_fd_own() adds one
- * (writer or constructor, when the database opens), gp_fd_forget_all() forgets them all
+ * (writer or constructor, when the database opens), gp_fd_disown() one before goprof
+ * closes it, gp_fd_forget_all() forgets them all
  * (before the database closes, in a fork child).
  */
 GP_HIDDEN void gp_fd_own(int fd);
+GP_HIDDEN void gp_fd_disown(int fd);
 GP_HIDDEN void gp_fd_forget_all(void);
+/*
+ * fd moved to a high number (fds.c; the old one closed) when no other thread can take it
+ * meanwhile (the constructor); fd itself when there is no room. Returns the descriptor.
+ */
+GP_HIDDEN int gp_fd_high(int fd);
+/*
+ * real_open(path, flags | O_CLOEXEC, mode) at a high number, safe against the program's
+ * threads closing or dup2()ing the low number it first gets (fds.c). Writer thread or
+ * constructor. Returns the descriptor or -1 with errno.
+ */
+typedef int (*gp_open_fn)(const char *, int, int);
+GP_HIDDEN int gp_fd_open_high(gp_open_fn real_open, const char *path, int flags, int mode);
 
 /* In the child after fork(): a fresh database (the pattern's %p is the new pid). */
 GP_HIDDEN void gp_writer_atfork_child(void);

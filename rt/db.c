@@ -42,6 +42,19 @@
 
 static int lock_fd = -1;		/* the database file, flock()ed shared while written */
 static int created;			/* this process made the file at gp_w.path */
+/*
+ * The database, its -wal and its -shm file, opened before SQLite asks for them (by
+ * gp_db_create(), on the thread that made the file, often before main() and before the
+ * program can change its user), at high numbers (fds.c); each handed to SQLite when it
+ * opens that file (vfs_open), then SQLite's. -1 once handed over.
+ */
+#define NPRE 3
+static const char *const pre_suffix[NPRE] = { "", "-wal", "-shm" };
+static int pre_fd[NPRE] = { -1, -1, -1 };
+static struct stat pre_st[NPRE];
+static int pre_pending;			/* atomics: some pre_fd[] not handed over yet */
+static gp_open_fn vfs_real_open;	/* the unix VFS's own open() */
+static int writer_tid;			/* atomics: the thread that opens the database */
 
 static int sql_fail(const char *what)
 {
@@ -148,7 +161,7 @@ static int write_failure_row(uint32_t lost_stack)
 	return rc;
 }
 
-/* Writes everything pending in one transaction. Writer thread (or start, before it). */
+/* Writes everything pending in one transaction. Writer thread. */
 int gp_db_commit(void)
 {
 	sqlite3_stmt *st;
@@ -386,6 +399,11 @@ static int after_exec_path(char *path, size_t size)
 	return -1;
 }
 
+static int plain_open(const char *path, int flags, int mode)
+{
+	return open(path, flags, mode);
+}
+
 /*
  * A new empty file at path, mode 0600, with a shared flock() already on it (lock_fd): made
  * under a name of this process and linked into place, so that no other process ever finds
@@ -398,7 +416,7 @@ static int create_locked(const char *path)
 	if (snprintf(tmp, sizeof(tmp), "%s.%d.new", path, (int)getpid()) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	unlink(tmp);	/* a leftover of an ended process that had this pid */
-	int fd = open(tmp, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int fd = gp_fd_open_high(plain_open, tmp, O_RDONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return -errno;
 	flock(fd, LOCK_SH);
@@ -407,7 +425,7 @@ static int create_locked(const char *path)
 	if (rc == -EPERM || rc == -EOPNOTSUPP) {
 		/* a file system without hard links: a short window, then */
 		close(fd);
-		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		fd = gp_fd_open_high(plain_open, path, O_RDONLY | O_CREAT | O_EXCL, 0600);
 		if (fd < 0)
 			return -errno;
 		flock(fd, LOCK_SH);
@@ -418,6 +436,7 @@ static int create_locked(const char *path)
 		return rc;
 	}
 	lock_fd = fd;
+	gp_fd_own(fd);
 	return 0;
 }
 
@@ -666,17 +685,97 @@ static int open_failed(const char *what)
 	return write_failed(why);
 }
 
-int gp_db_open(void)
+/* Closes the pre-opened descriptors SQLite did not ask for. */
+static void pre_forget(void)
 {
+	__atomic_store_n(&pre_pending, 0, __ATOMIC_RELEASE);
+	for (int i = 0; i < NPRE; i++) {
+		gp_fd_disown(pre_fd[i]);
+		if (pre_fd[i] >= 0)
+			close(pre_fd[i]);
+		pre_fd[i] = -1;
+	}
+}
+
+/*
+ * The unix VFS's open() as the writer thread uses it: the file gp_db_create() opened
+ * already, or a new descriptor at a high number (fds.c). Other threads' SQLite (the
+ * program's own databases, the HTTP server's reads) open as usual.
+ */
+static int vfs_open(const char *path, int flags, int mode)
+{
+	if (gettid() != __atomic_load_n(&writer_tid, __ATOMIC_ACQUIRE))
+		return vfs_real_open(path, flags, mode);
+	struct stat st;
+	if (__atomic_load_n(&pre_pending, __ATOMIC_ACQUIRE) && stat(path, &st) == 0)
+		for (int i = 0; i < NPRE; i++)
+			if (pre_fd[i] >= 0 && st.st_dev == pre_st[i].st_dev &&
+			    st.st_ino == pre_st[i].st_ino) {
+				int fd = pre_fd[i];
+				pre_fd[i] = -1;
+				return fd;
+			}
+	return gp_fd_open_high(vfs_real_open, path, flags, mode);
+}
+
+/* Once: the writer's opens through vfs_open(). */
+static void vfs_hooks(void)
+{
+	static int done;
+	sqlite3_vfs *vfs = sqlite3_vfs_find(NULL);
+
+	if (done || !vfs || vfs->iVersion < 3 || !vfs->xGetSystemCall || !vfs->xSetSystemCall)
+		return;
+	done = 1;
+	vfs_real_open = (gp_open_fn)vfs->xGetSystemCall(vfs, "open");
+	if (vfs_real_open &&
+	    vfs->xSetSystemCall(vfs, "open", (sqlite3_syscall_ptr)vfs_open) != SQLITE_OK)
+		vfs_real_open = NULL;
+}
+
+void gp_db_thread(void)
+{
+	__atomic_store_n(&writer_tid, gettid(), __ATOMIC_RELEASE);
+}
+
+int gp_db_create(void)
+{
+	char p[PATH_MAX + 8];
 	int rc = create_file(gp_w.path);
 
 	if (rc != 0)
 		return passing_errno(-rc) ? write_failed(strerror(-rc)) : -EIO;
+	vfs_hooks();
+	if (!vfs_real_open)
+		return 0;
+	/* a -wal or -shm file beside a file this process has just made is a stale one */
+	for (int i = 0; i < NPRE; i++) {
+		snprintf(p, sizeof(p), "%s%s", gp_w.path, pre_suffix[i]);
+		int fd = gp_fd_open_high(plain_open, p, O_RDWR | O_NOFOLLOW |
+					 (i ? O_CREAT | O_TRUNC : 0), 0600);
+		if (fd >= 0 && fstat(fd, &pre_st[i]) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		pre_fd[i] = fd;
+		gp_fd_own(fd);
+	}
+	__atomic_store_n(&pre_pending, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int gp_db_open(void)
+{
+	int rc = created ? 0 : gp_db_create();
+
+	if (rc != 0)
+		return rc;
 	if (sqlite3_open_v2(gp_w.path, &gp_w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		return open_failed("cannot open");
 	if (write_header() != 0)
 		return open_failed("creating the schema failed");
+	pre_forget();
 	if (prepare(&gp_w.ins_map, "INSERT INTO mappings VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&gp_w.ins_func, "INSERT INTO functions VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||
 	    prepare(&gp_w.ins_stack, "INSERT INTO stacks VALUES (?1, ?2, ?3, ?4, ?5)") ||
@@ -726,6 +825,7 @@ void gp_db_forget(void)
 	gp_w.db = NULL;
 	created = 0;
 	gp_fd_forget_all();
+	pre_forget();
 	if (lock_fd >= 0)
 		close(lock_fd);
 	lock_fd = -1;

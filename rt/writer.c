@@ -11,9 +11,11 @@
  *    prepared statements, the intern tables and the pending rows. It wakes every 100 ms
  *    (or when posted), calls gp_cpu_drain() and, when a second has passed or a flush was
  *    asked for, writes everything pending in one transaction;
- *  - gp_writer_start() (constructor) opens the database and writes the schema before the
- *    thread exists; gp_writer_stop() (destructor, before exec) asks the thread to finish
- *    and joins it, so the last drain, commit and close happen on the thread;
+ *  - gp_writer_start() (constructor) makes the database file and opens its descriptors
+ *    (gp_db_create) and starts the thread, which writes the schema while main() runs:
+ *    what is sampled meanwhile waits in the rings and buckets as it would between two
+ *    rounds; gp_writer_stop() (destructor, before exec) asks the thread to finish and
+ *    joins it, so the last drain, commit and close happen on the thread;
  *  - gp_writer_crash_flush() runs in a fatal-signal handler: it only notes the dying
  *    thread, posts the semaphore (async-signal-safe) and polls flush_done with nanosleep;
  *    the thread never allocates from glibc's malloc (own-alloc.c), whose arena locks the
@@ -73,6 +75,7 @@ static int running;			/* the thread exists (owner: start/stop/atfork) */
 static pid_t running_pid;		/* the process the thread belongs to */
 static sem_t wake;
 static sem_t up;			/* posted once the thread has its malloc arena */
+static sem_t go;			/* posted once start_thread() has noted the thread */
 /*
  * Held by the writer thread while it works (SQLite, the symbol cache, its own tables) and
  * taken across fork(), so that a child never inherits a lock or a half-made change of that
@@ -297,8 +300,17 @@ static void *writer_main(void *unused)
 	 */
 	void *volatile first = malloc(1);
 	free(first);
+	gp_db_thread();
 	sem_post(&up);
 	gp_clock_calibrate();
+	/* gp_writer_is_self() holds from here on */
+	while (sem_wait(&go) != 0 && errno == EINTR)
+		;
+	if (gp_w.open_now) {
+		gp_w.open_now = 0;
+		if (gp_db_open() != 0 && !gp_w.fail.active)
+			gp_w.broken = 1;
+	}
 	pthread_mutex_unlock(&busy_lock);
 	for (;;) {
 		struct timespec ts;
@@ -352,7 +364,7 @@ static int start_thread(void)
 
 	if (!create)
 		create = pthread_create;
-	if (sem_init(&wake, 0, 0) != 0 || sem_init(&up, 0, 0) != 0)
+	if (sem_init(&wake, 0, 0) != 0 || sem_init(&up, 0, 0) != 0 || sem_init(&go, 0, 0) != 0)
 		return -errno;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -361,6 +373,7 @@ static int start_thread(void)
 	if (rc != 0) {
 		sem_destroy(&wake);
 		sem_destroy(&up);
+		sem_destroy(&go);
 		return -rc;
 	}
 	while (sem_wait(&up) != 0 && errno == EINTR)
@@ -369,6 +382,7 @@ static int start_thread(void)
 	gp_collect_stats_start();
 	running = 1;
 	running_pid = getpid();
+	sem_post(&go);
 	return 0;
 }
 
@@ -433,12 +447,14 @@ static int start(int lazy, const char *avoid)
 	}
 	gp_w.lazy_open = lazy;
 	/*
-	 * SQLite's memory is the writer's own (own-alloc.c) from the open on, so that the
+	 * SQLite's memory is the writer's own (own-alloc.c) from the start on, so that the
 	 * writer never gives glibc a block back either; the thread does not exist yet.
 	 */
 	gp_heap_own(1);
 	/* a failure that may pass (no permission, a full disk): the thread tries again */
-	rc = !lazy && gp_db_open() != 0 && !gp_w.fail.active ? -EIO : 0;
+	rc = !lazy ? gp_db_create() : 0;
+	gp_w.open_now = !lazy && rc == 0;
+	rc = rc != 0 && !gp_w.fail.active ? -EIO : 0;
 	if (rc != 0)
 		gp_db_close();
 	gp_heap_own(0);

@@ -114,6 +114,7 @@ struct writer {
 	sqlite3 *db;			/* writer thread (start/stop: before/after it) */
 	char path[PATH_MAX];
 	int lazy_open;			/* open at the first sample (fork children) */
+	int open_now;			/* open as the thread starts (made by gp_db_create) */
 	uint64_t fork_mark;		/* history_mark() at fork (fork children) */
 	int broken;			/* a database error: stop writing */
 	struct write_failure fail;	/* writes fail now (disk full, ...): see db.c */
@@ -297,8 +298,21 @@ GP_HIDDEN int gp_db_step_reset(sqlite3_stmt *st);
  * gp_w.fail is active (a failure that may pass: what was pending is dropped and counted).
  */
 GP_HIDDEN int gp_db_commit(void);
-/* Creates gp_w.path's database with its schema, process row and statements; 0 or -EIO. */
+/*
+ * Makes gp_w.path's file (mode 0600, locked) and opens it, its -wal and -shm files at high
+ * numbers for SQLite to take: on the thread that starts the writer, which may be the
+ * program's before main(), so that the files exist (for a fork child or a reader) and are
+ * open before the program can change its user. 0, or -EIO (said once; gp_w.fail is active
+ * when the failure may pass).
+ */
+GP_HIDDEN int gp_db_create(void);
+/*
+ * Opens gp_w.path's database (made first by gp_db_create() unless it was) and writes its
+ * schema, process row and statements; 0 or -EIO. Writer thread.
+ */
 GP_HIDDEN int gp_db_open(void);
+/* The calling thread is the writer: its SQLite opens go through goprof (db.c). */
+GP_HIDDEN void gp_db_thread(void);
 /*
  * When gp_w.fail is active: 1 when a new attempt is due (once a second; always when force)
  * and the database is open (opened here if it could not be before), else 0.

@@ -161,6 +161,12 @@ static int write_failure_row(uint32_t lost_stack)
 	return rc;
 }
 
+/* SQLite's syncs and checkpoints as they are after the first commit into the -wal file. */
+static int unfresh(void)
+{
+	return exec_sql("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 1000");
+}
+
 /* Writes everything pending in one transaction. Writer thread. */
 int gp_db_commit(void)
 {
@@ -173,6 +179,7 @@ int gp_db_commit(void)
 	uint64_t snap_ns = gp_real_ns();
 	size_t maps_were = gp_w.maps_written, funcs_were = gp_w.funcs_written;
 	uint32_t lost_stack = 0;
+	int fresh = 0;
 	/*
 	 * The thread rows of rolled-back commits stay queued (their registry entries may be
 	 * gone): one row per thread started or changed while writes fail, rewritten by the
@@ -195,6 +202,16 @@ int gp_db_commit(void)
 	if (gp_w.err)
 		return sql_fail("collecting samples failed");
 	gp_w.batch_traces = 0;
+	/*
+	 * The first commit into the -wal file writes its header, which SQLite syncs at once
+	 * (synchronous = NORMAL): in a short run that is the exit's commit, and the checkpoint
+	 * at close syncs the -wal file again before it copies a page. Nothing of the new file
+	 * has been synced before that checkpoint (write_header), so that first commit goes
+	 * without a sync, and without a checkpoint of its own, which would not sync either.
+	 */
+	fresh = gp_w.wal_fresh;
+	if (fresh && exec_sql("PRAGMA synchronous = OFF; PRAGMA wal_autocheckpoint = 0") != 0)
+		goto out_rollback;
 	if (exec_sql("BEGIN") != 0)
 		goto out_rollback;
 
@@ -274,6 +291,8 @@ int gp_db_commit(void)
 		goto out_rollback;
 	if (exec_sql("COMMIT") != 0)
 		goto out_rollback;
+	if (fresh && unfresh() == 0)
+		gp_w.wal_fresh = 0;
 	gp_w.nnew_nodes = 0;
 	gp_w.nnew_labels = 0;
 	gp_w.naggs = 0;
@@ -287,6 +306,8 @@ out_rollback:;
 	int code = sqlite3_extended_errcode(gp_w.db);
 	snprintf(why, sizeof(why), "%s", sqlite3_errmsg(gp_w.db));
 	sqlite3_exec(gp_w.db, "ROLLBACK", NULL, NULL, NULL);
+	if (fresh)
+		unfresh();
 	gp_w.maps_written = maps_were;
 	gp_w.funcs_written = funcs_were;
 	if (!passing_sql_error(code)) {
@@ -611,6 +632,7 @@ static int write_header(void)
 	/* a read opens the -wal and -shm files now, so that own_fds() finds them */
 	if (rc == 0)
 		rc = exec_sql("SELECT id FROM process");
+	gp_w.wal_fresh = 1;
 
 out_free:
 	free(cmdline);
@@ -718,7 +740,24 @@ static int vfs_open(const char *path, int flags, int mode)
 	return gp_fd_open_high(vfs_real_open, path, flags, mode);
 }
 
-/* Once: the writer's opens through vfs_open(). */
+/*
+ * The unix VFS syncs the directory of a -wal file it has just made, once, at the file's
+ * first sync. The writer's database lives in a directory never synced for it (the file
+ * itself is made without a sync: write_header), so that sync makes nothing durable that
+ * the checkpoint's syncs of the -wal and the database do not (the file system commits the
+ * entries it created with them); not on the writer thread: "cannot open", which SQLite
+ * takes as "no directory sync here".
+ */
+static int (*vfs_real_open_dir)(const char *, int *);
+static int vfs_open_dir(const char *path, int *fd)
+{
+	if (gettid() != __atomic_load_n(&writer_tid, __ATOMIC_ACQUIRE))
+		return vfs_real_open_dir(path, fd);
+	*fd = -1;
+	return SQLITE_CANTOPEN;
+}
+
+/* Once: the writer's opens through vfs_open() and vfs_open_dir(). */
 static void vfs_hooks(void)
 {
 	static int done;
@@ -728,9 +767,14 @@ static void vfs_hooks(void)
 		return;
 	done = 1;
 	vfs_real_open = (gp_open_fn)vfs->xGetSystemCall(vfs, "open");
+	vfs_real_open_dir = (int (*)(const char *, int *))vfs->xGetSystemCall(vfs,
+										"openDirectory");
 	if (vfs_real_open &&
 	    vfs->xSetSystemCall(vfs, "open", (sqlite3_syscall_ptr)vfs_open) != SQLITE_OK)
 		vfs_real_open = NULL;
+	if (vfs_real_open_dir && vfs->xSetSystemCall(vfs, "openDirectory",
+						     (sqlite3_syscall_ptr)vfs_open_dir) != SQLITE_OK)
+		vfs_real_open_dir = NULL;
 }
 
 void gp_db_thread(void)

@@ -115,6 +115,7 @@ struct writer {
 	char path[PATH_MAX];
 	int lazy_open;			/* open at the first sample (fork children) */
 	int open_now;			/* open as the thread starts (made by gp_db_create) */
+	int wal_fresh;			/* no commit has gone into the -wal file yet */
 	uint64_t fork_mark;		/* history_mark() at fork (fork children) */
 	int broken;			/* a database error: stop writing */
 	struct write_failure fail;	/* writes fail now (disk full, ...): see db.c */

@@ -1,7 +1,8 @@
 /*
- * The writer's database file (writer thread, or start before it exists): the path
- * pattern, the creation of a file no other process uses, the schema and the process row,
- * the prepared statements, the commit of everything pending, and the close.
+ * The writer's database file: the path pattern, the creation of a file no other process
+ * uses and its descriptors (the thread that starts the writer, before the writer exists),
+ * the schema and the process row, the prepared statements, the commit of everything
+ * pending, and the close (writer thread).
  *
  * Failures that may pass (disk full, a read-only file system, no permission to create the
  * file, an I/O error) do not stop the writer: the transaction is rolled back, one line says

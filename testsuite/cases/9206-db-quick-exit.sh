@@ -1,6 +1,6 @@
 #!/bin/sh
-# A program that exits at once still leaves a complete database, made before main() runs with
-# no sync on the program's thread: the process row with its end, every profile's row, the
+# A program that exits at once still leaves a complete database (its file made before main()
+# runs, its schema by the writer thread), with no sync on the program's thread: the process row with its end, every profile's row, the
 # goroutine snapshot at exit and the one allocation made (exactly its bytes, read through go
 # tool pprof), in the one file (no -wal, -shm or journal left), and the program's output and
 # exit status are plain's. A GOPROF_DB that cannot be written (its directory is missing, or

@@ -3,9 +3,10 @@
 # (empty) when main() starts, and what main() samples before the schema exists (a CPU burn
 # and 16 blocks of 64 KiB, while the writer's SQLite open is held back) is in the profiles,
 # exactly for the heap. goprof's descriptors sit high: the program's files get the numbers
-# they get without goprof (3, 4, ...), a daemon-like sweep closing every descriptor and
-# close()/dup2() loops on low numbers (also in a fork child, whose database is opened while
-# they run) leave the program's files and the databases whole. A short run syncs twice, at
+# they get without goprof (3, 4, ...), and a daemon-like sweep closing every descriptor, then
+# loops of dup2() onto the program's own numbers and of close() sweeps over the numbers above
+# them (also in a fork child, whose database is opened while they run) leave the program's
+# files and the databases whole. A short run syncs twice, at
 # its exit's checkpoint (the -wal file, then the database), and never before main().
 set -u
 . "$GP_SRCDIR/testsuite/lib.sh"
@@ -27,7 +28,7 @@ cat >prog.c <<'C'
 #define NFILES 8
 void *volatile keep[16];
 volatile unsigned long sink;
-static int fds[NFILES];
+static int fds[NFILES], slots[NFILES], devnull;
 
 /* 16 blocks of 64 KiB, kept until exit: 1 MiB in use */
 __attribute__((noinline)) static void early(void)
@@ -71,22 +72,33 @@ __attribute__((noinline)) static void open_files(void)
 			exit(11);
 		printf("%s on %d\n", name, fds[i]);
 	}
+	/* numbers of the program's own that the loops below put files on */
+	devnull = open("/dev/null", O_RDONLY);
+	for (int i = 0; i < NFILES; i++)
+		if ((slots[i] = dup(devnull)) < 0)
+			exit(11);
+	printf("slots from %d\n", slots[0]);
 }
 
-/* dup2() and close() on the numbers just above the program's files, ms of CPU long */
+/*
+ * ms of CPU of dup2() onto the program's own slots and of close() over the numbers above
+ * them, which the program never uses (as a daemon's sweep does)
+ */
 __attribute__((noinline)) static void shuffle(unsigned ms)
 {
 	uint64_t end = thread_cpu_ns() + (uint64_t)ms * 1000000u;
-	int spare = fds[NFILES - 1] + 1;
+	int above = slots[NFILES - 1] + 1;
 
-	while (thread_cpu_ns() < end)
+	while (thread_cpu_ns() < end) {
 		for (int i = 0; i < NFILES; i++) {
-			int to = spare + i;
-			if (dup2(fds[i], to) != to || close(to) != 0)
+			if (dup2(fds[i], slots[i]) != slots[i] ||
+			    dup2(devnull, slots[i]) != slots[i])
 				exit(12);
-			close(spare + NFILES + i);	/* a number the program never used */
 			sink += spin(2000);
 		}
+		for (int fd = above; fd < above + 32; fd++)
+			close(fd);
+	}
 }
 
 /* each file still holds its text */
@@ -120,6 +132,7 @@ int main(int argc, char **argv)
 	sweep();
 	open_files();
 	shuffle(200);
+	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* the child's database is opened at its first sample, during the shuffle */

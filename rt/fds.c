@@ -10,8 +10,8 @@
  * The descriptors are placed high, just below the descriptor limit (at most 1024), so that
  * the program's own files get the numbers they get without goprof, and a program that
  * closes the low numbers it believes free (3, 4, ... at start) does not meet them. A file
- * can only be opened at the lowest free number, though: gp_fd_high() moves it. Between the
- * open and the move the low number is goprof's, and a program thread may close it (or
+ * can only be opened at the lowest free number, though, and moved up from there. Between
+ * the open and the move the low number is goprof's, and a program thread may close it (or
  * dup2() onto it) as it would close a free number: gp_fd_open_high() opens in a "window"
  * that counts the program's close() and dup2() calls begun meanwhile, and keeps the file
  * only when none could have hit it (else it opens again).
@@ -271,19 +271,6 @@ static int high_base(void)
 		__atomic_store_n(&base, lim >= 128 ? (int)lim - 16 : 0, __ATOMIC_RELAXED);
 	}
 	return __atomic_load_n(&base, __ATOMIC_RELAXED);
-}
-
-int gp_fd_high(int fd)
-{
-	int base = high_base();
-
-	if (fd < 0 || !base || fd >= base)
-		return fd;
-	int hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
-	if (hi < 0)
-		return fd;
-	real_close(fd);
-	return hi;
 }
 
 /* Do fd and hi both name the file at path (not a file the program put on fd)? */

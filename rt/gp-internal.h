@@ -875,11 +875,6 @@ GP_HIDDEN void gp_fd_own(int fd);
 GP_HIDDEN void gp_fd_disown(int fd);
 GP_HIDDEN void gp_fd_forget_all(void);
 /*
- * fd moved to a high number (fds.c; the old one closed) when no other thread can take it
- * meanwhile (the constructor); fd itself when there is no room. Returns the descriptor.
- */
-GP_HIDDEN int gp_fd_high(int fd);
-/*
  * real_open(path, flags | O_CLOEXEC, mode) at a high number, safe against the program's
  * threads closing or dup2()ing the low number it first gets (fds.c). Writer thread or
  * constructor. Returns the descriptor or -1 with errno.

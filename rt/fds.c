@@ -8,7 +8,8 @@
  * writes again, with one line on stderr.
  *
  * The descriptors are placed high, just below the descriptor limit (at most 1024), so that
- * the program's own files get the numbers they get without goprof, and a program that
+ * the program's own files get the numbers they get without goprof (but for one opened in
+ * the moment the writer reads a file of its own, /proc or an ELF file), and a program that
  * closes the low numbers it believes free (3, 4, ... at start) does not meet them. A file
  * can only be opened at the lowest free number, though, and moved up from there. Between
  * the open and the move the low number is goprof's, and a program thread may close it (or

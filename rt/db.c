@@ -555,10 +555,11 @@ static int write_header(void)
 	 * (or, failing here, removed: open_failed). With the defaults the creation was three
 	 * transactions and eight syncs, most of a short run's start-up.
 	 * auto_vacuum before the first table: pages retention frees go back to the file
-	 * system; the -wal file is cut back to 4 MiB after each checkpoint.
+	 * system; the -wal file is cut back to 4 MiB after each checkpoint. Retention's
+	 * temporary tables (retain.h) in memory: no file where the program may not write.
 	 */
 	if (exec_sql("PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY; "
-		     "PRAGMA auto_vacuum = INCREMENTAL") != 0 ||
+		     "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA temp_store = MEMORY") != 0 ||
 	    exec_sql("BEGIN") != 0 || exec_sql(sql) != 0 || exec_sql(GP_SCHEMA_SQL) != 0)
 		return -EIO;
 

@@ -324,9 +324,7 @@ int gp_retain_pass_pinned(sqlite3 *db, const struct gp_retain_limits *lim, int64
 		want.hour = want.deleted;
 	if (want.minute < want.hour)
 		want.minute = want.hour;
-	/* the temporary tables in memory: no file where the program may not write one */
-	rc = exec(db, "PRAGMA temp_store = MEMORY; "
-		  "CREATE TEMP TABLE IF NOT EXISTS retain_gone_stacks (id INTEGER PRIMARY "
+	rc = exec(db, "CREATE TEMP TABLE IF NOT EXISTS retain_gone_stacks (id INTEGER PRIMARY "
 		  "KEY); CREATE TEMP TABLE IF NOT EXISTS retain_gone_labels (id INTEGER PRIMARY "
 		  "KEY); CREATE TEMP TABLE IF NOT EXISTS retain_gone_functions (id INTEGER "
 		  "PRIMARY KEY); DELETE FROM retain_gone_stacks; DELETE FROM retain_gone_labels; "

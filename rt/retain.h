@@ -57,9 +57,9 @@ struct gp_retain_pins {
  * history kept. Each step is a transaction of its own; st moves only when one commits.
  * The ids the committed steps of this pass deleted are left in the temporary tables
  * retain_gone_stacks, retain_gone_labels and retain_gone_functions (id INTEGER PRIMARY
- * KEY), emptied when a pass begins; db keeps its temporary tables in memory from then on
- * (temp_store). Returns 0, or the SQLite error of the step that failed (nothing of that
- * step is changed). pins NULL: nothing held.
+ * KEY), emptied when a pass begins (temporary tables: where temp_store says). Returns 0,
+ * or the SQLite error of the step that failed (nothing of that step is changed). pins
+ * NULL: nothing held.
  */
 int gp_retain_pass_pinned(sqlite3 *db, const struct gp_retain_limits *lim, int64_t now,
 			  struct gp_retain_state *st, const struct gp_retain_pins *pins);

@@ -86,21 +86,22 @@ int gp_u64map_put(struct u64map *m, uint64_t key, uint32_t val)
 
 /*
  * Drops the entries for which drop(key, value, ctx) says 1, in place (no memory needed):
- * the others are put again, in slot order from an empty slot on, so that each lands on
- * its probe path before any gap the drops made.
+ * the others are put again, in slot order from a slot that was empty before the drops (no
+ * probe path runs through it), so that each cluster is redone from its first slot and
+ * every entry lands on its probe path before any gap the drops or the moves made.
  */
 static void u64map_drop_if(struct u64map *m, int (*drop)(uint64_t key, uint32_t val, void *ctx),
 			   void *ctx)
 {
 	size_t start = 0;
 
+	while (start < m->cap && m->keys[start])
+		start++;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->keys[i] && drop(m->keys[i], m->vals[i], ctx)) {
 			m->keys[i] = 0;
 			m->n--;
 		}
-	while (start < m->cap && m->keys[start])
-		start++;
 	for (size_t k = 1; k <= m->cap && start < m->cap; k++) {
 		size_t i = (start + k) & (m->cap - 1);
 		uint64_t key = m->keys[i];

@@ -266,3 +266,12 @@ uint32_t gp_callsite_running(uint32_t tid, const void *const *frames, uint32_t n
 		return 0;
 	return latest[i - 1].stack;
 }
+
+int gp_callsite_each(int (*fn)(uint32_t stack, void *ctx), void *ctx)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < nlatest && !rc; i++)
+		rc = fn(latest[i].stack, ctx);
+	return rc;
+}

@@ -331,7 +331,8 @@ static void *writer_main(void *unused)
 		collect();
 		if (!gp_w.broken && !gp_w.lazy_open &&
 		    (stopping || want != flush_done ||
-		     gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS) &&
+		     gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS ||
+		     gp_threads_ended_waiting() >= GP_ENDED_COMMIT) &&
 		    (!gp_w.fail.active || gp_db_retry_due(stopping)))
 			gp_db_commit();
 		/* at the end too: the file the program leaves is within the size */
@@ -499,6 +500,12 @@ void gp_writer_stop(void)
 			*slash = '/';
 		}
 	}
+}
+
+void gp_writer_wake(void)
+{
+	if (running && running_pid == getpid())
+		sem_post(&wake);
 }
 
 int gp_writer_sync(unsigned timeout_ms)

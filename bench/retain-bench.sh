@@ -6,25 +6,38 @@
 # seconds as the writer does every 2 real ones, and reports the pages in use. Prints a
 # markdown table. Not part of the test suite.
 #
-# Usage: bench/retain-bench.sh BUILDDIR [SEED] [RETAIN...]    (default 60 s; 7d,1GB 24h,100MB)
+# Usage: bench/retain-bench.sh [-c] BUILDDIR [SEED] [RETAIN...]
+#        (default 60 s; 7d,1GB 24h,100MB)
+# -c: changing stacks (retain-sim -c): each repeat of the SEED seconds runs new code, as
+# an interpreter or a JIT does. RETAIN_SIM=PROGRAM runs another build of retain-sim (an
+# older rt/retain.c, to compare); RETAIN_SEED=DB takes that seed instead of running the
+# server (the same seed for both).
 set -eu
 
+changing=
+[ "${1:-}" = -c ] && changing=-c && shift
 here=$(cd "$(dirname "$0")" && pwd)
-build=$(cd "${1:?usage: retain-bench.sh BUILDDIR [SEED] [RETAIN...]}" && pwd)
+build=$(cd "${1:?usage: retain-bench.sh [-c] BUILDDIR [SEED] [RETAIN...]}" && pwd)
 seed=${2:-60}
 shift $(($# < 2 ? $# : 2))
 [ $# -gt 0 ] || set -- 7d,1GB 24h,100MB
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-gcc -O2 -fplugin="$build/plugin/.libs/goprof.so" -o "$work/server16" "$here/server16.c" \
-	-L"$build/rt/.libs" -Wl,-rpath,"$build/rt/.libs" -lgoprof -lpthread
-GOPROF_DB=$work/seed.db "$work/server16" "$seed" >/dev/null
+sim=${RETAIN_SIM:-$build/bench/retain-sim}
+if [ -n "${RETAIN_SEED:-}" ]; then
+	cp "$RETAIN_SEED" "$work/seed.db"
+else
+	gcc -O2 -fplugin="$build/plugin/.libs/goprof.so" -o "$work/server16" "$here/server16.c" \
+		-L"$build/rt/.libs" -Wl,-rpath,"$build/rt/.libs" -lgoprof -lpthread
+	GOPROF_DB=$work/seed.db "$work/server16" "$seed" >/dev/null
+fi
 sqlite3 "$work/seed.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 
 sim() { # RETAIN OUT: "hours bytes" every 3 simulated hours
 	start=$(date +%s)
-	"$build/bench/retain-sim" -r "$1" -d 86400 -p 2 -R 10800 "$work/seed.db" "$work/$2.db" |
+	# shellcheck disable=SC2086
+	"$sim" -r "$1" $changing -d 86400 -p 2 -R 10800 "$work/seed.db" "$work/$2.db" |
 		awk '{ print $1 / 3600, $2 }' >"$work/$2.txt"
 	echo $(($(date +%s) - start)) >"$work/$2.time"
 }
@@ -36,7 +49,7 @@ for r in "$@"; do
 done
 
 rows=$(sqlite3 "$work/seed.db" "SELECT count(*) FROM samples")
-echo "Seed: 16 threads, $seed s, $rows sample rows, $(($(stat -c %s "$work/seed.db") / 1024)) KiB."
+echo "Seed: 16 threads, $seed s, $rows sample rows, $(($(stat -c %s "$work/seed.db") / 1024)) KiB${changing:+, new stacks every repeat}."
 echo
 printf "| simulated hours | no retention |"
 for r in "$@"; do printf " %s | ratio |" "$r"; done

@@ -5,7 +5,7 @@
  *	retain-sim [-r RETAIN] -n NOW DB
  *		one retention pass over DB as if the program had run until bucket NOW
  *		(process.end_ns moves there)
- *	retain-sim [-r RETAIN] -d SECONDS -p PASS -R REPORT SEED OUT
+ *	retain-sim [-r RETAIN] [-c] -d SECONDS -p PASS -R REPORT SEED OUT
  *		OUT = SEED (a database a real program wrote, checkpointed) extended to SECONDS
  *		of history by repeating its seconds, with a retention pass every PASS
  *		simulated seconds (RETAIN "off": none); prints "seconds bytes" every REPORT
@@ -13,7 +13,10 @@
  *
  * RETAIN is GOPROF_DB_RETAIN's syntax (default 7d,1GB, as libgoprof's). Repeating a seed
  * second copies its samples, snapshots and heap statistics rows with times and ids moved;
- * the stacks, functions and threads are the seed's.
+ * the stacks, functions and threads are the seed's. With -c (changing stacks: a program
+ * that runs new code all the time, a JIT, an interpreter running new scripts) each repeat
+ * of the whole seed has stacks of its own: copies of the seed's stacks rows under new ids,
+ * which its samples and snapshots name.
  */
 #include "config.h"
 
@@ -100,12 +103,13 @@ int main(int argc, char **argv)
 	const char *retain = "7d,1GB";
 	int64_t now = -1, seconds = 0, every = 2, report = 3600;
 	struct gp_retain_limits lim;
-	struct gp_retain_state st = { 0, 0, 0 };
-	int opt;
+	struct gp_retain_state st = { 0 };
+	int opt, changing = 0;
 
-	while ((opt = getopt(argc, argv, "r:n:d:p:R:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:cn:d:p:R:")) != -1) {
 		switch (opt) {
 		case 'r': retain = optarg; break;
+		case 'c': changing = 1; break;
 		case 'n': now = atoll(optarg); break;
 		case 'd': seconds = atoll(optarg); break;
 		case 'p': every = atoll(optarg); break;
@@ -139,7 +143,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!seconds || optind + 2 != argc || every < 1 || report < 1)
-		errx(2, "usage: retain-sim [-r RETAIN] -n NOW DB | [-r RETAIN] -d SECONDS "
+		errx(2, "usage: retain-sim [-r RETAIN] -n NOW DB | [-r RETAIN] [-c] -d SECONDS "
 		     "[-p PASS] [-R REPORT] SEED OUT");
 	copy_file(argv[optind], argv[optind + 1]);
 	if (sqlite3_open(argv[optind + 1], &db) != SQLITE_OK)
@@ -148,6 +152,7 @@ int main(int argc, char **argv)
 	int64_t first = value("SELECT min(bucket) FROM samples");
 	int64_t span = value("SELECT max(bucket) FROM samples") - first + 1;
 	int64_t max_snap = value("SELECT max(id) FROM snapshots");
+	int64_t max_stack = value("SELECT max(id) FROM stacks");
 	if (span < 1 || bucket_ns != 1000000000)
 		errx(1, "%s: no samples in one-second buckets", argv[optind]);
 	exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF");
@@ -155,23 +160,28 @@ int main(int argc, char **argv)
 	exec("CREATE TEMP TABLE seed_snapshots AS SELECT * FROM snapshots");
 	exec("CREATE TEMP TABLE seed_snapshot_threads AS SELECT * FROM snapshot_threads");
 	exec("CREATE TEMP TABLE seed_heapstats AS SELECT * FROM heapstats");
+	exec("CREATE TEMP TABLE seed_stacks AS SELECT * FROM stacks");
 	exec("CREATE INDEX temp.seed_samples_bucket ON seed_samples (bucket)");
 	exec("CREATE INDEX temp.seed_snapshots_time ON seed_snapshots (time_ns)");
 	exec("CREATE INDEX temp.seed_threads_snapshot ON seed_snapshot_threads (snapshot)");
 	exec("CREATE INDEX temp.seed_heapstats_time ON seed_heapstats (time_ns)");
 	int64_t origin = value("SELECT start_ns FROM process");
+	/* ?3, and ?1 of cp_stacks: the stack id offset (-c) */
 	sqlite3_stmt *cp_samples = prep(
-		"INSERT INTO samples SELECT profile, ?1, stack_id, tid, count, value FROM "
-		"seed_samples WHERE bucket = ?2 ON CONFLICT DO NOTHING");
+		"INSERT INTO samples SELECT profile, ?1, stack_id + (stack_id != 0) * ?3, tid, "
+		"count, value FROM seed_samples WHERE bucket = ?2 ON CONFLICT DO NOTHING");
+	sqlite3_stmt *cp_stacks = prep(
+		"INSERT INTO stacks SELECT id + ?1, parent + (parent != 0) * ?1, function_id, "
+		"labels, address FROM seed_stacks");
 	/* ?1: the seed second's start; ?2: the time offset; ?3: the id offset */
 	sqlite3_stmt *cp_snaps = prep(
 		"INSERT INTO snapshots SELECT id + ?3, time_ns + ?2 FROM seed_snapshots WHERE "
 		"time_ns >= ?1 AND time_ns < ?1 + 1000000000");
 	sqlite3_stmt *cp_threads = prep(
 		"INSERT INTO snapshot_threads SELECT t.snapshot + ?3, t.tid, t.thread_start_ns, "
-		"t.state, t.wait_object, t.wait_since_ns, t.stack_id FROM seed_snapshot_threads t "
-		"JOIN seed_snapshots s ON s.id = t.snapshot WHERE s.time_ns >= ?1 AND "
-		"s.time_ns < ?1 + 1000000000");
+		"t.state, t.wait_object, t.wait_since_ns, t.stack_id + (t.stack_id != 0) * ?4 "
+		"FROM seed_snapshot_threads t JOIN seed_snapshots s ON s.id = t.snapshot WHERE "
+		"s.time_ns >= ?1 AND s.time_ns < ?1 + 1000000000");
 	sqlite3_stmt *cp_heap = prep(
 		"INSERT OR IGNORE INTO heapstats SELECT time_ns + ?2, mallocs, frees, alloc_bytes, "
 		"live_bytes, arena, hblkhd, uordblks, fordblks, keepcost, max_rss FROM "
@@ -181,8 +191,12 @@ int main(int argc, char **argv)
 	for (int64_t t = first + span; t < first + seconds; t++) {
 		int64_t cycle = (t - first) / span, src = first + (t - first) % span;
 		int64_t src_ns = origin + src * bucket_ns, off_ns = (t - src) * bucket_ns;
-		run(cp_samples, t, src, 0);
+		int64_t off_stack = changing ? cycle * max_stack : 0;
+		if (changing && src == first)
+			run(cp_stacks, off_stack, 0, 0);
+		run(cp_samples, t, src, off_stack);
 		run(cp_snaps, src_ns, off_ns, cycle * max_snap);
+		sqlite3_bind_int64(cp_threads, 4, off_stack);
 		run(cp_threads, src_ns, off_ns, cycle * max_snap);
 		run(cp_heap, src_ns, off_ns, 0);
 		if ((t + 1) % every == 0 && (lim.age_buckets || lim.max_bytes)) {
@@ -205,6 +219,7 @@ int main(int argc, char **argv)
 	sqlite3_finalize(cp_snaps);
 	sqlite3_finalize(cp_threads);
 	sqlite3_finalize(cp_heap);
+	sqlite3_finalize(cp_stacks);
 	sqlite3_close(db);
 	return 0;
 }

@@ -25,7 +25,9 @@
  *	custom_counts	the program's own profiles (goprof_profile_new): live entries per
  *			stack, a row at each commit that changed the count
  *	merged_buckets	old samples added up into coarser buckets by retention
- *			(GOPROF_DB_RETAIN, since version 5)
+ *			(GOPROF_DB_RETAIN, since version 5); retention also deletes the
+ *			stacks, labels and functions rows nothing names any more, so their
+ *			ids, handed out from 1 and never twice, may have gaps
  *	write_failures	spans of time when the database could not be written (disk full,
  *			read-only file system, ...) and what was dropped then (version 5)
  *

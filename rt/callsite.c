@@ -10,20 +10,31 @@
  * DESIGN. The shadow stack knows which functions are on the machine stack, in order, but
  * not where in them; instrumented code pays nothing more for lines (DESIGN.md: the hot
  * path). The signal handler copies the words of the machine stack that point into
- * executable code (gp_stack_scan_returns); here, going outwards, each caller takes the
- * first of the remaining words that
+ * executable code (gp_stack_scan_returns); here, going outwards, each caller takes one of
+ * the remaining words that
  *   - lies in that caller's function (its symbol, clone suffix removed, is the record's
  *     name), and
  *   - follows a call instruction: a direct call (e8) or an indirect one (ff /2).
- * A machine stack also holds stale return addresses, left by calls that have returned and
- * not yet overwritten. Such a word inside a deeper frame is the one to beware of: it sits
- * nearer than the real return address. A direct call names its target, so a word whose
- * call goes to a function of this frame or one further out, and not to the callee the
- * stack says, is stale (an earlier recursive call, say) and skipped. Calls to other targets
- * are kept: the callee may have been reached through code with no frame of its own (a
- * tail-call-only function, a PLT stub, an uninstrumented library calling back). A frame
- * whose return address is not found keeps address 0: its line is then the function's
- * start, as before, never a wrong one.
+ * A machine stack also holds stale return addresses: left by calls that have returned and
+ * not yet overwritten, and copies that code below the caller made of its return address
+ * (an unwinder's trace, a sanitizer's interceptor noting its caller: under ASan the big
+ * frame of the interceptor around a blocking read() holds the caller's return address from
+ * an earlier pthread_create()). Such a word inside a deeper frame is the one to beware of:
+ * it sits nearer than the real return address. The real one is the word right below the
+ * caller's own frame, which ends where the next frame out begins, at the first word that
+ * is that frame's: so a caller takes the farthest of its words before the next frame's
+ * first (the outermost frame, whose machine frame nothing of the stack's follows, the
+ * farthest of all; a frame whose outer neighbour was cut off by the depth limit, the
+ * nearest). A run of one word whose next frame is the same function stands for as many
+ * frames of a recursion. A direct call names its target, so a word whose call goes to a
+ * function of this frame or one further out, and not to the callee the stack says, is stale
+ * (an earlier recursive call, say) and skipped. Calls to other targets are kept: the callee
+ * may have been reached through code with no frame of its own (a tail-call-only function, a
+ * PLT stub, an uninstrumented library calling back). A frame whose return address is not
+ * found keeps address 0: its line is then the function's start, as before, never a wrong
+ * one. The farthest word can be stale only when it lies in the caller's own frame (a word
+ * of its locals not yet written, from an earlier call of the same function at a shallower
+ * depth), which is rarer than a deeper frame's copies.
  *
  * A thread's latest sample also says where it runs between samples: the goroutine
  * snapshot shows a running thread at its latest sample's stack (the PC's function and
@@ -146,6 +157,22 @@ static int names_outer_frame(const char *target, const void *const *frames, uint
 	return 0;
 }
 
+/* Can candidate ra be frame i's return address: a call in name (the frame's function)? */
+static int fits(const struct gp_sample *s, uintptr_t ra, uint32_t i, const char *name,
+		const char *callee)
+{
+	/* a site's own return address (its copies in goprof's frames too) */
+	if (s->pc && ra == s->pc + 1)
+		return 0;
+	const struct ret_info *r = ret_info(ra, s->frames[i]);
+	if (!r || !r->is_call || !r->func || strcmp(r->func, name) != 0)
+		return 0;
+	return !r->target || (callee && strcmp(r->target, callee) == 0) ||
+	       !names_outer_frame(r->target, s->frames, i, s->nframes);
+}
+
+#define RETURN_OF(word) ((word) & (((uintptr_t)1 << GP_RETURN_REPEATS_SHIFT) - 1))
+
 void gp_callsite_match(const struct gp_sample *s, const char *pc_func, uintptr_t *addrs)
 {
 	uint32_t next = 0;	/* the first candidate not used yet */
@@ -155,6 +182,7 @@ void gp_callsite_match(const struct gp_sample *s, const char *pc_func, uintptr_t
 		const char *name = record_name(s->frames[i]);
 		/* the callee: the next frame in, or the function the PC is in */
 		const char *callee = i ? record_name(s->frames[i - 1]) : pc_func;
+		uint32_t k = next;
 
 		addrs[i] = 0;
 		if (!name)
@@ -163,29 +191,36 @@ void gp_callsite_match(const struct gp_sample *s, const char *pc_func, uintptr_t
 			addrs[0] = s->pc;
 			continue;
 		}
-		for (uint32_t k = next; k < s->nreturns; k++) {
-			uintptr_t ra = s->returns[k] & (((uintptr_t)1 << GP_RETURN_REPEATS_SHIFT) - 1);
-			/* a site's own return address (its copies in goprof's frames too) */
-			if (s->pc && ra == s->pc + 1)
-				continue;
-			const struct ret_info *r = ret_info(ra, s->frames[i]);
-			if (!r || !r->is_call || !r->func || strcmp(r->func, name) != 0)
-				continue;
-			if (r->target && (!callee || strcmp(r->target, callee) != 0) &&
-			    names_outer_frame(r->target, s->frames, i, s->nframes))
-				continue;
-			addrs[i] = ra - 1;
-			/* a run of one return address stands for as many frames */
-			if (k == next && used < s->returns[k] >> GP_RETURN_REPEATS_SHIFT) {
-				used++;
-			} else if (k != next && s->returns[k] >> GP_RETURN_REPEATS_SHIFT) {
-				next = k;
-				used = 1;
-			} else {
-				next = k + 1;
-				used = 0;
+		while (k < s->nreturns && !fits(s, RETURN_OF(s->returns[k]), i, name, callee))
+			k++;
+		if (k == s->nreturns)
+			continue;
+		/*
+		 * The nearest to the frame, up to where the next frame out begins (its first
+		 * candidate, or the copies left of this one's run): the outermost frame's, to
+		 * the end.
+		 */
+		const char *outer = i + 1 < s->nframes ? record_name(s->frames[i + 1]) : NULL;
+		uintptr_t left = (s->returns[k] >> GP_RETURN_REPEATS_SHIFT) - (k == next ? used : 0);
+		if ((outer && !(left && fits(s, RETURN_OF(s->returns[k]), i + 1, outer, name))) ||
+		    (i + 1 == s->nframes && !s->truncated))
+			for (uint32_t j = k + 1; j < s->nreturns; j++) {
+				uintptr_t ra = RETURN_OF(s->returns[j]);
+				if (outer && fits(s, ra, i + 1, outer, name))
+					break;
+				if (fits(s, ra, i, name, callee))
+					k = j;
 			}
-			break;
+		addrs[i] = RETURN_OF(s->returns[k]) - 1;
+		/* a run of one return address stands for as many frames */
+		if (k == next && used < s->returns[k] >> GP_RETURN_REPEATS_SHIFT) {
+			used++;
+		} else if (k != next && s->returns[k] >> GP_RETURN_REPEATS_SHIFT) {
+			next = k;
+			used = 1;
+		} else {
+			next = k + 1;
+			used = 0;
 		}
 	}
 }
@@ -230,4 +265,13 @@ uint32_t gp_callsite_running(uint32_t tid, const void *const *frames, uint32_t n
 	    latest[i - 1].hash != hash_frames(frames, nframes))
 		return 0;
 	return latest[i - 1].stack;
+}
+
+int gp_callsite_each(int (*fn)(uint32_t stack, void *ctx), void *ctx)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < nlatest && !rc; i++)
+		rc = fn(latest[i].stack, ctx);
+	return rc;
 }

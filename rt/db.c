@@ -168,6 +168,30 @@ static int unfresh(void)
 	return exec_sql("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 1000");
 }
 
+/* The functions row id (gp_w.funcs[id - 1]); 0 or -EIO. */
+static int write_func(uint32_t id)
+{
+	const struct func_row *f = &gp_w.funcs[id - 1];
+	sqlite3_stmt *st = gp_w.ins_func;
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, f->file, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, f->line);
+	sqlite3_bind_int(st, 5, f->kind);
+	if (f->mapping)
+		sqlite3_bind_int64(st, 6, f->mapping);
+	return gp_db_step_reset(st);
+}
+
+/* The functions a commit wrote again are in the database (or, rolled back, still gone). */
+static void revived_done(int rolled_back)
+{
+	for (size_t i = 0; i < gp_w.nrevived; i++)
+		gp_w.funcs[gp_w.revived[i] - 1].gone = rolled_back;
+	gp_w.nrevived = 0;
+}
+
 /* Writes everything pending in one transaction. Writer thread. */
 int gp_db_commit(void)
 {
@@ -228,24 +252,23 @@ int gp_db_commit(void)
 		if (gp_db_step_reset(st) != 0)
 			goto out_rollback;
 	}
-	for (; gp_w.funcs_written < gp_w.nfuncs; gp_w.funcs_written++) {
-		const struct func_row *f = &gp_w.funcs[gp_w.funcs_written];
-		st = gp_w.ins_func;
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)gp_w.funcs_written + 1);
-		sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, f->file, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, f->line);
-		sqlite3_bind_int(st, 5, f->kind);
-		if (f->mapping)
-			sqlite3_bind_int64(st, 6, f->mapping);
-		if (gp_db_step_reset(st) != 0)
+	for (; gp_w.funcs_written < gp_w.nfuncs; gp_w.funcs_written++)
+		if (write_func((uint32_t)gp_w.funcs_written + 1) != 0)
 			goto out_rollback;
-	}
 	for (size_t i = 0; i < gp_w.nnew_nodes; i++) {
+		uint32_t f = gp_w.new_nodes[i].func;
+		/* a function retention deleted is named again: its row, under its id */
+		if (f && gp_w.funcs[f - 1].gone == 1) {
+			if (gp_grow(&gp_w.revived, &gp_w.caprevived, gp_w.nrevived + 1,
+				    sizeof(*gp_w.revived)) != 0 || write_func(f) != 0)
+				goto out_rollback;
+			gp_w.funcs[f - 1].gone = 2;
+			gp_w.revived[gp_w.nrevived++] = f;
+		}
 		st = gp_w.ins_stack;
 		sqlite3_bind_int64(st, 1, gp_w.new_nodes[i].id);
 		sqlite3_bind_int64(st, 2, gp_w.new_nodes[i].parent);
-		sqlite3_bind_int64(st, 3, gp_w.new_nodes[i].func);
+		sqlite3_bind_int64(st, 3, f);
 		sqlite3_bind_int64(st, 4, gp_w.new_nodes[i].labels);
 		sqlite3_bind_int64(st, 5, (sqlite3_int64)gp_w.new_nodes[i].address);
 		if (gp_db_step_reset(st) != 0)
@@ -296,6 +319,7 @@ int gp_db_commit(void)
 		gp_w.wal_fresh = 0;
 	gp_w.nnew_nodes = 0;
 	gp_w.nnew_labels = 0;
+	revived_done(0);
 	gp_w.naggs = 0;
 	if (gp_w.agg_slots)
 		memset(gp_w.agg_slots, 0, gp_w.nagg_slots * sizeof(*gp_w.agg_slots));
@@ -311,6 +335,7 @@ out_rollback:;
 		unfresh();
 	gp_w.maps_written = maps_were;
 	gp_w.funcs_written = funcs_were;
+	revived_done(1);
 	if (!passing_sql_error(code)) {
 		gp_warn("GOPROF_DB %s: writing samples failed: %s; profile data is no longer "
 			"written", gp_w.path, why);
@@ -571,10 +596,11 @@ static int write_header(void)
 	 * (or, failing here, removed: open_failed). With the defaults the creation was three
 	 * transactions and eight syncs, most of a short run's start-up.
 	 * auto_vacuum before the first table: pages retention frees go back to the file
-	 * system; the -wal file is cut back to 4 MiB after each checkpoint.
+	 * system; the -wal file is cut back to 4 MiB after each checkpoint. Retention's
+	 * temporary tables (retain.h) in memory: no file where the program may not write.
 	 */
 	if (exec_sql("PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY; "
-		     "PRAGMA auto_vacuum = INCREMENTAL") != 0 ||
+		     "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA temp_store = MEMORY") != 0 ||
 	    exec_sql("BEGIN") != 0 || exec_sql(sql) != 0 || exec_sql(GP_SCHEMA_SQL) != 0)
 		return -EIO;
 

@@ -477,6 +477,15 @@ GP_HIDDEN void gp_thread_ended(int keep_stack);
  */
 GP_HIDDEN void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ctx);
 
+/*
+ * Ended threads whose entries wait for the collector. A program that starts and ends
+ * threads faster than the commits free them would hold tens of thousands of entries
+ * between two commits (9601: 12 MB of peak RSS at 50,000 threads a second); at
+ * GP_ENDED_COMMIT the ending thread wakes the writer, which then commits at once.
+ */
+#define GP_ENDED_COMMIT 2048u
+GP_HIDDEN unsigned gp_threads_ended_waiting(void);
+
 /* What a thread is doing, for the goroutine profile. */
 struct gp_wait_state {
 	int state;			/* enum gp_thread_state */
@@ -890,6 +899,9 @@ GP_HIDDEN void gp_writer_atfork_child(void);
  * Returns 0 once committed, -1 on timeout or when no writer runs. Not signal-safe.
  */
 GP_HIDDEN int gp_writer_sync(unsigned timeout_ms);
+
+/* Wakes the writer thread for a round now, without waiting for it. */
+GP_HIDDEN void gp_writer_wake(void);
 
 /*
  * A GOPROF_DB or GOPROF_TRACE path pattern with %p = pid, %h = host name, %% = %, into out;

@@ -84,6 +84,38 @@ int gp_u64map_put(struct u64map *m, uint64_t key, uint32_t val)
 	return 0;
 }
 
+/*
+ * Drops the entries for which drop(key, value, ctx) says 1, in place (no memory needed):
+ * the others are put again, in slot order from a slot that was empty before the drops (no
+ * probe path runs through it), so that each cluster is redone from its first slot and
+ * every entry lands on its probe path before any gap the drops or the moves made.
+ */
+static void u64map_drop_if(struct u64map *m, int (*drop)(uint64_t key, uint32_t val, void *ctx),
+			   void *ctx)
+{
+	size_t start = 0;
+
+	while (start < m->cap && m->keys[start])
+		start++;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i] && drop(m->keys[i], m->vals[i], ctx)) {
+			m->keys[i] = 0;
+			m->n--;
+		}
+	for (size_t k = 1; k <= m->cap && start < m->cap; k++) {
+		size_t i = (start + k) & (m->cap - 1);
+		uint64_t key = m->keys[i];
+		if (!key)
+			continue;
+		m->keys[i] = 0;
+		size_t j = gp_mix(key) & (m->cap - 1);
+		while (m->keys[j])
+			j = (j + 1) & (m->cap - 1);
+		m->keys[j] = key;
+		m->vals[j] = m->vals[i];
+	}
+}
+
 void gp_u64map_free(struct u64map *m)
 {
 	free(m->keys);
@@ -191,6 +223,7 @@ static uint32_t add_func(const char *name, const char *file, uint32_t line, int 
 	f->kind = kind;
 	f->mapping = mapping;
 	f->owned = owned;
+	f->gone = 0;
 	return (uint32_t)++gp_w.nfuncs;
 }
 
@@ -459,4 +492,139 @@ uint32_t gp_intern_site_stack(const void *const *frames, uint32_t nframes, uint3
 	gp_callsite_match(&s, sym ? sym->name : NULL, addrs);
 	uint32_t stack = gp_intern_stack_at(frames, addrs, nframes, truncated, &innermost);
 	return stack ? stack : gp_intern_unknown_stack();
+}
+
+/* ---- retention: what the writer holds, what it forgets ------------------------------------ */
+
+struct pin {
+	sqlite3_stmt *stack, *label;
+};
+
+static int pin_id(sqlite3_stmt *st, uint32_t id)
+{
+	if (!id)
+		return SQLITE_OK;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int pin_stack(uint32_t stack, void *ctx)
+{
+	return pin_id(((struct pin *)ctx)->stack, stack);
+}
+
+int gp_intern_pin(sqlite3 *db, void *ctx)
+{
+	struct pin p = { NULL, NULL };
+	int rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO retain_pin_stacks VALUES (?1)", -1,
+				    &p.stack, NULL);
+
+	(void)ctx;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO retain_pin_labels VALUES (?1)",
+					-1, &p.label, NULL);
+	for (struct gp_heap_bucket *b = gp_heap_buckets(); b && rc == SQLITE_OK; b = b->next)
+		rc = pin_id(p.stack, b->written.stack);
+	for (struct gp_lock_bucket *b = gp_lock_buckets(); b && rc == SQLITE_OK; b = b->next)
+		if ((rc = pin_id(p.stack, b->written.stack)) == SQLITE_OK &&
+		    (rc = pin_id(p.stack, b->written.leaf)) == SQLITE_OK)
+			rc = pin_id(p.stack, b->written.labelled);
+	for (size_t i = 0; i < gp_w.ncustoms && rc == SQLITE_OK; i++)
+		rc = pin_id(p.stack, gp_w.customs[i].stack);
+	for (size_t i = 0; i < gp_w.naggs && rc == SQLITE_OK; i++)
+		rc = pin_id(p.stack, gp_w.aggs[i].stack);
+	for (size_t i = 0; i < gp_w.nsnaps && rc == SQLITE_OK; i++)
+		rc = pin_id(p.stack, gp_w.snaps[i].stack);
+	for (size_t i = 0; i < gp_w.npend_threads && rc == SQLITE_OK; i++)
+		rc = pin_id(p.stack, gp_w.pend_threads[i].create_stack);
+	/* rows not written yet: their callers' rows and label sets are */
+	for (size_t i = 0; i < gp_w.nnew_nodes && rc == SQLITE_OK; i++)
+		if ((rc = pin_id(p.stack, gp_w.new_nodes[i].parent)) == SQLITE_OK)
+			rc = pin_id(p.label, gp_w.new_nodes[i].labels);
+	for (size_t i = 0; i < gp_w.nnew_labels && rc == SQLITE_OK; i++)
+		rc = pin_id(p.label, gp_w.new_labels[i].parent);
+	if (rc == SQLITE_OK)
+		rc = gp_callsite_each(pin_stack, &p);
+	sqlite3_finalize(p.stack);
+	sqlite3_finalize(p.label);
+	return rc;
+}
+
+int gp_intern_gone_room(void)
+{
+	uint32_t max = gp_w.next_node > gp_w.next_label ? gp_w.next_node : gp_w.next_label;
+	size_t had = gp_w.capgone_bits;
+
+	if (gp_grow(&gp_w.gone_bits, &gp_w.capgone_bits, max / 8 + 1, 1) != 0)
+		return -ENOMEM;
+	/* all clear between two passes */
+	memset(gp_w.gone_bits + had, 0, gp_w.capgone_bits - had);
+	return 0;
+}
+
+/* The ids of a retain_gone_* table (up to max) as bits of gp_w.gone_bits; how many. */
+static size_t gone_ids(sqlite3 *db, const char *table, uint32_t max)
+{
+	char sql[64];
+	sqlite3_stmt *st;
+	size_t n = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT id FROM temp.%s", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id > 0 && id <= max) {
+			gp_w.gone_bits[id / 8] |= (uint8_t)(1u << (id % 8));
+			n++;
+		}
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int is_gone(uint64_t id)
+{
+	return gp_w.gone_bits[id / 8] >> (id % 8) & 1;
+}
+
+/* node_by_key and labels_by_node: the row named by the value went */
+static int value_gone(uint64_t key, uint32_t val, void *ctx)
+{
+	(void)key;
+	(void)ctx;
+	return is_gone(val);
+}
+
+/* labelled_by_key: the row, or the stack it copies (key: stack << 32 | set), went */
+static int labelled_gone(uint64_t key, uint32_t val, void *ctx)
+{
+	(void)ctx;
+	return is_gone(val) || is_gone(key >> 32);
+}
+
+void gp_intern_forget_gone(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+
+	if (gone_ids(db, "retain_gone_stacks", gp_w.next_node)) {
+		u64map_drop_if(&gp_w.node_by_key, value_gone, NULL);
+		u64map_drop_if(&gp_w.labelled_by_key, labelled_gone, NULL);
+		memset(gp_w.gone_bits, 0, gp_w.next_node / 8 + 1);
+	}
+	if (gone_ids(db, "retain_gone_labels", gp_w.next_label)) {
+		u64map_drop_if(&gp_w.labels_by_node, value_gone, NULL);
+		memset(gp_w.gone_bits, 0, gp_w.next_label / 8 + 1);
+	}
+	if (sqlite3_prepare_v2(db, "SELECT id FROM temp.retain_gone_functions", -1, &st,
+			       NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id > 0 && (size_t)id <= gp_w.funcs_written)
+			gp_w.funcs[id - 1].gone = 1;
+	}
+	sqlite3_finalize(st);
 }

@@ -5,7 +5,9 @@
  * than the age goes, then the oldest history goes until the pages in use fit the size.
  * Totals are kept by every merge (a merged row is the sum of the rows it replaces), and
  * the heap's bytes in use by every deletion (the net of the deleted allocs and frees rows
- * stays in bucket 0). The table merged_buckets says which widths the rows have.
+ * stays in bucket 0). The table merged_buckets says which widths the rows have. Stacks,
+ * labels and functions rows that nothing names any more go with the history that named
+ * them (sweep()): a program whose stacks keep changing would otherwise outgrow any size.
  *
  * Called by the writer thread between two commits (writer.c), or by a benchmark; only
  * SQLite is used here.
@@ -180,6 +182,52 @@ static int delete_before(sqlite3 *db, int64_t cut, int64_t cut_ns)
 	return rc;
 }
 
+/*
+ * The stacks rows nothing names: no row of samples, snapshot_threads, threads or
+ * custom_counts, no id pins holds, no stack kept as its caller; then the labels rows no
+ * kept stack names (nor a kept set as its parent, nor pins), then the functions rows no
+ * kept stack names. Each deleted id goes into its retain_gone_* table as well.
+ */
+static int sweep(sqlite3 *db, const struct gp_retain_pins *pins)
+{
+	static const char *const sql[] = {
+		"CREATE TEMP TABLE IF NOT EXISTS retain_pin_stacks (id INTEGER PRIMARY KEY)",
+		"CREATE TEMP TABLE IF NOT EXISTS retain_pin_labels (id INTEGER PRIMARY KEY)",
+		"CREATE TEMP TABLE IF NOT EXISTS retain_keep (id INTEGER PRIMARY KEY)",
+		"DELETE FROM retain_pin_stacks",
+		"DELETE FROM retain_pin_labels",
+		NULL,	/* pins */
+		"DELETE FROM retain_keep",
+		/* a tree: a row's callers up to the root, each once (UNION) */
+		"WITH RECURSIVE named(id) AS (SELECT stack_id FROM samples UNION "
+		"SELECT stack_id FROM snapshot_threads UNION SELECT create_stack FROM threads "
+		"UNION SELECT stack_id FROM custom_counts UNION SELECT id FROM retain_pin_stacks), "
+		"k(id) AS (SELECT id FROM named UNION SELECT s.parent FROM stacks s JOIN k ON "
+		"s.id = k.id WHERE s.parent != 0) INSERT INTO retain_keep SELECT id FROM k "
+		"WHERE id != 0",
+		"INSERT OR IGNORE INTO retain_gone_stacks SELECT id FROM stacks WHERE id NOT IN "
+		"(SELECT id FROM retain_keep)",
+		"DELETE FROM stacks WHERE id NOT IN (SELECT id FROM retain_keep)",
+		"DELETE FROM retain_keep",
+		"WITH RECURSIVE named(id) AS (SELECT labels FROM stacks UNION "
+		"SELECT id FROM retain_pin_labels), k(id) AS (SELECT id FROM named UNION "
+		"SELECT l.parent FROM labels l JOIN k ON l.id = k.id WHERE l.parent != 0) "
+		"INSERT INTO retain_keep SELECT id FROM k WHERE id != 0",
+		"INSERT OR IGNORE INTO retain_gone_labels SELECT id FROM labels WHERE id NOT IN "
+		"(SELECT id FROM retain_keep)",
+		"DELETE FROM labels WHERE id NOT IN (SELECT id FROM retain_keep)",
+		"DELETE FROM retain_keep",
+		"INSERT OR IGNORE INTO retain_gone_functions SELECT id FROM functions WHERE id "
+		"NOT IN (SELECT function_id FROM stacks)",
+		"DELETE FROM functions WHERE id NOT IN (SELECT function_id FROM stacks)",
+	};
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && rc == SQLITE_OK; i++)
+		rc = sql[i] ? exec(db, sql[i]) : pins ? pins->pin(db, pins->ctx) : SQLITE_OK;
+	return rc;
+}
+
 /* merged_buckets as st says. */
 static int write_spans(sqlite3 *db, const struct gp_retain_state *st)
 {
@@ -206,9 +254,9 @@ static int64_t align(int64_t cut, const struct gp_retain_state *st, int up)
 	return (cut + (up ? w - 1 : 0)) / w * w;
 }
 
-/* One step to the state want, in a transaction. */
+/* One step to the state want, in a transaction; a sweep too when want->swept moves. */
 static int step(sqlite3 *db, struct gp_retain_state *st, const struct gp_retain_state *want,
-		int64_t start_ns, int64_t bucket_ns)
+		int64_t start_ns, int64_t bucket_ns, const struct gp_retain_pins *pins)
 {
 	int rc = exec(db, "BEGIN");
 
@@ -232,6 +280,8 @@ static int step(sqlite3 *db, struct gp_retain_state *st, const struct gp_retain_
 					start_ns + want->minute * bucket_ns, 60 * bucket_ns,
 					start_ns);
 	}
+	if (rc == SQLITE_OK && want->swept != st->swept)
+		rc = sweep(db, pins);
 	if (rc == SQLITE_OK)
 		rc = write_spans(db, want);
 	if (rc == SQLITE_OK)
@@ -253,6 +303,12 @@ static int64_t used_bytes(sqlite3 *db)
 int gp_retain_pass(sqlite3 *db, const struct gp_retain_limits *lim, int64_t now,
 		   struct gp_retain_state *st)
 {
+	return gp_retain_pass_pinned(db, lim, now, st, NULL);
+}
+
+int gp_retain_pass_pinned(sqlite3 *db, const struct gp_retain_limits *lim, int64_t now,
+			  struct gp_retain_state *st, const struct gp_retain_pins *pins)
+{
 	int64_t start_ns = value(db, "SELECT start_ns FROM process WHERE id = 1", 0);
 	int64_t bucket_ns = value(db, "SELECT bucket_ns FROM process WHERE id = 1", 1000000000);
 	struct gp_retain_state want = *st;
@@ -268,8 +324,18 @@ int gp_retain_pass(sqlite3 *db, const struct gp_retain_limits *lim, int64_t now,
 		want.hour = want.deleted;
 	if (want.minute < want.hour)
 		want.minute = want.hour;
+	rc = exec(db, "CREATE TEMP TABLE IF NOT EXISTS retain_gone_stacks (id INTEGER PRIMARY "
+		  "KEY); CREATE TEMP TABLE IF NOT EXISTS retain_gone_labels (id INTEGER PRIMARY "
+		  "KEY); CREATE TEMP TABLE IF NOT EXISTS retain_gone_functions (id INTEGER "
+		  "PRIMARY KEY); DELETE FROM retain_gone_stacks; DELETE FROM retain_gone_labels; "
+		  "DELETE FROM retain_gone_functions");
+	if (rc != SQLITE_OK)
+		return rc;
+	/* a sweep reads every row: after an eighth of the history kept went */
+	if (want.deleted > st->deleted && (want.deleted - st->swept) * 8 >= now - want.deleted)
+		want.swept = want.deleted;
 	if (memcmp(&want, st, sizeof(want)) != 0 &&
-	    (rc = step(db, st, &want, start_ns, bucket_ns)) != SQLITE_OK)
+	    (rc = step(db, st, &want, start_ns, bucket_ns, pins)) != SQLITE_OK)
 		return rc;
 
 	/* over the size: the oldest eighth of what is left, until it fits */
@@ -283,7 +349,8 @@ int gp_retain_pass(sqlite3 *db, const struct gp_retain_limits *lim, int64_t now,
 			want.hour = want.deleted;
 		if (want.minute < want.hour)
 			want.minute = want.hour;
-		if ((rc = step(db, st, &want, start_ns, bucket_ns)) != SQLITE_OK)
+		want.swept = want.deleted;
+		if ((rc = step(db, st, &want, start_ns, bucket_ns, pins)) != SQLITE_OK)
 			return rc;
 	}
 	/* the pages freed go back to the file system (auto_vacuum = INCREMENTAL) */

@@ -28,6 +28,19 @@ struct gp_retain_limits {
  */
 struct gp_retain_state {
 	int64_t deleted, hour, minute;
+	int64_t swept;		/* deleted as of the last sweep of unreferenced rows */
+};
+
+/*
+ * What the caller holds in memory and will write later by id (libgoprof's writer: the
+ * stacks its heap and lock buckets, custom profiles and pending rows name): pin() puts
+ * those ids into the temporary tables retain_pin_stacks and retain_pin_labels (one column
+ * id INTEGER PRIMARY KEY each, made by the pass), inside the pass's transaction, and
+ * returns 0 or an SQLite error. A sweep keeps them and their callers' rows.
+ */
+struct gp_retain_pins {
+	int (*pin)(sqlite3 *db, void *ctx);
+	void *ctx;
 };
 
 /*
@@ -35,10 +48,23 @@ struct gp_retain_state {
  * coarser width, thins snapshots, heap statistics and custom counts the same way, deletes
  * everything past the age, then deletes the oldest history until the pages in use fit
  * max_bytes (the last bucket is always kept), and gives the freed pages back to the file
- * system (the database must have been made with auto_vacuum = INCREMENTAL for that). Each
- * step is a transaction of its own; st moves only when one commits. Returns 0, or the
- * SQLite error of the step that failed (nothing of that step is changed).
+ * system (the database must have been made with auto_vacuum = INCREMENTAL for that).
+ * Along with deleted history goes what only it named (a sweep): the stacks rows no row of
+ * any table names (samples, snapshot threads, threads' creating stacks, custom counts,
+ * another stack as its caller) and pins does not hold, then the labels and functions
+ * rows no remaining stack names. A sweep reads every reference, so it runs when the
+ * size needs it, and after deletions by age once the cut moved by an eighth of the
+ * history kept. Each step is a transaction of its own; st moves only when one commits.
+ * The ids the committed steps of this pass deleted are left in the temporary tables
+ * retain_gone_stacks, retain_gone_labels and retain_gone_functions (id INTEGER PRIMARY
+ * KEY), emptied when a pass begins (temporary tables: where temp_store says). Returns 0,
+ * or the SQLite error of the step that failed (nothing of that step is changed). pins
+ * NULL: nothing held.
  */
+int gp_retain_pass_pinned(sqlite3 *db, const struct gp_retain_limits *lim, int64_t now,
+			  struct gp_retain_state *st, const struct gp_retain_pins *pins);
+
+/* gp_retain_pass_pinned() with nothing held in memory (a benchmark, a finished database). */
 int gp_retain_pass(sqlite3 *db, const struct gp_retain_limits *lim, int64_t now,
 		   struct gp_retain_state *st);
 

@@ -295,6 +295,7 @@ GOPROF_API int thrd_create(thrd_t *thr, thrd_start_t fn, void *arg)
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gp_thread *threads;	/* reg_lock; newest first */
+static unsigned ended_waiting;		/* reg_lock writes; ended entries not yet freed */
 
 /* reg_lock held: t leaves the list; the caller frees it. */
 static void unlink_entry(struct gp_thread *t)
@@ -381,9 +382,14 @@ void gp_thread_ended(int keep_stack)
 	t->info.end_ns = gp_real_ns();
 	/* no database, no collector: nobody reads an ended thread's entry */
 	int drop = !gp_config.database && !keep_stack;
+	unsigned waiting = 0;
 	if (drop)
 		unlink_entry(t);
+	else
+		__atomic_store_n(&ended_waiting, waiting = ended_waiting + 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&reg_lock);
+	if (waiting == GP_ENDED_COMMIT)
+		gp_writer_wake();
 	if (drop) {
 		if (t->ring)
 			gp_ring_free(t->ring);
@@ -410,6 +416,11 @@ static void refresh_name(struct gp_thread *t)
 	fclose(f);
 }
 
+unsigned gp_threads_ended_waiting(void)
+{
+	return __atomic_load_n(&ended_waiting, __ATOMIC_RELAXED);
+}
+
 void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ctx)
 {
 	struct gp_thread *next;
@@ -424,6 +435,8 @@ void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ct
 		if (fn(&t->info, ctx) == 0 && t->ended && !t->stack_live && !t->ring) {
 			unlink_entry(t);
 			free(t);
+			if (ended_waiting)
+				__atomic_store_n(&ended_waiting, ended_waiting - 1, __ATOMIC_RELAXED);
 		}
 	}
 	gp_threads_unlock(how);

@@ -157,7 +157,10 @@ static inline int profiling(void)
 		 : : "m"(tls.state), "i"(HEAP_ON) : "cc" : off, own)
 _Static_assert(HEAP_OFF < HEAP_ON && HEAP_OWN > HEAP_ON, "HEAP_STATE's compare");
 
-/* The calling thread's state, after a change of its guard, ownership or set-up. */
+/*
+ * The calling thread's state, after a change of its guard (gp_heap_guard(), the one way
+ * to change it, the slow paths' own guarding included), ownership or set-up.
+ */
 static void refresh_state(void)
 {
 	tls.state = tls.guard > 0 || tls.own ? HEAP_OWN : tls.on ? HEAP_ON : HEAP_OFF;
@@ -330,7 +333,7 @@ static void record_alloc(void *p, uint64_t size, uintptr_t site)
 	uint32_t nreturns = gp_stack_scan_site((uintptr_t)__builtin_frame_address(0), returns,
 					       GP_SITE_RETURNS(keep));
 
-	tls.guard++;
+	gp_heap_guard(1);
 	pthread_mutex_lock(&heap_lock);
 	/* the shadow stack read in place: it does not change while this thread is in here */
 	struct gp_heap_bucket *b = (struct gp_heap_bucket *)gp_bucket_get(
@@ -339,7 +342,7 @@ static void record_alloc(void *p, uint64_t size, uintptr_t site)
 	if (b)
 		remember_block(p, size, b);
 	pthread_mutex_unlock(&heap_lock);
-	tls.guard--;
+	gp_heap_guard(0);
 	errno = saved;
 }
 
@@ -401,13 +404,13 @@ static void unregister(struct heap_tls *t)
 /* p (not NULL) is about to be freed: its record goes, if it is a sampled block. */
 static __attribute__((noinline)) void forget(void *p)
 {
-	tls.guard++;
+	gp_heap_guard(1);
 	pthread_mutex_lock(&heap_lock);
 	struct block *blk = table_find((uintptr_t)p);
 	if (blk)
 		forget_block(blk);
 	pthread_mutex_unlock(&heap_lock);
-	tls.guard--;
+	gp_heap_guard(0);
 }
 
 /* Frees p (its record first, when it may be a sampled block). */
@@ -911,8 +914,7 @@ void gp_heap_thread_start(void)
 	if (!profiling() || tls.prev)
 		return;
 	tls.on = 1;
-	refresh_state();
-	tls.guard++;
+	gp_heap_guard(1);
 	pthread_mutex_lock(&heap_lock);
 	tls.next = threads;
 	if (threads)
@@ -920,18 +922,18 @@ void gp_heap_thread_start(void)
 	threads = &tls;
 	tls.prev = &threads;
 	pthread_mutex_unlock(&heap_lock);
-	tls.guard--;
+	gp_heap_guard(0);
 }
 
 void gp_heap_thread_end(void)
 {
 	if (!tls.prev)
 		return;
-	tls.guard++;
+	gp_heap_guard(1);
 	pthread_mutex_lock(&heap_lock);
 	unregister(&tls);
 	pthread_mutex_unlock(&heap_lock);
-	tls.guard--;
+	gp_heap_guard(0);
 }
 
 int gp_heap_stats(struct gp_heap_stats *out)
@@ -950,16 +952,16 @@ int gp_heap_stats(struct gp_heap_stats *out)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
-	tls.guard++;
+	gp_heap_guard(1);
 	if (pthread_mutex_timedlock(&heap_lock, &until) != 0) {
-		tls.guard--;
+		gp_heap_guard(0);
 		return -1;
 	}
 	*out = ended;
 	for (struct heap_tls *t = threads; t; t = t->next)
 		add_counters(out, t);
 	pthread_mutex_unlock(&heap_lock);
-	tls.guard--;
+	gp_heap_guard(0);
 	return 0;
 }
 

@@ -165,7 +165,8 @@ int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source, 
 /*
  * A retention pass every few seconds (and when force), between two commits. A failure that may pass (a full
  * disk: deleting writes too) waits for the next pass; any other is said once and ends
- * retention.
+ * retention. The stacks the pass deletes leave the intern tables at once, and those the
+ * writer still holds are never deleted (gp_intern_pin).
  */
 static void retain(int force)
 {
@@ -177,8 +178,15 @@ static void retain(int force)
 	if (failed || (!lim.age_buckets && !lim.max_bytes) ||
 	    (now < gp_w.retain_next_ns && !force))
 		return;
+	/* no room to note what a pass deletes: no pass this time */
+	if (gp_intern_gone_room() != 0)
+		return;
 	gp_w.retain_next_ns = now + RETAIN_NS;
-	int rc = gp_retain_pass(gp_w.db, &lim, (int64_t)gp_collect_bucket(now), &gp_w.retain);
+	struct gp_retain_pins pins = { gp_intern_pin, NULL };
+	int rc = gp_retain_pass_pinned(gp_w.db, &lim, (int64_t)gp_collect_bucket(now),
+				       &gp_w.retain, &pins);
+	/* what the steps that committed deleted, even if a later one failed */
+	gp_intern_forget_gone(gp_w.db);
 	if (rc != SQLITE_OK && rc != SQLITE_FULL && (rc & 0xff) != SQLITE_IOERR &&
 	    rc != SQLITE_BUSY) {
 		failed = 1;
@@ -335,7 +343,8 @@ static void *writer_main(void *unused)
 		collect();
 		if (!gp_w.broken && !gp_w.lazy_open &&
 		    (stopping || want != flush_done ||
-		     gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS) &&
+		     gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS ||
+		     gp_threads_ended_waiting() >= GP_ENDED_COMMIT) &&
 		    (!gp_w.fail.active || gp_db_retry_due(stopping)))
 			gp_db_commit();
 		/* at the end too: the file the program leaves is within the size */
@@ -400,6 +409,8 @@ static void reset_state(void)
 	free(gp_w.maps);
 	free(gp_w.new_nodes);
 	free(gp_w.node_keys);
+	free(gp_w.gone_bits);
+	free(gp_w.revived);
 	free(gp_w.new_labels);
 	free(gp_w.aggs);
 	free(gp_w.agg_slots);
@@ -505,6 +516,12 @@ void gp_writer_stop(void)
 			*slash = '/';
 		}
 	}
+}
+
+void gp_writer_wake(void)
+{
+	if (running && running_pid == getpid())
+		sem_post(&wake);
 }
 
 int gp_writer_sync(unsigned timeout_ms)

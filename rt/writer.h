@@ -34,6 +34,8 @@ struct func_row {
 	int kind;		/* GP_FUNC_KIND_* */
 	uint32_t mapping;	/* 0 = none */
 	int owned;		/* name is ours to free */
+	int gone;		/* its row was deleted by retention: written again with the
+				   next stack row that names it (2: in the commit under way) */
 };
 
 struct map_row {
@@ -140,6 +142,10 @@ struct writer {
 	uint32_t next_node;		/* last stack id handed out */
 	uint64_t *node_keys;		/* [id]: parent << 32 | function (or site) of every row */
 	size_t capnode_keys;
+	uint8_t *gone_bits;		/* a bit per stack or labels id (gp_intern_forget_gone) */
+	size_t capgone_bits;
+	uint32_t *revived;		/* functions written again by the commit under way */
+	size_t nrevived, caprevived;
 	struct label_row *new_labels;	/* labels rows not yet written */
 	size_t nnew_labels, capnew_labels;
 	uint32_t next_label;		/* last labels id handed out */
@@ -201,6 +207,21 @@ GP_HIDDEN uint32_t gp_u64map_get(const struct u64map *m, uint64_t key);
 GP_HIDDEN int gp_u64map_put(struct u64map *m, uint64_t key, uint32_t val);
 GP_HIDDEN void gp_u64map_free(struct u64map *m);
 
+/*
+ * gp_retain_pins' pin (retain.h): the ids of the stacks and label sets the writer holds and
+ * will write later by id (heap and lock buckets, custom profiles, the latest CPU sample
+ * of each thread, pending rows). Writer thread, inside the retention pass.
+ */
+GP_HIDDEN int gp_intern_pin(sqlite3 *db, void *ctx);
+/* Room for gp_intern_forget_gone(), made before a retention pass; 0 or -ENOMEM. */
+GP_HIDDEN int gp_intern_gone_room(void);
+/*
+ * After a retention pass: the stacks and label sets it deleted leave the intern tables (a
+ * stack seen again gets a new row, with a new id: ids are never used twice), and the
+ * functions it deleted are marked to be written again. Writer thread.
+ */
+GP_HIDDEN void gp_intern_forget_gone(sqlite3 *db);
+
 /* The mapping row of the object holding addr (0: the main program); 0 if none. */
 GP_HIDDEN uint32_t gp_intern_mapping_of_object(uintptr_t addr);
 /* The function row named name in mapping (0 = none) of kind GP_FUNC_KIND_*; 0 if no memory. */
@@ -235,6 +256,8 @@ GP_HIDDEN void gp_callsite_match(const struct gp_sample *s, const char *pc_func,
 /* Remembers stack (its row, labels aside) as thread tid's latest sample of frames. */
 GP_HIDDEN void gp_callsite_note(uint32_t tid, const void *const *frames, uint32_t nframes,
 				uint32_t stack);
+/* fn(stack, ctx) for each thread's latest sample's row; stops at and returns fn's non-0. */
+GP_HIDDEN int gp_callsite_each(int (*fn)(uint32_t stack, void *ctx), void *ctx);
 /* The row of tid's latest sample if it had these shadow frames, else 0. */
 GP_HIDDEN uint32_t gp_callsite_running(uint32_t tid, const void *const *frames,
 				       uint32_t nframes);

@@ -250,10 +250,12 @@ int64_t gp_db_merged_floor(struct gp_db *db, int64_t bucket)
 
 /*
  * Highest id in a table + 1, as an array size, into *span. The writer hands ids out densely
- * from 1, so an id far beyond the number of rows is damage, not a reason to allocate
- * gigabytes.
+ * from 1, so an id far beyond the number of rows is no reason to allocate gigabytes:
+ * retention (GOPROF_DB_RETAIN) deletes the rows nothing refers to any more and leaves gaps.
+ * Then (ids not NULL) the rows are numbered 1.. in id order, *ids gets their database ids
+ * and *span is the number of rows + 1 (db_index() turns an id into its number).
  */
-static int id_span(struct gp_db *db, const char *table, size_t *span)
+static int id_span(struct gp_db *db, const char *table, size_t *span, int64_t **ids)
 {
 	char sql[96];
 	sqlite3_stmt *st;
@@ -270,11 +272,44 @@ static int id_span(struct gp_db *db, const char *table, size_t *span)
 	max = sqlite3_column_int64(st, 0);
 	rows = sqlite3_column_int64(st, 1);
 	sqlite3_finalize(st);
-	if (max < 0 || max > (int64_t)UINT32_MAX - 1 || max > 2 * rows + 1024)
+	if (max < 0 || max > (int64_t)UINT32_MAX - 1 || (!ids && max > 2 * rows + 1024))
 		return gp_errf(db->err, "%s: corrupt goprof database (%s id %lld with %lld rows)",
 			       db->path, table, (long long)max, (long long)rows);
 	*span = (size_t)max + 1;
+	if (!ids || max <= 2 * rows + 1024)
+		return 0;
+	snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id", table);
+	if (gp_err_zalloc(db->err, ids, (size_t)rows + 1, sizeof(**ids)) || !(st = prepare(db, sql)))
+		return -1;
+	size_t n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < (size_t)rows)
+		(*ids)[n++] = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sql_failed(db, "reading the database failed");
+	*span = n + 1;
 	return 0;
+}
+
+/*
+ * The array index of a row id (id_span): the id itself without gaps, else its number;
+ * span (out of range: the callers' checks report it) when there is no such row, and 0 or
+ * a negative id as it is.
+ */
+static int64_t db_index(const int64_t *ids, size_t span, int64_t id)
+{
+	if (!ids || id <= 0)
+		return id;
+	size_t lo = 0, hi = span - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < span - 1 && ids[lo] == id ? (int64_t)lo + 1 : (int64_t)span;
 }
 
 static int corrupt_row(struct gp_db *db, const char *table, int64_t id)
@@ -305,7 +340,7 @@ static int mapping_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 
 static int function_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
+	int64_t id = db_index(db->func_ids, db->nfuncs, sqlite3_column_int64(st, 0));
 	struct gp_db_func *f;
 	int64_t name_idx;
 
@@ -330,8 +365,8 @@ static int function_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 
 static int label_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
-	int64_t parent = sqlite3_column_int64(st, 1);
+	int64_t id = db_index(db->label_ids, db->nlabels, sqlite3_column_int64(st, 0));
+	int64_t parent = db_index(db->label_ids, db->nlabels, sqlite3_column_int64(st, 1));
 
 	(void)arg;
 	if (id <= 0 || (size_t)id >= db->nlabels || parent < 0 || parent >= id)
@@ -345,10 +380,11 @@ static int label_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 
 static int stack_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
-	int64_t parent = sqlite3_column_int64(st, 1);
-	int64_t fn = sqlite3_column_int64(st, 2);
-	int64_t lab = sqlite3_column_int64(st, 3);
+	int64_t raw = sqlite3_column_int64(st, 0);
+	int64_t id = db_index(db->stack_ids, db->nstacks, raw);
+	int64_t parent = db_index(db->stack_ids, db->nstacks, sqlite3_column_int64(st, 1));
+	int64_t fn = db_index(db->func_ids, db->nfuncs, sqlite3_column_int64(st, 2));
+	int64_t lab = db_index(db->label_ids, db->nlabels, sqlite3_column_int64(st, 3));
 	int64_t addr = sqlite3_column_int64(st, 4);
 
 	(void)arg;
@@ -356,7 +392,7 @@ static int stack_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 	if (id <= 0 || (size_t)id >= db->nstacks || parent < 0 || parent >= id || fn <= 0 ||
 	    (size_t)fn >= db->nfuncs || !db->funcs[fn].present || lab < 0 ||
 	    (size_t)lab >= db->nlabels || (lab && !db->label_key[lab]))
-		return corrupt_row(db, "stack", id);
+		return corrupt_row(db, "stack", raw);
 	db->stack_parent[id] = (uint32_t)parent;
 	db->stack_func[id] = (uint32_t)fn;
 	db->stack_labels[id] = (uint32_t)lab;
@@ -366,13 +402,13 @@ static int stack_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 
 int gp_db_load(struct gp_db *db)
 {
-	if (id_span(db, "mappings", &db->nmaps) ||
+	if (id_span(db, "mappings", &db->nmaps, NULL) ||
 	    gp_err_zalloc(db->err, &db->maps, db->nmaps, sizeof(*db->maps)) ||
 	    each_row(db, prepare(db, "SELECT id, path, build_id, mem_start, mem_limit, "
 				 "file_offset FROM mappings"),
 		     "reading mappings failed", mapping_row, NULL))
 		return -1;
-	if (id_span(db, "functions", &db->nfuncs) ||
+	if (id_span(db, "functions", &db->nfuncs, &db->func_ids) ||
 	    gp_err_zalloc(db->err, &db->funcs, db->nfuncs, sizeof(*db->funcs)) ||
 	    each_row(db, prepare(db, "SELECT id, name, file, start_line, kind, mapping_id "
 				 "FROM functions"),
@@ -381,7 +417,7 @@ int gp_db_load(struct gp_db *db)
 
 	/* label sets (schema 4) before the stacks that name them */
 	db->nlabels = 1;
-	if (db->version >= 4 && id_span(db, "labels", &db->nlabels))
+	if (db->version >= 4 && id_span(db, "labels", &db->nlabels, &db->label_ids))
 		return -1;
 	if (gp_err_zalloc(db->err, &db->label_parent, db->nlabels, sizeof(*db->label_parent)) ||
 	    gp_err_zalloc(db->err, &db->label_key, db->nlabels, sizeof(*db->label_key)) ||
@@ -392,7 +428,7 @@ int gp_db_load(struct gp_db *db)
 		     "reading labels failed", label_row, NULL))
 		return -1;
 
-	if (id_span(db, "stacks", &db->nstacks) ||
+	if (id_span(db, "stacks", &db->nstacks, &db->stack_ids) ||
 	    gp_err_zalloc(db->err, &db->stack_parent, db->nstacks, sizeof(*db->stack_parent)) ||
 	    gp_err_zalloc(db->err, &db->stack_func, db->nstacks, sizeof(*db->stack_func)) ||
 	    gp_err_zalloc(db->err, &db->stack_labels, db->nstacks, sizeof(*db->stack_labels)) ||
@@ -440,12 +476,13 @@ static void sum_add(struct sum *a, size_t slot)
 static int sample_row(struct gp_db *db, sqlite3_stmt *st, void *arg)
 {
 	struct sum *a = arg;
-	int64_t id = sqlite3_column_int64(st, 0);
+	int64_t raw = sqlite3_column_int64(st, 0);
+	int64_t id = db_index(db->stack_ids, db->nstacks, raw);
 
 	/* count and value side by side: one cache miss per row in a big table */
 	if (id <= 0 || (size_t)id >= db->nstacks)
 		return gp_errf(db->err, "%s: corrupt goprof database (sample of unknown stack "
-			       "%lld)", db->path, (long long)id);
+			       "%lld)", db->path, (long long)raw);
 	int64_t count = sqlite3_column_int64(st, 1), value = sqlite3_column_int64(st, 2);
 	if (count < 0 || value < 0)
 		return gp_errf(db->err, "%s: corrupt goprof database (negative sample of stack "
@@ -524,11 +561,12 @@ static int has_table(struct gp_db *db, const char *name)
 /* A stack id column into *out: 0 (none) or a loaded stack row; -1 on anything else. */
 static int stack_col(struct gp_db *db, sqlite3_stmt *st, int col, uint32_t *out)
 {
-	int64_t id = sqlite3_column_int64(st, col);
+	int64_t raw = sqlite3_column_int64(st, col);
+	int64_t id = db_index(db->stack_ids, db->nstacks, raw);
 
 	if (id < 0 || (uint64_t)id >= db->nstacks || (id && !db->stack_func[id]))
 		return gp_errf(db->err, "%s: corrupt goprof database (unknown stack %lld)",
-			       db->path, (long long)id);
+			       db->path, (long long)raw);
 	*out = (uint32_t)id;
 	return 0;
 }
@@ -744,5 +782,8 @@ void gp_db_close(struct gp_db *db)
 	free(db->label_parent);
 	free(db->label_key);
 	free(db->label_value);
+	free(db->func_ids);
+	free(db->stack_ids);
+	free(db->label_ids);
 	memset(db, 0, sizeof(*db));
 }

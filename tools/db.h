@@ -73,6 +73,13 @@ struct gp_db {
 	const char **label_key;		/* [id], NULL: no such row */
 	const char **label_value;	/* [id] */
 	size_t nlabels;			/* highest labels id + 1 */
+	/*
+	 * When retention deleted rows nothing referred to (GOPROF_DB_RETAIN), a table's ids
+	 * have gaps: its rows are then numbered 1.. in id order as they are loaded, and these
+	 * hold the database ids, [i - 1] for row i (NULL: no gaps, the [id] above is the id).
+	 * The counts above are then the number of rows + 1.
+	 */
+	int64_t *func_ids, *stack_ids, *label_ids;
 };
 
 /* One label of a set, as gp_db_label_set() gives it. */

@@ -23,7 +23,7 @@ __attribute__((noinline)) static long env_spin(volatile long n)
 		s += i % 9;
 	return s;
 }
-int main(void) { printf("%ld\n", env_spin(300000000)); return 0; }
+int main(void) { printf("%ld\n", env_spin(1000000000)); return 0; }
 C
 
 # GOPROF_CC: a compiler command of two words, the first a script that logs its runs

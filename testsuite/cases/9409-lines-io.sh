@@ -3,7 +3,8 @@
 # (progs/lines-io.c): two threads blocked in read() from two lines of take(), each called
 # from reader() at LINE-TAKE, show take at LINE-READ-A and LINE-READ-B and reader at
 # LINE-TAKE, created by main at LINE-CREATE, and the main thread's read shows main at
-# LINE-HOLD, in goroutine?debug=2 and debug=1 over HTTP and in go tool pprof -traces
+# LINE-HOLD, not at the call whose stale copies of its return address lie below (as a
+# sanitizer's interceptor leaves them), in goroutine?debug=2 and debug=1 over HTTP and in go tool pprof -traces
 # -lines of the pprof form (a PIE); with GOPROF_BLOCK_IO=1 the block profile puts each
 # read's delay, as the program measured it (it writes to the pipes 300 ms and 900 ms after
 # both readers began), on its own line (a program built without PIE).

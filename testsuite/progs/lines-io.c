@@ -3,7 +3,8 @@
  * of I/O waits: reader() calls take() at LINE-TAKE in both threads, and take() reads
  * reader-a's pipe at LINE-READ-A and reader-b's at LINE-READ-B. main() waits until both
  * are about to read, then either (argument "hold") reads a byte from its standard input at
- * LINE-HOLD before it writes to the pipes, or (arguments MS_A MS_B) sleeps MS_A ms, writes to
+ * LINE-HOLD before it writes to the pipes (having just left copies of a return address into
+ * main, stale, in the stack below its frame), or (arguments MS_A MS_B) sleeps MS_A ms, writes to
  * reader-a's pipe, and writes to reader-b's MS_B ms after the start. Each reader measures
  * its own wait: the output is "waited A_US B_US" (microseconds).
  */
@@ -56,6 +57,20 @@ __attribute__((noinline)) void *reader(void *arg)
 	return (void *)(intptr_t)got;
 }
 
+/*
+ * Leaves copies of its return address (into main) in the stack below main's frame, as an
+ * unwinder or a sanitizer's interceptor that records its caller does: those the frames of a
+ * later call from main do not overwrite lie nearer to that call's system call than main's
+ * real return address.
+ */
+__attribute__((noinline)) void note_caller(void)
+{
+	void *volatile trail[128];
+
+	for (int i = 0; i < 128; i++)
+		trail[i] = __builtin_return_address(0);
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
@@ -78,6 +93,7 @@ int main(int argc, char **argv)
 	sem_wait(&ready);
 	long start = now_us();
 	if (strcmp(argv[1], "hold") == 0) {
+		note_caller();
 		if (read(0, &c, 1) != 1) /* LINE-HOLD */
 			return 3;
 	} else {

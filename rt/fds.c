@@ -15,14 +15,16 @@
  * the open and the move the low number is goprof's, and a program thread may close it (or
  * dup2() onto it) as it would close a free number: gp_fd_open_high() opens in a "window"
  * that counts the program's close() and dup2() calls begun meanwhile, and keeps the file
- * only when none could have hit it (else it opens again).
+ * when none could have hit it, or when, those calls over, the low number still names the
+ * file (else it opens again).
  *
  * DESIGN. own[] is a handful of slots written by the writer thread (or the constructor)
  * when it opens or closes its database, read with atomics by the wrappers on any thread.
  * The writer thread's own calls (SQLite closing its files) always go through. begun and
  * ended count the program's descriptor calls (any thread, atomics; only once a database is
- * configured); window_fd is the low number a move is letting go of (the writer). With no
- * database each wrapper costs one test and the real call. Cold path otherwise.
+ * configured), parked those of them waiting for a window; window_fd is the low number a
+ * move is letting go of (the writer). With no database each wrapper costs one test and the
+ * real call. Cold path otherwise.
  */
 #include "config.h"
 
@@ -35,6 +37,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gp-internal.h"
@@ -45,6 +48,7 @@ static int own[MAX_OWN] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 static int nown;		/* slots ever used; atomically */
 static int window_fd = -1;	/* the low number gp_fd_open_high() lets go of (writer) */
 static unsigned begun, ended;	/* the program's close()/dup2() calls begun and ended */
+static unsigned parked;		/* of those, dup2() calls waiting for a window to close */
 
 typedef int (*close_fn)(int);
 typedef int (*dup3_fn)(int, int, int);
@@ -144,12 +148,18 @@ static void counted(int c)
 		__atomic_add_fetch(&ended, 1, __ATOMIC_RELEASE);
 }
 
-/* A dup2() onto the number a window lets go of waits for that one close() of the writer. */
+/*
+ * A dup2() onto the number a window lets go of waits for that one close() of the writer;
+ * parked while it does, so that the window does not wait for it in turn.
+ */
 static void window_wait(int fd)
 {
-	while (fd >= 0 && __atomic_load_n(&window_fd, __ATOMIC_SEQ_CST) == fd &&
-	       !gp_writer_is_self())
+	if (fd < 0 || __atomic_load_n(&window_fd, __ATOMIC_SEQ_CST) != fd || gp_writer_is_self())
+		return;
+	__atomic_add_fetch(&parked, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&window_fd, __ATOMIC_SEQ_CST) == fd)
 		sched_yield();
+	__atomic_sub_fetch(&parked, 1, __ATOMIC_SEQ_CST);
 }
 
 GOPROF_API int close(int fd)
@@ -284,42 +294,64 @@ static int still_path(int fd, int hi, const char *path)
 	       b.st_ino == c.st_ino;
 }
 
+/* Have the program's calls begun before b ended (or parked in window_wait)? Waits 1 s at most. */
+static int calls_over(unsigned b)
+{
+	struct timespec nap = { 0, 100000 };
+
+	for (int i = 0; i < 10000; i++) {
+		unsigned done = __atomic_load_n(&ended, __ATOMIC_ACQUIRE) +
+				__atomic_load_n(&parked, __ATOMIC_ACQUIRE);
+		if ((int)(done - b) >= 0)
+			return 1;
+		if (i < 100)
+			sched_yield();
+		else
+			nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
 int gp_fd_open_high(gp_open_fn real_open, const char *path, int flags, int mode)
 {
 	int base = high_base();
 
 	for (int tries = 0;; tries++) {
-		unsigned b0 = __atomic_load_n(&begun, __ATOMIC_SEQ_CST);
-		/* a call of the program under way could still reach the number: wait it out */
-		if (b0 != __atomic_load_n(&ended, __ATOMIC_ACQUIRE) && tries < 1000) {
+		/* a call of the program under way could still reach the number: let it end */
+		for (int i = 0; i < 100 && __atomic_load_n(&begun, __ATOMIC_SEQ_CST) !=
+		     __atomic_load_n(&ended, __ATOMIC_ACQUIRE); i++)
 			sched_yield();
-			continue;
-		}
+		unsigned b0 = __atomic_load_n(&begun, __ATOMIC_SEQ_CST);
+		unsigned e0 = __atomic_load_n(&ended, __ATOMIC_SEQ_CST);
 		int fd = real_open(path, flags | O_CLOEXEC, mode);
 		if (fd < 0 || !base || fd >= base)
 			return fd;
 		/* a retry opens the file the first try made */
 		flags &= ~O_EXCL;
 		int hi = fcntl(fd, F_DUPFD_CLOEXEC, base);
-		if (hi < 0 || tries >= 1000)
-			return hi < 0 ? fd : (real_close(hi), fd);
+		if (hi < 0 && errno != EBADF)
+			return fd;	/* no room up there: the low number, as without the move */
 		__atomic_store_n(&window_fd, fd, __ATOMIC_SEQ_CST);
 		unsigned b1 = __atomic_load_n(&begun, __ATOMIC_SEQ_CST);
-		int clean = b1 == b0;
 		/*
-		 * Clean: no call of the program began since before the open, and any from now
-		 * on sees window_fd: the low number is still this file's. Else it may be gone,
-		 * or the program's again (and hi a copy of the program's file): once the calls
-		 * begun meanwhile are over, it is closed only if both still name path's file.
+		 * Clean: no call of the program was under way at the open or began before the
+		 * window, and any from now on sees window_fd: the low number is still this
+		 * file's, and so is hi. Else fd may be gone, or the program's again (and hi a
+		 * copy of the program's file): once the calls begun meanwhile are over, hi is
+		 * kept only if fd and hi both still name path's file.
 		 */
-		for (int i = 0; !clean && i < 1000 &&
-		     (int)(__atomic_load_n(&ended, __ATOMIC_ACQUIRE) - b1) < 0; i++)
-			sched_yield();
-		if (clean || still_path(fd, hi, path))
+		int ok = hi >= 0 && ((b1 == b0 && e0 == b0) ||
+				     (calls_over(b1) && still_path(fd, hi, path)));
+		if (ok)
 			real_close(fd);
 		__atomic_store_n(&window_fd, -1, __ATOMIC_SEQ_CST);
-		if (clean)
+		if (ok)
 			return hi;
-		real_close(hi);
+		if (hi >= 0)
+			real_close(hi);
+		if (tries >= 100) {
+			errno = EBUSY;
+			return -1;
+		}
 	}
 }

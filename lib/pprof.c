@@ -270,7 +270,14 @@ int gp_pprof_sample(struct gp_pprof *b, const uint64_t *loc_ids, size_t nloc,
 
 /* ---- gzip output ------------------------------------------------------------------------- */
 
-#define SINK_BYTES (128u * 1024)
+/*
+ * The sink stays well under glibc's mmap threshold (128 KiB): a block that large is mapped,
+ * and freeing it raises the threshold, and with it the free memory every arena keeps untrimmed
+ * (twice the threshold), for the whole process. The live endpoints export inside the
+ * profiled program, on a thread per connection: 2 x 128 KiB here left each arena such a thread
+ * had used holding half a megabyte more of free memory, the program's arenas as well.
+ */
+#define SINK_BYTES (32u * 1024)
 
 struct gz_sink {
 	ProtobufCBuffer base;		/* first: protobuf-c calls base.append */

@@ -653,9 +653,16 @@ static int write_header(void)
 	}
 	if (rc == 0)
 		rc = exec_sql("COMMIT");
+	/*
+	 * The writer appends (ids and times grow; a bucket's samples are the last rows of
+	 * their profile) and reads back only the few pages at those ends, so SQLite's default
+	 * 2000 KiB cache held mostly pages written once and never read again: each commit grew
+	 * it, some 130 bytes a commit (a snapshot and a heapstats row), up to the 2000 KiB, and
+	 * the writer's allocator keeps what it once held.
+	 */
 	if (rc == 0)
 		rc = exec_sql("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-			      "PRAGMA journal_size_limit = 4194304");
+			      "PRAGMA journal_size_limit = 4194304; PRAGMA cache_size = -512");
 	/* a read opens the -wal and -shm files now, so that own_fds() finds them */
 	if (rc == 0)
 		rc = exec_sql("SELECT id FROM process");

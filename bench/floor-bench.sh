@@ -24,7 +24,8 @@
 #       gperftools the plain build with libprofiler preloaded, CPUPROFILE_FREQUENCY=100
 #                 (CPU only; stacks from frame walking);
 #       perf      the plain build under perf record -g -F 100;
-#     each figure the median of the rounds' ratios to the plain run of the same round.
+#     each figure the median of the rounds' ratios to the plain run of the same round; a
+#     second table gives those ratios' quartiles and the ratio of the fastest runs.
 #     Every run's output is compared with plain's (speedtest1's timings stripped);
 #   - the fixed cost, its own row: Lua on an empty script, EMPTY_RUNS runs (5) of each
 #     configuration in each round, in milliseconds a run over plain's (median of the
@@ -193,6 +194,15 @@ for p in lua st; do
 	[ -n "$have_perf" ] && printf ' %s |' "$(cell $p perf)"
 	echo
 done
+# the quartiles of the rounds' ratios of configuration $2 to plain for program $1, and the
+# ratio of the two configurations' fastest runs: on a machine whose speed moves from one
+# run to the next, where the median stands
+spread() {
+	paste "$work/t.$1.$2" "$work/t.$1.plain" | awk '{print $1 / $2}' | sort -g |
+		awk '{ v[NR] = $1 } END { printf "%.3f-%.3f", v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'
+	printf '; %s' "$(paste <(sort -g "$work/t.$1.$2" | head -n 1) \
+		<(sort -g "$work/t.$1.plain" | head -n 1) | awk '{printf "%.3fx", $1 / $2}')"
+}
 extra_ms() { # the median of the rounds' milliseconds of configuration $1 over plain, empty run
 	paste "$work/t.empty.$1" "$work/t.empty.plain" | awk '{print ($1 - $2) / 1e6}' | median |
 		awk '{printf "%+.1f ms", $1}'
@@ -202,6 +212,23 @@ printf '| fixed cost: Lua on an empty script, a run | %s ms | %s |' "$(median \
 [ -n "$profiler" ] && printf ' %s |' "$(extra_ms gperftools)"
 [ -n "$have_perf" ] && printf ' %s |' "$(extra_ms perf)"
 echo
+echo
+echo "The same rounds' spread: the quartiles of the round ratios; the fastest runs' ratio."
+echo
+printf '| program | goprof |'
+[ -n "$profiler" ] && printf ' gperftools |'
+[ -n "$have_perf" ] && printf ' perf |'
+echo
+printf '|---|---|'
+[ -n "$profiler" ] && printf -- '---|'
+[ -n "$have_perf" ] && printf -- '---|'
+echo
+for p in lua st; do
+	printf '| %s | %s |' "$([ $p = lua ] && echo Lua || echo speedtest1)" "$(spread $p goprof)"
+	[ -n "$profiler" ] && printf ' %s |' "$(spread $p gperftools)"
+	[ -n "$have_perf" ] && printf ' %s |' "$(spread $p perf)"
+	echo
+done
 echo
 echo "Wall: medians of $rounds paired rounds. Instructions (callgrind, no database):"
 echo

@@ -175,14 +175,16 @@ cell() { # median ratio of configuration $2 to plain for program $1
 echo "$(nproc) cores; $(gcc --version | head -n 1); load average $load_before before the wall" \
 	"rounds, $load_after after."
 echo
-printf '| program | plain (median s) | goprof, CPU 100 Hz + heap, into a database |'
-[ -n "$profiler" ] && printf ' gperftools CPU 100 Hz |'
-[ -n "$have_perf" ] && printf ' perf record -g -F 100 |'
-echo
-printf '|---|---|---|'
-[ -n "$profiler" ] && printf -- '---|'
-[ -n "$have_perf" ] && printf -- '---|'
-echo
+# peers_head FIRST-COLUMNS GPERFTOOLS PERF: a table's header, with the installed peers' columns
+peers_head() {
+	local cols=$1
+	[ -n "$profiler" ] && cols="$cols $2 |"
+	[ -n "$have_perf" ] && cols="$cols $3 |"
+	echo "$cols"
+	echo "$cols" | sed 's/[^|]*|/---|/g; s/^---//'
+}
+peers_head '| program | plain (median s) | goprof, CPU 100 Hz + heap, into a database |' \
+	'gperftools CPU 100 Hz' 'perf record -g -F 100'
 for p in lua st; do
 	case $p in
 	lua) label="Lua 5.4, cpu.lua $lua_scale" ;;
@@ -215,14 +217,7 @@ echo
 echo
 echo "The same rounds' spread: the quartiles of the round ratios; the fastest runs' ratio."
 echo
-printf '| program | goprof |'
-[ -n "$profiler" ] && printf ' gperftools |'
-[ -n "$have_perf" ] && printf ' perf |'
-echo
-printf '|---|---|'
-[ -n "$profiler" ] && printf -- '---|'
-[ -n "$have_perf" ] && printf -- '---|'
-echo
+peers_head '| program | goprof |' gperftools perf
 for p in lua st; do
 	printf '| %s | %s |' "$([ $p = lua ] && echo Lua || echo speedtest1)" "$(spread $p goprof)"
 	[ -n "$profiler" ] && printf ' %s |' "$(spread $p gperftools)"

@@ -237,15 +237,26 @@ GOPROF_API void closefrom(int lowfd)
 	errno = err;
 }
 
+/*
+ * Before a dup2() or dup3() onto newfd: counted (its counting() value, for counted()), past
+ * a window on newfd, and goprof's database let go of first when newfd is one of its own.
+ */
+static int dup_begin(int oldfd, int newfd)
+{
+	int c = counting();
+
+	window_wait(newfd);
+	if (GP_UNLIKELY(guarded(newfd)) && oldfd != newfd)
+		gp_writer_fd_lost(newfd);
+	return c;
+}
+
 GOPROF_API int dup3(int oldfd, int newfd, int flags)
 {
 	static void *f;
 	dup3_fn d = (dup3_fn)next(&f, "dup3");
 
-	int c = counting();
-	window_wait(newfd);
-	if (GP_UNLIKELY(guarded(newfd)) && oldfd != newfd)
-		gp_writer_fd_lost(newfd);
+	int c = dup_begin(oldfd, newfd);
 	int rc = d ? d(oldfd, newfd, flags) : (errno = ENOSYS, -1);
 	counted(c);
 	return rc;
@@ -256,10 +267,7 @@ GOPROF_API int dup2(int oldfd, int newfd)
 	static void *f;
 	dup2_fn d = (dup2_fn)next(&f, "dup2");
 
-	int c = counting();
-	window_wait(newfd);
-	if (GP_UNLIKELY(guarded(newfd)) && oldfd != newfd)
-		gp_writer_fd_lost(newfd);
+	int c = dup_begin(oldfd, newfd);
 	int rc = d ? d(oldfd, newfd) : (errno = ENOSYS, -1);
 	counted(c);
 	return rc;

@@ -55,7 +55,12 @@ static int pre_fd[NPRE] = { -1, -1, -1 };
 static struct stat pre_st[NPRE];
 static int pre_pending;			/* atomics: some pre_fd[] not handed over yet */
 static gp_open_fn vfs_real_open;	/* the unix VFS's own open() */
-static int writer_tid;			/* atomics: the thread that opens the database */
+/*
+ * The thread that opens the database, atomics. Not gp_writer_is_self(): that stops holding
+ * when gp_writer_stop() begins, and the writer's last checkpoint, at its close, still opens
+ * files (the -wal file's directory for its first sync).
+ */
+static int writer_tid;
 
 static int sql_fail(const char *what)
 {
@@ -686,13 +691,12 @@ static int prepare(sqlite3_stmt **st, const char *sql)
  */
 static void own_fds(void)
 {
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	struct stat want[3], st;
+	struct stat want[NPRE], st;
 	char p[PATH_MAX + 8];
-	int have[3];
+	int have[NPRE];
 
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", gp_w.path, suffix[i]);
+	for (int i = 0; i < NPRE; i++) {
+		snprintf(p, sizeof(p), "%s%s", gp_w.path, pre_suffix[i]);
 		have[i] = stat(p, &want[i]) == 0;
 	}
 	DIR *d = opendir("/proc/self/fd");
@@ -702,7 +706,7 @@ static void own_fds(void)
 		if (e->d_name[0] == '.' || fd == dirfd(d) || fd == lock_fd ||
 		    fstat(fd, &st) != 0)
 			continue;
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < NPRE; i++)
 			if (have[i] && st.st_dev == want[i].st_dev && st.st_ino == want[i].st_ino)
 				gp_fd_own(fd);
 	}

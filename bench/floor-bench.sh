@@ -6,7 +6,8 @@
 #   OUTDIR: testsuite/real/build-and-compare.sh's, with its plain and goprof builds of Lua
 #   and speedtest1 (build them with "build-and-compare.sh -o OUTDIR build plain goprof").
 #   ROUNDS: paired rounds of wall time, default 11.
-#   Knobs: LUA_SCALE (10), SPEEDTEST_ARGS ("--size 50 --memdb"), REAL_SRC (the sources
+#   Knobs: PEERS=none (no gperftools or perf columns: rounds twice as fast, for the 100 and
+#   more rounds that this machine kind's noise asks for), LUA_SCALE (10), SPEEDTEST_ARGS ("--size 50 --memdb"), REAL_SRC (the sources
 #   build-and-compare.sh built from; default OUTDIR/../real-src), SKIP_COMPARE=1 (do not
 #   run its behaviour check first).
 #
@@ -25,7 +26,10 @@
 #                 (CPU only; stacks from frame walking);
 #       perf      the plain build under perf record -g -F 100;
 #     each figure the median of the rounds' ratios to the plain run of the same round; a
-#     second table gives those ratios' quartiles and the ratio of the fastest runs.
+#     second table gives those ratios' quartiles, and the ratios of the configurations' own
+#     10th and 25th percentile times to plain's (the runs the machine slowed least: where
+#     the medians of the round ratios wander by points from one set to the next, these
+#     stay within one).
 #     Every run's output is compared with plain's (speedtest1's timings stripped);
 #   - the fixed cost, its own row: Lua on an empty script, EMPTY_RUNS runs (5) of each
 #     configuration in each round, in milliseconds a run over plain's (median of the
@@ -104,6 +108,9 @@ read -r leaf_all nonleaf_all < <(per_call leaves)
 profiler=$(ls /usr/lib/x86_64-linux-gnu/libprofiler.so.0 2>/dev/null || true)
 have_perf=
 perf record -q -F 100 -g -o "$work/perf.data" true >/dev/null 2>&1 && have_perf=1
+if [ "${PEERS:-}" = none ]; then
+	profiler= have_perf=
+fi
 configs="plain goprof"
 [ -n "$profiler" ] && configs="$configs gperftools"
 [ -n "$have_perf" ] && configs="$configs perf"
@@ -197,13 +204,17 @@ for p in lua st; do
 	echo
 done
 # the quartiles of the rounds' ratios of configuration $2 to plain for program $1, and the
-# ratio of the two configurations' fastest runs: on a machine whose speed moves from one
-# run to the next, where the median stands
+# ratios of the two configurations' 10th and 25th percentile times: on a machine whose
+# speed moves from one run to the next, where the median stands and what the least
+# slowed runs say
 spread() {
 	paste "$work/t.$1.$2" "$work/t.$1.plain" | awk '{print $1 / $2}' | sort -g |
 		awk '{ v[NR] = $1 } END { printf "%.3f-%.3f", v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'
-	printf '; %s' "$(paste <(sort -g "$work/t.$1.$2" | head -n 1) \
-		<(sort -g "$work/t.$1.plain" | head -n 1) | awk '{printf "%.3fx", $1 / $2}')"
+	printf '; %s' "$(paste <(percentiles "$work/t.$1.$2") <(percentiles "$work/t.$1.plain") |
+		awk '{printf "%.3fx, %.3fx", $1 / $3, $2 / $4}')"
+}
+percentiles() { # the 10th and 25th percentiles of the numbers in file $1
+	sort -g "$1" | awk '{ v[NR] = $1 } END { print v[int(NR / 10) + 1], v[int(NR / 4) + 1] }'
 }
 extra_ms() { # the median of the rounds' milliseconds of configuration $1 over plain, empty run
 	paste "$work/t.empty.$1" "$work/t.empty.plain" | awk '{print ($1 - $2) / 1e6}' | median |
@@ -215,7 +226,8 @@ printf '| fixed cost: Lua on an empty script, a run | %s ms | %s |' "$(median \
 [ -n "$have_perf" ] && printf ' %s |' "$(extra_ms perf)"
 echo
 echo
-echo "The same rounds' spread: the quartiles of the round ratios; the fastest runs' ratio."
+echo "The same rounds' spread: the quartiles of the round ratios; the ratios of the 10th and"
+echo "25th percentile times."
 echo
 peers_head '| program | goprof |' gperftools perf
 for p in lua st; do

@@ -16,7 +16,8 @@ int plugin_is_GPL_compatible;
  * at the stack. Measured with callgrind (bench/bench.sh): speedtest1 +13 % instructions over
  * plain with leaves, +7 % without; Lua +19 % and +12 %.
  */
-struct gp_options gp_opts = { .skip_leaf = true, .branch_push = true, .got_record = true };
+struct gp_options gp_opts = { .skip_leaf = true, .branch_push = true, .count_pops = true,
+			      .got_record = true };
 
 static const char help_text[] =
 	"goprof: shadow-stack instrumentation for Go-style profiles (link with -lgoprof)\n"
@@ -43,6 +44,13 @@ static const char help_text[] =
 	"                                                   instruction (the default)\n"
 	"  -fplugin-arg-goprof-verbose                      note every function skipped,\n"
 	"                                                   and each pushed per branch\n"
+	"  -fplugin-arg-goprof-restore-pops                 in an executable, every pop stores\n"
+	"                                                   the pointer the push read back: one\n"
+	"                                                   instruction and a saved register more\n"
+	"                                                   a call, no wait from a pop to the\n"
+	"                                                   next push (tight loops of calls)\n"
+	"  -fplugin-arg-goprof-count-pops                   pops decrement where they may (the\n"
+	"                                                   default)\n"
 	"  -fplugin-arg-goprof-help                         print this text\n";
 
 static struct plugin_info gp_plugin_info = { "0.1.0", help_text };
@@ -77,6 +85,7 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 				 !strcmp(key, "branch-push") || !strcmp(key, "no-branch-push") ||
 				 !strcmp(key, "initial-exec") || !strcmp(key, "verbose") ||
 				 !strcmp(key, "got-record") || !strcmp(key, "no-got-record") ||
+				 !strcmp(key, "count-pops") || !strcmp(key, "restore-pops") ||
 				 !strcmp(key, "help");
 
 		if (!is_list && !is_switch) {
@@ -105,6 +114,8 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 			gp_opts.branch_push = !strcmp(key, "branch-push");
 		} else if (!strcmp(key, "got-record") || !strcmp(key, "no-got-record")) {
 			gp_opts.got_record = !strcmp(key, "got-record");
+		} else if (!strcmp(key, "count-pops") || !strcmp(key, "restore-pops")) {
+			gp_opts.count_pops = !strcmp(key, "count-pops");
 		} else if (!strcmp(key, "initial-exec")) {
 			gp_opts.initial_exec = true;
 		} else if (!strcmp(key, "verbose")) {

@@ -691,16 +691,20 @@ static void insert_push(gimple_stmt_iterator *gsi, tree record, bool counted, tr
 
 	gsi_insert_before(gsi, gimple_build_assign(*p, get_sp_decl()), GSI_SAME_STMT);
 	gsi_insert_before(gsi, store_record(slot, record), GSI_SAME_STMT);
-	if (counted) {
+	/* one add on the word in memory where the pops count, and in an executable whose pops
+	   restore by choice (-fplugin-arg-goprof-restore-pops): np is then for re-syncs only */
+	bool add = counted || (sp_local_exec && !gp_opts.count_pops);
+	if (add)
 		gsi_insert_before(gsi, step_sp(1), GSI_SAME_STMT);
+	if (counted)
 		return;
-	}
 	*np = make_ssa_name(type);
 	gsi_insert_before(gsi,
 			  gimple_build_assign(*np, POINTER_PLUS_EXPR, *p,
 					      size_int(tree_to_uhwi(TYPE_SIZE_UNIT(ptr_type_node)))),
 			  GSI_SAME_STMT);
-	gsi_insert_before(gsi, set_sp(*np), GSI_SAME_STMT);
+	if (!add)
+		gsi_insert_before(gsi, set_sp(*np), GSI_SAME_STMT);
 }
 
 /*
@@ -829,7 +833,8 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
 }
 
 /*
- * May the pops decrement (sp -= 1, one instruction on the word in memory) instead of
+ * May the pops decrement (sp -= 1, one instruction on the word in memory; not with
+ * -fplugin-arg-goprof-restore-pops, see BENCHMARKS.md "Pops that restore") instead of
  * restoring (sp = p, which keeps p in a callee-saved register for the whole function, a
  * register saved and restored on every call)? Only where every way from the push to an
  * exit runs exactly one pop and no re-sync needs p: code for an executable (the asm form is
@@ -846,7 +851,7 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
  */
 static bool can_count(function *fun, const call_census &calls, const vec<basic_block> &roots)
 {
-	if (!sp_local_exec || calls.own_part || fun->calls_setjmp || fun->has_nonlocal_label)
+	if (!sp_local_exec || !gp_opts.count_pops || calls.own_part || fun->calls_setjmp || fun->has_nonlocal_label)
 		return false;
 	basic_block bb;
 	FOR_EACH_BB_FN(bb, fun) {

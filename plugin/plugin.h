@@ -11,6 +11,7 @@ struct gp_options {
 	bool skip_leaf;			/* leave leaf and tail-call-only functions alone */
 	bool branch_push;		/* a push per branch with calls, off a call-free path */
 	bool initial_exec;		/* objects for a shared library built without -fPIC */
+	bool count_pops;		/* executables' pops decrement where they may (can_count) */
 	bool got_record;		/* PIE executables push GOT-relative records (gp-abi.h) */
 	bool verbose;			/* a note for each function skipped, and why */
 	vec<const char *> exclude;	/* function names never instrumented */

@@ -9,7 +9,8 @@
 # (`movq $record@GOT, (slot)`, R_X86_64_GOT32) and exports the anchor __goprof_got
 # that turns it back into the record, with lazy and immediate binding (-z now); with
 # -fplugin-arg-goprof-no-got-record, and in -fPIC code, no GOT32 relocation. (0021-shared-lib's
-# program checks its own stacks.)
+# program checks its own stacks.) An executable's pops decrement the word in memory, or,
+# with -fplugin-arg-goprof-restore-pops, store back the pointer the push read.
 . "$GP_SRCDIR/testsuite/lib.sh"
 gp_begin "$0"
 src=$GP_SRCDIR/testsuite/cases
@@ -42,12 +43,13 @@ for o in -O0 -O2; do
 		gp_fail "-fPIC code at $o defines __goprof_sp"
 	$GP_CC -shared -o libshared.so lib.o $GP_LIBS || gp_fail "libshared.so at $o"
 
-	for mode in pie pie-now pie-nogot nopie; do
+	for mode in pie pie-now pie-nogot pie-restore nopie; do
 		pf= lf= af=
 		case $mode in
 		nopie) pf="-fno-pie -no-pie" ;;
 		pie-now) lf=-Wl,-z,now ;;
 		pie-nogot) af=-fplugin-arg-goprof-no-got-record ;;
+		pie-restore) af=-fplugin-arg-goprof-restore-pops ;;
 		esac
 		# shellcheck disable=SC2086
 		$GP_CC $o -g $pf $GP_FLAGS $af $GP_INC -c -o prog.o "$prog" || gp_fail "prog.o $mode $o"
@@ -60,14 +62,14 @@ for o in -O0 -O2; do
 			gp_fail "prog $mode at $o does not export its __goprof_sp"
 		n=$(got32 prog.o)
 		case $mode in
-		pie | pie-now)
+		pie | pie-now | pie-restore)
 			[ "$n" -ge 3 ] || gp_fail "$mode code at $o: $n GOT32 relocations, want one a function"
 			nm -D prog | grep -q ' [VW] __goprof_got$' ||
 				gp_fail "prog $mode at $o does not export __goprof_got"
 			# the push: the record's GOT offset, a small immediate stored
 			objdump -d --no-show-raw-insn prog | awk '
 				/<prog_outer>:/ { f = 1 } f && /^$/ { exit }
-				f && /movq +\$0x[0-9a-f]+,\(%r/ { imm++ }
+				f && /movq +\$0x[0-9a-f]+,(0x0)?\(%r/ { imm++ }
 				END { exit !imm }' ||
 				gp_fail "prog_outer ($mode, $o) does not push an immediate"
 			;;
@@ -79,6 +81,15 @@ for o in -O0 -O2; do
 				f && /movq +\$0x[0-9a-f]+,(0x[0-9a-f]+)?\(%r/ { n++ } END { exit !n }' ||
 				gp_fail "-fno-pie code at $o stores no immediate record address"
 		fi
+		# pops: a decrement of the word in memory, or with restore-pops a store of the
+		# pointer the push read (prog_outer: one push, one return)
+		pops=$(objdump -d --no-show-raw-insn prog | awk '/<prog_outer>:/ { f = 1 } f && /^$/ { exit }
+			f && /subq +\$0x8,%fs:/ { d++ } f && /mov +%r[a-z0-9]+,%fs:/ { r++ }
+			END { printf "%d %d", d, r }')
+		case $mode in
+		pie-restore) [ "$pops" = "0 1" ] || gp_fail "$mode at $o: (decrements, stores) $pops, want 0 1" ;;
+		*) [ "$pops" = "1 0" ] || gp_fail "$mode at $o: (decrements, stores) $pops, want 1 0" ;;
+		esac
 		run_pair "$mode program, -fPIC library, $o"
 	done
 

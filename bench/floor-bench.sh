@@ -27,9 +27,8 @@
 #       perf      the plain build under perf record -g -F 100;
 #     each figure the median of the rounds' ratios to the plain run of the same round; a
 #     second table gives those ratios' quartiles, and the ratios of the configurations' own
-#     10th and 25th percentile times to plain's (the runs the machine slowed least: where
-#     the medians of the round ratios wander by points from one set to the next, these
-#     stay within one).
+#     10th and 25th percentile times to plain's (the runs the machine slowed least). The
+#     order of the configurations turns round every other round.
 #     Every run's output is compared with plain's (speedtest1's timings stripped);
 #   - the fixed cost, its own row: Lua on an empty script, EMPTY_RUNS runs (5) of each
 #     configuration in each round, in milliseconds a run over plain's (median of the
@@ -152,8 +151,12 @@ empty_runs=${EMPTY_RUNS:-5}
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in $(seq 1 "$rounds"); do
 	note "round $r/$rounds"
+	# odd rounds in the order of $configs, even rounds the other way round: no configuration
+	# always runs right after another
+	order=$configs
+	[ $((r % 2)) = 0 ] && order=$(echo "$configs" | tr ' ' '\n' | tac | tr '\n' ' ')
 	for p in lua st; do
-		for c in $configs; do
+		for c in $order; do
 			t=$(wall_ns "$c" "$p")
 			echo "$t" >>"$work/t.$p.$c"
 			if [ "$c" = plain ]; then

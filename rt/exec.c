@@ -54,6 +54,10 @@ static int real_execvpe(const char *file, char *const argv[], char *const envp[]
 /*
  * Commits before the image goes, and closes the HTTP server (the new image serves on the
  * same address if it asks); after a failed exec, a fresh writer and server. Keeps errno.
+ * A fork child whose writer has not started (AddressSanitizer: gp_writer_forked_start)
+ * drops what it sampled instead: exec is what such a child may call right after fork(),
+ * with the allocator's locks perhaps held for good, and a writer started here could wait
+ * for ever instead of letting the exec happen.
  */
 static void before_exec(void)
 {

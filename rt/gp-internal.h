@@ -385,6 +385,9 @@ typedef void (*gp_sample_fn)(const struct gp_sample *s, void *ctx);
  */
 GP_HIDDEN size_t gp_cpu_drain(gp_sample_fn fn, void *ctx);
 
+/* Does the calling thread's ring hold samples or drops not drained yet? Any thread. */
+GP_HIDDEN int gp_cpu_pending(void);
+
 /* ---- symbols (symbolize.c): what lies at a PC, from the ELF symbol tables --------------- */
 
 struct gp_pc_info {
@@ -891,8 +894,18 @@ GP_HIDDEN void gp_fd_forget_all(void);
 typedef int (*gp_open_fn)(const char *, int, int);
 GP_HIDDEN int gp_fd_open_high(gp_open_fn real_open, const char *path, int flags, int mode);
 
-/* In the child after fork(): a fresh database (the pattern's %p is the new pid). */
+/*
+ * In the child after fork(): a fresh database (the pattern's %p is the new pid). Under
+ * AddressSanitizer it only notes the child, whose thread gp_writer_forked_start() starts.
+ */
 GP_HIDDEN void gp_writer_atfork_child(void);
+
+/*
+ * In a fork child whose thread is not started yet (AddressSanitizer): starts it. at_exit:
+ * from the exit path, only when the child has samples or events of its own to write. Else
+ * nothing. The program's ordinary context (never a signal handler or a fork handler).
+ */
+GP_HIDDEN void gp_writer_forked_start(int at_exit);
 
 /*
  * Asks the writer thread to commit everything it has now and waits at most timeout_ms.

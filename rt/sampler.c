@@ -201,6 +201,15 @@ static size_t drain_ring(struct gp_thread *t, gp_sample_fn fn, void *ctx)
 	return records;
 }
 
+int gp_cpu_pending(void)
+{
+	struct gp_thread *t = gp_thread_self;
+
+	return t && t->ring &&
+	       (atomic_load(&t->ring->head) != atomic_load(&t->ring->tail) ||
+		atomic_load(&t->ring->drops) != t->ring->drops_read);
+}
+
 size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 {
 	size_t records = 0;

@@ -216,6 +216,9 @@ static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(voi
 	gp_thread_init();
 	if (!real_pthread_create)
 		return EAGAIN;
+	/* a fork child that makes threads is past fork's constraints: its writer starts now */
+	if (gp_config.db_pattern)
+		gp_writer_forked_start(0);
 	if (internal_depth)
 		return create_internal(thread, attr, fn, arg);
 

@@ -27,7 +27,12 @@
  *  - gp_writer_atfork_child() runs in a forked child, where the thread does not exist: it
  *    forgets the parent's state without touching its sqlite handle and starts over. A
  *    child opens its database lazily, on its first sample, so that fork+exec children
- *    leave no empty database behind.
+ *    leave no empty database behind. Under AddressSanitizer the child's thread starts
+ *    later (gp_writer_forked_start): ASan's allocator does not reset its locks in a fork
+ *    child, and another thread may have held one at the fork (one inside malloc, or ending,
+ *    whose last frees take the allocator's global lock), so a thread started inside fork()
+ *    would wait for ever at its first malloc, and the child with it, even one that only
+ *    calls _exit or exec as POSIX allows.
  * A failure that may pass (disk full, read-only, no permission) drops and counts what
  * cannot be written and is retried every second (db.c); any other SQLite error stops the
  * database for good (one line on stderr). The program goes on either way.
@@ -96,6 +101,16 @@ static unsigned flush_done;
 static pid_t crash_tid;			/* atomics; 0: no crash */
 static pid_t forking_tid;		/* atomics */
 static char crash_without[160], crash_skipped[160];	/* the writer's: what it did */
+/*
+ * A fork child's thread, when started later (AddressSanitizer): the fork handler notes the
+ * child here, and gp_writer_forked_start() starts the thread from the child's own code.
+ */
+static int defer_forked;		/* set at start: the allocator is ASan's */
+static int forked_pending;		/* a fork child's thread is not started yet */
+static pid_t forked_pid;		/* that child */
+static uint64_t forked_ns;		/* when it forked: the origin of its buckets */
+static uint64_t forked_mark;		/* history_mark() at the fork */
+static char forked_avoid[PATH_MAX];	/* the parent's database */
 
 /*
  * A figure that changes with every heap or lock event recorded: the totals of the buckets,
@@ -433,15 +448,16 @@ static void reset_state(void)
 
 /*
  * Sets up a fresh state and the thread; lazy: open the database at the first sample.
- * avoid: a path that must not be used (the parent's database, in a fork child).
+ * avoid: a path that must not be used (the parent's database, in a fork child). since_ns:
+ * the origin of the time buckets.
  */
-static int start(int lazy, const char *avoid)
+static int start(int lazy, const char *avoid, uint64_t since_ns)
 {
 	int rc;
 
 	reset_state();
 	stop_req = 0;
-	gp_w.start_ns = gp_real_ns();
+	gp_w.start_ns = since_ns;
 	gp_w.last_commit_ns = gp_w.start_ns;
 	gp_w.period_ns = gp_config.cpu_hz ? 1000000000u / gp_config.cpu_hz : 0;
 	rc = gp_path_expand(gp_config.db_pattern, gp_w.path, sizeof(gp_w.path));
@@ -484,11 +500,29 @@ static int start(int lazy, const char *avoid)
 
 int gp_writer_start(void)
 {
-	if (running || !gp_config.db_pattern)
+	/* a fork child that waits to start its thread (after a failed exec) keeps waiting */
+	if (running || forked_pending || !gp_config.db_pattern)
 		return 0;
+	defer_forked = dlsym(RTLD_DEFAULT, "__asan_init") != NULL;
 	/* sqlite's memory statistics take a global mutex on every allocation; fork safety */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	return start(0, NULL);
+	return start(0, NULL, gp_real_ns());
+}
+
+void gp_writer_forked_start(int at_exit)
+{
+	if (!forked_pending || forked_pid != getpid())
+		return;
+	/* at exit, a child with nothing of its own to write needs no thread */
+	if (at_exit && !gp_cpu_pending() && !__atomic_load_n(&gp_writer_traces, __ATOMIC_RELAXED) &&
+	    history_mark() == forked_mark)
+		return;
+	forked_pending = 0;
+	/* the thread and its state are goprof's, not the program's allocations */
+	gp_heap_guard(1);
+	if (start(1, forked_avoid, forked_ns) == 0)
+		gp_w.fork_mark = forked_mark;
+	gp_heap_guard(0);
 }
 
 void gp_writer_stop(void)
@@ -613,19 +647,27 @@ void gp_writer_atfork_parent(void)
 
 void gp_writer_atfork_child(void)
 {
-	char parent_path[PATH_MAX];
-
 	gp_writer_atfork_parent();
-	if (!running)
+	/* the child of a child still waiting to start avoids the same parent's database */
+	if (!running && !forked_pending)
 		return;
+	if (running)
+		memcpy(forked_avoid, gp_w.path, sizeof(forked_avoid));
 	running = 0;
-	memcpy(parent_path, gp_w.path, sizeof(parent_path));
 	/* the parent's handle is not ours to close; its lock stays with its descriptor */
 	gp_db_forget();
 	/* the parent's traces are the parent's */
 	pthread_mutex_init(&gp_writer_traces_lock, NULL);
 	gp_writer_traces = NULL;
 	flush_req = flush_done = 0;
-	if (start(1, parent_path) == 0)
-		gp_w.fork_mark = history_mark();
+	forked_ns = gp_real_ns();
+	forked_mark = history_mark();
+	if (defer_forked) {
+		/* no allocation here: the child's own code starts the thread */
+		forked_pending = 1;
+		forked_pid = getpid();
+		return;
+	}
+	if (start(1, forked_avoid, forked_ns) == 0)
+		gp_w.fork_mark = forked_mark;
 }

@@ -583,6 +583,8 @@ static char *read_cmdline(size_t *len)
 	return buf;
 }
 
+#define SCHEMA_BUSY_MS 250
+
 static int write_header(void)
 {
 	char sql[256], host[256], exe[PATH_MAX];
@@ -593,7 +595,7 @@ static int write_header(void)
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d; PRAGMA user_version = %d",
 		 GP_SCHEMA_APPLICATION_ID, GP_SCHEMA_VERSION);
 	/*
-	 * The file is new and no other process opens it: it is made in one transaction with
+	 * The file is new and no other process writes it: it is made in one transaction with
 	 * no journal file and no sync, written straight into the file, then switched to WAL.
 	 * Nothing is lost by that: until the first checkpoint syncs the file (at the latest
 	 * at exit), the commits after it are not synced either (synchronous = NORMAL), and a
@@ -855,7 +857,17 @@ int gp_db_open(void)
 	if (sqlite3_open_v2(gp_w.path, &gp_w.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		return open_failed("cannot open");
-	if (write_header() != 0)
+	/*
+	 * A reader (goprof-export, sqlite3, a script watching the file) that opens the new file
+	 * while its schema is written holds a shared lock for a moment: waited for, at most
+	 * SCHEMA_BUSY_MS, rather than failing and dropping the first second of data. After
+	 * the switch to WAL readers never block the writer, and no wait is wanted: a fork()
+	 * in the program waits for the writer's round to end.
+	 */
+	sqlite3_busy_timeout(gp_w.db, SCHEMA_BUSY_MS);
+	rc = write_header();
+	sqlite3_busy_timeout(gp_w.db, 0);
+	if (rc != 0)
 		return open_failed("creating the schema failed");
 	pre_forget();
 	if (prepare(&gp_w.ins_map, "INSERT INTO mappings VALUES (?1, ?2, ?3, ?4, ?5, ?6)") ||

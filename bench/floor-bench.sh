@@ -7,9 +7,9 @@
 #   and speedtest1 (build them with "build-and-compare.sh -o OUTDIR build plain goprof").
 #   ROUNDS: paired rounds of wall time, default 11.
 #   Knobs: PEERS=none (no gperftools or perf columns: rounds twice as fast, for the 100 and
-#   more rounds that this machine kind's noise asks for), LUA_SCALE (10), SPEEDTEST_ARGS ("--size 50 --memdb"), REAL_SRC (the sources
-#   build-and-compare.sh built from; default OUTDIR/../real-src), SKIP_COMPARE=1 (do not
-#   run its behaviour check first).
+#   more rounds that this machine kind's noise asks for), LUA_SCALE (10), SPEEDTEST_ARGS
+#   ("--size 50 --memdb"), REAL_SRC (the sources build-and-compare.sh built from; default
+#   OUTDIR/../real-src), SKIP_COMPARE=1 (do not run its behaviour check first).
 #
 # First the programs' own checks: build-and-compare.sh compare (Lua scripts and speedtest1
 # test sets give the same output with goprof as plain, with and without a database). Then:

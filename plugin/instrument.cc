@@ -851,7 +851,8 @@ static void emit_pops(function *fun, basic_block region, tree p, tree np)
  */
 static bool can_count(function *fun, const call_census &calls, const vec<basic_block> &roots)
 {
-	if (!sp_local_exec || !gp_opts.count_pops || calls.own_part || fun->calls_setjmp || fun->has_nonlocal_label)
+	if (!sp_local_exec || !gp_opts.count_pops || calls.own_part || fun->calls_setjmp ||
+	    fun->has_nonlocal_label)
 		return false;
 	basic_block bb;
 	FOR_EACH_BB_FN(bb, fun) {

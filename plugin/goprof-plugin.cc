@@ -51,6 +51,13 @@ static const char help_text[] =
 	"                                                   next push (tight loops of calls)\n"
 	"  -fplugin-arg-goprof-count-pops                   pops decrement where they may (the\n"
 	"                                                   default)\n"
+	"  -fplugin-arg-goprof-measure-nops=WHAT            for measuring only, the stacks\n"
+	"                                                   are wrong: the push's store of the\n"
+	"                                                   record (WHAT=record), the adds and\n"
+	"                                                   subtracts of the stack pointer\n"
+	"                                                   (pointer) or both (both) become NOPs\n"
+	"                                                   of the same size (a PIE executable's\n"
+	"                                                   default push and pop)\n"
 	"  -fplugin-arg-goprof-help                         print this text\n";
 
 static struct plugin_info gp_plugin_info = { "0.1.0", help_text };
@@ -81,6 +88,7 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 	for (int i = 0; i < argc; i++) {
 		const char *key = argv[i].key, *value = argv[i].value;
 		bool is_list = !strcmp(key, "exclude") || !strcmp(key, "exclude-file");
+		bool is_nops = !strcmp(key, "measure-nops");
 		bool is_switch = !strcmp(key, "skip-leaf") || !strcmp(key, "leaves") ||
 				 !strcmp(key, "branch-push") || !strcmp(key, "no-branch-push") ||
 				 !strcmp(key, "initial-exec") || !strcmp(key, "verbose") ||
@@ -88,7 +96,16 @@ static bool parse_args(const char *plugin_name, int argc, struct plugin_argument
 				 !strcmp(key, "count-pops") || !strcmp(key, "restore-pops") ||
 				 !strcmp(key, "help");
 
-		if (!is_list && !is_switch) {
+		if (is_nops) {
+			bool both = value && !strcmp(value, "both");
+			gp_opts.nop_record = both || (value && !strcmp(value, "record"));
+			gp_opts.nop_pointer = both || (value && !strcmp(value, "pointer"));
+			if (!gp_opts.nop_record && !gp_opts.nop_pointer) {
+				error("option %<-fplugin-arg-%s-%s%> needs %<=record%>, "
+				      "%<=pointer%> or %<=both%>", plugin_name, key);
+				ok = false;
+			}
+		} else if (!is_list && !is_switch) {
 			error("unknown option %<-fplugin-arg-%s-%s%> (see %<-fplugin-arg-%s-help%>)",
 			      plugin_name, key, plugin_name);
 			ok = false;

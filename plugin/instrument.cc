@@ -356,6 +356,9 @@ static gassign *set_sp(tree value)
 static gasm *step_sp(int delta)
 {
 	const char *text = delta > 0 ? "{addq $8, %0|add %0, 8}" : "{subq $8, %0|sub %0, 8}";
+	/* measure-nops=pointer: the same 10 bytes (an add of an immediate to a TLS word) */
+	if (gp_opts.nop_pointer)
+		text = "# %0\n\t.nops 10";
 	vec<tree, va_gc> *outputs = NULL;
 	vec_safe_push(outputs, build_tree_list(build_tree_list(NULL_TREE, build_string(3, "=m")),
 					       get_sp_decl()));
@@ -654,9 +657,11 @@ static gimple *store_record(tree slot, tree record)
 		vec_safe_push(inputs, build_tree_list(build_tree_list(NULL_TREE,
 								      build_string(2, "i")),
 						      addr));
-		gasm *g = gimple_build_asm_vec(
-			"{movq $%c1@GOT, %0|mov QWORD PTR %0, OFFSET FLAT:%c1@GOT}", inputs, outputs,
-			NULL, NULL);
+		/* measure-nops=record: 7 bytes, the store's size through a plain base register */
+		const char *text = gp_opts.nop_record
+			? "# %0 %c1\n\t.nops 7"
+			: "{movq $%c1@GOT, %0|mov QWORD PTR %0, OFFSET FLAT:%c1@GOT}";
+		gasm *g = gimple_build_asm_vec(text, inputs, outputs, NULL, NULL);
 		gimple_asm_set_volatile(g, true);
 		return g;
 	}

@@ -14,6 +14,8 @@ struct gp_options {
 	bool count_pops;		/* executables' pops decrement where they may (can_count) */
 	bool got_record;		/* PIE executables push GOT-relative records (gp-abi.h) */
 	bool verbose;			/* a note for each function skipped, and why */
+	bool nop_record;		/* measurement only: the record's store made NOPs */
+	bool nop_pointer;		/* measurement only: the pointer's add and subtract NOPs */
 	vec<const char *> exclude;	/* function names never instrumented */
 	vec<const char *> exclude_file;	/* source-path substrings never instrumented */
 };

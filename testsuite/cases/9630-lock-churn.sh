@@ -50,14 +50,9 @@ set -- $(sed -n 's/^waits \([0-9 ]*\)$/\1/p' run.err)
 conds=$3
 half=$((N / 2))
 
-# growth of the peak RSS (KiB) from the early mark to the end of a half, in run OUT
-growth() {
-	awk -v early="$2-early" -v late="$2" '$1 == "hwm" && $2 == early { e = $3 }
-		$1 == "hwm" && $2 == late { l = $3 } END { print l - e }' "$1.err"
-}
 for h in $halves; do
-	plain=$(growth plain $h)
-	got=$(growth run $h)
+	plain=$(gp_hwm_growth plain $h)
+	got=$(gp_hwm_growth run $h)
 	bound=$((plain + 8192))
 	echo "$h: peak RSS grew by $got KiB, the plain program's by $plain KiB" >&2
 	[ "$got" -le "$bound" ] ||

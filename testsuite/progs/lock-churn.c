@@ -30,6 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "churn.h"
+
 #define BURST 100
 
 static pthread_mutex_t a_lock = PTHREAD_MUTEX_INITIALIZER;	/* main holds, the thread waits */
@@ -45,19 +47,6 @@ static sem_t done;					/* a thread's sites are over */
 static pthread_mutex_t t_lock = PTHREAD_MUTEX_INITIALIZER;	/* the threads' own */
 static pthread_cond_t t_cond = PTHREAD_COND_INITIALIZER;	/* never signalled */
 static long expired[3];					/* t_lock */
-
-static void hwm(const char *mark)
-{
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			fprintf(stderr, "hwm %s %ld\n", mark, strtol(line + 6, NULL, 10));
-	fclose(f);
-}
 
 /* Does m have a waiter asleep on it (glibc's lock word: 2 once one waits)? */
 static int has_waiter(pthread_mutex_t *m)
@@ -160,13 +149,6 @@ __attribute__((noinline)) static void partner(void)
 	pthread_mutex_lock(&a_lock);
 }
 
-__attribute__((noinline)) static uintptr_t mix(volatile uintptr_t x)
-{
-	x ^= x >> 7;
-	x *= 0x9e3779b97f4a7c15u;
-	return x ^ (x >> 29);
-}
-
 __attribute__((noinline)) static void sites(void)
 {
 	wait_mutex();
@@ -229,11 +211,7 @@ __attribute__((noinline)) static uintptr_t run_bursts(long n)
 			sem_post(&turn[i]);
 			partner();
 		}
-		for (int i = 0; i < BURST; i++) {
-			void *r;
-			pthread_join(t[i], &r);
-			sum += (uintptr_t)r;
-		}
+		sum += join_sum(t, BURST);
 		if (b + 1 == (bursts + 9) / 10)
 			hwm("burst-early");
 	}

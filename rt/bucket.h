@@ -1,11 +1,15 @@
 /*
  * The table of stack buckets the heap profile (wrap-malloc.c) and the block and mutex
  * profiles (lock-profile.c) each keep (struct gp_bucket_table, gp-internal.h): a bucket per
- * (stack, labels, the profile's own key), found by hash under the owner's lock, never freed,
- * and pushed on a list the writer thread walks without a lock (collect.c). The memory comes
- * from the table's pool, or without one from __libc_calloc: this runs inside the
- * interposed malloc and the lock wrappers, and the lock wrappers' waits may end in a
- * signal handler that interrupted malloc (their table has a pool).
+ * (stack, labels, the profile's own key), found by hash under the owner's lock, and pushed
+ * on a list the writer thread walks without a lock (collect.c). The memory comes from the
+ * table's pool, or without one from __libc_calloc: this runs inside the interposed malloc
+ * and the lock wrappers, and the lock wrappers' waits may end in a signal handler that
+ * interrupted malloc (their table has a pool). The heap's buckets are never freed; a table
+ * with free lists (the lock profiles') lets its owner take a bucket out of the hash
+ * (gp_bucket_unhash()) and, once the writer is done with it and it is off the list, give
+ * its memory to the next bucket of as many words (gp_bucket_recycle()): no free(), so that
+ * the memory stays the pool's.
  *
  * Inline, compiled into its two users: called from another file, the lookup cost the heap
  * profile at GOPROF_MEMPROFILE_RATE=4096 about 45 instructions a sample more (the call,
@@ -49,10 +53,49 @@ static inline int gp_bucket_is(const struct gp_bucket_table *t, struct gp_bucket
 				    nreturns * sizeof(*returns)) == 0);
 }
 
+/* The owner's lock held: a recycled bucket of words frames and candidates, zeroed, or NULL. */
+static inline struct gp_bucket *gp_bucket_reuse(const struct gp_bucket_table *t, uint32_t words,
+						size_t bytes)
+{
+	struct gp_bucket **p = &t->free[words % GP_BUCKET_FREE_BINS];
+
+	for (struct gp_bucket *b = *p; b; p = &b->chain, b = b->chain) {
+		if (b->nframes + b->nreturns == words) {
+			*p = b->chain;
+			memset(b, 0, bytes);
+			return b;
+		}
+	}
+	return NULL;
+}
+
+/* The owner's lock held: b leaves its hash chain; nobody finds it any more. */
+static inline void gp_bucket_unhash(const struct gp_bucket_table *t, struct gp_bucket *b)
+{
+	for (struct gp_bucket **p = &t->slots[b->hash & (t->nslots - 1)]; *p; p = &(*p)->chain) {
+		if (*p == b) {
+			*p = b->chain;
+			return;
+		}
+	}
+}
+
+/*
+ * The owner's lock held: b, out of the hash and off the list, with no pointer to it left
+ * anywhere, goes on its free list (its nframes and nreturns kept: its size).
+ */
+static inline void gp_bucket_recycle(const struct gp_bucket_table *t, struct gp_bucket *b)
+{
+	struct gp_bucket **p = &t->free[(b->nframes + b->nreturns) % GP_BUCKET_FREE_BINS];
+
+	b->chain = *p;
+	*p = b;
+}
+
 /*
  * The owner's lock held: the bucket of (key, labels, the n innermost frames below top,
  * truncated more, the nreturns return-address candidates of gp_stack_scan_site()), found,
- * or made and pushed on t->list with its counts zero. key is the
+ * or made (from t's free lists first) and pushed on t->list with its counts zero. key is the
  * profile's own key_bytes (the same for every bucket of t, 0: none), copied right after
  * struct gp_bucket; key_hash is the caller's hash of it. NULL: out of memory. From a signal
  * handler only with a pool.
@@ -75,7 +118,9 @@ static inline struct gp_bucket *gp_bucket_get(const struct gp_bucket_table *t, c
 						 returns, nreturns))
 			return b;
 	size_t bytes = t->frames_offset + n * sizeof(void *) + nreturns * sizeof(*returns);
-	struct gp_bucket *b = t->pool ? gp_pool_take(t->pool, bytes) : __libc_calloc(1, bytes);
+	struct gp_bucket *b = t->free ? gp_bucket_reuse(t, n + nreturns, bytes) : NULL;
+	if (!b)
+		b = t->pool ? gp_pool_take(t->pool, bytes) : __libc_calloc(1, bytes);
 	if (!b)
 		return NULL;
 	b->hash = h;

@@ -216,7 +216,7 @@ size_t gp_collect_lock(void)
 
 	for (struct gp_lock_bucket *b = gp_lock_buckets(); b; b = b->next) {
 		uint64_t fp = __atomic_load_n(&b->count_fp, __ATOMIC_RELAXED);
-		uint64_t count = (fp + GP_LOCK_COUNT_ONE / 2) / GP_LOCK_COUNT_ONE;
+		uint64_t count = gp_lock_count(fp);
 		uint64_t delay = __atomic_load_n(&b->delay_ns, __ATOMIC_RELAXED);
 
 		if (count == b->written.count && delay == b->written.delay_ns)

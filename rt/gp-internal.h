@@ -144,8 +144,9 @@ static inline void gp_frames_copy(const void **frames, const void *const *top, u
 /*
  * How every stack bucket begins (struct gp_heap_bucket, struct gp_lock_bucket: their first
  * members, the same in the same order), then the profile's own key (gp_bucket_get()), its
- * counts, and its frames last. Never freed; frames never change once the bucket is on the
- * list.
+ * counts, and its frames last. Never unmapped; frames never change while the bucket is on
+ * the list. A table with free lists (the lock profiles') may take a bucket off its list and
+ * reuse its memory (gp_bucket_recycle()); the heap's buckets stay for good.
  */
 struct gp_bucket {
 	struct gp_bucket *next;		/* the table's list, newest first; fixed once pushed */
@@ -178,7 +179,12 @@ struct gp_bucket_table {
 	struct gp_bucket **list;	/* the list's head; push: the owner's lock + release;
 					   walk: acquire */
 	struct gp_pool *pool;		/* new buckets' memory (pool.c); NULL: __libc_calloc */
+	struct gp_bucket **free;	/* GP_BUCKET_FREE_BINS lists of recycled buckets by
+					   their words (frames and candidates), chained by
+					   chain; the owner's lock. NULL: none */
 };
+
+#define GP_BUCKET_FREE_BINS 64u
 
 /* Decodes the record at p; returns 0, or -1 if p is not a function record. Signal-safe. */
 GP_HIDDEN int gp_func_decode(const void *p, struct gp_func *out);
@@ -662,19 +668,36 @@ GP_HIDDEN void gp_stack_region(const void ***base, size_t *cap);
 /* One count unit of struct gp_lock_bucket: counts are fixed point, 16 fractional bits. */
 #define GP_LOCK_COUNT_ONE 65536u
 
+/* The rounded count of a lock bucket's count_fp, as the database holds it. */
+static inline uint64_t gp_lock_count(uint64_t count_fp)
+{
+	return (count_fp + GP_LOCK_COUNT_ONE / 2) / GP_LOCK_COUNT_ONE;
+}
+
+/* struct gp_lock_bucket.state: who the bucket is of (profile lock) */
+enum {
+	GP_LOCK_BUCKET_NEW,		/* just made, or of tid 0: kept for good */
+	GP_LOCK_BUCKET_OWNED,		/* on its thread's list (mine); in a fork child, a
+					   parent thread's: kept for good */
+	GP_LOCK_BUCKET_RETIRED,		/* its thread ended: out of the hash, to be folded */
+};
+
 /*
  * One (profile, thread, stack) of the block or mutex profile, cumulative; like the heap's
- * buckets: updated atomically under the profile lock, read atomically by the writer, never
- * freed; frames never change once the bucket is on the list.
+ * buckets: updated atomically under the profile lock, read atomically by the writer;
+ * frames never change while the bucket is on the list. When its thread has ended and the
+ * writer has written its counts, it is added to the bucket of its stack with tid 0 (the
+ * ended threads') and its memory reused (gp_lock_fold_ended()).
  */
 struct gp_lock_bucket {
-	struct gp_lock_bucket *next;	/* gp_lock_buckets()' list; fixed once pushed */
+	struct gp_lock_bucket *next;	/* gp_lock_buckets()' list; set when pushed */
 	struct gp_lock_bucket *chain;	/* hash chain; profile lock */
 	uint64_t hash;
 	const struct gp_labels *labels;	/* the recording thread's labels; part of the key */
 	uint32_t nframes;		/* frames[] entries, innermost first */
 	uint32_t truncated;		/* frames left out at the root end */
 	uint32_t nreturns;		/* candidates after frames[] (gp_bucket_returns) */
+	uint32_t state;			/* GP_LOCK_BUCKET_*; profile lock */
 	/* the rest of the key, call to profile (struct gp_bucket_table.key_bytes) */
 	const char *call;		/* the interposed call that waited or released,
 					   the stack's leaf; a string of the process's life */
@@ -690,6 +713,7 @@ struct gp_lock_bucket {
 		uint32_t leaf;		/* stacks.id of stack below call, 0 = not yet */
 		uint32_t labelled;	/* stacks.id of the leaf with labels, 0 = not yet */
 	} written;			/* writer thread only */
+	struct gp_lock_bucket *mine;	/* OWNED: the thread's next bucket; profile lock */
 	const void *frames[];		/* function records (gp_func_decode), then the
 					   return-address candidates */
 };
@@ -715,8 +739,17 @@ GP_HIDDEN struct gp_lock_bucket *gp_lock_buckets(void);
 
 GP_HIDDEN void gp_lock_profiles(struct gp_lock_profiles *out);
 
-/* The calling thread ends: its wait record leaves the waiter table. */
+/*
+ * The calling thread ends: its wait record leaves the waiter table, its buckets the hash
+ * (retired, for gp_lock_fold_ended()).
+ */
 GP_HIDDEN void gp_lock_thread_ended(struct gp_wait *w);
+
+/*
+ * The writer's work, after gp_collect_lock(): each retired bucket whose counts are written
+ * is added to its stack's bucket of tid 0 and its memory kept for reuse. Returns how many.
+ */
+GP_HIDDEN size_t gp_lock_fold_ended(void);
 
 GP_HIDDEN void gp_lock_atfork_prepare(void);
 GP_HIDDEN void gp_lock_atfork_parent(void);

@@ -31,6 +31,18 @@
  *    waiter sleeps through about 100 of the others' unlocks (bench/lock-bench.sh). Waits
  *    not sampled never touch the table, so that the counters unlock reads stay in every
  *    core's cache.
+ *  - Ended threads: the buckets are per tid, as the database's rows are, and a program
+ *    that makes a thread per request would otherwise keep a bucket per thread and site
+ *    for as long as it runs. A thread links the buckets it makes (its list, tls.mine); when
+ *    it ends they leave the hash (a thread that later gets its tid makes new ones) and
+ *    wait on the list, RETIRED. The writer, once it has written their last counts, adds
+ *    each to the bucket of its stack with tid 0 (the ended threads', never written as
+ *    rows: their counts are in the database already, a fork child's copy writes them),
+ *    takes it off the list and keeps its memory for the next bucket of its size
+ *    (bucket.h's free lists), all under prof_lock: the buckets are those of the threads
+ *    alive and of the stacks seen, and of the threads that ended since the writer's last
+ *    round. Only the owner points at a bucket from its cache (tls.last), and it clears
+ *    the cache as it retires them.
  *  - goprof's own locking (the writer thread and SQLite, the heap profile's lock, the
  *    thread registry) runs under the heap guard or on unregistered threads: never recorded.
  *    A wait in a signal handler that interrupted this file's own locked sections (the
@@ -71,6 +83,7 @@ static uint64_t block_since_ns, mutex_since_ns;	/* first switched on; 0 = never 
 struct lock_tls {
 	uint64_t rng;			/* xorshift state, 0 = not seeded yet */
 	struct gp_lock_bucket *last[2];	/* the thread's last block / mutex bucket */
+	struct gp_lock_bucket *mine;	/* the buckets it made, linked by mine; prof_lock */
 	int busy;			/* >0: inside a spin lock or prof_lock of ours */
 };
 
@@ -185,12 +198,6 @@ static void waiter_unlink(struct gp_wait *w)
 	}
 }
 
-void gp_lock_thread_ended(struct gp_wait *w)
-{
-	if (w->linked)
-		waiter_unlink(w);
-}
-
 /* ---- buckets -------------------------------------------------------------------------- */
 
 static pthread_mutex_t prof_lock = PTHREAD_MUTEX_INITIALIZER;	/* real functions only */
@@ -201,14 +208,18 @@ _Static_assert(offsetof(struct gp_lock_bucket, call) == sizeof(struct gp_bucket)
 #define KEY_BYTES (offsetof(struct gp_lock_bucket, count_fp) - sizeof(struct gp_bucket))
 /* prof_lock; not malloc: a wait may end in a signal handler that interrupted malloc */
 static struct gp_pool bucket_pool;
-static struct gp_bucket *bucket_list;	/* prof_lock to push */
+static struct gp_bucket *bucket_free[GP_BUCKET_FREE_BINS];	/* prof_lock */
+/* prof_lock to push, and to unlink (the writer's work: no other walker then) */
+static struct gp_bucket *bucket_list;
 static const struct gp_bucket_table buckets = {
 	.pool = &bucket_pool,
 	.list = &bucket_list,
 	.slots = bucket_slots,
 	.nslots = BUCKET_SLOTS,
 	.frames_offset = offsetof(struct gp_lock_bucket, frames),
+	.free = bucket_free,
 };
+static size_t nretired;		/* RETIRED buckets on the list; prof_lock, read atomically */
 
 /*
  * prof_lock held: the bucket of (profile, tid, call made at site, the n innermost frames
@@ -269,6 +280,12 @@ static void record(int profile, uint32_t tid, const char *call, uintptr_t site,
 		gp_lock_real_mutex_lock(&prof_lock);
 		b = bucket_of(profile, tid, call, site, top, keep, truncated, labels, returns,
 			      nreturns);
+		/* made now: the thread's own, retired when it ends */
+		if (b && b->state == GP_LOCK_BUCKET_NEW) {
+			b->state = GP_LOCK_BUCKET_OWNED;
+			b->mine = tls.mine;
+			tls.mine = b;
+		}
 		gp_lock_real_mutex_unlock(&prof_lock);
 		tls.busy--;
 		if (!b)
@@ -277,6 +294,105 @@ static void record(int profile, uint32_t tid, const char *call, uintptr_t site,
 	}
 	__atomic_fetch_add(&b->count_fp, count_fp, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&b->delay_ns, delay_ns, __ATOMIC_RELAXED);
+}
+
+/*
+ * The calling thread ends: its buckets leave the hash, so that a thread that gets its tid
+ * makes its own, and wait on the list, RETIRED, until the writer has written their last
+ * counts (gp_lock_fold_ended()). Nothing of the thread points at them any more: a wait
+ * recorded after this (in a signal handler) makes a new bucket, kept for good.
+ */
+static void retire_own(void)
+{
+	if (!tls.mine)
+		return;
+	tls.busy++;
+	gp_lock_real_mutex_lock(&prof_lock);
+	size_t n = 0;
+	for (struct gp_lock_bucket *b = tls.mine; b; b = b->mine, n++) {
+		gp_bucket_unhash(&buckets, (struct gp_bucket *)b);
+		b->state = GP_LOCK_BUCKET_RETIRED;
+	}
+	tls.mine = NULL;
+	tls.last[0] = tls.last[1] = NULL;
+	__atomic_store_n(&nretired, nretired + n, __ATOMIC_RELAXED);
+	gp_lock_real_mutex_unlock(&prof_lock);
+	tls.busy--;
+}
+
+void gp_lock_thread_ended(struct gp_wait *w)
+{
+	if (w->linked)
+		waiter_unlink(w);
+	retire_own();
+}
+
+/* Are b's counts all in the database (the writer's rounded ones)? Writer's work. */
+static int written(const struct gp_lock_bucket *b)
+{
+	return gp_lock_count(__atomic_load_n(&b->count_fp, __ATOMIC_RELAXED)) == b->written.count &&
+	       __atomic_load_n(&b->delay_ns, __ATOMIC_RELAXED) == b->written.delay_ns;
+}
+
+/* prof_lock; writer's work: b's frames root first, for a lookup (gp_bucket_get()'s top) */
+static const void *fold_frames[GP_MAX_STACK_DEPTH];
+
+/*
+ * prof_lock held, writer's work: adds retired b, written, to the bucket of its stack with
+ * tid 0 (the ended threads'), which is written by then as well: its counts grow by what is
+ * in the database already. 0, or -1 when out of memory (or that bucket is not written yet).
+ */
+static int fold(struct gp_lock_bucket *b)
+{
+	for (uint32_t i = 0; i < b->nframes; i++)
+		fold_frames[b->nframes - 1 - i] = b->frames[i];
+	struct gp_lock_bucket *z =
+		bucket_of(b->profile, 0, b->call, b->site, fold_frames + b->nframes, b->nframes,
+			  b->truncated, b->labels, (const uintptr_t *)(b->frames + b->nframes),
+			  b->nreturns);
+
+	if (!z || !written(z))
+		return -1;
+	uint64_t fp = __atomic_add_fetch(&z->count_fp, b->count_fp, __ATOMIC_RELAXED);
+	z->written.count = gp_lock_count(fp);
+	z->written.delay_ns = __atomic_add_fetch(&z->delay_ns, b->delay_ns, __ATOMIC_RELAXED);
+	if (!z->written.labelled) {
+		z->written.stack = b->written.stack;
+		z->written.leaf = b->written.leaf;
+		z->written.labelled = b->written.labelled;
+	}
+	return 0;
+}
+
+size_t gp_lock_fold_ended(void)
+{
+	size_t folded = 0;
+
+	/* never waits: a thread that crashed holding prof_lock keeps it */
+	if (!__atomic_load_n(&nretired, __ATOMIC_RELAXED))
+		return 0;
+	tls.busy++;
+	if (gp_lock_real_mutex_trylock(&prof_lock) != 0) {
+		tls.busy--;
+		return 0;
+	}
+	struct gp_bucket **p = &bucket_list;
+	for (struct gp_lock_bucket *b; (b = (struct gp_lock_bucket *)*p) != NULL;) {
+		if (b->state != GP_LOCK_BUCKET_RETIRED || !written(b) || fold(b) != 0) {
+			p = &(*p)->next;
+			continue;
+		}
+		/* the fold may have pushed the bucket of tid 0 in front of b */
+		while (*p != (struct gp_bucket *)b)
+			p = &(*p)->next;
+		__atomic_store_n(p, (struct gp_bucket *)b->next, __ATOMIC_RELEASE);
+		gp_bucket_recycle(&buckets, (struct gp_bucket *)b);
+		folded++;
+	}
+	__atomic_store_n(&nretired, nretired - folded, __ATOMIC_RELAXED);
+	gp_lock_real_mutex_unlock(&prof_lock);
+	tls.busy--;
+	return folded;
 }
 
 /*
@@ -550,8 +666,13 @@ void gp_lock_atfork_child(void)
 	memset(slot_head, 0, sizeof(slot_head));
 	for (struct gp_lock_bucket *b = (struct gp_lock_bucket *)bucket_list; b; b = b->next)
 		memset(&b->written, 0, sizeof(b->written));
-	/* buckets are per tid, and the child's thread has a new one */
+	/*
+	 * buckets are per tid, and the child's thread has a new one; the parent threads'
+	 * buckets stay OWNED by threads the child does not have, kept for good: a thread of
+	 * the child that gets one of their tids may find them, and is never told
+	 */
 	tls.last[0] = tls.last[1] = NULL;
+	tls.mine = NULL;
 	gp_lock_thread_start();
 	gp_lock_real_mutex_unlock(&prof_lock);
 }

@@ -71,8 +71,9 @@ GP_HIDDEN void gp_lock_wait_begin(struct gp_lock_wait *c, int state, const void 
 				  const char *call, uintptr_t site);
 GP_HIDDEN void gp_lock_wait_end(struct gp_lock_wait *c);
 
-/* glibc's pthread_mutex_lock and _unlock (wrap-lock.c), for the profiles' own lock. */
+/* glibc's pthread_mutex_lock, _unlock and _trylock (wrap-lock.c), for the profiles' own lock. */
 GP_HIDDEN int gp_lock_real_mutex_lock(pthread_mutex_t *m);
 GP_HIDDEN int gp_lock_real_mutex_unlock(pthread_mutex_t *m);
+GP_HIDDEN int gp_lock_real_mutex_trylock(pthread_mutex_t *m);
 
 #endif

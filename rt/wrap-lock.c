@@ -203,6 +203,11 @@ int gp_lock_real_mutex_unlock(pthread_mutex_t *m)
 	return real_pthread_mutex_unlock(m);
 }
 
+int gp_lock_real_mutex_trylock(pthread_mutex_t *m)
+{
+	return REAL(pthread_mutex_trylock)(m);
+}
+
 /* gettid(); 0: goprof did not see the thread start */
 static __thread int tid __attribute__((tls_model("initial-exec")));
 

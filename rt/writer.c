@@ -145,6 +145,7 @@ static void collect(void)
 		return;
 	n += gp_collect_heap();
 	n += gp_collect_lock();
+	gp_lock_fold_ended();
 	n += gp_custom_drain(gp_collect_custom, NULL);
 
 	if ((n || __atomic_load_n(&gp_writer_traces, __ATOMIC_RELAXED)) && gp_w.lazy_open &&

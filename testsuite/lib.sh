@@ -89,6 +89,13 @@ gp_reuse_freed() {
 	[ -z "${GP_SANITIZE:-}" ] || export ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=0"
 }
 
+# gp_hwm_growth RUN MARK: how much the peak RSS (KiB) grew from the program's line
+# "hwm MARK-early KIB" to its line "hwm MARK KIB" in RUN.err (thread-churn.c, lock-churn.c).
+gp_hwm_growth() {
+	awk -v early="$2-early" -v late="$2" '$1 == "hwm" && $2 == early { e = $3 }
+		$1 == "hwm" && $2 == late { l = $3 } END { print l - e }' "$1.err"
+}
+
 # gp_dynamic_symbols LIB: the names LIB defines for the dynamic linker, one a line. ASan gives
 # each exported global NAME an indicator __odr_asan.NAME: it is listed as NAME.
 gp_dynamic_symbols() {

@@ -34,14 +34,9 @@ GOPROF_DB=$GP_WORK/prof.db gp_run run ./prog $N
 [ "$GP_RC" = 0 ] || { cat run.err >&2; gp_fail "program exited with $GP_RC"; }
 gp_same_output plain run
 
-# growth of the peak RSS (KiB) from the early mark to the end of a half, in run OUT
-growth() {
-	awk -v early="$2-early" -v late="$2" '$1 == "hwm" && $2 == early { e = $3 }
-		$1 == "hwm" && $2 == late { l = $3 } END { print l - e }' "$1.err"
-}
 for half in $halves; do
-	plain=$(growth plain $half)
-	got=$(growth run $half)
+	plain=$(gp_hwm_growth plain $half)
+	got=$(gp_hwm_growth run $half)
 	bound=$((plain + 8192))
 	[ "$got" -le "$bound" ] ||
 		{ cat run.err >&2; gp_fail "$half: peak RSS grew by $got KiB, bound $bound KiB"; }

@@ -17,24 +17,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "churn.h"
+
 #define BURST 1000
 
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
 static int parked;
-
-static void hwm(const char *mark)
-{
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "r");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmHWM:", 6) == 0)
-			fprintf(stderr, "hwm %s %ld\n", mark, strtol(line + 6, NULL, 10));
-	fclose(f);
-}
 
 struct latency {
 	uint64_t sum, max, first, last;	/* ns */
@@ -78,13 +67,6 @@ static void report(const char *what, const struct latency *l, long n)
 		(unsigned long long)(l->last / (uint64_t)tenth));
 }
 
-__attribute__((noinline)) static uintptr_t mix(volatile uintptr_t x)
-{
-	x ^= x >> 7;
-	x *= 0x9e3779b97f4a7c15u;
-	return x ^ (x >> 29);
-}
-
 static void *serial_work(void *arg)
 {
 	return (void *)mix((uintptr_t)arg);
@@ -124,11 +106,7 @@ __attribute__((noinline)) static uintptr_t run_bursts(long n)
 		for (int i = 0; i < BURST; i++)
 			create_timed(&t[i], burst_work, (uintptr_t)(b * BURST + i), &l,
 				     b * BURST + i, bursts * BURST);
-		for (int i = 0; i < BURST; i++) {
-			void *r;
-			pthread_join(t[i], &r);
-			sum += (uintptr_t)r;
-		}
+		sum += join_sum(t, BURST);
 		/* a tenth, rounded up: there is an early mark from the first burst on */
 		if (b + 1 == (bursts + 9) / 10)
 			hwm("burst-early");

@@ -919,11 +919,23 @@ GP_HIDDEN int gp_fd_open_high(gp_open_fn real_open, const char *path, int flags,
 GP_HIDDEN void gp_writer_atfork_child(void);
 
 /*
- * In a fork child whose thread is not started yet (AddressSanitizer): starts it. at_exit:
- * from the exit path, only when the child has samples or events of its own to write. Else
+ * In a fork child whose thread is not started yet (AddressSanitizer): starts it; else
  * nothing. The program's ordinary context (never a signal handler or a fork handler).
  */
-GP_HIDDEN void gp_writer_forked_start(int at_exit);
+GP_HIDDEN void gp_writer_forked_start(void);
+
+/*
+ * At the exit of a fork child whose thread never started (AddressSanitizer): writes what
+ * the child recorded on the calling thread itself, in private mode (gp_malloc), without a
+ * thread and without the loader's or stdio's locks (gp_writer_careful). The exit path.
+ */
+GP_HIDDEN void gp_writer_forked_exit(void);
+
+/*
+ * The writer's work keeps off the locks another thread may hold for ever (the loader's,
+ * stdio's, the program's allocator's): in a crash flush, and in gp_writer_forked_exit().
+ */
+GP_HIDDEN int gp_writer_careful(void);
 
 /*
  * Asks the writer thread to commit everything it has now and waits at most timeout_ms.

@@ -17,15 +17,7 @@ want="forked $n exited $n status $n hung 0"
 rc=0
 GOPROF_DB=$GP_WORK/prof-%p.db GOPROF_MEMPROFILE_RATE=1 timeout -s KILL 150 ./prog "$n" alloc \
 	>run.out 2>run.err || rc=$?
-left=
-for _ in $(seq 100); do
-	left=$(pgrep -f "^$GP_WORK/prog ") || break
-	sleep 0.1
-done
-if [ -n "$left" ]; then
-	kill -KILL $left 2>/dev/null
-	gp_fail "processes of the program still alive 10 s after it ended: $(echo $left)"
-fi
+gp_none_left "$GP_WORK/prog" "processes of the program"
 [ "$rc" = 137 ] && gp_fail "the program hung (killed after 150 s)"
 [ "$rc" = 0 ] || { cat run.err >&2; gp_fail "exit status $rc"; }
 [ "$(cat run.out)" = "$want" ] || { cat run.err >&2; gp_fail "$(cat run.out), want: $want"; }

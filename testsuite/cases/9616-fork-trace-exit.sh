@@ -21,15 +21,7 @@ gp_build_prog prog fork-trace
 rc=0
 GOPROF_DB=$GP_WORK/prof-%p.db timeout -s KILL 120 ./prog "$GP_WORK" "$n" >run.out 2>run.err ||
 	rc=$?
-left=
-for _ in $(seq 100); do
-	left=$(pgrep -f "^$GP_WORK/prog ") || break
-	sleep 0.1
-done
-if [ -n "$left" ]; then
-	kill -KILL $left 2>/dev/null
-	gp_fail "processes of the program still alive 10 s after it ended: $(echo $left)"
-fi
+gp_none_left "$GP_WORK/prog" "processes of the program"
 [ "$rc" = 0 ] || { cat run.err >&2; gp_fail "exit status $rc"; }
 want="children $n ok $n hung 0 parent stop 0"
 [ "$(cat run.out)" = "$want" ] || { cat run.err >&2; gp_fail "$(cat run.out), want: $want"; }

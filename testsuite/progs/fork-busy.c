@@ -16,13 +16,13 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "reap.h"
 
 #define WORKERS 3
 #define MAX_CHILDREN 4096
@@ -82,7 +82,7 @@ int main(int argc, char **argv)
 	pthread_t t[WORKERS];
 	int n = argc >= 2 && argc <= 3 ? atoi(argv[1]) : 0;
 	int alloc = argc == 3 && strcmp(argv[2], "alloc") == 0;
-	int exited = 0, status_ok = 0, hung = 0, forked = 0;
+	int forked = 0;
 
 	if (n <= 0 || n > MAX_CHILDREN || (argc == 3 && !alloc)) {
 		fprintf(stderr, "usage: fork-busy CHILDREN (1..%d) [alloc]\n", MAX_CHILDREN);
@@ -114,28 +114,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < WORKERS; i++)
 		pthread_join(t[i], NULL);
 
-	time_t until = time(NULL) + WAIT_S;
-	int left = forked;
-	while (left > 0 && time(NULL) < until) {
-		for (int i = 0; i < forked; i++) {
-			int st;
-			if (kids[i] <= 0 || waitpid(kids[i], &st, WNOHANG) != kids[i])
-				continue;
-			kids[i] = 0;
-			left--;
-			exited++;
-			status_ok += WIFEXITED(st) && WEXITSTATUS(st) == CHILD_STATUS;
-		}
-		struct timespec ts = { 0, 10000000 };
-		nanosleep(&ts, NULL);
-	}
-	for (int i = 0; i < forked; i++) {
-		if (kids[i] <= 0)
-			continue;
-		hung++;
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
-	printf("forked %d exited %d status %d hung %d\n", forked, exited, status_ok, hung);
+	struct reaped r = reap(kids, forked, CHILD_STATUS, WAIT_S);
+
+	printf("forked %d exited %d status %d hung %d\n", forked, r.exited, r.status, r.hung);
 	return 0;
 }

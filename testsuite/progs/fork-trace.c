@@ -12,15 +12,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <goprof.h>
+
+#include "reap.h"
 
 #define MAX_CHILDREN 256
 #define WAIT_S 20
@@ -59,7 +58,7 @@ int main(int argc, char **argv)
 	static pid_t kids[MAX_CHILDREN];
 	char path[4096];
 	pthread_t t;
-	int n = argc == 3 ? atoi(argv[2]) : 0, forked = 0, ok = 0, hung = 0;
+	int n = argc == 3 ? atoi(argv[2]) : 0, forked = 0;
 
 	if (n <= 0 || n > MAX_CHILDREN) {
 		fprintf(stderr, "usage: fork-trace DIR CHILDREN (1..%d)\n", MAX_CHILDREN);
@@ -82,31 +81,14 @@ int main(int argc, char **argv)
 			break;
 		kids[forked++] = pid;
 	}
-	time_t until = time(NULL) + WAIT_S;
-	for (int left = forked; left > 0 && time(NULL) < until;) {
-		for (int i = 0; i < forked; i++) {
-			int st;
-			if (kids[i] <= 0 || waitpid(kids[i], &st, WNOHANG) != kids[i])
-				continue;
-			kids[i] = 0;
-			left--;
-			ok += WIFEXITED(st) && WEXITSTATUS(st) == 7;
-		}
-		struct timespec ts = { 0, 10000000 };
-		nanosleep(&ts, NULL);
-	}
-	for (int i = 0; i < forked; i++) {
-		if (kids[i] <= 0)
-			continue;
-		hung++;
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
+	struct reaped r = reap(kids, forked, 7, WAIT_S);
+
 	pthread_mutex_lock(&m);
 	stop = 1;
 	pthread_cond_signal(&c);
 	pthread_mutex_unlock(&m);
 	pthread_join(t, NULL);
-	printf("children %d ok %d hung %d parent stop %d\n", forked, ok, hung, goprof_trace_stop());
+	printf("children %d ok %d hung %d parent stop %d\n", forked, r.status, r.hung,
+	       goprof_trace_stop());
 	return 0;
 }

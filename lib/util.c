@@ -12,6 +12,9 @@
 
 #include "util.h"
 
+/* libgoprof's own realloc (rt/own-alloc.c) where it is linked in; the tools have none */
+extern void *gp_realloc(void *p, size_t n) __attribute__((weak));
+
 int gp_grow(void *arr, size_t *cap, size_t need, size_t size)
 {
 	void *p;
@@ -22,7 +25,7 @@ int gp_grow(void *arr, size_t *cap, size_t need, size_t size)
 	while (n < need)
 		n *= 2;
 	memcpy(&p, arr, sizeof(p));
-	p = realloc(p, n * size);
+	p = gp_realloc ? gp_realloc(p, n * size) : realloc(p, n * size);
 	if (!p)
 		return -ENOMEM;
 	memcpy(arr, &p, sizeof(p));

@@ -701,7 +701,11 @@ static void own_fds(void)
 		snprintf(p, sizeof(p), "%s%s", gp_w.path, pre_suffix[i]);
 		have[i] = stat(p, &want[i]) == 0;
 	}
-	DIR *d = opendir("/proc/self/fd");
+	/*
+	 * opendir allocates from the program's allocator, which private mode keeps off
+	 * (gp_malloc): an exiting fork child runs none of the program's code after this.
+	 */
+	DIR *d = gp_alloc_private() ? NULL : opendir("/proc/self/fd");
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		int fd = atoi(e->d_name);

@@ -837,6 +837,24 @@ GP_HIDDEN int gp_own_contains(const void *p);
 GP_HIDDEN size_t gp_own_usable(const void *p);
 
 /*
+ * goprof's own calls of malloc, calloc, realloc, free and strdup (every rt file but the
+ * allocators' own: the macros at the end of this file). They are the program's malloc's,
+ * except in private mode (gp_alloc_private_on, for good): a fork child that writes its
+ * database on its exiting thread under AddressSanitizer (writer.c), where that allocator's
+ * locks may be held for ever. There the calling thread owns own-alloc.c, whose blocks the
+ * calls use, and a block of the program's allocator that goprof frees is left where it is.
+ * The SQLite allocator the writer uses (gp_alloc_sqlite_methods) follows the same rule.
+ */
+GP_HIDDEN void *gp_malloc(size_t n);
+GP_HIDDEN void *gp_calloc(size_t n, size_t size);
+GP_HIDDEN void *gp_realloc(void *p, size_t n);
+GP_HIDDEN void gp_free(void *p);
+GP_HIDDEN char *gp_strdup(const char *s);
+GP_HIDDEN void gp_alloc_private_on(void);
+GP_HIDDEN int gp_alloc_private(void);
+GP_HIDDEN int gp_alloc_sqlite_methods(void);
+
+/*
  * The calling thread's call counters join the totals (gp_heap_stats) from now on; at its
  * end, gp_heap_thread_end() folds them into the ended threads' totals. Cold path, the
  * thread itself (thread.c's trampoline and exit key); no-ops while heap profiling is off.
@@ -934,11 +952,23 @@ GP_HIDDEN int gp_fd_open_high(gp_open_fn real_open, const char *path, int flags,
 GP_HIDDEN void gp_writer_atfork_child(void);
 
 /*
- * In a fork child whose thread is not started yet (AddressSanitizer): starts it. at_exit:
- * from the exit path, only when the child has samples or events of its own to write. Else
+ * In a fork child whose thread is not started yet (AddressSanitizer): starts it; else
  * nothing. The program's ordinary context (never a signal handler or a fork handler).
  */
-GP_HIDDEN void gp_writer_forked_start(int at_exit);
+GP_HIDDEN void gp_writer_forked_start(void);
+
+/*
+ * At the exit of a fork child whose thread never started (AddressSanitizer): writes what
+ * the child recorded on the calling thread itself, in private mode (gp_malloc), without a
+ * thread and without the loader's or stdio's locks (gp_writer_careful). The exit path.
+ */
+GP_HIDDEN void gp_writer_forked_exit(void);
+
+/*
+ * The writer's work keeps off the locks another thread may hold for ever (the loader's,
+ * stdio's, the program's allocator's): in a crash flush, and in gp_writer_forked_exit().
+ */
+GP_HIDDEN int gp_writer_careful(void);
 
 /*
  * Asks the writer thread to commit everything it has now and waits at most timeout_ms.
@@ -1134,5 +1164,14 @@ GP_HIDDEN void gp_io_resolve(void);
 
 /* Turns the I/O calls' thread states on when there is a database (constructor). */
 GP_HIDDEN void gp_io_init(int database);
+
+/* goprof's own allocations go through gp_malloc and friends (see there) */
+#ifndef GP_ALLOC_DIRECT
+#define malloc gp_malloc
+#define calloc gp_calloc
+#define realloc gp_realloc
+#define free gp_free
+#define strdup gp_strdup
+#endif
 
 #endif

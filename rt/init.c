@@ -370,15 +370,14 @@ __attribute__((destructor(101))) static void gp_fini(void)
 {
 	/*
 	 * The main thread's part ends here; the final flush is not the program's time. Its
-	 * shadow stack stays: the last snapshot shows the exiting thread. A fork child's
-	 * writer that has not started yet starts first, while this thread's samples and trace
-	 * still have a taker.
+	 * shadow stack stays: the last snapshot shows the exiting thread. A fork child whose
+	 * writer never started writes here, on this thread, what it recorded up to now.
 	 */
-	if (gp_config.db_pattern)
-		gp_writer_forked_start(1);
 	gp_trace_fini();
 	gp_thread_ended(1);
 	gp_http_host_stop();
-	if (gp_config.db_pattern)
+	if (gp_config.db_pattern) {
+		gp_writer_forked_exit();
 		gp_writer_stop();
+	}
 }

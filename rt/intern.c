@@ -204,8 +204,8 @@ uint32_t gp_intern_mapping_of_object(uintptr_t addr)
 {
 	struct find_exec f = { .addr = addr };
 
-	/* not in a crash flush: the dying thread may hold the loader's lock */
-	if (gp_writer_crashing())
+	/* not in a crash flush or a fork child's exit: the loader's lock may be held for good */
+	if (gp_writer_careful())
 		return 0;
 	dl_iterate_phdr(find_exec_cb, &f);
 	return f.exec ? mapping_of_pc(f.exec) : 0;
@@ -299,7 +299,8 @@ static uint32_t call_func(const char *call)
 
 	if (id)
 		return id;
-	void *fn = dlsym(RTLD_NEXT, call);
+	/* dlsym takes the loader's lock: not in a crash flush or a fork child's exit */
+	void *fn = gp_writer_careful() ? NULL : dlsym(RTLD_NEXT, call);
 	struct pc_sym *sym = fn ? gp_intern_sym_of_pc((uintptr_t)fn) : NULL;
 
 	id = gp_intern_func_by_name(call, sym ? sym->mapping : 0, GP_FUNC_KIND_SYMBOL);

@@ -20,6 +20,9 @@
  *  - Async-signal safety: nothing here waits for a lock, so a dying thread can hold none.
  *  - fork(): the writer is parked between rounds across fork (writer.c's busy_lock), so the
  *    child inherits consistent lists and its new writer thread becomes the owner.
+ *  - Private mode (gp_malloc and friends, own-calls.c): the one thread of a fork child
+ *    that writes its database at exit becomes the owner, and goprof's own calls and
+ *    SQLite's allocate here instead of from the program's allocator.
  */
 #include "config.h"
 
@@ -28,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#define GP_ALLOC_DIRECT
 #include "gp-internal.h"
 
 #define CHUNK_MIN (4u << 20)

@@ -217,9 +217,10 @@ size_t gp_cpu_drain(gp_sample_fn fn, void *ctx)
 
 	/*
 	 * The heap, lock and thread-creation sites scan the machine stack too. Not in a crash
-	 * flush: dl_iterate_phdr() takes the loader's lock, which the dying thread may hold.
+	 * flush or a fork child's exit: dl_iterate_phdr() takes the loader's lock, which the
+	 * dying thread, or one that ran at the fork, may hold.
 	 */
-	if (!gp_writer_crashing())
+	if (!gp_writer_careful())
 		gp_stack_text_refresh();
 	for (struct gp_thread *t = gp_threads_lock(&how); t; t = t->next) {
 		if (!t->ring)

@@ -259,8 +259,8 @@ static struct object *object_at(uintptr_t pc)
 			return &objects[i];
 
 	struct find f = { .pc = pc };
-	/* a crash flush keeps to the objects known: the dying thread may hold the loader's lock */
-	if (gp_writer_crashing())
+	/* a crash flush or a fork child's exit keeps to the objects known: the loader's lock */
+	if (gp_writer_careful())
 		return NULL;
 	dl_iterate_phdr(find_object, &f);
 	if (!f.ok)
@@ -277,8 +277,12 @@ static struct object *object_at(uintptr_t pc)
 
 static const char *function_at(struct object *o, uintptr_t pc)
 {
-	if (!o->syms_read)
+	if (!o->syms_read) {
+		/* libelf allocates from the program's allocator, which private mode keeps off */
+		if (gp_alloc_private())
+			return NULL;
 		read_symbols(o);
+	}
 	uintptr_t addr = pc - o->bias;
 	size_t lo = 0, hi = o->nsyms;
 	while (lo < hi) {

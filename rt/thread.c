@@ -218,7 +218,7 @@ static int create(pthread_t *thread, const pthread_attr_t *attr, void *(*fn)(voi
 		return EAGAIN;
 	/* a fork child that makes threads is past fork's constraints: its writer starts now */
 	if (gp_config.db_pattern)
-		gp_writer_forked_start(0);
+		gp_writer_forked_start();
 	if (internal_depth)
 		return create_internal(thread, attr, fn, arg);
 
@@ -431,8 +431,8 @@ void gp_threads_foreach(int (*fn)(struct gp_thread_info *t, void *ctx), void *ct
 
 	for (struct gp_thread *t = gp_threads_lock(&how); t; t = next) {
 		next = t->next;
-		/* fopen() takes stdio's lock, which a thread dying inside fork() holds */
-		if (!t->ended && !gp_writer_crashing())
+		/* fopen() takes stdio's lock: a thread dying inside fork() holds it (careful) */
+		if (!t->ended && !gp_writer_careful())
 			refresh_name(t);
 		/* the last row taken, the samples drained (sampler.c frees the ring then) */
 		if (fn(&t->info, ctx) == 0 && t->ended && !t->stack_live && !t->ring) {

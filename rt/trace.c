@@ -93,8 +93,12 @@ static struct {
 	int capture;			/* started by gp_trace_capture() */
 	int from_env;			/* GOPROF_TRACE */
 	int json;
-	FILE *out;			/* goprof_trace_start()'s file */
-} ses;
+	/*
+	 * goprof_trace_start()'s file, a descriptor until the stop writes it through stdio: a
+	 * fork child forgets it with close(2) alone (gp_trace_atfork_child). -1: none.
+	 */
+	int out;
+} ses = { .out = -1 };
 
 uint64_t gp_trace_now(void)
 {
@@ -571,12 +575,12 @@ int goprof_trace_start(const char *path, int format)
 		rc = -EBUSY;
 		goto out;
 	}
-	FILE *f = fopen(path, "we");
-	if (!f) {
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
 		rc = -errno;
 		goto out;
 	}
-	ses.out = f;
+	ses.out = fd;
 	ses.json = format == GOPROF_TRACE_JSON;
 	ses.capture = 0;
 	ses.from_env = 0;
@@ -600,18 +604,24 @@ int goprof_trace_stop(void)
 		gp_heap_guard(0);
 		return rc;
 	}
-	FILE *f = ses.out;
+	int fd = ses.out;
 	int json = ses.json;
 	const char *source = ses.from_env ? "GOPROF_TRACE" : "api";
-	ses.out = NULL;
+	ses.out = -1;
 	rc = end(&c);
 	pthread_mutex_unlock(&ctl_lock);
-	if (!rc) {
-		keep_in_db(&c, source);
-		rc = write_captured(&c, f, json);
+	FILE *f = fdopen(fd, "w");
+	if (!f) {
+		rc = rc ? rc : -errno;
+		close(fd);
+	} else {
+		if (!rc) {
+			keep_in_db(&c, source);
+			rc = write_captured(&c, f, json);
+		}
+		if (fclose(f) != 0 && !rc)
+			rc = -errno;
 	}
-	if (fclose(f) != 0 && !rc)
-		rc = -errno;
 	gp_trace_merge_free(&c);
 	gp_heap_guard(0);
 	return rc;
@@ -635,7 +645,7 @@ int gp_trace_capture(double seconds, int json, int fd, int (*cancelled)(void *ct
 		return -EBUSY;
 	}
 	ses.capture = 1;
-	ses.out = NULL;
+	ses.out = -1;
 	begin();
 	pthread_mutex_unlock(&ctl_lock);
 
@@ -707,7 +717,13 @@ void gp_trace_fini(void)
 		gp_warn("GOPROF_TRACE %s: writing the trace failed: %s", env_file, strerror(-rc));
 }
 
-/* The child of fork() has no trace: the parent writes it. Only this thread exists here. */
+/*
+ * The child of fork() has no trace: the parent writes it. Only this thread exists here.
+ * The parent's file goes with close(2) alone: fclose() would take stdio's lock and free
+ * through malloc, which another thread of the parent may have held at the fork (for ever
+ * under AddressSanitizer, whose allocator keeps its locks in the child); no stream exists
+ * before the stop (ses.out), so nothing of it is left to flush either.
+ */
 void gp_trace_atfork_child(void)
 {
 	__atomic_store_n(&gp_trace_on, 0, __ATOMIC_RELAXED);
@@ -722,9 +738,10 @@ void gp_trace_atfork_child(void)
 		else
 			b->tid = (uint32_t)gettid();
 	}
-	if (ses.out)
-		fclose(ses.out);
+	if (ses.out >= 0)
+		close(ses.out);
 	memset(&ses, 0, sizeof(ses));
+	ses.out = -1;
 	pthread_mutex_init(&ctl_lock, NULL);
 	free_lock = 0;
 }

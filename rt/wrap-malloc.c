@@ -85,6 +85,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* this file is the program's malloc: goprof's own calls stay as they are */
+#define GP_ALLOC_DIRECT
 #include "gp-internal.h"
 #include "bucket.h"
 

@@ -32,7 +32,13 @@
  *    child, and another thread may have held one at the fork (one inside malloc, or ending,
  *    whose last frees take the allocator's global lock), so a thread started inside fork()
  *    would wait for ever at its first malloc, and the child with it, even one that only
- *    calls _exit or exec as POSIX allows.
+ *    calls _exit or exec as POSIX allows. A child that ends without having made a thread
+ *    writes at its exit on the exiting thread itself (gp_writer_forked_exit): one round as
+ *    the thread would run it, in own-alloc.c's memory (gp_malloc's private mode; SQLite's
+ *    allocator is goprof's under ASan for this, gp_writer_start), since ASan's allocator
+ *    is the program's malloc there and any call of it, on any thread, may wait for a lock
+ *    another thread held at the fork; and, as a crash flush, without the loader's or
+ *    stdio's locks (gp_writer_careful).
  * A failure that may pass (disk full, read-only, no permission) drops and counts what
  * cannot be written and is retried every second (db.c); any other SQLite error stops the
  * database for good (one line on stderr). The program goes on either way.
@@ -106,6 +112,9 @@ static char crash_without[160], crash_skipped[160];	/* the writer's: what it did
  * child here, and gp_writer_forked_start() starts the thread from the child's own code.
  */
 static int defer_forked;		/* set at start: the allocator is ASan's */
+static int sqlite_set_up;		/* gp_writer_start() configured SQLite */
+static int private_sqlite;		/* SQLite allocates through gp_malloc */
+static int forked_exiting;		/* gp_writer_forked_exit() writes on this thread */
 static int forked_pending;		/* a fork child's thread is not started yet */
 static pid_t forked_pid;		/* that child */
 static uint64_t forked_ns;		/* when it forked: the origin of its buckets */
@@ -158,7 +167,11 @@ static void collect(void)
 
 int gp_writer_wants_traces(void)
 {
-	return running && running_pid == getpid() && !gp_w.broken && !gp_config.db_temporary;
+	/* a fork child waiting to start its thread keeps them for it, or for its exit */
+	int waiting = forked_pending && forked_pid == getpid();
+
+	return ((running && running_pid == getpid()) || waiting) && !gp_w.broken &&
+	       !gp_config.db_temporary;
 }
 
 int gp_writer_add_trace(uint64_t start_ns, uint64_t end_ns, const char *source, void *data,
@@ -214,6 +227,11 @@ static void retain(int force)
 int gp_writer_crashing(void)
 {
 	return __atomic_load_n(&crash_tid, __ATOMIC_ACQUIRE) && gp_writer_is_self();
+}
+
+int gp_writer_careful(void)
+{
+	return forked_exiting || gp_writer_crashing();
 }
 
 /* what, once, into the list of a crash flush's locks gone without or skipped */
@@ -448,11 +466,11 @@ static void reset_state(void)
 }
 
 /*
- * Sets up a fresh state and the thread; lazy: open the database at the first sample.
- * avoid: a path that must not be used (the parent's database, in a fork child). since_ns:
- * the origin of the time buckets.
+ * Sets up a fresh state; lazy: open the database at the first sample. avoid: a path that
+ * must not be used (the parent's database, in a fork child). since_ns: the origin of the
+ * time buckets.
  */
-static int start(int lazy, const char *avoid, uint64_t since_ns)
+static int prepare(int lazy, const char *avoid, uint64_t since_ns)
 {
 	int rc;
 
@@ -486,6 +504,14 @@ static int start(int lazy, const char *avoid, uint64_t since_ns)
 	if (rc != 0)
 		gp_db_close();
 	gp_heap_own(0);
+	return rc;
+}
+
+/* prepare(), then the thread */
+static int start(int lazy, const char *avoid, uint64_t since_ns)
+{
+	int rc = prepare(lazy, avoid, since_ns);
+
 	if (rc != 0)
 		return rc;
 	rc = start_thread();
@@ -505,18 +531,20 @@ int gp_writer_start(void)
 	if (running || forked_pending || !gp_config.db_pattern)
 		return 0;
 	defer_forked = dlsym(RTLD_DEFAULT, "__asan_init") != NULL;
-	/* sqlite's memory statistics take a global mutex on every allocation; fork safety */
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* once, before SQLite is first used (again after a failed exec) */
+	if (!sqlite_set_up) {
+		sqlite_set_up = 1;
+		/* its memory statistics take a global mutex on every allocation; fork safety */
+		sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+		/* a fork child's exit path needs it (DESIGN) */
+		private_sqlite = defer_forked && gp_alloc_sqlite_methods() == 0;
+	}
 	return start(0, NULL, gp_real_ns());
 }
 
-void gp_writer_forked_start(int at_exit)
+void gp_writer_forked_start(void)
 {
 	if (!forked_pending || forked_pid != getpid())
-		return;
-	/* at exit, a child with nothing of its own to write needs no thread */
-	if (at_exit && !gp_cpu_pending() && !__atomic_load_n(&gp_writer_traces, __ATOMIC_RELAXED) &&
-	    history_mark() == forked_mark)
 		return;
 	forked_pending = 0;
 	/* the thread and its state are goprof's, not the program's allocations */
@@ -524,6 +552,48 @@ void gp_writer_forked_start(int at_exit)
 	if (start(1, forked_avoid, forked_ns) == 0)
 		gp_w.fork_mark = forked_mark;
 	gp_heap_guard(0);
+}
+
+void gp_writer_forked_exit(void)
+{
+	sigset_t all, old;
+
+	if (!forked_pending || forked_pid != getpid())
+		return;
+	forked_pending = 0;
+	/* GOPROF_HTTP's database of a child that ends: nobody will read it */
+	if (gp_config.db_temporary)
+		return;
+	/* a child without samples or events of its own makes no database: collect() says */
+	if (!private_sqlite) {
+		if (!__atomic_load_n(&gp_writer_traces, __ATOMIC_RELAXED) &&
+		    history_mark() == forked_mark)
+			return;
+		gp_warn("GOPROF_DB: fork child %d: what it recorded is not written (SQLite was "
+			"set up before goprof, its allocator may wait for ever here)", (int)getpid());
+		return;
+	}
+	/* the writer thread's conditions: no signal, goprof's own memory, the careful paths */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	gp_heap_guard(1);
+	gp_alloc_private_on();
+	forked_exiting = 1;
+	if (prepare(1, forked_avoid, forked_ns) == 0) {
+		gp_w.fork_mark = forked_mark;
+		gp_db_thread();
+		collect();
+		if (!gp_w.broken && !gp_w.lazy_open) {
+			gp_db_commit();
+			if (!gp_w.fail.active)
+				retain(1);
+		}
+		if (gp_w.db)
+			gp_db_close();
+	}
+	forked_exiting = 0;
+	gp_heap_guard(0);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void gp_writer_stop(void)

@@ -102,6 +102,18 @@ gp_dynamic_symbols() {
 	nm -D --defined-only "$1" | awk '{ print $3 }' | sed 's/^__odr_asan\.//' | sort -u
 }
 
+# gp_none_left PROGRAM WHAT: no process running PROGRAM (a path: its command line starts with
+# it and a space) is alive within 10 s; else they are killed and the case fails, naming WHAT.
+gp_none_left() {
+	local left=
+	for _ in $(seq 100); do
+		left=$(pgrep -f "^$1 ") || return 0
+		sleep 0.1
+	done
+	kill -KILL $left 2>/dev/null
+	gp_fail "$2 still alive 10 s after the last run: $(echo $left)"
+}
+
 # gp_run OUT_PREFIX PROGRAM [ARGS...]: runs with a timeout, stdout/stderr to OUT_PREFIX.out/.err;
 # the exit code is in GP_RC.
 gp_run() {

@@ -55,13 +55,5 @@ for how in abort:6 segv:11; do
 	done
 done
 # the fork children, each calling _exit at once, end by themselves (writer.c: under ASan too)
-left=
-for _ in $(seq 100); do
-	left=$(pgrep -f "^$GP_WORK/prog ") || break
-	sleep 0.1
-done
-if [ -n "$left" ]; then
-	kill -KILL $left 2>/dev/null
-	gp_fail "fork children still alive 10 s after the last run: $(echo $left)"
-fi
+gp_none_left "$GP_WORK/prog" "fork children"
 exit 0

@@ -4,28 +4,32 @@
  * allocate too (a thread's end frees its records: under AddressSanitizer after its own
  * allocator cache is gone, under the allocator's global lock), so that the allocator's
  * locks are held often; the main thread forks CHILDREN children, each of which
- * calls _exit(CHILD_STATUS) at once, as POSIX lets the child of a multi-threaded program.
+ * calls _exit(CHILD_STATUS) at once, as POSIX lets the child of a multi-threaded program;
+ * with "alloc", each child first allocates CHILD_BLOCKS blocks of CHILD_BYTES in
+ * child_work() and keeps them, then calls exit(CHILD_STATUS), which runs the exit handlers.
  * Every child must end by itself: the program then reaps them all, and those still alive
  * WAIT_S seconds after the last fork are counted as hung, killed and reaped.
  * Prints "forked N exited E status S hung H" (S: how many exited with CHILD_STATUS).
  *
- *	fork-busy CHILDREN
+ *	fork-busy CHILDREN [alloc]
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "reap.h"
 
 #define WORKERS 3
 #define MAX_CHILDREN 4096
 #define CHILD_STATUS 7
 #define WAIT_S 20
+#define CHILD_BLOCKS 4
+#define CHILD_BYTES 3000
 
 static volatile int stop;
 static void *volatile sink;
@@ -59,15 +63,29 @@ __attribute__((noinline)) static void *churn(void *arg)
 	return NULL;
 }
 
+/* blocks small enough to come from the thread's own cache of the allocator, kept to the end */
+__attribute__((noinline)) static void child_work(void)
+{
+	static void *volatile keep[CHILD_BLOCKS];
+
+	for (int i = 0; i < CHILD_BLOCKS; i++) {
+		char *p = malloc(CHILD_BYTES);
+		if (p)
+			p[CHILD_BYTES - 1] = 1;
+		keep[i] = p;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static pid_t kids[MAX_CHILDREN];
 	pthread_t t[WORKERS];
-	int n = argc == 2 ? atoi(argv[1]) : 0;
-	int exited = 0, status_ok = 0, hung = 0, forked = 0;
+	int n = argc >= 2 && argc <= 3 ? atoi(argv[1]) : 0;
+	int alloc = argc == 3 && strcmp(argv[2], "alloc") == 0;
+	int forked = 0;
 
-	if (n <= 0 || n > MAX_CHILDREN) {
-		fprintf(stderr, "usage: fork-busy CHILDREN (1..%d)\n", MAX_CHILDREN);
+	if (n <= 0 || n > MAX_CHILDREN || (argc == 3 && !alloc)) {
+		fprintf(stderr, "usage: fork-busy CHILDREN (1..%d) [alloc]\n", MAX_CHILDREN);
 		return 2;
 	}
 	for (size_t i = 0; i < WORKERS; i++)
@@ -77,6 +95,10 @@ int main(int argc, char **argv)
 		}
 	for (int i = 0; i < n; i++) {
 		pid_t pid = fork();
+		if (pid == 0 && alloc) {
+			child_work();
+			exit(CHILD_STATUS);
+		}
 		if (pid == 0)
 			_exit(CHILD_STATUS);
 		if (pid < 0) {
@@ -92,28 +114,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < WORKERS; i++)
 		pthread_join(t[i], NULL);
 
-	time_t until = time(NULL) + WAIT_S;
-	int left = forked;
-	while (left > 0 && time(NULL) < until) {
-		for (int i = 0; i < forked; i++) {
-			int st;
-			if (kids[i] <= 0 || waitpid(kids[i], &st, WNOHANG) != kids[i])
-				continue;
-			kids[i] = 0;
-			left--;
-			exited++;
-			status_ok += WIFEXITED(st) && WEXITSTATUS(st) == CHILD_STATUS;
-		}
-		struct timespec ts = { 0, 10000000 };
-		nanosleep(&ts, NULL);
-	}
-	for (int i = 0; i < forked; i++) {
-		if (kids[i] <= 0)
-			continue;
-		hung++;
-		kill(kids[i], SIGKILL);
-		waitpid(kids[i], NULL, 0);
-	}
-	printf("forked %d exited %d status %d hung %d\n", forked, exited, status_ok, hung);
+	struct reaped r = reap(kids, forked, CHILD_STATUS, WAIT_S);
+
+	printf("forked %d exited %d status %d hung %d\n", forked, r.exited, r.status, r.hung);
 	return 0;
 }

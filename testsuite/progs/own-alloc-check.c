@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* this program's malloc is glibc's */
+#define GP_ALLOC_DIRECT
 #include "gp-internal.h"
 
 #define LIVE 2048

@@ -57,7 +57,7 @@ static inline int gp_bucket_is(const struct gp_bucket_table *t, struct gp_bucket
 static inline struct gp_bucket *gp_bucket_reuse(const struct gp_bucket_table *t, uint32_t words,
 						size_t bytes)
 {
-	struct gp_bucket **p = &t->free[words % GP_BUCKET_FREE_BINS];
+	struct gp_bucket **p = &t->spare[words % GP_BUCKET_FREE_BINS];
 
 	for (struct gp_bucket *b = *p; b; p = &b->chain, b = b->chain) {
 		if (b->nframes + b->nreturns == words) {
@@ -86,7 +86,7 @@ static inline void gp_bucket_unhash(const struct gp_bucket_table *t, struct gp_b
  */
 static inline void gp_bucket_recycle(const struct gp_bucket_table *t, struct gp_bucket *b)
 {
-	struct gp_bucket **p = &t->free[(b->nframes + b->nreturns) % GP_BUCKET_FREE_BINS];
+	struct gp_bucket **p = &t->spare[(b->nframes + b->nreturns) % GP_BUCKET_FREE_BINS];
 
 	b->chain = *p;
 	*p = b;
@@ -118,7 +118,7 @@ static inline struct gp_bucket *gp_bucket_get(const struct gp_bucket_table *t, c
 						 returns, nreturns))
 			return b;
 	size_t bytes = t->frames_offset + n * sizeof(void *) + nreturns * sizeof(*returns);
-	struct gp_bucket *b = t->free ? gp_bucket_reuse(t, n + nreturns, bytes) : NULL;
+	struct gp_bucket *b = t->spare ? gp_bucket_reuse(t, n + nreturns, bytes) : NULL;
 	if (!b)
 		b = t->pool ? gp_pool_take(t->pool, bytes) : __libc_calloc(1, bytes);
 	if (!b)

@@ -179,7 +179,7 @@ struct gp_bucket_table {
 	struct gp_bucket **list;	/* the list's head; push: the owner's lock + release;
 					   walk: acquire */
 	struct gp_pool *pool;		/* new buckets' memory (pool.c); NULL: __libc_calloc */
-	struct gp_bucket **free;	/* GP_BUCKET_FREE_BINS lists of recycled buckets by
+	struct gp_bucket **spare;	/* GP_BUCKET_FREE_BINS lists of recycled buckets by
 					   their words (frames and candidates), chained by
 					   chain; the owner's lock. NULL: none */
 };

@@ -217,7 +217,7 @@ static const struct gp_bucket_table buckets = {
 	.slots = bucket_slots,
 	.nslots = BUCKET_SLOTS,
 	.frames_offset = offsetof(struct gp_lock_bucket, frames),
-	.free = bucket_free,
+	.spare = bucket_free,
 };
 static size_t nretired;		/* RETIRED buckets on the list; prof_lock, read atomically */
 

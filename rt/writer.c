@@ -318,6 +318,23 @@ static void crash_say(void)
 			crash_skipped);
 }
 
+/*
+ * A round's writing, after collect(): a commit when one is due (the last round, a flush
+ * asked for, a second since the last, many ended threads waiting; after a failure only
+ * once its retry is due, or at the end), then the retention that keeps the file within its
+ * size, at the end too. The thread's rounds and a fork child's round at its exit.
+ */
+static void commit_round(int stopping, int flush_wanted)
+{
+	if (!gp_w.broken && !gp_w.lazy_open &&
+	    (stopping || flush_wanted || gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS ||
+	     gp_threads_ended_waiting() >= GP_ENDED_COMMIT) &&
+	    (!gp_w.fail.active || gp_db_retry_due(stopping)))
+		gp_db_commit();
+	if (!gp_w.broken && !gp_w.lazy_open && !gp_w.fail.active)
+		retain(stopping);
+}
+
 static void *writer_main(void *unused)
 {
 	int busy = GP_LOCK_TAKEN;
@@ -375,15 +392,7 @@ static void *writer_main(void *unused)
 			continue;
 		}
 		collect();
-		if (!gp_w.broken && !gp_w.lazy_open &&
-		    (stopping || want != flush_done ||
-		     gp_real_ns() - gp_w.last_commit_ns >= COMMIT_NS ||
-		     gp_threads_ended_waiting() >= GP_ENDED_COMMIT) &&
-		    (!gp_w.fail.active || gp_db_retry_due(stopping)))
-			gp_db_commit();
-		/* at the end too: the file the program leaves is within the size */
-		if (!gp_w.broken && !gp_w.lazy_open && !gp_w.fail.active)
-			retain(stopping);
+		commit_round(stopping, want != flush_done);
 		crash_say();
 		__atomic_store_n(&flush_done, want, __ATOMIC_RELEASE);
 		if (stopping)
@@ -583,11 +592,7 @@ void gp_writer_forked_exit(void)
 		gp_w.fork_mark = forked_mark;
 		gp_db_thread();
 		collect();
-		if (!gp_w.broken && !gp_w.lazy_open) {
-			gp_db_commit();
-			if (!gp_w.fail.active)
-				retain(1);
-		}
+		commit_round(1, 1);
 		if (gp_w.db)
 			gp_db_close();
 	}

@@ -211,13 +211,9 @@ done
 # speed moves from one run to the next, where the median stands and what the least
 # slowed runs say
 spread() {
-	paste "$work/t.$1.$2" "$work/t.$1.plain" | awk '{print $1 / $2}' | sort -g |
-		awk '{ v[NR] = $1 } END { printf "%.3f-%.3f", v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }'
+	paste "$work/t.$1.$2" "$work/t.$1.plain" | awk '{print $1 / $2}' | quartiles
 	printf '; %s' "$(paste <(percentiles "$work/t.$1.$2") <(percentiles "$work/t.$1.plain") |
 		awk '{printf "%.3fx, %.3fx", $1 / $3, $2 / $4}')"
-}
-percentiles() { # the 10th and 25th percentiles of the numbers in file $1
-	sort -g "$1" | awk '{ v[NR] = $1 } END { print v[int(NR / 10) + 1], v[int(NR / 4) + 1] }'
 }
 extra_ms() { # the median of the rounds' milliseconds of configuration $1 over plain, empty run
 	paste "$work/t.empty.$1" "$work/t.empty.plain" | awk '{print ($1 - $2) / 1e6}' | median |

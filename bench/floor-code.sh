@@ -101,9 +101,6 @@ for r in $(seq 1 "$rounds"); do
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-pct() { # the 10th and 25th percentiles of the numbers in file $1
-	sort -g "$1" | awk '{ v[NR] = $1 } END { print v[int(NR / 10) + 1], v[int(NR / 4) + 1] }'
-}
 echo "$(nproc) cores; $(gcc --version | head -n 1); load average $load_before before the" \
 	"rounds, $load_after after; $rounds rounds, no database."
 for p in $programs; do
@@ -124,9 +121,8 @@ for p in $programs; do
 			'BEGIN { printf "%.3fx", b / p }')
 		paste "$work/t.$p.$b" "$work/t.$p.plain" | awk '{print $1 / $2}' >"$work/r"
 		med=$(median <"$work/r" | awk '{printf "%.3fx", $1}')
-		quart=$(sort -g "$work/r" | awk '{ v[NR] = $1 }
-			END { printf "%.3f-%.3f", v[int((NR + 3) / 4)], v[int((3 * NR + 3) / 4)] }')
-		pr=$(paste <(pct "$work/t.$p.$b") <(pct "$work/t.$p.plain") |
+		quart=$(quartiles <"$work/r")
+		pr=$(paste <(percentiles "$work/t.$p.$b") <(percentiles "$work/t.$p.plain") |
 			awk '{printf "%.3fx, %.3fx", $1 / $3, $2 / $4}')
 		echo "| $b | $ir | $med | $quart | $pr |"
 	done
